@@ -1,0 +1,169 @@
+"""A realistic, deterministic demo contract built through the real operations.
+
+The same ``seed`` and ``now`` give the same store. Every record is written through
+:mod:`opsdesk.records`, so the demo's history chain is as real as a user's.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from opsdesk import records
+from opsdesk.records import Desk
+
+SYMPTOMS = {
+    "queue": [
+        "3号诊区叫号屏黑屏",
+        "叫号语音不播报",
+        "患者签到后不进入候诊队列",
+        "诊区大屏显示错乱",
+        "复诊患者排序错误",
+    ],
+    "cdss": ["知识库检索超时", "用药禁忌提示未弹出", "诊断推荐接口返回500", "知识条目版本显示错误"],
+    "face": ["人脸考勤终端离线", "识别通过率骤降", "访客登记无法拍照", "考勤数据未同步到OA"],
+    "bi": ["驾驶舱门诊量指标为0", "大屏数据延迟超过1小时", "住院床位使用率计算错误", "报表导出失败"],
+    "avatar": ["数字人导诊无响应", "形象动作卡顿", "语音播报与口型不同步", "导诊问答库未更新"],
+}
+CAUSES = [
+    ("服务进程挂死", "重启服务并配置进程守护"),
+    ("HIS接口视图字段变更", "调整接口映射并回归测试"),
+    ("数据库连接池耗尽", "扩大连接池并优化慢SQL"),
+    ("用户误操作删除排班数据", "从备份恢复当日排班数据"),
+    ("证书过期", "更新SSL证书并重启网关"),
+    ("磁盘空间不足", "清理历史日志并设置轮转"),
+    ("网络交换机端口故障", "协调网络组更换端口"),
+]
+REPORTERS = [
+    ("王护士", "门诊部"),
+    ("李医生", "心内科"),
+    ("陈主任", "信息科"),
+    ("赵干事", "人事处"),
+    ("刘护士长", "急诊科"),
+]
+CONFIRMERS = ["信息科 陈主任", "信息科 黄工"]
+
+
+def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
+    """Create the demo contract and ``months`` of fault history up to ``desk.now``."""
+    rng = random.Random(seed)
+    real_now = desk.now.replace(second=0, microsecond=0)
+    first_day = real_now.date() - relativedelta(months=months)
+    desk.now = real_now
+    contract = records.init_contract(
+        desk,
+        name="智慧医疗建设服务系统运维项目（演示）",
+        hospital="广东省人民医院（演示）",
+        vendor="示例信息技术有限公司",
+        start=first_day,
+        months=12,
+    )
+    del contract
+    cal, terms, tz = desk.calendar, desk.terms, desk.tz
+    real_now = real_now.astimezone(tz)
+    ops: list[tuple[datetime, int, Callable[[Desk], object]]] = []
+    days = (real_now.date() - first_day).days
+    count = max(20, 100 * months)
+    for n in range(count):
+        day = first_day + timedelta(days=rng.randrange(days + 1))
+        reported = _report_time(rng, cal.is_working_day(day), day, tz)
+        if reported > real_now - timedelta(minutes=10):
+            continue
+        _plan_ticket(rng, cal, terms, reported, real_now, n, ops)
+    ops.sort(key=lambda op: (op[0], op[1]))
+    for recorded, _, run in ops:
+        desk.now = recorded
+        run(desk)
+    desk.now = real_now
+    from sqlmodel import func, select
+
+    from opsdesk.models import Event, Ticket
+
+    session = desk.session
+    return {
+        "tickets": session.exec(select(func.count()).select_from(Ticket)).one(),
+        "open": session.exec(select(func.count()).select_from(Ticket).where(Ticket.resolved_at.is_(None))).one(),
+        "events": session.exec(select(func.count()).select_from(Event)).one(),
+    }
+
+
+def _report_time(rng: random.Random, working: bool, day, tz) -> datetime:
+    in_hours = working and rng.random() < 0.78
+    minute = rng.randrange(8 * 60, 18 * 60) if in_hours else rng.randrange(7 * 60, 23 * 60)
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
+
+
+def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
+    """Decide one ticket's story and queue each step at the moment it would be recorded."""
+    system = rng.choice(list(SYMPTOMS))
+    kind = rng.choices(["fault", "defect", "data"], weights=[5, 3, 2])[0]
+    reporter, dept = rng.choice(REPORTERS)
+    inside = cal.in_working_hours(reported)
+    limit = 30 if inside else 60
+    response = reported + timedelta(
+        minutes=rng.randint(2, limit - 3) if rng.random() > 0.07 else rng.randint(limit + 1, limit * 3)
+    )
+    is_remote = rng.random() < 0.35
+    arrive_limit = 60 if inside else 120
+    arrival = None
+    if not is_remote:
+        arrival = reported + timedelta(
+            minutes=rng.randint(limit, arrive_limit - 2)
+            if rng.random() > 0.06
+            else rng.randint(arrive_limit + 5, arrive_limit * 2)
+        )
+        arrival = max(arrival, response + timedelta(minutes=5))
+    target_h = terms.resolution_target(kind).total_seconds() / 3600
+    work_h = rng.uniform(0.3, target_h * 0.9) if rng.random() > 0.1 else rng.uniform(target_h * 1.05, target_h * 1.6)
+    resolved = cal.add_working_time(reported, timedelta(minutes=int(work_h * 60)))
+    if is_remote and rng.random() < 0.8:
+        resolved = reported + timedelta(minutes=rng.randint(20, arrive_limit - 5))
+    resolved = max(resolved, (arrival or response) + timedelta(minutes=10))
+    confirmed = None
+    if rng.random() < 0.85:
+        confirmed = (resolved + timedelta(days=rng.randint(1, 5))).replace(hour=rng.randint(9, 16))
+    holder: dict[str, int] = {}
+    cause, action = rng.choice(CAUSES)
+    symptom = rng.choice(SYMPTOMS[system])
+    channel = rng.choice(["phone", "phone", "platform", "wechat", "onsite"])
+    confirmer = rng.choice(CONFIRMERS)
+
+    last = [reported]
+
+    def rec(moment: datetime) -> datetime:
+        """When the step is typed in: soon after it happened (rarely hours late), never before the last one."""
+        late = rng.random() < 0.04
+        delay = timedelta(hours=rng.randint(2, 20)) if late else timedelta(minutes=rng.randint(0, 12))
+        last[0] = min(max(moment + delay, last[0]), now)
+        return last[0]
+
+    def add(moment: datetime | None, run: Callable[[Desk], object]) -> None:
+        if moment is not None and moment <= now:
+            ops.append((rec(moment), seq, run))
+
+    add(
+        reported,
+        lambda d: holder.setdefault(
+            "id",
+            records.open_fault(
+                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel
+            ).id,
+        ),
+    )
+    steps = [(response, lambda d: records.respond(d, holder["id"], response))]
+    if arrival is not None:
+        steps.append((arrival, lambda d: records.arrive(d, holder["id"], arrival)))
+    else:
+        steps.append((response, lambda d: records.remote(d, holder["id"], response)))
+    steps.append((resolved, lambda d: records.resolve(d, holder["id"], cause=cause, action=action, at=resolved)))
+    if confirmed is not None:
+        steps.append(
+            (confirmed, lambda d: records.confirm(d, holder["id"], by=confirmer, comment="已核实", at=confirmed))
+        )
+    for moment, run in steps:
+        if moment > now:
+            break
+        add(moment, run)

@@ -1,0 +1,269 @@
+"""The append-only, hash-chained history, and the proof that it is untouched.
+
+Every change to a record goes through :func:`create` or :func:`update`, which write
+the row and append one :class:`~opsdesk.models.Event` in the same transaction. Each
+event stores the SHA-256 of its own canonical content, which includes the previous
+event's hash. :func:`verify` recomputes the chain and replays the events to check
+that the current records are exactly what the history says they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import Session, SQLModel, select
+
+from opsdesk.models import ENTITIES, Event
+
+GENESIS = "0" * 64
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row_dict(obj: SQLModel) -> dict[str, Any]:
+    """The record as JSON-ready values, one key per column."""
+    return {col.key: to_json_value(getattr(obj, col.key)) for col in sa_inspect(type(obj)).columns}
+
+
+def _dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def event_digest(ev: Event) -> str:
+    """SHA-256 over the event's canonical content (its previous hash included)."""
+    content = {
+        "id": ev.id,
+        "recorded_at": to_json_value(ev.recorded_at),
+        "actor": ev.actor,
+        "action": ev.action,
+        "entity": ev.entity,
+        "entity_id": ev.entity_id,
+        "happened_at": to_json_value(ev.happened_at),
+        "before": ev.before,
+        "after": ev.after,
+        "prev_hash": ev.prev_hash,
+    }
+    return hashlib.sha256(_dumps(content).encode()).hexdigest()
+
+
+def head(session: Session) -> Event | None:
+    return session.exec(select(Event).order_by(Event.id.desc()).limit(1)).first()
+
+
+def _append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    before: dict | None,
+    after: dict | None,
+    happened_at: datetime | None,
+    recorded_at: datetime,
+) -> Event:
+    last = head(session)
+    ev = Event(
+        id=(last.id + 1) if last else 1,
+        recorded_at=recorded_at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        happened_at=happened_at,
+        before=_dumps(before),
+        after=_dumps(after),
+        prev_hash=last.hash if last else GENESIS,
+        hash="",
+    )
+    ev.hash = event_digest(ev)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def _entity_name(obj: SQLModel) -> str:
+    return type(obj).__tablename__
+
+
+def _pk(obj: SQLModel) -> int:
+    return sa_inspect(obj).identity[0]
+
+
+def create(
+    session: Session,
+    obj: SQLModel,
+    *,
+    actor: str,
+    action: str,
+    recorded_at: datetime,
+    happened_at: datetime | None = None,
+) -> Event:
+    """Insert ``obj`` and record its creation."""
+    session.add(obj)
+    session.flush()
+    return _append(
+        session,
+        actor=actor,
+        action=action,
+        entity=_entity_name(obj),
+        entity_id=_pk(obj),
+        before=None,
+        after=row_dict(obj),
+        happened_at=happened_at,
+        recorded_at=recorded_at,
+    )
+
+
+def update(
+    session: Session,
+    obj: SQLModel,
+    changes: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    recorded_at: datetime,
+    happened_at: datetime | None = None,
+) -> Event | None:
+    """Apply ``changes`` to ``obj`` and record the old and new values; no-op changes write nothing."""
+    current = row_dict(obj)
+    changed = {k: v for k, v in changes.items() if to_json_value(v) != current[k]}
+    if not changed:
+        return None
+    before = {k: current[k] for k in changed}
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    session.add(obj)
+    session.flush()
+    after = {k: to_json_value(v) for k, v in changed.items()}
+    return _append(
+        session,
+        actor=actor,
+        action=action,
+        entity=_entity_name(obj),
+        entity_id=_pk(obj),
+        before=before,
+        after=after,
+        happened_at=happened_at,
+        recorded_at=recorded_at,
+    )
+
+
+@dataclass
+class VerifyResult:
+    events: int = 0
+    head_hash: str = GENESIS
+    problems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session) -> VerifyResult:
+    """Check every hash and link, then replay the events and compare with the records.
+
+    Stops the chain check at the first bad event and names it.
+    """
+    result = VerifyResult()
+    state: dict[str, dict[int, dict]] = {name: {} for name in ENTITIES}
+    prev = GENESIS
+    expected_id = 1
+    rows = session.connection().exec_driver_sql(
+        "SELECT id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, prev_hash, hash "
+        "FROM event ORDER BY id"
+    )
+    for row in rows:
+        ev = Event(
+            id=row[0],
+            recorded_at=datetime.fromisoformat(row[1]),
+            actor=row[2],
+            action=row[3],
+            entity=row[4],
+            entity_id=row[5],
+            happened_at=datetime.fromisoformat(row[6]) if row[6] else None,
+            before=row[7],
+            after=row[8],
+            prev_hash=row[9],
+            hash=row[10],
+        )
+        result.events += 1
+        if ev.id != expected_id:
+            result.problems.append(f"event {expected_id} is missing (the next event is {ev.id})")
+            return result
+        if ev.prev_hash != prev:
+            result.problems.append(
+                f"event {ev.id} does not follow event {ev.id - 1}: its link to the previous hash is broken"
+            )
+            return result
+        if event_digest(ev) != ev.hash:
+            result.problems.append(
+                f"event {ev.id} ({ev.action} {ev.entity} {ev.entity_id}) was altered: "
+                "its hash does not match its content"
+            )
+            return result
+        problem = _replay(state, ev)
+        if problem:
+            result.problems.append(problem)
+            return result
+        prev = ev.hash
+        expected_id += 1
+    result.head_hash = prev
+    for name, model in ENTITIES.items():
+        records = {_pk_of_row(model, r): r for r in (row_dict(o) for o in session.exec(select(model)))}
+        result.counts[name] = len(records)
+        replayed = state[name]
+        for key in sorted(set(records) | set(replayed)):
+            if key not in replayed:
+                result.problems.append(f"{name} {key} exists but no event in the history created it")
+            elif key not in records:
+                result.problems.append(f"{name} {key} is in the history but missing from the records")
+            elif records[key] != replayed[key]:
+                fields = sorted(k for k in records[key] if records[key][k] != replayed[key].get(k))
+                result.problems.append(
+                    f"{name} {key} differs from its history in {', '.join(fields)} "
+                    f"(history says {', '.join(f'{f}={replayed[key].get(f)!r}' for f in fields)})"
+                )
+    return result
+
+
+def _pk_of_row(model: type[SQLModel], row: dict) -> int:
+    return row[sa_inspect(model).primary_key[0].key]
+
+
+def _replay(state: dict[str, dict[int, dict]], ev: Event) -> str | None:
+    table = state.get(ev.entity)
+    if table is None:
+        return f"event {ev.id} names an unknown kind of record {ev.entity!r}"
+    before = json.loads(ev.before) if ev.before else None
+    after = json.loads(ev.after) if ev.after else {}
+    if before is None:
+        if ev.entity_id in table:
+            return f"event {ev.id} creates {ev.entity} {ev.entity_id}, which already exists"
+        table[ev.entity_id] = dict(after)
+        return None
+    record = table.get(ev.entity_id)
+    if record is None:
+        return f"event {ev.id} changes {ev.entity} {ev.entity_id}, which no earlier event created"
+    for key, value in before.items():
+        if record.get(key) != value:
+            return (
+                f"event {ev.id} says {ev.entity} {ev.entity_id} had {key}={value!r}, "
+                f"but the history before it says {record.get(key)!r}"
+            )
+    record.update(after)
+    return None

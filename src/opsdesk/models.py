@@ -1,0 +1,149 @@
+"""The tables, as SQLModel classes.
+
+The schema itself is created by the ordered migrations in :mod:`opsdesk.store`;
+``tests/test_store.py`` checks that a migrated database matches these classes.
+Every moment is a timezone-aware datetime stored as ISO 8601 text with its offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, String
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class Moment(TypeDecorator):
+    """A timezone-aware datetime kept as ISO 8601 text (``2026-12-04T17:30:00+08:00``)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} cannot be stored")
+        return value.isoformat(timespec="seconds")
+
+    def process_result_value(self, value: str | None, dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+
+def moment(nullable: bool = True) -> Column:
+    return Column(Moment(), nullable=nullable)
+
+
+class Contract(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    hospital: str
+    vendor: str
+    start_date: date
+    months: int = 12
+    terms: str  # SlaTerms as JSON
+    created_at: datetime = Field(sa_column=moment(False))
+
+
+class System(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    name: str
+    active: bool = True
+
+
+class Ticket(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    kind: str
+    symptom: str
+    reporter: str | None = None
+    dept: str | None = None
+    phone: str | None = None
+    channel: str | None = None
+    ref: str | None = Field(default=None, index=True)
+    impact: str | None = None
+    reported_at: datetime = Field(sa_column=moment(False))
+    reported_rec: datetime = Field(sa_column=moment(False))
+    responded_at: datetime | None = Field(default=None, sa_column=moment())
+    responded_rec: datetime | None = Field(default=None, sa_column=moment())
+    arrived_at: datetime | None = Field(default=None, sa_column=moment())
+    arrived_rec: datetime | None = Field(default=None, sa_column=moment())
+    remote_at: datetime | None = Field(default=None, sa_column=moment())
+    remote_rec: datetime | None = Field(default=None, sa_column=moment())
+    resolved_at: datetime | None = Field(default=None, sa_column=moment())
+    resolved_rec: datetime | None = Field(default=None, sa_column=moment())
+    cause: str | None = None
+    action: str | None = None
+    result: str | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+
+
+class Note(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = Field(sa_column=moment(False))
+    recorded_at: datetime = Field(sa_column=moment(False))
+    by: str
+    text: str
+
+
+class Correction(SQLModel, table=True):
+    """A visible correction of a confirmed record: what changed, why, by whom."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str
+    entity_id: int
+    reason: str
+    changes: str  # JSON {field: [before, after]}
+    by: str
+    recorded_at: datetime = Field(sa_column=moment(False))
+
+
+class CalendarOverride(SQLModel, table=True):
+    __tablename__ = "calendar_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)
+    working: bool
+    note: str
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year whose working calendar the user confirmed (the package had no official schedule)."""
+
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True)
+    confirmed_by: str
+    confirmed_at: datetime = Field(sa_column=moment(False))
+
+
+class Event(SQLModel, table=True):
+    """One entry of the append-only, hash-chained history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recorded_at: datetime = Field(sa_column=moment(False))
+    actor: str
+    action: str
+    entity: str
+    entity_id: int
+    happened_at: datetime | None = Field(default=None, sa_column=moment())
+    before: str | None = None
+    after: str | None = None
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+ENTITIES: dict[str, type[SQLModel]] = {
+    "contract": Contract,
+    "system": System,
+    "ticket": Ticket,
+    "note": Note,
+    "correction": Correction,
+    "calendar_override": CalendarOverride,
+    "calendar_year": CalendarYear,
+}

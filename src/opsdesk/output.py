@@ -1,0 +1,101 @@
+"""Rendering for people and for scripts.
+
+On a terminal: Rich tables and colour. Piped: plain tab-separated lines with a
+header row, no colour, no wrapping. ``--json``: one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime, timedelta
+from typing import Any
+
+
+def is_terminal() -> bool:
+    if os.environ.get("OPSDESK_FORCE_TERMINAL"):
+        return True
+    return sys.stdout.isatty()
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    if is_terminal() and not stderr:
+        return Console(highlight=False)
+    return Console(stderr=stderr, highlight=False, no_color=True, soft_wrap=True, width=10_000)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return int(value.total_seconds() // 60)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_default) + "\n")
+
+
+def line(text: str = "", style: str | None = None) -> None:
+    """One line of text; ``style`` (Rich markup style) only on a terminal."""
+    if is_terminal():
+        console().print(text, style=style, markup=False)
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: list[str | None] | None = None) -> None:
+    """A table: Rich on a terminal, tab-separated text otherwise. ``styles`` colours whole rows."""
+    if not is_terminal():
+        if title:
+            sys.stdout.write(f"# {title}\n")
+        sys.stdout.write("\t".join(columns) + "\n")
+        for row in rows:
+            sys.stdout.write("\t".join(_cell(c).replace("\t", " ").replace("\n", " ") for c in row) + "\n")
+        return
+    from rich.table import Table
+
+    rich_table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        rich_table.add_column(column, overflow="fold")
+    for i, row in enumerate(rows):
+        rich_table.add_row(*(_cell(c) for c in row), style=(styles[i] if styles else None))
+    console().print(rich_table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def minutes(delta: timedelta) -> str:
+    """``1h05m``, ``-2d3h`` style for durations (working or wall)."""
+    total = int(delta.total_seconds() // 60) if delta >= timedelta(0) else -int((-delta).total_seconds() // 60)
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d{hours}h{mins:02d}m"
+    if hours:
+        return f"{sign}{hours}h{mins:02d}m"
+    return f"{sign}{mins}m"
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+
+
+def error_note(message: str) -> None:
+    """An informational line on stderr (kept off stdout so --json stays clean)."""
+    sys.stderr.write(message + "\n")

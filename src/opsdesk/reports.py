@@ -1,0 +1,104 @@
+"""Queries that turn the records into report data (plain rows and dicts)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from opsdesk.records import Desk, FaultView, contract_end, list_faults, month_bounds
+
+DECIDED = ("met", "not_applicable", "breached", "overdue")
+
+
+@dataclass
+class ClockSummary:
+    clock: str
+    kind: str | None
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def compliance(self) -> float | None:
+        decided = sum(self.counts[s] for s in DECIDED)
+        if not decided:
+            return None
+        return 100.0 * (self.counts["met"] + self.counts["not_applicable"]) / decided
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "kind": self.kind,
+            "tickets": sum(self.counts.values()),
+            "met": self.counts["met"],
+            "not_applicable": self.counts["not_applicable"],
+            "breached": self.counts["breached"],
+            "overdue": self.counts["overdue"],
+            "running": self.counts["running"],
+            "compliance": None if self.compliance is None else round(self.compliance, 1),
+        }
+
+
+def sla_summary(views: list[FaultView]) -> list[ClockSummary]:
+    """Compliance per clock: response, arrival, then resolution per kind (SPEC: n/a counts as met)."""
+    rows = {
+        ("response", None): ClockSummary("response", None),
+        ("arrival", None): ClockSummary("arrival", None),
+    }
+    for kind in ("fault", "defect", "data"):
+        rows[("resolution", kind)] = ClockSummary("resolution", kind)
+    for v in views:
+        for clock in v.clocks:
+            key = (clock.name, v.ticket.kind if clock.name == "resolution" else None)
+            rows[key].counts[clock.state] += 1
+    return list(rows.values())
+
+
+def unconfirmed_years(views: list[FaultView]) -> list[int]:
+    years: set[int] = set()
+    for v in views:
+        for clock in v.clocks:
+            years.update(clock.unconfirmed_years)
+    return sorted(years)
+
+
+def status(desk: Desk) -> dict[str, Any]:
+    """The morning view: open tickets and their running clocks, this month's breaches and SLA."""
+    now = desk.local_now
+    contract = desk.contract
+    open_views = list_faults(desk, open_only=True)
+    month = (now.year, now.month)
+    month_views = list_faults(desk, month=month)
+    breaches = [v for v in month_views if v.breached]
+    start, _ = month_bounds(*month, desk.tz)
+    return {
+        "now": now,
+        "contract": {
+            "name": contract.name,
+            "hospital": contract.hospital,
+            "vendor": contract.vendor,
+            "start": contract.start_date,
+            "end": contract_end(contract),
+        },
+        "today": desk.calendar.day_kind(now.date()),
+        "month": f"{now:%Y-%m}",
+        "open": open_views,
+        "breaches": breaches,
+        "sla": sla_summary(month_views),
+        "unconfirmed_years": sorted(set(unconfirmed_years(open_views + month_views))),
+        "month_start": start,
+    }
+
+
+def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> dict[str, Any]:
+    """SLA compliance for tickets reported in [since, until)."""
+    views = list_faults(desk, since=since, until=until, system=system)
+    return {
+        "since": since,
+        "until": until,
+        "tickets": len(views),
+        "summary": sla_summary(views),
+        "breaches": [v for v in views if v.breached],
+        "late": [v for v in views if v.late],
+        "unconfirmed_years": unconfirmed_years(views),
+    }

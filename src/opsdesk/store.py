@@ -1,0 +1,213 @@
+"""The SQLite store: where it is, how it opens, and its ordered migrations.
+
+One file holds one contract. It opens in WAL mode with foreign keys on and a busy
+timeout; every command runs in one ``BEGIN IMMEDIATE`` transaction
+(:meth:`Store.transaction`), so a refused command writes nothing and two engineers
+typing at once queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from opsdesk.errors import NotFound, StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def m001_initial(conn: Connection) -> None:
+    """Contract, systems, tickets with their notes and corrections, calendar, history."""
+    for ddl in (
+        """CREATE TABLE contract (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, hospital TEXT NOT NULL,
+            vendor TEXT NOT NULL, start_date DATE NOT NULL, months INTEGER NOT NULL,
+            terms TEXT NOT NULL, created_at TEXT NOT NULL)""",
+        """CREATE TABLE system (
+            id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+            active BOOLEAN NOT NULL)""",
+        """CREATE TABLE ticket (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES system(id),
+            kind TEXT NOT NULL, symptom TEXT NOT NULL, reporter TEXT, dept TEXT, phone TEXT,
+            channel TEXT, ref TEXT, impact TEXT,
+            reported_at TEXT NOT NULL, reported_rec TEXT NOT NULL,
+            responded_at TEXT, responded_rec TEXT, arrived_at TEXT, arrived_rec TEXT,
+            remote_at TEXT, remote_rec TEXT, resolved_at TEXT, resolved_rec TEXT,
+            cause TEXT, action TEXT, result TEXT,
+            confirmed_at TEXT, confirmed_by TEXT, confirm_comment TEXT)""",
+        "CREATE INDEX ix_ticket_system_id ON ticket (system_id)",
+        "CREATE INDEX ix_ticket_ref ON ticket (ref)",
+        "CREATE INDEX ix_ticket_reported_at ON ticket (reported_at)",
+        "CREATE INDEX ix_ticket_open ON ticket (resolved_at)",
+        """CREATE TABLE note (
+            id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            at TEXT NOT NULL, recorded_at TEXT NOT NULL, by TEXT NOT NULL, text TEXT NOT NULL)""",
+        "CREATE INDEX ix_note_ticket_id ON note (ticket_id)",
+        """CREATE TABLE correction (
+            id INTEGER PRIMARY KEY, entity TEXT NOT NULL, entity_id INTEGER NOT NULL,
+            reason TEXT NOT NULL, changes TEXT NOT NULL, by TEXT NOT NULL,
+            recorded_at TEXT NOT NULL)""",
+        "CREATE INDEX ix_correction_entity ON correction (entity, entity_id)",
+        """CREATE TABLE calendar_override (
+            id INTEGER PRIMARY KEY, day DATE NOT NULL UNIQUE, working BOOLEAN NOT NULL,
+            note TEXT NOT NULL)""",
+        """CREATE TABLE calendar_year (
+            year INTEGER PRIMARY KEY, confirmed_by TEXT NOT NULL, confirmed_at TEXT NOT NULL)""",
+        """CREATE TABLE event (
+            id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, entity TEXT NOT NULL, entity_id INTEGER NOT NULL,
+            happened_at TEXT, before TEXT, after TEXT,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)""",
+        "CREATE INDEX ix_event_entity ON event (entity, entity_id)",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """An open opsdesk database file."""
+
+    def __init__(self, path: Path, engine: Engine):
+        self.path = path
+        self.engine = engine
+        self.migrated: list[str] = []
+        self.backup_path: Path | None = None
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = False) -> Store:
+        """Open (or with ``create`` make) the store at ``path`` and bring its schema up to date."""
+        path = Path(path).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path} is a directory; --db needs a database file path, e.g. {path / 'opsdesk.db'}")
+        if not path.exists():
+            if not create:
+                raise NotFound(
+                    f"no opsdesk database at {path}; create one with `opsdesk init` "
+                    "(or try `opsdesk demo`), or point --db / OPSDESK_DB at an existing one"
+                )
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as exc:
+                raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
+        _check_header(path)
+        store = cls(path, _engine(path))
+        store._migrate()
+        return store
+
+    def _migrate(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
+                )
+                applied = [r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations ORDER BY id")]
+        except Exception as exc:  # sqlite3 errors arrive wrapped by SQLAlchemy
+            raise _store_error(self.path, exc) from None
+        known = [m.__name__ for m in MIGRATIONS]
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise StoreError(
+                f"{self.path} was written by a newer opsdesk (schema {applied[-1]}, "
+                f"this opsdesk knows up to {known[-1]}); upgrade opsdesk to use it"
+            )
+        pending = [m for m in MIGRATIONS if m.__name__ not in applied]
+        if pending and applied:
+            self.backup_path = self.backup(self.path.with_name(f"{self.path.name}.before-{pending[0].__name__}.bak"))
+        for migration in pending:
+            with self.engine.begin() as conn:
+                migration(conn)
+                conn.exec_driver_sql(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (migration.__name__, _utcnow().isoformat(timespec="seconds")),
+                )
+            self.migrated.append(migration.__name__)
+
+    def applied_migrations(self) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            return [
+                tuple(r) for r in conn.exec_driver_sql("SELECT name, applied_at FROM schema_migrations ORDER BY id")
+            ]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One command's unit of work: commits at the end, rolls back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except Exception:
+                session.rollback()
+                raise
+
+    def backup(self, target: Path) -> Path:
+        """Copy the database through SQLite's online backup API (consistent while others write)."""
+        source = sqlite3.connect(self.path)
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+        os.chmod(target, 0o600)
+        return target
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+    if header and header != b"SQLite format 3\x00":
+        raise StoreError(f"{path} is not an opsdesk database (not an SQLite file); point --db at the right file")
+
+
+def _store_error(path: Path, exc: Exception) -> StoreError:
+    text = str(getattr(exc, "orig", exc))
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"database {path} is read-only; opsdesk needs write access to it and its folder")
+    if "not a database" in text:
+        return StoreError(f"{path} is not an opsdesk database ({text}); point --db at the right file")
+    return StoreError(f"cannot use database {path}: {text}")
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (SQLAlchemy's pysqlite recipe)
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
