@@ -1,0 +1,349 @@
+"""The fault lifecycle through the CLI: happy paths, every refusal, and nothing written on refusal."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import at, ok, run, snapshot
+
+FRI = "2026-12-04"
+
+
+def open_fault(*extra: str, when: str = "17:30", day: str = FRI) -> str:
+    return ok("fault", "open", "queue", "叫号屏黑屏", "--at", f"{day} {when}", *extra, now=at(day, when))
+
+
+def show(ticket_id: int = 1) -> dict:
+    return json.loads(ok("fault", "show", str(ticket_id), "--json"))
+
+
+def refused(args: list[str], message: str, db, code: int = 1, now=None) -> None:
+    """The command fails with exactly this one-line message and writes nothing."""
+    before = snapshot(db)
+    result = run(*args, now=now)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert "Traceback" not in result.output
+    assert snapshot(db) == before
+
+
+def test_open_prints_id_and_deadlines(contract):
+    out = open_fault("--reporter", "王护士", "--channel", "phone", "--ref", "BUG-7")
+    assert out == (
+        "Opened fault 1 (queue, fault) reported 2026-12-04 17:30 (inside working hours)\n"
+        "  respond by 2026-12-04 18:00 · on site by 2026-12-04 18:30 · resolve by 2026-12-08 17:30\n"
+    )
+    data = show()
+    assert (data["reporter"], data["channel"], data["ref"], data["status"]) == ("王护士", "phone", "BUG-7", "open")
+    assert data["late"] == []
+
+
+def test_outside_hours_targets_and_kinds(contract):
+    out = ok(
+        "fault",
+        "open",
+        "cdss",
+        "用药提示错误",
+        "--kind",
+        "系统错误",
+        "--at",
+        "2026-12-05 10:00",
+        now=at("2026-12-05", "10:05"),
+    )
+    assert "(cdss, defect) reported 2026-12-05 10:00 (outside working hours)" in out
+    assert "respond by 2026-12-05 11:00 · on site by 2026-12-05 12:00 · resolve by 2026-12-07 18:00" in out
+
+
+def test_full_lifecycle_met(contract):
+    open_fault()
+    assert "response met" in ok("fault", "respond", "1", "--at", f"{FRI} 17:40", now=at(FRI, "17:41"))
+    assert "arrival met" in ok("fault", "arrive", "1", "--at", f"{FRI} 18:10", now=at(FRI, "18:11"))
+    out = ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "进程挂死",
+        "--action",
+        "重启",
+        "--at",
+        "2026-12-07 09:00",
+        now=at("2026-12-07", "09:01"),
+    )
+    assert out.startswith("Fault 1: resolved at 2026-12-07 09:00 — resolution met")
+    assert ok("fault", "confirm", "1", "--by", "李工", "--comment", "已恢复") == (
+        "Fault 1: confirmed by 李工 at 2026-12-07 10:00\n"
+    )
+    data = show()
+    assert data["status"] == "confirmed"
+    assert {k: c["state"] for k, c in data["clocks"].items()} == {
+        "response": "met",
+        "arrival": "met",
+        "resolution": "met",
+    }
+    assert data["clocks"]["resolution"]["elapsed_minutes"] == 30 + 60  # Fri 17:30-18:00, Mon 08:00-09:00
+    assert [h["action"] for h in data["history"]] == [
+        "fault.open",
+        "fault.respond",
+        "fault.arrive",
+        "fault.resolve",
+        "fault.confirm",
+    ]
+    assert ok("verify").startswith("History verified: 11 events")
+
+
+def test_remote_resolution_before_arrival_deadline_needs_no_arrival(contract):
+    open_fault()
+    ok("fault", "respond", "1", "--at", f"{FRI} 17:35", now=at(FRI, "17:36"))
+    ok("fault", "remote", "1", "--at", f"{FRI} 17:36", now=at(FRI, "17:36"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", f"{FRI} 18:20", now=at(FRI, "18:21"))
+    assert show()["clocks"]["arrival"]["state"] == "not_applicable"
+
+
+def test_running_and_overdue_clocks(contract):
+    open_fault()  # now is Mon 2026-12-07 10:00
+    clocks = show()["clocks"]
+    assert clocks["response"]["state"] == "overdue"
+    assert clocks["response"]["margin_minutes"] == -(64 * 60)  # deadline Fri 18:00, now Mon 10:00
+    assert clocks["resolution"]["state"] == "running"
+    assert clocks["resolution"]["margin_minutes"] == 20 * 60 - (30 + 120)
+
+
+def test_late_entry_is_flagged(contract):
+    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "10:01"))
+    assert show()["late"] == ["reported"]
+    assert json.loads(ok("fault", "list", "--late", "--json"))[0]["id"] == 1
+    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "10:00"))
+    assert show(2)["late"] == []
+
+
+def test_note_and_edit_keep_history(contract, store_env):
+    open_fault("--reporter", "王护士")
+    ok("fault", "note", "1", "已联系厂商")
+    assert ok("fault", "edit", "1", "--reporter", "王护士长", "--at", f"{FRI} 17:20") == (
+        "Fault 1: changed reporter, reported (old values kept in the history)\n"
+    )
+    data = show()
+    assert data["reporter"] == "王护士长"
+    assert data["reported_at"] == "2026-12-04T17:20:00+08:00"
+    assert data["notes"][0]["text"] == "已联系厂商"
+    conn = sqlite3.connect(store_env)
+    before, after = conn.execute("SELECT before, after FROM event WHERE action='fault.edit'").fetchone()
+    assert json.loads(before) == {"reporter": "王护士", "reported_at": "2026-12-04T17:30:00+08:00"}
+    assert json.loads(after) == {"reporter": "王护士长", "reported_at": "2026-12-04T17:20:00+08:00"}
+
+
+def _confirmed(contract):
+    open_fault()
+    ok("fault", "respond", "1", "--at", f"{FRI} 17:40", now=at(FRI, "17:41"))
+    ok("fault", "arrive", "1", "--at", f"{FRI} 18:10", now=at(FRI, "18:11"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-07 09:00")
+    ok("fault", "confirm", "1", "--by", "李工")
+
+
+def test_confirmed_record_refuses_edit_and_takes_a_visible_correction(contract):
+    _confirmed(contract)
+    refused(
+        ["fault", "edit", "1", "--cause", "x"],
+        "fault 1 was confirmed by 李工 at 2026-12-07 10:00 and cannot be edited; record a visible correction "
+        'with `opsdesk fault correct 1 --reason "..."` and the same options',
+        contract,
+    )
+    out = ok("fault", "correct", "1", "--reason", "到场时间记错", "--arrived", f"{FRI} 18:05")
+    assert out == "Fault 1: correction 1 recorded (到场时间记错)\n"
+    data = show()
+    assert data["arrived_at"] == "2026-12-04T18:05:00+08:00"
+    assert data["corrections"][0]["changes"] == {
+        "arrived_at": ["2026-12-04T18:10:00+08:00", "2026-12-04T18:05:00+08:00"]
+    }
+    assert "correction 1 by tester" in ok("fault", "show", "1")
+    assert ok("verify").startswith("History verified")
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (
+            ["fault", "open", "pacs", "x"],
+            "no system 'pacs'; known systems: queue, cdss, face, bi, avatar "
+            "(add one with `opsdesk system add CODE NAME`)",
+            1,
+        ),
+        (["fault", "respond", "9"], "no fault 9; `opsdesk fault list` shows the faults on record", 1),
+        (
+            ["fault", "respond", "1", "--at", f"{FRI} 17:00"],
+            "fault 1: the response (2026-12-04 17:00) cannot come before the report (2026-12-04 17:30); "
+            "give a time on or after 2026-12-04 17:30",
+            1,
+        ),
+        (
+            ["fault", "arrive", "1"],
+            "fault 1 has no response yet; record it first with `opsdesk fault respond 1 --at TIME`",
+            1,
+        ),
+        (
+            ["fault", "confirm", "1", "--by", "李工"],
+            "fault 1 is not resolved yet; the hospital confirms a fault after it is resolved",
+            1,
+        ),
+        (
+            ["fault", "respond", "1", "--at", "2026-12-07 10:06"],
+            "time '2026-12-07 10:06' (2026-12-07 10:06) is in the future; record what has happened, "
+            "at most 5 minutes ahead of now (2026-12-07 10:00)",
+            2,
+        ),
+        (
+            ["fault", "respond", "1", "--at", "soon"],
+            "cannot read time 'soon'; use now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30, "
+            "ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)",
+            2,
+        ),
+        (
+            ["fault", "open", "queue", "x", "--kind", "bug"],
+            "unknown kind 'bug'; use fault (故障), defect (系统错误) or data (数据错误)",
+            2,
+        ),
+        (
+            ["fault", "open", "queue", "x", "--channel", "fax"],
+            "unknown channel 'fax'; use one of phone, platform, onsite, wechat, email",
+            2,
+        ),
+        (["fault", "open", "queue", "   "], "the symptom cannot be empty", 2),
+        (
+            ["fault", "respond", "1", "--at", "2026-02-30 10:00"],
+            "no such date '2026-02-30' in '2026-02-30 10:00'; use a real calendar date YYYY-MM-DD",
+            2,
+        ),
+        (["fault", "list", "--month", "2026-13"], "cannot read month '2026-13'; use YYYY-MM, e.g. 2026-12", 2),
+    ],
+)
+def test_refusals_write_nothing(contract, args, message, code):
+    open_fault()
+    refused(args, message, contract, code)
+
+
+def test_already_resolved_and_double_steps(contract):
+    _confirmed(contract)
+    open_fault(when="17:50")
+    ok("fault", "respond", "2", "--at", f"{FRI} 17:55")
+    refused(
+        ["fault", "respond", "2"],
+        "fault 2 already has its responded time (2026-12-04 17:55); change it with "
+        "`opsdesk fault edit 2 --responded TIME`",
+        contract,
+    )
+    ok("fault", "resolve", "2", "--cause", "c", "--action", "a")
+    refused(
+        ["fault", "arrive", "2"],
+        "fault 2 is already resolved (at 2026-12-07 10:00); fix a wrong time with `opsdesk fault edit 2`",
+        contract,
+    )
+    refused(
+        ["fault", "respond", "1"],
+        "fault 1 was confirmed by 李工 at 2026-12-07 10:00; it cannot be changed. "
+        "Record a visible correction with `opsdesk fault correct 1 --reason ...`",
+        contract,
+    )
+
+
+def test_list_filters_and_json(contract):
+    open_fault()
+    ok("fault", "open", "bi", "报表错误", "--kind", "data", "--at", "2026-11-20 10:00", now=at("2026-11-20", "10:01"))
+    assert [f["id"] for f in json.loads(ok("fault", "list", "--json"))] == [2, 1]
+    assert [f["id"] for f in json.loads(ok("fault", "list", "--system", "bi", "--json"))] == [2]
+    assert [f["id"] for f in json.loads(ok("fault", "list", "--kind", "data", "--json"))] == [2]
+    assert [f["id"] for f in json.loads(ok("fault", "list", "--month", "2026-12", "--json"))] == [1]
+    assert [f["id"] for f in json.loads(ok("fault", "list", "--open", "--breached", "--json"))] == [2, 1]
+    plain = ok("fault", "list")
+    assert plain.splitlines()[0] == "# 2 fault(s)"
+    assert plain.splitlines()[1].split("\t")[:3] == ["id", "system", "kind"]
+
+
+def test_status_morning_view(contract):
+    open_fault()
+    data = json.loads(ok("status", "--json"))
+    assert data["today"] == {"working": True, "kind": "working", "reason": data["today"]["reason"]}
+    assert [f["id"] for f in data["open"]] == [1]
+    assert [f["id"] for f in data["breaches_this_month"]] == [1]
+    response = data["sla_this_month"][0]
+    assert (response["clock"], response["overdue"], response["compliance"]) == ("response", 1, 0.0)
+    text = ok("status")
+    assert "# Open faults: 1" in text and "OVERDUE" in text
+
+
+def test_explain_ledger_over_national_day(contract):
+    ok("fault", "open", "face", "考勤离线", "--at", "2026-09-30 16:00", now=at("2026-09-30", "16:01"))
+    ok("fault", "respond", "1", "--at", "2026-09-30 16:10", now=at("2026-09-30", "16:11"))
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "c",
+        "--action",
+        "a",
+        "--at",
+        "2026-10-09 16:00",
+        now=at("2026-10-09", "16:01"),
+    )
+    data = json.loads(ok("fault", "explain", "1", "--json"))
+    assert data["deadline"] == "2026-10-09T16:00:00+08:00"
+    counted = [(d["day"], d["minutes"]) for d in data["days"] if d["counted"]]
+    assert counted == [("2026-09-30", 120), ("2026-10-08", 600), ("2026-10-09", 480)]
+    reasons = {d["day"]: d["reason"] for d in data["days"]}
+    assert "国庆" in reasons["2026-10-01"]
+    assert data["total_minutes"] == 1200
+
+
+def test_init_twice_refused(contract):
+    refused(
+        ["init", "--name", "x", "--hospital", "y", "--vendor", "z", "--start", "2026-11-01"],
+        "this database already holds the contract '智慧医疗运维'; use another --db for another contract",
+        contract,
+    )
+
+
+def test_systems(contract):
+    assert [s["code"] for s in json.loads(ok("system", "list", "--json"))] == ["queue", "cdss", "face", "bi", "avatar"]
+    assert ok("system", "add", "pacs", "影像归档") == "Added system pacs: 影像归档\n"
+    assert ok("system", "rename", "pacs", "影像归档与通信") == "Renamed system pacs: 影像归档与通信\n"
+    refused(
+        ["system", "add", "pacs", "x"],
+        "system 'pacs' already exists; rename it with `opsdesk system rename pacs NAME`",
+        contract,
+    )
+
+
+def test_no_contract_and_no_database(store_env, tmp_path):
+    result = run("fault", "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no opsdesk database at {store_env}; create one with `opsdesk init`")
+    assert not store_env.exists()
+
+
+def test_bad_db_paths(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database at all, just text")
+    result = run("--db", str(junk), "status")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {junk} is not an opsdesk database (not an SQLite file); point --db at the right file\n",
+    )
+    result = run("--db", str(tmp_path), "status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {tmp_path} is a directory; --db needs a database file path, e.g. {tmp_path / 'opsdesk.db'}\n"
+    )
+
+
+def test_db_path_and_version(store_env):
+    assert ok("db", "path") == f"{store_env}\n"
+    assert ok("--version").startswith("opsdesk ")
+
+
+def test_by_option_records_actor(contract, store_env):
+    ok("--by", "张工", "fault", "open", "queue", "x")
+    conn = sqlite3.connect(store_env)
+    assert conn.execute("SELECT actor FROM event ORDER BY id DESC LIMIT 1").fetchone() == ("张工",)
