@@ -1,0 +1,86 @@
+"""The provable history: tampering with plain sqlite3 is caught by `opsdesk verify`, naming what is bad."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import ok, run
+
+
+def _store_with_faults(db):
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:00")
+    ok("fault", "respond", "1", "--at", "09:05")
+    ok("fault", "open", "bi", "大屏无数据", "--at", "09:30")
+    return sqlite3.connect(db)
+
+
+def verify_error(contract) -> str:
+    result = run("verify")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+def test_clean_history_verifies(contract):
+    _store_with_faults(contract)
+    data = json.loads(ok("verify", "--json"))
+    assert data["ok"] is True
+    assert data["events"] == 9  # contract, 5 systems, open, respond, open
+    assert data["counts"]["ticket"] == 2
+    assert len(data["head_hash"]) == 64
+
+
+def test_changed_record_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE ticket SET symptom = '一切正常' WHERE id = 1")
+    conn.commit()
+    assert verify_error(contract) == (
+        "Error: history check failed: ticket 1 differs from its history in symptom (history says symptom='叫号屏黑屏')\n"
+    )
+
+
+def test_changed_event_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("""UPDATE event SET after = replace(after, '09:05', '09:01') WHERE id = 8""")
+    conn.commit()
+    assert verify_error(contract) == (
+        "Error: history check failed: event 8 (fault.respond ticket 1) was altered: its hash does not match its content\n"
+    )
+
+
+def test_deleted_event_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("DELETE FROM event WHERE id = 7")
+    conn.commit()
+    assert verify_error(contract) == "Error: history check failed: event 7 is missing (the next event is 8)\n"
+
+
+def test_reordered_events_are_caught(contract):
+    conn = _store_with_faults(contract)
+    rows = conn.execute(
+        "SELECT id, recorded_at, actor, action, entity, entity_id, happened_at, before, after "
+        "FROM event WHERE id IN (7, 9) ORDER BY id"
+    ).fetchall()
+    for (target_id, *_), (_, *content) in zip(rows, reversed(rows), strict=True):
+        conn.execute(
+            "UPDATE event SET recorded_at=?, actor=?, action=?, entity=?, entity_id=?, happened_at=?, "
+            "before=?, after=? WHERE id=?",
+            (*content, target_id),
+        )
+    conn.commit()
+    assert verify_error(contract).startswith("Error: history check failed: event 7 (fault.open ticket 2) was altered")
+
+
+def test_rehashed_forgery_still_fails_replay(contract):
+    """Someone who edits a record AND its creating event and recomputes every hash still cannot hide a
+    record edit that no event explains; here the record changes with no event at all."""
+    conn = _store_with_faults(contract)
+    conn.execute(
+        "INSERT INTO note (ticket_id, at, recorded_at, by, text) VALUES "
+        "(1, '2026-12-07T09:10:00+08:00', '2026-12-07T09:10:00+08:00', 'x', 'slipped in')"
+    )
+    conn.commit()
+    assert (
+        verify_error(contract) == "Error: history check failed: note 1 exists but no event in the history created it\n"
+    )

@@ -1,0 +1,56 @@
+"""The store: migrations produce the schema the models describe; newer databases are refused."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+from sqlmodel import SQLModel
+
+import opsdesk.models  # noqa: F401 - registers the tables
+from opsdesk.errors import StoreError
+from opsdesk.store import MIGRATIONS, Store
+
+
+def test_blank_database_migrates_to_the_models(tmp_path):
+    store = Store.open(tmp_path / "x.db", create=True)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "x.db")
+    for table in SQLModel.metadata.sorted_tables:
+        columns = {row[1]: (row[3] == 1) for row in conn.execute(f'PRAGMA table_info("{table.name}")')}
+        expected = {c.name: (not c.nullable and not c.primary_key) for c in table.columns}
+        assert set(columns) == set(expected), table.name
+        for name, not_null in expected.items():
+            if not_null:
+                assert columns[name], f"{table.name}.{name} should be NOT NULL"
+    names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
+    assert names == [m.__name__ for m in MIGRATIONS]
+
+
+def test_pragmas_and_file_mode(tmp_path):
+    store = Store.open(tmp_path / "x.db", create=True)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    store.close()
+    assert stat.S_IMODE((tmp_path / "x.db").stat().st_mode) == 0o600
+
+
+def test_newer_database_is_refused(tmp_path):
+    Store.open(tmp_path / "x.db", create=True).close()
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES ('m999_future', '2030-01-01T00:00:00')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=r"written by a newer opsdesk \(schema m999_future, this opsdesk knows up to "):
+        Store.open(tmp_path / "x.db")
+
+
+def test_reopening_is_idempotent(tmp_path):
+    Store.open(tmp_path / "x.db", create=True).close()
+    store = Store.open(tmp_path / "x.db")
+    assert store.migrated == []
+    assert [n for n, _ in store.applied_migrations()] == [m.__name__ for m in MIGRATIONS]
+    store.close()
