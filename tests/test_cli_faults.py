@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+
 from conftest import at, ok, run, snapshot
 
 FRI = "2026-12-04"

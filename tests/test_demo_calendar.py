@@ -1,0 +1,82 @@
+"""The demo contract and the calendar commands."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import at, ok, run
+
+
+def test_demo_is_real_and_deterministic(tmp_path):
+    heads = []
+    for name in ("a.db", "b.db"):
+        out = ok("demo", "--db", str(tmp_path / name), "--months", "1", "--seed", "7")
+        assert out.startswith("Built the demo contract: ")
+        heads.append(json.loads(ok("--db", str(tmp_path / name), "verify", "--json"))["head_hash"])
+    assert heads[0] == heads[1]
+    faults = json.loads(ok("--db", str(tmp_path / "a.db"), "fault", "list", "--json"))
+    assert len(faults) >= 50
+    states = {c["state"] for f in faults for c in f["clocks"].values()}
+    assert {"met", "breached"} <= states
+    assert {f["kind"] for f in faults} == {"fault", "defect", "data"}
+    assert any(not f["inside_hours"] for f in faults) and any(f["inside_hours"] for f in faults)
+    result = run("demo", "--db", str(tmp_path / "a.db"))
+    assert result.exit_code == 1
+    assert "already exists; add --replace to rebuild it" in result.stderr
+    assert ok("demo", "--db", str(tmp_path / "a.db"), "--months", "1", "--replace").startswith("Built")
+
+
+def test_calendar_show_marks_swapped_days(contract):
+    data = json.loads(ok("calendar", "show", "2026-10", "--json"))
+    days = {d["day"]: d for d in data["days"]}
+    assert data["confirmed"] is True
+    assert days["2026-10-01"]["working"] is False
+    assert days["2026-10-07"]["kind"] == "swapped_off"
+    assert days["2026-10-10"] == {
+        "day": "2026-10-10",
+        "working": True,
+        "kind": "swapped_workday",
+        "reason": days["2026-10-10"]["reason"],
+    }
+    assert days["2026-10-11"]["kind"] == "weekend"
+    assert ok("calendar", "show", "2026-10").splitlines()[0] == "# Calendar 2026-10"
+
+
+def test_overrides_move_deadlines_and_are_listed(contract):
+    assert (
+        ok("calendar", "add-holiday", "2026-12-07", "--note", "院庆停诊") == "2026-12-07 is now a day off (院庆停诊)\n"
+    )
+    assert ok("calendar", "add-workday", "2026-12-06", "--note", "补班") == "2026-12-06 is now a working day (补班)\n"
+    out = ok("fault", "open", "queue", "x", "--at", "2026-12-04 17:30", now=at("2026-12-04", "17:31"))
+    # Fri 30 min + Sun 12-06 (worked) 10 h + Mon 12-07 off + Tue 9 h 30 min = 20 h
+    assert "resolve by 2026-12-08 17:30" in out
+    check = json.loads(ok("calendar", "check", "2026", "--json"))
+    assert [(c["day"], c["working"]) for c in check["changes"]] == [("2026-12-06", True), ("2026-12-07", False)]
+    result = run("calendar", "add-holiday", "2026-10-01", "--note", "x")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: 2026-10-01 is already a day off in the official calendar")
+
+
+def test_unconfirmed_year_is_flagged_until_confirmed(contract):
+    out = ok("fault", "open", "queue", "跨年故障", "--at", "2026-12-31 17:00", now=at("2026-12-31", "17:01"))
+    assert "calendar 2027 is not officially published yet" in out
+    show = json.loads(ok("fault", "show", "1", "--json"))
+    assert show["clocks"]["resolution"]["unconfirmed_years"] == [2027]
+    assert ok("calendar", "confirm", "2027") == "Calendar 2027 confirmed; reports no longer flag it\n"
+    show = json.loads(ok("fault", "show", "1", "--json"))
+    assert show["clocks"]["resolution"]["unconfirmed_years"] == []
+    result = run("calendar", "confirm", "2026")
+    assert result.exit_code == 1
+    assert "2026 is already confirmed" in result.stderr
+
+
+def test_report_sla_json(contract):
+    ok("fault", "open", "queue", "x", "--at", "2026-12-04 17:30", now=at("2026-12-04", "17:31"))
+    ok("fault", "respond", "1", "--at", "2026-12-04 18:30", now=at("2026-12-04", "18:31"))
+    data = json.loads(ok("report", "sla", "--month", "2026-12", "--json"))
+    response = data["summary"][0]
+    assert (response["clock"], response["breached"], response["compliance"]) == ("response", 1, 0.0)
+    assert [b["id"] for b in data["breaches"]] == [1]
+    assert json.loads(ok("report", "sla", "--from", "2026-11-01", "--to", "2026-11-30", "--json"))["tickets"] == 0
+    result = run("report", "sla", "--month", "2026-12", "--from", "2026-12-01", "--to", "2026-12-02")
+    assert result.exit_code == 2

@@ -1,0 +1,122 @@
+"""Working-time arithmetic against a slow, obviously-right minute-by-minute oracle.
+
+The oracle walks one minute at a time and counts a minute when it starts inside working
+hours (08:00 <= local time < 18:00) on a day ``cal.is_working_day`` says is a working
+day. The calendar's fast index must agree with it exactly.
+"""
+
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opsdesk.sla import Override, WorkCalendar
+
+TZ = ZoneInfo("Asia/Shanghai")
+CAL = WorkCalendar()
+OVERRIDDEN = WorkCalendar(
+    overrides=[
+        Override(date(2026, 2, 21), True, "春节值班"),  # a Saturday in 春节
+        Override(date(2026, 6, 15), False, "停电"),  # a Monday
+        Override(date(2027, 1, 4), False, "年初检修"),  # in an unpublished year
+    ]
+)
+ORIGIN = datetime(2025, 1, 1, tzinfo=TZ)
+LAST_MINUTE = int((datetime(2027, 11, 30, tzinfo=TZ) - ORIGIN) / timedelta(minutes=1))
+MINUTE = timedelta(minutes=1)
+OPENS, CLOSES = time(8), time(18)
+
+minutes = st.integers(0, LAST_MINUTE).map(lambda m: ORIGIN + m * MINUTE)
+seconds = st.integers(0, LAST_MINUTE * 60).map(lambda s: ORIGIN + timedelta(seconds=s))
+
+
+@cache
+def working_day(cal: WorkCalendar, day: date) -> bool:
+    return cal.is_working_day(day)
+
+
+def working_minute(cal: WorkCalendar, moment: datetime) -> bool:
+    """Whether the minute starting at ``moment`` is working time."""
+    return OPENS <= moment.time() < CLOSES and working_day(cal, moment.date())
+
+
+def oracle_between(cal: WorkCalendar, a: datetime, b: datetime) -> timedelta:
+    """Working time from a to b (both minute-aligned), one minute at a time."""
+    count, moment = 0, a
+    while moment < b:
+        count += working_minute(cal, moment)
+        moment += MINUTE
+    return count * MINUTE
+
+
+def oracle_add(cal: WorkCalendar, start: datetime, duration: int) -> datetime:
+    """The end of the ``duration``-th working minute from start (start if 0)."""
+    moment = start
+    while duration:
+        if working_minute(cal, moment):
+            duration -= 1
+        moment += MINUTE
+    return moment
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=minutes, span=st.integers(0, 20 * 24 * 60))
+def test_between_matches_the_oracle(a, span):
+    b = a + span * MINUTE
+    assert CAL.working_time_between(a, b) == oracle_between(CAL, a, b)
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=minutes, span=st.integers(0, 20 * 24 * 60))
+def test_between_matches_the_oracle_with_overrides(a, span):
+    b = a + span * MINUTE
+    assert OVERRIDDEN.working_time_between(a, b) == oracle_between(OVERRIDDEN, a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=minutes, duration=st.integers(0, 5 * 600))
+def test_add_matches_the_oracle(start, duration):
+    assert CAL.add_working_time(start, duration * MINUTE) == oracle_add(CAL, start, duration)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=seconds, duration=st.integers(0, 30 * 36_000))
+def test_add_then_measure_returns_the_duration(start, duration):
+    delta = timedelta(seconds=duration)
+    end = CAL.add_working_time(start, delta)
+    assert end >= start
+    assert CAL.working_time_between(start, end) == delta
+
+
+@settings(max_examples=300, deadline=None)
+@given(moments=st.lists(seconds, min_size=3, max_size=3))
+def test_between_is_additive(moments):
+    a, b, c = sorted(moments)
+    between = CAL.working_time_between
+    assert between(a, c) == between(a, b) + between(b, c)
+    assert between(c, a) == timedelta(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moments=st.lists(seconds, min_size=2, max_size=2),
+    durations=st.lists(st.integers(0, 20 * 36_000), min_size=2, max_size=2),
+)
+def test_monotonic(moments, durations):
+    a, b = sorted(moments)
+    d1, d2 = (timedelta(seconds=s) for s in sorted(durations))
+    assert CAL.add_working_time(a, d1) <= CAL.add_working_time(b, d1)
+    assert CAL.add_working_time(a, d1) <= CAL.add_working_time(a, d2)
+    end = b + timedelta(days=3)
+    assert CAL.working_time_between(a, end) >= CAL.working_time_between(b, end)
+    assert CAL.working_time_between(a, b) <= CAL.working_time_between(a, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=seconds, duration=st.integers(1, 30 * 36_000))
+def test_deadlines_fall_inside_working_hours_or_exactly_at_the_close(start, duration):
+    deadline = CAL.add_working_time(start, timedelta(seconds=duration))
+    assert deadline.tzinfo == TZ
+    assert CAL.in_working_hours(deadline) or (deadline.time() == CLOSES and CAL.is_working_day(deadline.date()))
