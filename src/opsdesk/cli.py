@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ class OpsdeskGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             if type(exc).__module__.startswith("typer"):
                 raise
@@ -44,6 +48,14 @@ class OpsdeskGroup(TyperGroup):
                 raise
             output.error(_unexpected(exc))
             raise typer.Exit(1) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests)
+        pass
 
 
 def _unexpected(exc: Exception) -> str:
@@ -146,8 +158,8 @@ def _actor() -> str:
 
 
 @contextmanager
-def desk(create: bool = False) -> Iterator[Desk]:
-    """Open the store and one transaction for this command."""
+def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
+    """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
     from opsdesk.records import Desk
     from opsdesk.store import Store
 
@@ -155,7 +167,7 @@ def desk(create: bool = False) -> Iterator[Desk]:
     if store.migrated and store.backup_path:
         output.error_note(f"upgraded {store.path} to schema {store.migrated[-1]} (backup: {store.backup_path})")
     try:
-        with store.transaction() as session:
+        with store.transaction(write=write) as session:
             yield Desk(session, _actor(), _now())
     finally:
         store.close()
@@ -210,7 +222,7 @@ def verify(as_json: JsonOpt = False) -> None:
     """
     from opsdesk.history import verify as run_verify
 
-    with desk() as d:
+    with desk(write=False) as d:
         result = run_verify(d.session)
     if as_json:
         emit_json(
@@ -240,7 +252,7 @@ def system_list(as_json: JsonOpt = False) -> None:
     """
     from opsdesk.records import systems
 
-    with desk() as d:
+    with desk(write=False) as d:
         d.contract  # noqa: B018
         rows = [{"code": s.code, "name": s.name, "active": s.active} for s in systems(d.session)]
     if as_json:
@@ -588,7 +600,7 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
 
     from opsdesk.records import fault_dict, get_ticket, timeline, view
 
-    with desk() as d:
+    with desk(write=False) as d:
         v = view(d, get_ticket(d.session, ticket_id))
         extra = timeline(d, ticket_id)
     data = fault_dict(v)
@@ -669,7 +681,7 @@ def fault_explain(
 
     if clock not in ("response", "arrival", "resolution"):
         raise InvalidInput(f"unknown clock {clock!r}; use response, arrival or resolution")
-    with desk() as d:
+    with desk(write=False) as d:
         v = view(d, get_ticket(d.session, ticket_id))
         chosen = getattr(v.clocks, clock)
         ledger = explain_clock(d.calendar, chosen, v.ticket.reported_at, d.local_now)
@@ -743,7 +755,7 @@ def fault_list(
     from opsdesk.timeparse import parse_month
 
     month_value = parse_month(month) if month else None
-    with desk() as d:
+    with desk(write=False) as d:
         views = list_faults(
             d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late
         )
@@ -809,7 +821,7 @@ def status(as_json: JsonOpt = False) -> None:
     from opsdesk.records import fault_dict
     from opsdesk.reports import status as build_status
 
-    with desk() as d:
+    with desk(write=False) as d:
         s = build_status(d)
     if as_json:
         emit_json(
@@ -862,7 +874,7 @@ def report_sla(
 
     if month and (from_ or to):
         raise typer.BadParameter("give either --month or --from/--to, not both")
-    with desk() as d:
+    with desk(write=False) as d:
         if from_ or to:
             if not (from_ and to):
                 raise typer.BadParameter("--from and --to go together")
@@ -917,7 +929,7 @@ def calendar_show(
     from opsdesk.timeparse import parse_month
 
     year, mon = parse_month(month)
-    with desk() as d:
+    with desk(write=False) as d:
         days = d.calendar.month_days(year, mon)
         confirmed = d.calendar.is_year_confirmed(year)
     if as_json:
@@ -992,7 +1004,7 @@ def calendar_check(year: Annotated[int, typer.Argument(help="The year, e.g. 2026
     """
     from datetime import date
 
-    with desk() as d:
+    with desk(write=False) as d:
         cal = d.calendar
         changes = []
         day = date(year, 1, 1)

@@ -112,12 +112,20 @@ class Store:
 
     def _migrate(self) -> None:
         try:
-            with self.engine.begin() as conn:
-                conn.exec_driver_sql(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    "id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
-                )
-                applied = [r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations ORDER BY id")]
+            with self.engine.execution_options(opsdesk_read=True).connect() as conn:
+                exists = conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                ).first()
+                if exists:
+                    applied = [r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations ORDER BY id")]
+                else:
+                    applied = []
+            if not exists:
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql(
+                        "CREATE TABLE schema_migrations ("
+                        "id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
+                    )
         except Exception as exc:  # sqlite3 errors arrive wrapped by SQLAlchemy
             raise _store_error(self.path, exc) from None
         known = [m.__name__ for m in MIGRATIONS]
@@ -146,9 +154,14 @@ class Store:
             ]
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One command's unit of work: commits at the end, rolls back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+    def transaction(self, write: bool = True) -> Iterator[Session]:
+        """One command's unit of work: commits at the end, rolls back on any error.
+
+        A write transaction starts with ``BEGIN IMMEDIATE`` (it queues behind another writer
+        instead of failing later); a read-only one with a plain ``BEGIN``.
+        """
+        bind = self.engine if write else self.engine.execution_options(opsdesk_read=True)
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -208,6 +221,6 @@ def _engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("opsdesk_read") else "BEGIN IMMEDIATE")
 
     return engine
