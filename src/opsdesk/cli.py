@@ -6,72 +6,19 @@ use them, so ``opsdesk --help`` and ``--version`` stay instant.
 
 from __future__ import annotations
 
-import getpass
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from opsdesk import __version__, output
+from opsdesk import __version__
+from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_path, desk, state, sub_app
 from opsdesk.errors import InvalidInput, OpsdeskError
 from opsdesk.output import emit_json, line, minutes, table
 
 if TYPE_CHECKING:
-    from opsdesk.records import Desk, FaultView
-
-
-class OpsdeskGroup(TyperGroup):
-    """Root group: turns library errors into one line on stderr and an exit code."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except OpsdeskError as exc:
-            output.error(str(exc))
-            raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
-            _silence_stdout()
-            raise typer.Exit(0) from None
-        except Exception as exc:
-            if type(exc).__module__.startswith("typer"):
-                raise
-            if os.environ.get("OPSDESK_DEBUG"):
-                raise
-            output.error(_unexpected(exc))
-            raise typer.Exit(1) from None
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (tests)
-        pass
-
-
-def _unexpected(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "database is locked" in text:
-        return "the database stayed locked by another opsdesk for 30 s; try again in a moment"
-    if "readonly" in text:
-        return "the database is read-only; opsdesk needs write access to the file and its folder"
-    return f"unexpected {type(exc).__name__}: {text} (run with OPSDESK_DEBUG=1 for details and report it)"
-
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-
-def _app(help_text: str) -> typer.Typer:
-    return typer.Typer(help=help_text, no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None)
+    from opsdesk.records import FaultView
 
 
 app = typer.Typer(
@@ -82,25 +29,16 @@ app = typer.Typer(
     context_settings=CONTEXT,
     rich_markup_mode=None,
 )
-db_app = _app("Where the data lives.")
-system_app = _app("The contracted information systems.")
-fault_app = _app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
-calendar_app = _app("The working calendar (工作日历): official schedule plus local overrides.")
-report_app = _app("Reports: SLA compliance.")
+db_app = sub_app("Where the data lives.")
+system_app = sub_app("The contracted information systems.")
+fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
+calendar_app = sub_app("The working calendar (工作日历): official schedule plus local overrides.")
+report_app = sub_app("Reports: SLA compliance.")
 app.add_typer(db_app, name="db")
 app.add_typer(system_app, name="system")
 app.add_typer(fault_app, name="fault")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
-
-
-@dataclass
-class State:
-    db: Path | None = None
-    by: str | None = None
-
-
-state = State()
 
 
 def _version(value: bool) -> None:
@@ -127,56 +65,6 @@ def root(
     """
     state.db = db
     state.by = by
-
-
-def db_path() -> Path:
-    if state.db is not None:
-        return state.db
-    return Path(typer.get_app_dir("opsdesk")) / "opsdesk.db"
-
-
-def _now() -> datetime:
-    fixed = os.environ.get("OPSDESK_NOW")
-    if fixed:
-        try:
-            moment = datetime.fromisoformat(fixed)
-        except ValueError:
-            raise InvalidInput(f"OPSDESK_NOW={fixed!r} is not an ISO 8601 time with offset") from None
-        if moment.tzinfo is None:
-            raise InvalidInput(f"OPSDESK_NOW={fixed!r} needs an offset, e.g. 2026-11-25T09:00+08:00")
-        return moment
-    return datetime.now(UTC)
-
-
-def _actor() -> str:
-    if state.by:
-        return state.by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-@contextmanager
-def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
-    """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
-    from opsdesk.records import Desk
-    from opsdesk.store import Store
-
-    store = Store.open(db_path(), create=create)
-    if store.migrated and store.backup_path:
-        output.error_note(f"upgraded {store.path} to schema {store.migrated[-1]} (backup: {store.backup_path})")
-    try:
-        with store.transaction(write=write) as session:
-            yield Desk(session, _actor(), _now())
-    finally:
-        store.close()
-
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for scripts.")]
-AtOpt = Annotated[
-    str | None, typer.Option("--at", help="When it happened: now, 14:30, 'yesterday 17:50', '2026-11-25 14:30', -20m.")
-]
 
 
 # -- init, db, verify ---------------------------------------------------------------------

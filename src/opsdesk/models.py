@@ -138,6 +138,146 @@ class Event(SQLModel, table=True):
     hash: str = Field(unique=True)
 
 
+class ChangeRequest(SQLModel, table=True):
+    """A change request (修改调整): perfective, adaptive or interface work the hospital asks for."""
+
+    __tablename__ = "change_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    type: str
+    title: str
+    schema_change: bool = False
+    ref: str | None = None
+    requested_by: str | None = None
+    submitted_at: datetime = Field(sa_column=moment(False))
+    submitted_rec: datetime = Field(sa_column=moment(False))
+    review: str = "none"  # none | approved | rejected
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = Field(default=None, sa_column=moment())
+    review_comment: str | None = None
+    implemented_at: datetime | None = Field(default=None, sa_column=moment())
+    implemented_rec: datetime | None = Field(default=None, sa_column=moment())
+    implement_note: str | None = None
+    acceptance: str = "none"  # none | applied | accepted | rejected
+    acceptance_applied_at: datetime | None = Field(default=None, sa_column=moment())
+    accepted_at: datetime | None = Field(default=None, sa_column=moment())
+    accepted_by: str | None = None
+    acceptance_note: str | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+
+
+class InspectionTemplate(SQLModel, table=True):
+    """A system's monthly checklist: JSON list of {section, item, standard}."""
+
+    __tablename__ = "inspection_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", unique=True)
+    items: str
+
+
+class Inspection(SQLModel, table=True):
+    """One system's monthly inspection (每月巡检)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    month: str  # YYYY-MM
+    at: datetime = Field(sa_column=moment(False))
+    recorded_at: datetime = Field(sa_column=moment(False))
+    inspector: str
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+
+
+class InspectionItem(SQLModel, table=True):
+    __tablename__ = "inspection_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    section: str  # app | db
+    item: str
+    standard: str
+    result: str
+    verdict: str  # ok | warn | fail
+    note: str | None = None
+
+
+class Risk(SQLModel, table=True):
+    """A risk found by an inspection, with its remedy (解决方案) and whether it was carried out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    text: str
+    level: str  # high | medium | low
+    remedy: str
+    owner: str | None = None
+    due: date | None = None
+    done_at: datetime | None = Field(default=None, sa_column=moment())
+    done_note: str | None = None
+
+
+class Staff(SQLModel, table=True):
+    """The maintenance staff roster (维护人员清单)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str
+    phone: str
+    email: str
+    onsite: bool = False
+    from_date: date
+    to_date: date | None = None
+
+
+class Training(SQLModel, table=True):
+    """A training session (实施培训)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    at: datetime = Field(sa_column=moment(False))
+    topic: str
+    trainer: str
+    attendees: int
+    hours: float
+    note: str | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+
+
+class WorkLog(SQLModel, table=True):
+    """System-integration work (系统集成服务): OS/database upkeep, security, backups, drills."""
+
+    __tablename__ = "work_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="system.id", index=True)
+    type: str
+    text: str
+    at: datetime = Field(sa_column=moment(False))
+    recorded_at: datetime = Field(sa_column=moment(False))
+    by: str
+    minutes: int | None = None
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+
+
+class TermsChange(SQLModel, table=True):
+    """The SLA terms in force from a moment on (the first one is the contract's start)."""
+
+    __tablename__ = "terms_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    effective_from: datetime = Field(sa_column=moment(False))
+    terms: str
+    note: str | None = None
+
+
 ENTITIES: dict[str, type[SQLModel]] = {
     "contract": Contract,
     "system": System,
@@ -146,4 +286,13 @@ ENTITIES: dict[str, type[SQLModel]] = {
     "correction": Correction,
     "calendar_override": CalendarOverride,
     "calendar_year": CalendarYear,
+    "change_request": ChangeRequest,
+    "inspection_template": InspectionTemplate,
+    "inspection": Inspection,
+    "inspection_item": InspectionItem,
+    "risk": Risk,
+    "staff": Staff,
+    "training": Training,
+    "work_log": WorkLog,
+    "terms_change": TermsChange,
 }

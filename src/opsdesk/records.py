@@ -19,7 +19,17 @@ from sqlmodel import Session, select
 
 from opsdesk import history
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import CalendarOverride, CalendarYear, Contract, Correction, Event, Note, System, Ticket
+from opsdesk.models import (
+    CalendarOverride,
+    CalendarYear,
+    Contract,
+    Correction,
+    Event,
+    Note,
+    System,
+    TermsChange,
+    Ticket,
+)
 from opsdesk.timeparse import parse_moment
 
 LATE_AFTER = timedelta(hours=1)
@@ -88,24 +98,51 @@ class Desk:
         return contract
 
     @cached_property
-    def terms(self):
-        """The contract's SLA terms (SPEC's defaults while the contract is being created)."""
+    def terms_history(self) -> list[tuple[datetime | None, Any]]:
+        """The SLA terms in force over time: the contract's own, then each `contract set`."""
         from opsdesk.sla import SlaTerms
 
         contract = self.session.get(Contract, 1)
-        return SlaTerms.from_dict(json.loads(contract.terms)) if contract else SlaTerms()
+        first = SlaTerms.from_dict(json.loads(contract.terms)) if contract else SlaTerms()
+        changes = self.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
+        return [(None, first)] + [(c.effective_from, SlaTerms.from_dict(json.loads(c.terms))) for c in changes]
+
+    @property
+    def terms(self):
+        """The SLA terms in force now (SPEC's defaults while the contract is being created)."""
+        return self.terms_history[-1][1]
+
+    def terms_at(self, moment: datetime):
+        """The SLA terms in force at ``moment`` (a ticket is judged by the terms of its report time)."""
+        chosen = self.terms_history[0][1]
+        for effective, terms in self.terms_history[1:]:
+            if effective <= moment:
+                chosen = terms
+        return chosen
 
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.terms.timezone)
 
     @cached_property
-    def calendar(self):
-        from opsdesk.sla import Override, WorkCalendar
+    def _calendar_inputs(self) -> tuple[list, list[int]]:
+        from opsdesk.sla import Override
 
         overrides = [Override(o.day, o.working, o.note) for o in self.session.exec(select(CalendarOverride))]
-        years = [y.year for y in self.session.exec(select(CalendarYear))]
-        return WorkCalendar(self.terms, overrides, years)
+        return overrides, [y.year for y in self.session.exec(select(CalendarYear))]
+
+    def calendar_for(self, terms):
+        """The working calendar under ``terms`` (working hours and zone), overrides included."""
+        from opsdesk.sla import WorkCalendar
+
+        cache = self.__dict__.setdefault("_calendars", {})
+        if terms not in cache:
+            cache[terms] = WorkCalendar(terms, *self._calendar_inputs)
+        return cache[terms]
+
+    @property
+    def calendar(self):
+        return self.calendar_for(self.terms)
 
     @property
     def local_now(self) -> datetime:
@@ -141,7 +178,8 @@ def fmt(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
-def _text(value: str | None, what: str, *, required: bool = False) -> str | None:
+def text_value(value: str | None, what: str, *, required: bool = False) -> str | None:
+    """User text, trimmed; empty is None (or refused when required); over 5000 characters refused."""
     if value is None:
         if required:
             raise InvalidInput(f"{what} is required")
@@ -172,9 +210,9 @@ def init_contract(desk: Desk, *, name: str, hospital: str, vendor: str, start: d
         raise InvalidInput(f"--months {months} is out of range; a contract runs 1 to 120 months (12 by default)")
     contract = Contract(
         id=1,
-        name=_text(name, "--name", required=True),
-        hospital=_text(hospital, "--hospital", required=True),
-        vendor=_text(vendor, "--vendor", required=True),
+        name=text_value(name, "--name", required=True),
+        hospital=text_value(hospital, "--hospital", required=True),
+        vendor=text_value(vendor, "--vendor", required=True),
         start_date=start,
         months=months,
         terms=json.dumps(SlaTerms().to_dict(), ensure_ascii=False, sort_keys=True),
@@ -209,17 +247,17 @@ def get_system(session: Session, code: str) -> System:
 
 def add_system(desk: Desk, code: str, name: str) -> System:
     desk.contract  # noqa: B018 - a system belongs to a contract
-    code = (_text(code, "system code", required=True) or "").lower()
+    code = (text_value(code, "system code", required=True) or "").lower()
     if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii() or len(code) > 20:
         raise InvalidInput(f"system code {code!r} must be a short ASCII word (letters, digits, - or _), e.g. pacs")
     if desk.session.exec(select(System).where(System.code == code)).first():
         raise Refused(f"system {code!r} already exists; rename it with `opsdesk system rename {code} NAME`")
-    return desk.create(System(code=code, name=_text(name, "system name", required=True)), "system.add")
+    return desk.create(System(code=code, name=text_value(name, "system name", required=True)), "system.add")
 
 
 def rename_system(desk: Desk, code: str, name: str) -> System:
     system = get_system(desk.session, code)
-    desk.update(system, {"name": _text(name, "system name", required=True)}, "system.rename")
+    desk.update(system, {"name": text_value(name, "system name", required=True)}, "system.rename")
     return system
 
 
@@ -269,13 +307,13 @@ def open_fault(
     ticket = Ticket(
         system_id=sys_row.id,
         kind=normalise_kind(kind),
-        symptom=_text(symptom, "the symptom", required=True),
-        reporter=_text(reporter, "--reporter"),
-        dept=_text(dept, "--dept"),
-        phone=_text(phone, "--phone"),
+        symptom=text_value(symptom, "the symptom", required=True),
+        reporter=text_value(reporter, "--reporter"),
+        dept=text_value(dept, "--dept"),
+        phone=text_value(phone, "--phone"),
         channel=normalise_channel(channel),
-        ref=_text(ref, "--ref"),
-        impact=_text(impact, "--impact"),
+        ref=text_value(ref, "--ref"),
+        impact=text_value(impact, "--impact"),
         reported_at=reported,
         reported_rec=desk.local_now,
     )
@@ -372,9 +410,9 @@ def resolve(
 ) -> Ticket:
     """Service restored: record the cause found and what was done."""
     extra = {
-        "cause": _text(cause, "--cause", required=True),
-        "action": _text(action, "--action", required=True),
-        "result": _text(result, "--result") or "已恢复正常",
+        "cause": text_value(cause, "--cause", required=True),
+        "action": text_value(action, "--action", required=True),
+        "result": text_value(result, "--result") or "已恢复正常",
     }
     return _step(desk, ticket_id, "resolved", at, extra)
 
@@ -396,8 +434,8 @@ def confirm(
         ticket,
         {
             "confirmed_at": moment,
-            "confirmed_by": _text(by, "--by", required=True),
-            "confirm_comment": _text(comment, "--comment"),
+            "confirmed_by": text_value(by, "--by", required=True),
+            "confirm_comment": text_value(comment, "--comment"),
         },
         "fault.confirm",
         happened_at=moment,
@@ -416,7 +454,7 @@ def add_note(desk: Desk, ticket_id: int, text: str, at: datetime | str | None = 
         at=moment,
         recorded_at=desk.local_now,
         by=desk.actor,
-        text=_text(text, "the note", required=True),
+        text=text_value(text, "the note", required=True),
     )
     return desk.create(note, "fault.note", happened_at=moment)
 
@@ -436,7 +474,7 @@ def _edit_changes(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[st
         elif name == "channel":
             value = normalise_channel(value)
         else:
-            value = _text(value, f"--{name}", required=name == "symptom")
+            value = text_value(value, f"--{name}", required=name == "symptom")
         changes[column] = value
     if not changes:
         raise InvalidInput(f"nothing to change; give at least one of {', '.join('--' + f for f in EDITABLE)}")
@@ -471,7 +509,7 @@ def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> Correctio
     ticket = get_ticket(desk.session, ticket_id)
     if ticket.confirmed_at is None:
         raise Refused(f"fault {ticket_id} is not confirmed; change it with `opsdesk fault edit {ticket_id}`")
-    reason = _text(reason, "--reason", required=True)
+    reason = text_value(reason, "--reason", required=True)
     changes = _edit_changes(desk, ticket, fields)
     before = history.row_dict(ticket)
     listed = {
@@ -526,9 +564,10 @@ def late_steps(ticket: Ticket) -> list[str]:
 def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
     from opsdesk.sla import ticket_clocks
 
+    terms = desk.terms_at(ticket.reported_at)
     clocks = ticket_clocks(
-        desk.calendar,
-        desk.terms,
+        desk.calendar_for(terms),
+        terms,
         kind=ticket.kind,
         reported=ticket.reported_at,
         responded=ticket.responded_at,
@@ -605,7 +644,7 @@ def timeline(desk: Desk, ticket_id: int) -> dict[str, list]:
 def add_override(desk: Desk, day: date, *, working: bool, note: str) -> CalendarOverride:
     """An extra day off or extra working day, which wins over the official schedule."""
     desk.contract  # noqa: B018
-    note = _text(note, "--note", required=True)
+    note = text_value(note, "--note", required=True)
     existing = desk.session.exec(select(CalendarOverride).where(CalendarOverride.day == day)).first()
     official = desk.calendar.official_day_kind(day)
     if existing is not None:

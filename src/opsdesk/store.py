@@ -71,7 +71,61 @@ def m001_initial(conn: Connection) -> None:
         conn.exec_driver_sql(ddl)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial]
+CONFIRM_COLUMNS = "confirmed_at TEXT, confirmed_by TEXT, confirm_comment TEXT"
+
+
+def m002_contract_records(conn: Connection) -> None:
+    """Change requests, inspections with items and risks, staff, training, work log, terms history."""
+    for ddl in (
+        f"""CREATE TABLE change_request (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES system(id),
+            type TEXT NOT NULL, title TEXT NOT NULL, schema_change BOOLEAN NOT NULL, ref TEXT,
+            requested_by TEXT, submitted_at TEXT NOT NULL, submitted_rec TEXT NOT NULL,
+            review TEXT NOT NULL, reviewed_by TEXT, reviewed_at TEXT, review_comment TEXT,
+            implemented_at TEXT, implemented_rec TEXT, implement_note TEXT,
+            acceptance TEXT NOT NULL, acceptance_applied_at TEXT, accepted_at TEXT, accepted_by TEXT,
+            acceptance_note TEXT, {CONFIRM_COLUMNS})""",
+        "CREATE INDEX ix_change_request_system_id ON change_request (system_id)",
+        "CREATE INDEX ix_change_request_submitted_at ON change_request (submitted_at)",
+        """CREATE TABLE inspection_template (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL UNIQUE REFERENCES system(id),
+            items TEXT NOT NULL)""",
+        f"""CREATE TABLE inspection (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES system(id),
+            month TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, inspector TEXT NOT NULL,
+            {CONFIRM_COLUMNS})""",
+        "CREATE INDEX ix_inspection_system_id ON inspection (system_id)",
+        "CREATE INDEX ix_inspection_month ON inspection (month, system_id)",
+        """CREATE TABLE inspection_item (
+            id INTEGER PRIMARY KEY, inspection_id INTEGER NOT NULL REFERENCES inspection(id),
+            section TEXT NOT NULL, item TEXT NOT NULL, standard TEXT NOT NULL, result TEXT NOT NULL,
+            verdict TEXT NOT NULL, note TEXT)""",
+        "CREATE INDEX ix_inspection_item_inspection_id ON inspection_item (inspection_id)",
+        """CREATE TABLE risk (
+            id INTEGER PRIMARY KEY, inspection_id INTEGER NOT NULL REFERENCES inspection(id),
+            text TEXT NOT NULL, level TEXT NOT NULL, remedy TEXT NOT NULL, owner TEXT, due DATE,
+            done_at TEXT, done_note TEXT)""",
+        "CREATE INDEX ix_risk_inspection_id ON risk (inspection_id)",
+        """CREATE TABLE staff (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, phone TEXT NOT NULL,
+            email TEXT NOT NULL, onsite BOOLEAN NOT NULL, from_date DATE NOT NULL, to_date DATE)""",
+        f"""CREATE TABLE training (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES system(id), at TEXT NOT NULL,
+            topic TEXT NOT NULL, trainer TEXT NOT NULL, attendees INTEGER NOT NULL, hours FLOAT NOT NULL,
+            note TEXT, {CONFIRM_COLUMNS})""",
+        "CREATE INDEX ix_training_system_id ON training (system_id)",
+        f"""CREATE TABLE work_log (
+            id INTEGER PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES system(id), type TEXT NOT NULL,
+            text TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, by TEXT NOT NULL,
+            minutes INTEGER, {CONFIRM_COLUMNS})""",
+        "CREATE INDEX ix_work_log_system_id ON work_log (system_id)",
+        """CREATE TABLE terms_change (
+            id INTEGER PRIMARY KEY, effective_from TEXT NOT NULL, terms TEXT NOT NULL, note TEXT)""",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_contract_records]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

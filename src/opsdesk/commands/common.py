@@ -1,0 +1,144 @@
+"""What every command shares: the error edge, global state, opening the store, common options."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from opsdesk import output
+from opsdesk.errors import InvalidInput, OpsdeskError
+
+if TYPE_CHECKING:
+    from opsdesk.records import Desk
+
+
+class OpsdeskGroup(TyperGroup):
+    """Root group: turns library errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OpsdeskError as exc:
+            output.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("typer"):
+                raise
+            if os.environ.get("OPSDESK_DEBUG"):
+                raise
+            output.error(_unexpected(exc))
+            raise typer.Exit(1) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests)
+        pass
+
+
+def _unexpected(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "database is locked" in text:
+        return "the database stayed locked by another opsdesk for 30 s; try again in a moment"
+    if "readonly" in text:
+        return "the database is read-only; opsdesk needs write access to the file and its folder"
+    return f"unexpected {type(exc).__name__}: {text} (run with OPSDESK_DEBUG=1 for details and report it)"
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def sub_app(help_text: str, **kwargs) -> typer.Typer:
+    """A command group (a noun: fault, change, inspect...)."""
+    return typer.Typer(help=help_text, no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None, **kwargs)
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, goes to a default one.
+
+    ``opsdesk inspect queue`` runs ``opsdesk inspect run queue``; ``opsdesk confirm fault 3``
+    runs ``opsdesk confirm record fault 3``.
+    """
+
+    default_command = "run"
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, self.default_command)
+        return super().resolve_command(ctx, args)
+
+
+@dataclass
+class State:
+    db: Path | None = None
+    by: str | None = None
+
+
+state = State()
+
+
+def db_path() -> Path:
+    if state.db is not None:
+        return state.db
+    return Path(typer.get_app_dir("opsdesk")) / "opsdesk.db"
+
+
+def _now() -> datetime:
+    fixed = os.environ.get("OPSDESK_NOW")
+    if fixed:
+        try:
+            moment = datetime.fromisoformat(fixed)
+        except ValueError:
+            raise InvalidInput(f"OPSDESK_NOW={fixed!r} is not an ISO 8601 time with offset") from None
+        if moment.tzinfo is None:
+            raise InvalidInput(f"OPSDESK_NOW={fixed!r} needs an offset, e.g. 2026-11-25T09:00+08:00")
+        return moment
+    return datetime.now(UTC)
+
+
+def _actor() -> str:
+    if state.by:
+        return state.by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@contextmanager
+def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
+    """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
+    from opsdesk.records import Desk
+    from opsdesk.store import Store
+
+    store = Store.open(db_path(), create=create)
+    if store.migrated and store.backup_path:
+        output.error_note(f"upgraded {store.path} to schema {store.migrated[-1]} (backup: {store.backup_path})")
+    try:
+        with store.transaction(write=write) as session:
+            yield Desk(session, _actor(), _now())
+    finally:
+        store.close()
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for scripts.")]
+AtOpt = Annotated[
+    str | None, typer.Option("--at", help="When it happened: now, 14:30, 'yesterday 17:50', '2026-11-25 14:30', -20m.")
+]

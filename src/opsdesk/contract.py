@@ -1,0 +1,211 @@
+"""The contract: its SLA terms over time, the hospital's confirmations, and the payment milestones.
+
+SPEC: payment 30% after service start; 30% at half the service period with the maintenance
+records; 40% at the end after acceptance with the complete records. The hospital starts the
+final acceptance within 30 working days after the contract ends.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk import records
+from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.models import ChangeRequest, Inspection, System, TermsChange, Ticket, Training, WorkLog
+from opsdesk.records import Desk, contract_end, fmt, text_value
+
+CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "training": Training,
+               "work": WorkLog}  # fmt: skip
+KIND_LABELS = {"fault": "维护记录", "change": "修改调整", "inspection": "巡检", "training": "培训", "work": "系统集成"}
+
+
+# -- terms --------------------------------------------------------------------------------
+
+
+def set_term(
+    desk: Desk, key: str, value: str, *, effective: datetime | str | None = None, note: str | None = None
+) -> TermsChange:
+    """Change one SLA term from ``effective`` on; tickets reported before keep the old terms."""
+    from opsdesk.sla import SlaTerms
+
+    desk.contract  # noqa: B018
+    names = {f.name: f for f in fields(SlaTerms)}
+    if key not in names:
+        raise InvalidInput(f"unknown term {key!r}; terms: {', '.join(names)}")
+    current = desk.terms.to_dict()
+    kind = {"int": int, "float": float}.get(str(names[key].type), str)
+    try:
+        parsed: Any = kind(value)
+    except ValueError:
+        raise InvalidInput(f"{key} takes a {kind.__name__}, got {value!r}") from None
+    if parsed == current[key]:
+        raise Refused(f"{key} is already {value}")
+    terms = SlaTerms.from_dict({**current, key: parsed})
+    moment = desk.moment(effective) if effective is not None else desk.local_now.replace(second=0, microsecond=0)
+    latest = desk.terms_history[-1][0]
+    if latest is not None and moment < latest:
+        raise Refused(f"the last change of terms took effect at {fmt(latest)}; a new one cannot take effect before")
+    change = TermsChange(
+        effective_from=moment,
+        terms=json.dumps(terms.to_dict(), ensure_ascii=False, sort_keys=True),
+        note=text_value(note, "--note") or f"{key}: {current[key]} -> {parsed}",
+    )
+    return desk.create(change, "contract.terms", happened_at=moment)
+
+
+# -- confirmation -------------------------------------------------------------------------
+
+
+def confirm(
+    desk: Desk, kind: str, record_id: int, *, by: str, comment: str | None = None, at: datetime | str | None = None
+):
+    """The hospital's named person confirms a record (双方确认)."""
+    kind = kind.strip().lower()
+    if kind not in CONFIRMABLE:
+        raise InvalidInput(f"unknown record kind {kind!r}; use one of {', '.join(CONFIRMABLE)}")
+    if kind == "fault":
+        return records.confirm(desk, record_id, by=by, comment=comment, at=at)
+    row = desk.session.get(CONFIRMABLE[kind], record_id)
+    if row is None:
+        raise NotFound(f"no {kind} {record_id}; `opsdesk confirm pending` lists what awaits confirmation")
+    if row.confirmed_at is not None:
+        raise Refused(f"{kind} {record_id} is already confirmed (by {row.confirmed_by} at {fmt(row.confirmed_at)})")
+    if kind == "change" and row.implemented_at is None:
+        raise Refused(f"change {record_id} is not implemented yet; the hospital confirms delivered work")
+    moment = desk.moment(at)
+    happened = getattr(row, "implemented_at", None) or getattr(row, "at", None)
+    if happened is not None and moment < happened:
+        raise Refused(f"{kind} {record_id} happened at {fmt(happened)}; it cannot be confirmed before")
+    desk.update(
+        row,
+        {
+            "confirmed_at": moment,
+            "confirmed_by": text_value(by, "--by", required=True),
+            "confirm_comment": text_value(comment, "--comment"),
+        },
+        f"{kind}.confirm",
+        happened_at=moment,
+    )
+    return row
+
+
+def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
+    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
+    desk.contract  # noqa: B018
+    systems = {s.id: s for s in desk.session.exec(select(System))}
+    out: list[dict[str, Any]] = []
+    queries = {
+        "fault": (Ticket, Ticket.resolved_at, lambda t: t.symptom),
+        "change": (ChangeRequest, ChangeRequest.implemented_at, lambda c: c.title),
+        "inspection": (Inspection, Inspection.at, lambda i: f"{i.month} 巡检"),
+        "training": (Training, Training.at, lambda t: t.topic),
+        "work": (WorkLog, WorkLog.at, lambda w: w.text),
+    }
+    for kind, (model, when, summary) in queries.items():
+        query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
+        if until is not None:
+            query = query.where(when < until)
+        for row in desk.session.exec(query.order_by(when)):
+            out.append(
+                {
+                    "kind": kind,
+                    "id": row.id,
+                    "system": systems[row.system_id].code,
+                    "date": getattr(row, when.key),
+                    "summary": summary(row),
+                }
+            )
+    return out
+
+
+# -- milestones ---------------------------------------------------------------------------
+
+
+def midpoint(start: date, end: date) -> date:
+    return start + timedelta(days=(end - start).days // 2)
+
+
+def _inspection_gaps(desk: Desk, first: date, until: date) -> list[str]:
+    """'YYYY-MM system' for each whole contract month before ``until`` with a system uninspected."""
+    done = {(m, s) for m, s in desk.session.exec(select(Inspection.month, Inspection.system_id))}
+    active = records.systems(desk.session, include_inactive=False)
+    out = []
+    year, month = first.year, first.month
+    while date(year, month, 1) < until:
+        last_of_month = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        if last_of_month < until:
+            label = f"{year}-{month:02d}"
+            out.extend(f"{label} {s.code}" for s in active if (label, s.id) not in done)
+        year, month = year + (month == 12), month % 12 + 1
+    return out
+
+
+def milestones(desk: Desk) -> dict[str, Any]:
+    """The three payment milestones, their dates, and what evidence each still lacks."""
+    from opsdesk.people import staffing_gaps
+
+    contract = desk.contract
+    start, end = contract.start_date, contract_end(contract)
+    last_day = end - timedelta(days=1)
+    half = midpoint(start, end)
+    today = desk.local_now.date()
+    tz = desk.tz
+
+    def before(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+    def record_gaps(until: date) -> list[str]:
+        missing = []
+        unconfirmed = pending(desk, before(until))
+        if unconfirmed:
+            missing.append(f"{len(unconfirmed)} record(s) not confirmed by the hospital")
+        open_faults = desk.session.exec(
+            select(Ticket.id).where(Ticket.resolved_at.is_(None), Ticket.reported_at < before(until))
+        ).all()
+        if open_faults:
+            missing.append(f"{len(open_faults)} fault(s) still open")
+        gaps = _inspection_gaps(desk, start, min(until, today + timedelta(days=1)))
+        if gaps:
+            missing.append(
+                f"{len(gaps)} monthly inspection(s) missing ({', '.join(gaps[:5])}"
+                + (", ..." if len(gaps) > 5 else "")
+                + ")"
+            )
+        staffing = staffing_gaps(desk, min(until - timedelta(days=1), today))
+        if staffing:
+            days = sum((b - a).days + 1 for a, b, _ in staffing)
+            missing.append(f"{days} day(s) with fewer than 2 engineers on site")
+        return missing
+
+    changes = desk.session.exec(select(ChangeRequest)).all()
+    not_accepted = [c.id for c in changes if c.acceptance != "accepted"]
+    final = record_gaps(end)
+    if not_accepted:
+        final.append(
+            f"{len(not_accepted)} change request(s) not accepted (ids {', '.join(map(str, not_accepted[:10]))})"
+        )
+    if today < end:
+        final.insert(0, f"the service period runs until {last_day}")
+    acceptance_by = desk.calendar.working_day_after(last_day, 30)
+    items = [
+        {"n": 1, "percent": 30, "name": "服务期开始后", "date": start,
+         "missing": [] if today >= start else [f"the service starts on {start}"]},
+        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录", "date": half,
+         "missing": ([f"half the service period is reached on {half}"] if today < half else []) + record_gaps(half)},
+        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录", "date": end, "missing": final},
+    ]  # fmt: skip
+    for item in items:
+        item["ready"] = not item["missing"]
+    return {
+        "start": start,
+        "end": end,
+        "last_day": last_day,
+        "half": half,
+        "acceptance_start_by": acceptance_by,
+        "milestones": items,
+    }

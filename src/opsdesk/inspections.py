@@ -1,0 +1,297 @@
+"""Monthly inspections (每月巡检): checklists per system, results, risks and their remedies.
+
+SPEC: every contracted system is inspected once every calendar month; an inspection holds
+check items (item, standard, result, ok / warn / fail) always including the database
+environment (数据库环境), and the risks found, each with a remedy and whether it was done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
+from opsdesk.records import Desk, fmt, get_system, systems, text_value
+
+SECTIONS = {"app": "app", "应用": "app", "application": "app", "db": "db", "database": "db", "数据库环境": "db"}
+SECTION_NAMES = {"app": "应用", "db": "数据库环境"}
+VERDICTS = {
+    "ok": "ok", "o": "ok", "正常": "ok", "通过": "ok",
+    "warn": "warn", "w": "warn", "警告": "warn", "关注": "warn",
+    "fail": "fail", "f": "fail", "异常": "fail", "不通过": "fail",
+}  # fmt: skip
+LEVELS = {"high": "high", "高": "high", "medium": "medium", "中": "medium", "low": "low", "低": "low"}
+
+DEFAULT_TEMPLATE: list[dict[str, str]] = [
+    {"section": "app", "item": "服务与进程状态", "standard": "应用服务及关键进程均在运行"},
+    {"section": "app", "item": "与HIS等系统接口", "standard": "接口调用正常，无积压与报错"},
+    {"section": "app", "item": "证书与许可有效期", "standard": "证书、软件许可距到期不少于30天"},
+    {"section": "app", "item": "应用错误日志", "standard": "无未处理的错误日志"},
+    {"section": "app", "item": "磁盘空间增长", "standard": "使用率低于80%，增长趋势正常"},
+    {"section": "db", "item": "实例与监听状态", "standard": "数据库实例与监听正常运行"},
+    {"section": "db", "item": "表空间使用率", "standard": "各表空间使用率低于85%"},
+    {"section": "db", "item": "备份成功情况", "standard": "本月备份全部成功"},
+    {"section": "db", "item": "恢复测试", "standard": "本月恢复测试通过"},
+    {"section": "db", "item": "告警日志错误", "standard": "告警日志无严重错误"},
+    {"section": "db", "item": "无效对象", "standard": "无新增无效对象"},
+    {"section": "db", "item": "慢SQL", "standard": "无超过阈值的慢SQL"},
+    {"section": "db", "item": "会话数", "standard": "会话数低于上限的80%"},
+]
+
+
+def _normalise(table: dict[str, str], value: str, what: str, accepted: str) -> str:
+    found = table.get(str(value).strip().lower())
+    if found is None:
+        raise InvalidInput(f"unknown {what} {value!r}; use {accepted}")
+    return found
+
+
+def normalise_verdict(value: str) -> str:
+    return _normalise(VERDICTS, value, "verdict", "ok, warn or fail (正常 / 警告 / 异常)")
+
+
+def normalise_level(value: str) -> str:
+    return _normalise(LEVELS, value, "risk level", "high, medium or low (高 / 中 / 低)")
+
+
+# -- templates ----------------------------------------------------------------------------
+
+
+def template(desk: Desk, system: str) -> list[dict[str, str]]:
+    """The system's checklist: its own if set, else the default one."""
+    sys_row = get_system(desk.session, system)
+    row = desk.session.exec(select(InspectionTemplate).where(InspectionTemplate.system_id == sys_row.id)).first()
+    return json.loads(row.items) if row else [dict(i) for i in DEFAULT_TEMPLATE]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV file (UTF-8 with or without BOM, or GBK) as dicts keyed by the header."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput(f"{path} is neither UTF-8 nor GBK text; save it as UTF-8 CSV")
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InvalidInput(f"{path} is empty; it needs a header row")
+    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+def _column(row: dict[str, str], *names: str) -> str:
+    for name in names:
+        if name in row:
+            return row[name]
+    return ""
+
+
+def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
+    """Replace a system's checklist from a CSV file with columns section, item, standard."""
+    sys_row = get_system(desk.session, system)
+    items = []
+    for number, row in enumerate(read_csv(path), start=2):
+        section = _column(row, "section", "分类", "类别")
+        item = _column(row, "item", "巡检项")
+        if not item:
+            raise InvalidInput(f"{path} row {number}: the item is empty (columns: section, item, standard)")
+        items.append({
+            "section": _normalise(SECTIONS, section, f"section in row {number}", "app or db (应用 / 数据库环境)"),
+            "item": item, "standard": _column(row, "standard", "检查标准"),
+        })  # fmt: skip
+    if not any(i["section"] == "db" for i in items):
+        raise Refused(f"{path} has no database-environment (db) items; every inspection must check the database")
+    names = [i["item"] for i in items]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidInput(f"{path} lists {', '.join(dupes)} more than once; item names must be unique")
+    payload = json.dumps(items, ensure_ascii=False)
+    row = desk.session.exec(select(InspectionTemplate).where(InspectionTemplate.system_id == sys_row.id)).first()
+    if row is None:
+        desk.create(InspectionTemplate(system_id=sys_row.id, items=payload), "inspection.template")
+    else:
+        desk.update(row, {"items": payload}, "inspection.template")
+    return items
+
+
+# -- inspections --------------------------------------------------------------------------
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    """Results from a CSV with columns item, result, verdict, note (or 巡检项, 检查结果, 结论, 备注)."""
+    out = []
+    for row in read_csv(path):
+        out.append({
+            "item": _column(row, "item", "巡检项"), "result": _column(row, "result", "检查结果"),
+            "verdict": _column(row, "verdict", "结论"), "note": _column(row, "note", "备注"),
+        })  # fmt: skip
+    return out
+
+
+def record(
+    desk: Desk,
+    system: str,
+    results: list[dict[str, str]],
+    *,
+    month: tuple[int, int] | None = None,
+    at: datetime | str | None = None,
+    inspector: str | None = None,
+) -> Inspection:
+    """Record one system's monthly inspection; all database-environment items must have results."""
+    sys_row = get_system(desk.session, system)
+    checklist = {i["item"]: i for i in template(desk, system)}
+    moment = desk.moment(at)
+    if month is None:
+        month = (moment.year, moment.month)
+    label = f"{month[0]}-{month[1]:02d}"
+    if (moment.year, moment.month) != month:
+        raise Refused(f"an inspection at {fmt(moment)} is not in {label}; give --at a time inside {label}")
+    items = []
+    for number, result in enumerate(results, start=1):
+        name = result.get("item", "").strip()
+        if name not in checklist:
+            raise InvalidInput(
+                f"result {number}: {name!r} is not on {sys_row.code}'s checklist; items: {', '.join(checklist)}"
+            )
+        spec = checklist[name]
+        items.append(InspectionItem(
+            inspection_id=0, section=spec["section"], item=name, standard=spec["standard"],
+            result=text_value(result.get("result"), f"the result of {name}", required=True),
+            verdict=normalise_verdict(result.get("verdict") or ""), note=text_value(result.get("note"), "note"),
+        ))  # fmt: skip
+    given = {i.item for i in items}
+    missing_db = [n for n, spec in checklist.items() if spec["section"] == "db" and n not in given]
+    if missing_db:
+        raise Refused(
+            f"the inspection of {sys_row.code} lacks its database-environment items: {', '.join(missing_db)}; "
+            "every inspection must check the database (数据库环境)"
+        )
+    inspection = Inspection(
+        system_id=sys_row.id, month=label, at=moment, recorded_at=desk.local_now,
+        inspector=text_value(inspector, "--by") or desk.actor,
+    )  # fmt: skip
+    desk.create(inspection, "inspection.record", happened_at=moment)
+    for item in items:
+        item.inspection_id = inspection.id
+        desk.create(item, "inspection.item")
+    return inspection
+
+
+def get_inspection(desk: Desk, inspection_id: int) -> Inspection:
+    found = desk.session.get(Inspection, inspection_id)
+    if found is None:
+        raise NotFound(f"no inspection {inspection_id}; `opsdesk inspect list` shows them")
+    return found
+
+
+def add_risk(
+    desk: Desk,
+    inspection_id: int,
+    text: str,
+    *,
+    level: str,
+    remedy: str,
+    owner: str | None = None,
+    due: date | None = None,
+) -> Risk:
+    """A risk an inspection found, with its remedy (解决方案)."""
+    inspection = get_inspection(desk, inspection_id)
+    if due is not None and due < inspection.at.date():
+        raise Refused(f"--due {due} is before the inspection ({inspection.at:%Y-%m-%d})")
+    risk = Risk(
+        inspection_id=inspection.id, text=text_value(text, "the risk", required=True), level=normalise_level(level),
+        remedy=text_value(remedy, "--remedy", required=True), owner=text_value(owner, "--owner"), due=due,
+    )  # fmt: skip
+    return desk.create(risk, "inspection.risk")
+
+
+def risk_done(desk: Desk, risk_id: int, *, at: datetime | str | None = None, note: str | None = None) -> Risk:
+    """The remedy was carried out."""
+    risk = desk.session.get(Risk, risk_id)
+    if risk is None:
+        raise NotFound(f"no risk {risk_id}; `opsdesk inspect list --json` shows inspections with their risks")
+    if risk.done_at is not None:
+        raise Refused(f"risk {risk_id} was already done at {fmt(risk.done_at)}")
+    moment = desk.moment(at)
+    inspection = desk.session.get(Inspection, risk.inspection_id)
+    if moment < inspection.at:
+        raise Refused(f"risk {risk_id} was found at {fmt(inspection.at)}; its remedy cannot be done before")
+    desk.update(
+        risk, {"done_at": moment, "done_note": text_value(note, "--note")}, "inspection.risk-done", happened_at=moment
+    )
+    return risk
+
+
+@dataclass
+class InspectionView:
+    inspection: Inspection
+    system: System
+    items: list[InspectionItem]
+    risks: list[Risk] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(i.verdict for i in self.items)
+
+    @property
+    def db_conclusion(self) -> str:
+        verdicts = {i.verdict for i in self.items if i.section == "db"}
+        return "fail" if "fail" in verdicts else ("warn" if "warn" in verdicts else "ok")
+
+    def to_dict(self) -> dict[str, Any]:
+        i = self.inspection
+        return {
+            "id": i.id, "system": self.system.code, "system_name": self.system.name, "month": i.month,
+            "at": i.at, "inspector": i.inspector, "ok": self.counts["ok"], "warn": self.counts["warn"],
+            "fail": self.counts["fail"], "db_conclusion": self.db_conclusion,
+            "confirmed_at": i.confirmed_at, "confirmed_by": i.confirmed_by,
+            "items": [{"section": x.section, "item": x.item, "standard": x.standard, "result": x.result,
+                       "verdict": x.verdict, "note": x.note} for x in self.items],
+            "risks": [{"id": r.id, "text": r.text, "level": r.level, "remedy": r.remedy, "owner": r.owner,
+                       "due": r.due, "done_at": r.done_at, "done_note": r.done_note} for r in self.risks],
+        }  # fmt: skip
+
+
+def list_inspections(
+    desk: Desk, *, month: tuple[int, int] | None = None, system: str | None = None
+) -> list[InspectionView]:
+    """Inspections with their items and risks (three queries, whatever the count)."""
+    desk.contract  # noqa: B018
+    query = select(Inspection, System).join(System, Inspection.system_id == System.id)
+    if month:
+        query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
+    if system:
+        query = query.where(Inspection.system_id == get_system(desk.session, system).id)
+    rows = list(desk.session.exec(query.order_by(Inspection.month, Inspection.at, Inspection.id)))
+    ids = [i.id for i, _ in rows]
+    items: dict[int, list] = {i: [] for i in ids}
+    risks: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        for item in desk.session.exec(
+            select(InspectionItem).where(InspectionItem.inspection_id.in_(ids)).order_by(InspectionItem.id)
+        ):
+            items[item.inspection_id].append(item)
+        for risk in desk.session.exec(select(Risk).where(Risk.inspection_id.in_(ids)).order_by(Risk.id)):
+            risks[risk.inspection_id].append(risk)
+    return [InspectionView(i, s, items[i.id], risks[i.id]) for i, s in rows]
+
+
+def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:
+    """Contracted (active) systems with no inspection in ``month``."""
+    label = f"{month[0]}-{month[1]:02d}"
+    done = set(desk.session.exec(select(Inspection.system_id).where(Inspection.month == label)))
+    return [s for s in systems(desk.session, include_inactive=False) if s.id not in done]
