@@ -99,10 +99,11 @@ def implement(
     if change.implemented_at is not None:
         raise Refused(f"change {change_id} is already implemented (at {fmt(change.implemented_at)})")
     if change.schema_change and change.review != "approved":
-        state = "was rejected" if change.review == "rejected" else "has no review yet"
+        state = "its review was rejected" if change.review == "rejected" else "it has no review yet"
         raise Refused(
-            f"change {change_id} touches database tables, views or stored procedures and its review by hospital IT "
-            f"{state}; record an approval first with `opsdesk change review {change_id} --approve --by NAME`"
+            f"change {change_id} touches database tables, views or stored procedures and needs hospital IT's "
+            f"approved review before implementation ({state}); record the approval with "
+            f"`opsdesk change review {change_id} --approve --by NAME`"
         )
     moment = desk.moment(at)
     earliest = max(change.submitted_at, change.reviewed_at or change.submitted_at)

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from opsdesk import __version__
+from opsdesk.commands.changes import change_app
 from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_path, desk, state, sub_app
+from opsdesk.commands.contract import confirm_app, contract_app
+from opsdesk.commands.inspect import inspect_app
+from opsdesk.commands.people import staff_app, training_app, work_app
 from opsdesk.errors import InvalidInput, OpsdeskError
 from opsdesk.output import emit_json, line, minutes, table
 
@@ -39,6 +43,13 @@ app.add_typer(system_app, name="system")
 app.add_typer(fault_app, name="fault")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
+app.add_typer(change_app, name="change")
+app.add_typer(inspect_app, name="inspect")
+app.add_typer(staff_app, name="staff")
+app.add_typer(training_app, name="training")
+app.add_typer(work_app, name="work")
+app.add_typer(confirm_app, name="confirm")
+app.add_typer(contract_app, name="contract")
 
 
 def _version(value: bool) -> None:
@@ -722,6 +733,9 @@ def status(as_json: JsonOpt = False) -> None:
                 "breaches_this_month": [fault_dict(v) for v in s["breaches"]],
                 "sla_this_month": [x.to_dict() for x in s["sla"]],
                 "unconfirmed_years": s["unconfirmed_years"],
+                "uninspected_this_month": [x.code for x in s["uninspected"]],
+                "changes_due_within_7_days": [v.to_dict() for v in s["changes_due"]],
+                "onsite_today": s["onsite_today"] if s["staff_recorded"] else None,
             }
         )
         return
@@ -736,6 +750,21 @@ def status(as_json: JsonOpt = False) -> None:
     if s["breaches"]:
         _fault_table(f"Breaches in {s['month']}: {len(s['breaches'])}", s["breaches"])
     table(f"SLA in {s['month']}", SLA_COLUMNS, _sla_rows(s["sla"]))
+    if s["changes_due"]:
+        table(
+            f"Change requests due within 7 days: {len(s['changes_due'])}",
+            ["id", "system", "due", "title"],
+            [[v.change.id, v.system.code, v.due, v.change.title[:40]] for v in s["changes_due"]],
+            ["red" if v.overdue else "yellow" for v in s["changes_due"]],
+        )
+    if s["uninspected"]:
+        line(f"Not inspected in {s['month']}: {', '.join(x.code for x in s['uninspected'])}", style="yellow")
+    if s["staff_recorded"]:
+        count = s["onsite_today"]
+        line(
+            f"On site today: {count}" + (" (at least 2 required)" if count < 2 else ""),
+            style="red" if count < 2 else None,
+        )
     if s["unconfirmed_years"]:
         line(
             f"Calendar {', '.join(map(str, s['unconfirmed_years']))} not officially published: "

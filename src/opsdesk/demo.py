@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from opsdesk import records
+from opsdesk import changes, contract, inspections, people, records
 from opsdesk.records import Desk
 
 SYMPTOMS = {
@@ -45,6 +45,18 @@ REPORTERS = [
     ("刘护士长", "急诊科"),
 ]
 CONFIRMERS = ["信息科 陈主任", "信息科 黄工"]
+STAFF = [("张伟", "驻场工程师", True), ("李娜", "驻场工程师", True), ("王强", "驻场工程师", True),
+         ("赵敏", "项目经理", False)]  # fmt: skip
+CHANGES = [
+    ("cdss", "新增抗菌药物分级使用提醒", "perfective", True),
+    ("queue", "叫号规则支持老年人优先", "perfective", False),
+    ("bi", "驾驶舱接入新院区数据", "interface", True),
+    ("face", "适配新版Chrome浏览器", "adaptive", False),
+    ("avatar", "导诊问答库对接HIS挂号接口", "interface", False),
+    ("queue", "诊区大屏适配国产操作系统", "adaptive", False),
+]
+WORK = [("backup", "检查实时备份同步状态及备份日志"), ("os", "安装操作系统安全补丁"),
+        ("database", "数据库统计信息收集与索引重建"), ("security", "漏洞扫描及弱口令检查")]  # fmt: skip
 
 
 def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
@@ -73,6 +85,10 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         if reported > real_now - timedelta(minutes=10):
             continue
         _plan_ticket(rng, cal, terms, reported, real_now, n, ops)
+    _plan_contract_work(rng, cal, first_day, real_now, ops)
+    for number, (name, role, onsite) in enumerate(STAFF, start=1):
+        people.add_staff(desk, name, role=role, phone=f"138000000{number:02d}", email=f"staff{number}@example.com",
+                         onsite=onsite)  # fmt: skip
     ops.sort(key=lambda op: (op[0], op[1]))
     for recorded, _, run in ops:
         desk.now = recorded
@@ -167,3 +183,134 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         if moment > now:
             break
         add(moment, run)
+
+
+def _working_moment(cal, day, hour: int, tz) -> datetime:
+    """``hour`` o'clock on ``day``, or on the next working day when ``day`` is not one."""
+    while not cal.is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+def _plan_contract_work(rng, cal, first_day, now, ops) -> None:
+    """Change requests, monthly inspections with risks, trainings and integration work, month by month."""
+    tz = now.tzinfo
+    seq = iter(range(1_000_000, 2_000_000))
+
+    def add(moment: datetime, run: Callable[[Desk], object]) -> None:
+        if moment <= now:
+            ops.append((min(moment + timedelta(minutes=rng.randint(1, 20)), now), next(seq), run))
+
+    month = first_day.replace(day=1)
+    n = 0
+    while month <= now.date():
+        for system in SYMPTOMS:
+            day = max(month.replace(day=rng.randint(18, 26)), first_day)
+            if day.month != month.month:
+                continue
+            _plan_inspection(rng, system, _working_moment(cal, day, 10, tz), add)
+        for _ in range(2):
+            _plan_change(rng, cal, CHANGES[n % len(CHANGES)], month, first_day, tz, add)
+            n += 1
+        system = rng.choice(list(SYMPTOMS))
+        train_at = _working_moment(cal, month.replace(day=rng.randint(5, 15)), 14, tz)
+        if train_at.date() >= first_day:
+            add(
+                train_at + timedelta(hours=2),
+                lambda d, s=system, t=train_at: people.add_training(
+                    d, s, "新版本功能与操作培训", at=t, trainer="张伟", attendees=rng.randint(8, 40), hours=1.5
+                ),
+            )
+        for week in range(0, 28, 7):
+            kind, text = WORK[(week // 7) % len(WORK)]
+            at = _working_moment(cal, month + timedelta(days=week + 1), 16, tz)
+            if at.date() >= first_day:
+                add(
+                    at,
+                    lambda d, s=rng.choice(list(SYMPTOMS)), k=kind, x=text, a=at: people.log_work(
+                        d, s, x, type=k, at=a, minutes=rng.choice([30, 45, 60])
+                    ),
+                )
+        drill = _working_moment(cal, month.replace(day=27), 19, tz)
+        if drill.date() >= first_day:
+            add(
+                drill,
+                lambda d, a=drill: people.log_work(
+                    d, "cdss", "数据库备份恢复演练", type="restore-drill", at=a, minutes=120
+                ),
+            )
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def _plan_inspection(rng, system: str, at: datetime, add) -> None:
+    holder: dict[str, int] = {}
+    results = []
+    for item in inspections.DEFAULT_TEMPLATE:
+        roll = rng.random()
+        verdict = "fail" if roll < 0.02 else ("warn" if roll < 0.1 else "ok")
+        results.append(
+            {
+                "item": item["item"],
+                "verdict": verdict,
+                "result": {"ok": "正常", "warn": "接近阈值", "fail": "异常"}[verdict],
+            }
+        )
+    add(at, lambda d: holder.setdefault("id", inspections.record(d, system, results, at=at, inspector="张伟").id))
+    flagged = [r for r in results if r["verdict"] != "ok"]
+    if flagged:
+        risk_at = at + timedelta(minutes=30)
+        done_at = risk_at + timedelta(days=rng.randint(2, 9))
+        risk: dict[str, int] = {}
+        add(
+            risk_at,
+            lambda d: risk.setdefault(
+                "id",
+                inspections.add_risk(
+                    d,
+                    holder["id"],
+                    f"{flagged[0]['item']}{flagged[0]['result']}",
+                    level="medium",
+                    remedy="制定处置方案并在维护窗口实施",
+                    owner="张伟",
+                    due=done_at.date(),
+                ).id,
+            ),
+        )
+        add(done_at, lambda d: inspections.risk_done(d, risk["id"], at=done_at, note="已处置"))
+    if rng.random() < 0.8:
+        confirm_at = at + timedelta(days=3)
+        add(
+            confirm_at,
+            lambda d: contract.confirm(d, "inspection", holder["id"], by=rng.choice(CONFIRMERS), at=confirm_at),
+        )
+
+
+def _plan_change(rng, cal, spec, month, first_day, tz, add) -> None:
+    system, title, kind, schema = spec
+    submitted = _working_moment(cal, month.replace(day=rng.randint(1, 20)), 10, tz)
+    if submitted.date() < first_day:
+        return
+    holder: dict[str, int] = {}
+    add(
+        submitted,
+        lambda d: holder.setdefault(
+            "id",
+            changes.open_change(
+                d, system, title, type=kind, schema=schema, requested_by="信息科 陈主任", at=submitted
+            ).id,
+        ),
+    )
+    step = submitted
+    if schema:
+        step = _working_moment(cal, (step + timedelta(days=rng.randint(1, 3))).date(), 15, tz)
+        add(step, lambda d, at=step: changes.review(d, holder["id"], approve=True, by="信息科 黄工", at=at))
+    late = rng.random() < 0.1
+    step = _working_moment(cal, (step + timedelta(days=rng.randint(32, 40) if late else rng.randint(5, 25))).date(),
+                           17, tz)  # fmt: skip
+    add(step, lambda d, at=step: changes.implement(d, holder["id"], at=at, note="已上线"))
+    apply_day = cal.working_day_after(step.date(), 10) + timedelta(days=rng.randint(0, 3))
+    apply_at = _working_moment(cal, apply_day, 10, tz)
+    add(apply_at, lambda d: changes.apply_acceptance(d, holder["id"], at=apply_at))
+    if rng.random() < 0.85:
+        accept_at = _working_moment(cal, (apply_at + timedelta(days=rng.randint(1, 5))).date(), 11, tz)
+        add(accept_at, lambda d: changes.accept(d, holder["id"], by="信息科 陈主任", at=accept_at))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from opsdesk.changes import list_changes
+from opsdesk.inspections import gaps
+from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, FaultView, contract_end, list_faults, month_bounds
 
 DECIDED = ("met", "not_applicable", "breached", "overdue")
@@ -71,6 +74,7 @@ def status(desk: Desk) -> dict[str, Any]:
     month_views = list_faults(desk, month=month)
     breaches = [v for v in month_views if v.breached]
     start, _ = month_bounds(*month, desk.tz)
+    staff = roster(desk)
     return {
         "now": now,
         "contract": {
@@ -87,6 +91,10 @@ def status(desk: Desk) -> dict[str, Any]:
         "sla": sla_summary(month_views),
         "unconfirmed_years": sorted(set(unconfirmed_years(open_views + month_views))),
         "month_start": start,
+        "uninspected": gaps(desk, month),
+        "changes_due": list_changes(desk, due_within=timedelta(days=7)),
+        "onsite_today": onsite_on(staff, now.date()),
+        "staff_recorded": bool(staff),
     }
 
 

@@ -1,0 +1,127 @@
+"""`opsdesk confirm ...` and `opsdesk contract ...`: confirmations and the contract's terms and milestones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, sub_app
+from opsdesk.output import emit_json, line, table
+
+
+class ConfirmGroup(DefaultCommandGroup):
+    default_command = "record"
+
+
+confirm_app = sub_app("The hospital's confirmations (双方确认): `opsdesk confirm KIND ID --by NAME`.", cls=ConfirmGroup)
+contract_app = sub_app("The contract: parties, period, SLA terms, payment milestones.")
+
+
+@confirm_app.command("record")
+def confirm_record(
+    kind: Annotated[str, typer.Argument(help="fault, change, inspection, training or work.")],
+    record_id: Annotated[int, typer.Argument(metavar="ID")],
+    by: Annotated[str, typer.Option("--by", help="The hospital person who confirms.")],
+    comment: Annotated[str | None, typer.Option(help="Their comment.")] = None,
+    at: AtOpt = None,
+) -> None:
+    """Record the hospital's confirmation of any record.
+
+    Example: opsdesk confirm inspection 4 --by 信息科陈主任 --comment 属实
+    """
+    from opsdesk.contract import confirm
+
+    with desk() as d:
+        row = confirm(d, kind, record_id, by=by, comment=comment, at=at)
+    line(f"{kind.capitalize()} {record_id}: confirmed by {row.confirmed_by} at {row.confirmed_at:%Y-%m-%d %H:%M}")
+
+
+@confirm_app.command("pending")
+def confirm_pending(as_json: JsonOpt = False) -> None:
+    """List records that still lack the hospital's confirmation.
+
+    Example: opsdesk confirm pending
+    """
+    from opsdesk.contract import pending
+
+    with desk(write=False) as d:
+        rows = pending(d)
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        f"Awaiting confirmation: {len(rows)}",
+        ["kind", "id", "system", "date", "what"],
+        [[r["kind"], r["id"], r["system"], r["date"], str(r["summary"])[:50]] for r in rows],
+    )
+
+
+@contract_app.command("show")
+def contract_show(as_json: JsonOpt = False) -> None:
+    """Parties, period, SLA terms, the three payment milestones and what evidence each lacks.
+
+    Example: opsdesk contract show
+    """
+    from opsdesk.contract import milestones
+
+    with desk(write=False) as d:
+        c = d.contract
+        terms = d.terms.to_dict()
+        plan = milestones(d)
+        history = [{"effective_from": e, "terms": t.to_dict()} for e, t in d.terms_history[1:]]
+    if as_json:
+        emit_json(
+            {
+                "name": c.name,
+                "hospital": c.hospital,
+                "vendor": c.vendor,
+                "start": plan["start"],
+                "end": plan["end"],
+                "last_day": plan["last_day"],
+                "months": c.months,
+                "terms": terms,
+                "terms_changes": history,
+                "milestones": plan["milestones"],
+                "acceptance_start_by": plan["acceptance_start_by"],
+            }
+        )
+        return
+    line(f"{c.name}", style="bold")
+    line(f"  hospital: {c.hospital} · vendor: {c.vendor}")
+    line(
+        f"  service: {plan['start']} to {plan['last_day']} ({c.months} months); "
+        f"the hospital starts final acceptance by {plan['acceptance_start_by']} (30 working days)"
+    )
+    table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
+    for e in history:
+        line(f"  terms changed from {e['effective_from']:%Y-%m-%d %H:%M}")
+    table(
+        "Payment milestones",
+        ["#", "share", "when", "date", "evidence"],
+        [
+            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
+            for m in plan["milestones"]
+        ],
+        [None if m["ready"] else "yellow" for m in plan["milestones"]],
+    )
+
+
+@contract_app.command("set")
+def contract_set(
+    key: Annotated[str, typer.Argument(help="A term, e.g. response_inside_min (see `opsdesk contract show`).")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="In force from (default now); same forms as --at.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why (e.g. the supplementary agreement's number).")] = None,
+) -> None:
+    """Change an SLA term; tickets reported before it takes effect keep the old terms.
+
+    Example: opsdesk contract set resolve_fault_days 1 --note "补充协议第2条"
+    """
+    from opsdesk.contract import set_term
+
+    with desk() as d:
+        change = set_term(d, key, value, effective=from_, note=note)
+    line(f"Terms changed from {change.effective_from:%Y-%m-%d %H:%M}: {change.note}")

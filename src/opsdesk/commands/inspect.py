@@ -1,0 +1,212 @@
+"""`opsdesk inspect ...`: monthly inspections (每月巡检), their checklists and risks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, sub_app
+from opsdesk.errors import InvalidInput
+from opsdesk.output import emit_json, is_terminal, line, table
+
+inspect_app = sub_app("Monthly inspections (每月巡检): `opsdesk inspect SYSTEM` records one.", cls=DefaultCommandGroup)
+template_app = sub_app("The per-system checklists.")
+inspect_app.add_typer(template_app, name="template")
+MonthOpt = Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this month).")]
+
+
+def _month(d, month: str | None) -> tuple[int, int]:
+    from opsdesk.timeparse import parse_month
+
+    return parse_month(month) if month else (d.local_now.year, d.local_now.month)
+
+
+def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Walk the checklist with prompts: result, verdict, note (Enter accepts the default)."""
+    from rich.console import Console
+    from rich.prompt import Prompt
+
+    console = Console()
+    results = []
+    for number, item in enumerate(checklist, start=1):
+        section = "数据库环境" if item["section"] == "db" else "应用"
+        console.print(f"[bold]{number}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
+        result = Prompt.ask("  result", default="正常", console=console)
+        verdict = Prompt.ask("  verdict", choices=["ok", "warn", "fail"], default="ok", console=console)
+        note = Prompt.ask("  note", default="", console=console)
+        results.append({"item": item["item"], "result": result, "verdict": verdict, "note": note})
+    return results
+
+
+@inspect_app.command("run")
+def inspect_run(
+    system: Annotated[str, typer.Argument(help="System code.")],
+    month: MonthOpt = None,
+    at: AtOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="The inspector (default: you).")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="CSV with item, result, verdict, note (unattended).")
+    ] = None,
+) -> None:
+    """Record a system's monthly inspection: walk the checklist, or read results from a CSV.
+
+    Example: opsdesk inspect queue --month 2026-12 --from-file results.csv
+    """
+    from opsdesk.inspections import list_inspections, read_results, record, template
+    from opsdesk.timeparse import parse_month
+
+    if from_file is not None:
+        results = read_results(from_file)
+    else:
+        if not is_terminal():
+            raise InvalidInput("no terminal to ask on; give the results with --from-file results.csv")
+        with desk(write=False) as d:
+            results = _prompt(template(d, system))
+    with desk() as d:
+        inspection = record(d, system, results, month=parse_month(month) if month else None, at=at, inspector=by)
+        view = list_inspections(d, month=parse_month(inspection.month), system=system)[-1]
+    counts = view.counts
+    line(
+        f"Inspection {inspection.id}: {view.system.code} {inspection.month} by {inspection.inspector} — "
+        f"{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail; database: {view.db_conclusion}"
+    )
+
+
+@inspect_app.command("risk")
+def inspect_risk(
+    inspection_id: Annotated[int, typer.Argument(metavar="INSPECTION-ID")],
+    text: Annotated[str, typer.Argument(help="The risk found.")],
+    level: Annotated[str, typer.Option(help="high, medium or low.")],
+    remedy: Annotated[str, typer.Option(help="The remedy (解决方案).")],
+    owner: Annotated[str | None, typer.Option(help="Who carries it out.")] = None,
+    due: Annotated[str | None, typer.Option(help="By when, YYYY-MM-DD.")] = None,
+) -> None:
+    """Record a risk an inspection found, with its remedy.
+
+    Example: opsdesk inspect risk 4 "表空间使用率88%" --level medium --remedy "扩容数据文件" --due 2026-12-20
+    """
+    from opsdesk.inspections import add_risk
+    from opsdesk.timeparse import parse_date
+
+    with desk() as d:
+        risk = add_risk(
+            d, inspection_id, text, level=level, remedy=remedy, owner=owner, due=parse_date(due) if due else None
+        )
+    line(f"Risk {risk.id} on inspection {inspection_id}: {risk.level}, remedy: {risk.remedy}")
+
+
+@inspect_app.command("risk-done")
+def inspect_risk_done(
+    risk_id: Annotated[int, typer.Argument(metavar="RISK-ID")],
+    at: AtOpt = None,
+    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+) -> None:
+    """Record that a risk's remedy was carried out.
+
+    Example: opsdesk inspect risk-done 2 --note "已扩容"
+    """
+    from opsdesk.inspections import risk_done
+
+    with desk() as d:
+        risk = risk_done(d, risk_id, at=at, note=note)
+    line(f"Risk {risk.id}: remedy done at {risk.done_at:%Y-%m-%d %H:%M}")
+
+
+@inspect_app.command("list")
+def inspect_list(
+    month: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List inspections with their verdict counts, database conclusion and risks.
+
+    Example: opsdesk inspect list --month 2026-12
+    """
+    from opsdesk.inspections import list_inspections
+    from opsdesk.timeparse import parse_month
+
+    with desk(write=False) as d:
+        views = list_inspections(d, month=parse_month(month) if month else None, system=system)
+    if as_json:
+        emit_json([v.to_dict() for v in views])
+        return
+    table(
+        f"{len(views)} inspection(s)",
+        ["id", "system", "month", "at", "inspector", "ok", "warn", "fail", "database", "open risks"],
+        [
+            [
+                v.inspection.id,
+                v.system.code,
+                v.inspection.month,
+                v.inspection.at,
+                v.inspection.inspector,
+                v.counts["ok"],
+                v.counts["warn"],
+                v.counts["fail"],
+                v.db_conclusion,
+                sum(1 for r in v.risks if r.done_at is None),
+            ]
+            for v in views
+        ],
+        ["red" if v.counts["fail"] else ("yellow" if v.counts["warn"] else None) for v in views],
+    )
+
+
+@inspect_app.command("gaps")
+def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
+    """List contracted systems not yet inspected in a month.
+
+    Example: opsdesk inspect gaps --month 2026-12
+    """
+    from opsdesk.inspections import gaps
+
+    with desk(write=False) as d:
+        ym = _month(d, month)
+        missing = gaps(d, ym)
+    label = f"{ym[0]}-{ym[1]:02d}"
+    if as_json:
+        emit_json({"month": label, "uninspected": [{"code": s.code, "name": s.name} for s in missing]})
+        return
+    if not missing:
+        line(f"Every system is inspected in {label}.")
+        return
+    table(f"Not inspected in {label}: {len(missing)}", ["system", "name"], [[s.code, s.name] for s in missing])
+
+
+@template_app.command("show")
+def template_show(system: Annotated[str, typer.Argument(help="System code.")], as_json: JsonOpt = False) -> None:
+    """Show a system's checklist.
+
+    Example: opsdesk inspect template show queue
+    """
+    from opsdesk.inspections import SECTION_NAMES, template
+
+    with desk(write=False) as d:
+        items = template(d, system)
+    if as_json:
+        emit_json(items)
+        return
+    table(
+        f"Checklist of {system}",
+        ["section", "item", "standard"],
+        [[SECTION_NAMES[i["section"]], i["item"], i["standard"]] for i in items],
+    )
+
+
+@template_app.command("set")
+def template_set(
+    system: Annotated[str, typer.Argument(help="System code.")],
+    file: Annotated[Path, typer.Argument(help="CSV with columns section (app|db), item, standard.")],
+) -> None:
+    """Replace a system's checklist from a CSV file (it must include database items).
+
+    Example: opsdesk inspect template set queue queue-checklist.csv
+    """
+    from opsdesk.inspections import set_template
+
+    with desk() as d:
+        items = set_template(d, system, file)
+    db_items = sum(1 for i in items if i["section"] == "db")
+    line(f"Checklist of {system}: {len(items)} items ({db_items} database-environment)")

@@ -1,0 +1,333 @@
+"""Change requests, inspections, staff, training, work log, confirmations, terms and milestones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import at, ok, run, snapshot
+
+DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
+
+
+def refused(args, message, db, code=1, now=None):
+    before = snapshot(db)
+    result = run(*args, now=now)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert snapshot(db) == before
+
+
+def results_csv(tmp_path, items, name="r.csv"):
+    path = tmp_path / name
+    path.write_text("item,result,verdict,note\n" + "".join(f"{i},正常,ok,\n" for i in items), encoding="utf-8")
+    return str(path)
+
+
+# -- change requests ----------------------------------------------------------------------
+
+
+def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contract):
+    out = ok(
+        "change", "open", "cdss", "新增抗菌药物分级提醒", "--type", "完善性", "--schema", "--at", "2026-12-01 09:00"
+    )
+    assert out == (
+        "Opened change 1 (cdss, perfective) due 2026-12-31 09:00; needs hospital IT's review before implementation\n"
+    )
+    refused(
+        ["change", "implement", "1"],
+        "change 1 touches database tables, views or stored procedures and needs hospital IT's approved review "
+        "before implementation (it has no review yet); record the approval with "
+        "`opsdesk change review 1 --approve --by NAME`",
+        contract,
+    )
+    ok("change", "review", "1", "--reject", "--by", "黄工", "--at", "2026-12-02 10:00")
+    refused(
+        ["change", "implement", "1"],
+        "change 1 touches database tables, views or stored procedures and needs hospital IT's approved review "
+        "before implementation (its review was rejected); record the approval with "
+        "`opsdesk change review 1 --approve --by NAME`",
+        contract,
+    )
+    ok("change", "review", "1", "--approve", "--by", "黄工", "--at", "2026-12-03 10:00")
+    assert ok("change", "implement", "1", "--at", "2026-12-10 15:00", now=at("2026-12-10", "15:01")) == (
+        "Change 1: implemented 2026-12-10 15:00 (due 2026-12-31); acceptance may be applied for from 2026-12-24\n"
+    )
+    refused(
+        ["change", "apply-acceptance", "1"],
+        "change 1 was implemented on 2026-12-10; acceptance may be applied for from 2026-12-24 (10 working days later)",
+        contract,
+        now=at("2026-12-23", "17:00"),
+    )
+    ok("change", "apply-acceptance", "1", now=at("2026-12-24", "09:00"))
+    ok("change", "reject-acceptance", "1", "--reason", "未覆盖急诊", now=at("2026-12-24", "16:00"))
+    refused(
+        ["change", "accept", "1", "--by", "陈主任"],
+        "change 1 acceptance was rejected; apply again first (`opsdesk change apply-acceptance 1`)",
+        contract,
+        now=at("2026-12-25", "09:00"),
+    )
+    ok("change", "apply-acceptance", "1", now=at("2026-12-28", "09:00"))
+    assert ok("change", "accept", "1", "--by", "陈主任", now=at("2026-12-29", "10:00")) == (
+        "Change 1: accepted by 陈主任; free maintenance until 2027-12-29\n"
+    )
+    data = json.loads(ok("change", "show", "1", "--json", now=at("2026-12-29", "10:00")))
+    assert (data["review"], data["acceptance"], data["warranty_end"], data["delivered_late"]) == (
+        "approved",
+        "accepted",
+        "2027-12-29",
+        False,
+    )
+
+
+def test_change_list_due_and_overdue(contract):
+    ok(
+        "change",
+        "open",
+        "queue",
+        "老年人优先",
+        "--type",
+        "perfective",
+        "--at",
+        "2026-11-01 10:00",
+        now=at("2026-11-01", "10:00"),
+    )
+    ok(
+        "change",
+        "open",
+        "bi",
+        "新院区数据",
+        "--type",
+        "interface",
+        "--at",
+        "2026-12-01 10:00",
+        now=at("2026-12-01", "10:00"),
+    )
+    ok(
+        "change",
+        "open",
+        "face",
+        "适配Chrome",
+        "--type",
+        "adaptive",
+        "--at",
+        "2026-11-20 10:00",
+        now=at("2026-11-20", "10:00"),
+    )
+    # now is 2026-12-07 10:00: change 1 was due 12-01 (late), change 3 is due 12-20, change 2 on 12-31
+    assert [c["id"] for c in json.loads(ok("change", "list", "--overdue", "--json"))] == [1]
+    assert [c["id"] for c in json.loads(ok("change", "list", "--due-within", "14d", "--json"))] == [1, 3]
+    assert json.loads(ok("change", "list", "--json"))[0]["days_left"] == -6
+    status = json.loads(ok("status", "--json"))
+    assert [c["id"] for c in status["changes_due_within_7_days"]] == [1]
+    refused(
+        ["change", "open", "queue", "x", "--type", "cosmetic"],
+        "unknown change type 'cosmetic'; use perfective (完善性), adaptive (适应性) or interface (接口)",
+        contract,
+        2,
+    )
+
+
+# -- inspections --------------------------------------------------------------------------
+
+
+def test_inspection_without_database_items_is_refused(contract, tmp_path):
+    path = results_csv(tmp_path, ["服务与进程状态", "实例与监听状态"])
+    refused(
+        ["inspect", "queue", "--from-file", path],
+        "the inspection of queue lacks its database-environment items: 表空间使用率, 备份成功情况, 恢复测试, "
+        "告警日志错误, 无效对象, 慢SQL, 会话数; every inspection must check the database (数据库环境)",
+        contract,
+    )
+
+
+def test_two_of_five_inspected_leaves_exactly_three_gaps(contract, tmp_path):
+    path = results_csv(tmp_path, ["服务与进程状态", *DB_ITEMS])
+    out = ok("inspect", "queue", "--from-file", path, "--at", "2026-12-03 10:00", "--by", "张伟")
+    assert out == "Inspection 1: queue 2026-12 by 张伟 — 9 ok, 0 warn, 0 fail; database: ok\n"
+    ok("inspect", "run", "bi", "--from-file", path)
+    gaps = json.loads(ok("inspect", "gaps", "--month", "2026-12", "--json"))
+    assert [s["code"] for s in gaps["uninspected"]] == ["cdss", "face", "avatar"]
+    assert json.loads(ok("status", "--json"))["uninspected_this_month"] == ["cdss", "face", "avatar"]
+    assert len(json.loads(ok("inspect", "gaps", "--month", "2026-11", "--json"))["uninspected"]) == 5
+
+
+def test_inspection_month_must_match_and_items_must_exist(contract, tmp_path):
+    path = results_csv(tmp_path, DB_ITEMS)
+    refused(
+        ["inspect", "queue", "--month", "2026-11", "--from-file", path],
+        "an inspection at 2026-12-07 10:00 is not in 2026-11; give --at a time inside 2026-11",
+        contract,
+    )
+    bad = results_csv(tmp_path, [*DB_ITEMS, "机房温度"], "bad.csv")
+    result = run("inspect", "queue", "--from-file", bad)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: result 9: '机房温度' is not on queue's checklist; items: 服务与进程状态")
+
+
+def test_risks_and_their_remedies(contract, tmp_path):
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS))
+    assert ok(
+        "inspect", "risk", "1", "表空间使用率88%", "--level", "中", "--remedy", "扩容", "--due", "2026-12-20"
+    ) == ("Risk 1 on inspection 1: medium, remedy: 扩容\n")
+    ok("inspect", "risk-done", "1", "--note", "已扩容")
+    refused(["inspect", "risk-done", "1"], "risk 1 was already done at 2026-12-07 10:00", contract)
+    risks = json.loads(ok("inspect", "list", "--json"))[0]["risks"]
+    assert [(r["level"], r["done_note"]) for r in risks] == [("medium", "已扩容")]
+
+
+def test_template_set_and_show(contract, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("section,item,standard\napp,叫号服务,运行正常\n", encoding="utf-8")
+    refused(
+        ["inspect", "template", "set", "queue", str(path)],
+        f"{path} has no database-environment (db) items; every inspection must check the database",
+        contract,
+    )
+    path.write_text("分类,巡检项,检查标准\n应用,叫号服务,运行正常\n数据库环境,表空间,低于85%\n", encoding="gbk")
+    assert (
+        ok("inspect", "template", "set", "queue", str(path)) == "Checklist of queue: 2 items (1 database-environment)\n"
+    )
+    assert json.loads(ok("inspect", "template", "show", "queue", "--json")) == [
+        {"section": "app", "item": "叫号服务", "standard": "运行正常"},
+        {"section": "db", "item": "表空间", "standard": "低于85%"},
+    ]
+    assert len(json.loads(ok("inspect", "template", "show", "cdss", "--json"))) == 13
+
+
+def test_inspect_needs_a_file_when_not_interactive(contract):
+    result = run("inspect", "queue")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: no terminal to ask on; give the results with --from-file results.csv\n"
+
+
+# -- staff, training, work ----------------------------------------------------------------
+
+
+def test_staffing_gaps(contract):
+    ok("staff", "add", "张伟", "--role", "驻场工程师", "--phone", "138", "--email", "zw@example.com", "--onsite")
+    ok(
+        "staff",
+        "add",
+        "李娜",
+        "--role",
+        "驻场工程师",
+        "--phone",
+        "139",
+        "--email",
+        "ln@example.com",
+        "--onsite",
+        "--from",
+        "2026-11-10",
+    )
+    ok("staff", "add", "赵敏", "--role", "项目经理", "--phone", "137", "--email", "zm@example.com")
+    ok("staff", "end", "李娜", "--at", "2026-12-01")
+    data = json.loads(ok("staff", "list", "--json"))
+    assert data["onsite_today"] == 1
+    assert data["gaps"] == [
+        {"from": "2026-11-01", "to": "2026-11-09", "onsite": 1},
+        {"from": "2026-12-02", "to": "2026-12-07", "onsite": 1},
+    ]
+    assert json.loads(ok("status", "--json"))["onsite_today"] == 1
+    refused(
+        ["staff", "add", "张伟", "--role", "x", "--phone", "1", "--email", "a@b.c"],
+        "张伟 is already on the roster; `opsdesk staff list` shows it",
+        contract,
+    )
+
+
+def test_training_and_work_log(contract):
+    assert (
+        ok(
+            "training",
+            "add",
+            "queue",
+            "叫号培训",
+            "--trainer",
+            "张伟",
+            "--attendees",
+            "25",
+            "--hours",
+            "1.5",
+            "--at",
+            "2026-12-03 14:00",
+        )
+        == "Training 1: 叫号培训 (25 people, 1.5 h) at 2026-12-03 14:00\n"
+    )
+    ok("work", "log", "cdss", "数据库备份恢复演练", "--type", "restore-drill", "--minutes", "120")
+    assert json.loads(ok("training", "list", "--json"))[0]["attendees"] == 25
+    assert json.loads(ok("work", "list", "--type", "restore-drill", "--json"))[0]["minutes"] == 120
+    refused(
+        ["work", "log", "queue", "x", "--type", "coffee"],
+        "unknown work type 'coffee'; use one of os, database, security, backup, restore-drill, interface",
+        contract,
+        2,
+    )
+
+
+# -- confirmations, terms, milestones -----------------------------------------------------
+
+
+def test_confirm_any_record_and_pending(contract, tmp_path):
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS))
+    ok("work", "log", "queue", "检查备份", "--type", "backup")
+    assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))] == ["inspection", "work"]
+    assert ok("confirm", "inspection", "1", "--by", "陈主任", "--comment", "属实") == (
+        "Inspection 1: confirmed by 陈主任 at 2026-12-07 10:00\n"
+    )
+    assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))] == ["work"]
+    refused(
+        ["confirm", "inspection", "1", "--by", "x"],
+        "inspection 1 is already confirmed (by 陈主任 at 2026-12-07 10:00)",
+        contract,
+    )
+    refused(
+        ["confirm", "memo", "1", "--by", "x"],
+        "unknown record kind 'memo'; use one of fault, change, inspection, training, work",
+        contract,
+        2,
+    )
+
+
+def test_terms_in_force_when_reported(contract):
+    ok("fault", "open", "queue", "旧条款", "--at", "2026-12-04 17:30", now=at("2026-12-04", "17:31"))
+    ok("contract", "set", "response_inside_min", "15", "--note", "补充协议")
+    ok("fault", "open", "queue", "新条款", "--at", "2026-12-07 10:00")
+    old = json.loads(ok("fault", "show", "1", "--json"))["clocks"]["response"]
+    new = json.loads(ok("fault", "show", "2", "--json"))["clocks"]["response"]
+    assert (old["target_minutes"], new["target_minutes"]) == (30, 15)
+    refused(["contract", "set", "response_inside_min", "15"], "response_inside_min is already 15", contract)
+    refused(
+        ["contract", "set", "coffee_breaks", "2"],
+        "unknown term 'coffee_breaks'; terms: response_inside_min, "
+        "response_outside_min, arrival_inside_min, arrival_outside_min, resolve_fault_days, resolve_defect_days, "
+        "resolve_data_days, change_due_days, acceptance_wait_days, warranty_months, workday_start, workday_end, "
+        "timezone",
+        contract,
+        2,
+    )
+
+
+def test_milestones(contract, tmp_path):
+    data = json.loads(ok("contract", "show", "--json"))
+    assert [(m["percent"], m["date"], m["ready"]) for m in data["milestones"]] == [
+        (30, "2026-11-01", True),
+        (30, "2027-05-02", False),
+        (40, "2027-11-01", False),
+    ]
+    second = data["milestones"][1]["missing"]
+    assert second[0] == "half the service period is reached on 2027-05-02"
+    assert (
+        "5 monthly inspection(s) missing (2026-11 queue, 2026-11 cdss, 2026-11 face, 2026-11 bi, 2026-11 avatar)"
+        in second
+    )
+    assert any(m.endswith("day(s) with fewer than 2 engineers on site") for m in second)
+    assert data["acceptance_start_by"] == "2027-12-10"  # 22 weekdays in Nov 2027 + 8 in Dec
+
+
+@pytest.mark.parametrize("kind", ["change", "inspection", "training", "work"])
+def test_unknown_ids_are_one_line_errors(contract, kind):
+    result = run("confirm", kind, "42", "--by", "x")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no {kind} 42")
