@@ -54,3 +54,54 @@ def test_reopening_is_idempotent(tmp_path):
     assert store.migrated == []
     assert [n for n, _ in store.applied_migrations()] == [m.__name__ for m in MIGRATIONS]
     store.close()
+
+
+def _schema(path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    finally:
+        conn.close()
+
+
+def test_first_schema_migrates_to_the_current_one(tmp_path, monkeypatch):
+    """A store made by the first release (m001 only) upgrades, after a backup, with its records and chain intact."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    import opsdesk.store
+    from conftest import ok
+    from opsdesk import history
+    from opsdesk.models import Contract, System, Ticket
+
+    old = tmp_path / "old.db"
+    moment = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(opsdesk.store, "MIGRATIONS", MIGRATIONS[:1])
+    store = Store.open(old, create=True)
+    with store.transaction() as session:
+        for row in (
+            Contract(
+                id=1,
+                name="n",
+                hospital="h",
+                vendor="v",
+                start_date=date(2026, 11, 1),
+                months=12,
+                terms="{}",
+                created_at=moment,
+            ),
+            System(code="queue", name="智能候诊信息系统"),
+            Ticket(system_id=1, kind="fault", symptom="x", reported_at=moment, reported_rec=moment),
+        ):
+            history.create(session, row, actor="t", action="seed", recorded_at=moment)
+    store.close()
+    monkeypatch.setattr(opsdesk.store, "MIGRATIONS", MIGRATIONS)
+    store = Store.open(old)
+    assert store.migrated == [m.__name__ for m in MIGRATIONS[1:]]
+    assert store.backup_path == tmp_path / "old.db.before-m002_contract_records.bak"
+    assert store.backup_path.exists()
+    store.close()
+    Store.open(tmp_path / "new.db", create=True).close()
+    assert _schema(old) == _schema(tmp_path / "new.db")
+    assert ok("--db", str(old), "verify").startswith("History verified: 3 events")
+    assert ok("--db", str(old), "fault", "list", "--json").count('"symptom": "x"') == 1
