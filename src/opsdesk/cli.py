@@ -37,7 +37,7 @@ db_app = sub_app("Where the data lives.")
 system_app = sub_app("The contracted information systems.")
 fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
 calendar_app = sub_app("The working calendar (工作日历): official schedule plus local overrides.")
-report_app = sub_app("Reports: SLA compliance.")
+report_app = sub_app("Reports: SLA compliance, the monthly report and the acceptance evidence (Excel), milestones.")
 app.add_typer(db_app, name="db")
 app.add_typer(system_app, name="system")
 app.add_typer(fault_app, name="fault")
@@ -829,6 +829,98 @@ def report_sla(
             f"Calendar {', '.join(map(str, r['unconfirmed_years']))} not officially published: plain rules used",
             style="yellow",
         )
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Workbook language: zh (default) or en.")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the .xlsx file.")]
+
+
+def _write_workbook(d, sheets, output_path: Path) -> Path:
+    from opsdesk import workbook
+    from opsdesk.output import progress
+
+    with progress(f"Writing {output_path.name}") as advance:
+        return workbook.write(output_path, sheets, d.tz, advance)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter(f"--lang {lang!r}: use zh or en")
+    return lang
+
+
+@report_app.command("monthly")
+def report_monthly(
+    month: Annotated[str, typer.Argument(help="Month YYYY-MM.")],
+    output_path: OutOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Write 《运维月度巡检报告》 for a month as an Excel workbook.
+
+    Example: opsdesk report monthly 2026-12 -o 巡检报告-2026-12.xlsx
+    """
+    from opsdesk.reports.monthly import monthly_data, monthly_sheets
+    from opsdesk.timeparse import parse_month
+
+    year, mon = parse_month(month)
+    target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
+    with desk(write=False) as d:
+        sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
+        written = _write_workbook(d, sheets, target)
+    line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
+
+
+@report_app.command("acceptance")
+def report_acceptance(
+    to: Annotated[str | None, typer.Option("--to", help="Last day covered, YYYY-MM-DD (default: today).")] = None,
+    output_path: OutOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """Write the acceptance evidence (验收资料) from the contract's start as an Excel workbook.
+
+    Example: opsdesk report acceptance --to 2027-05-31 -o 验收资料.xlsx
+    """
+    from opsdesk.reports.acceptance import acceptance_data, acceptance_sheets
+    from opsdesk.timeparse import parse_date
+
+    last = parse_date(to) if to else None
+    with desk(write=False) as d:
+        data = acceptance_data(d, last)
+        sheets = acceptance_sheets(data, _check_lang(lang))
+        target = output_path or Path(f"opsdesk-acceptance-{data['last']}.xlsx")
+        written = _write_workbook(d, sheets, target)
+    line(
+        f"Wrote the acceptance evidence {data['start']} to {data['last']} ({len(sheets)} sheets, "
+        f"history head {data['head_hash'][:16]}) to {written.resolve()}"
+    )
+
+
+@report_app.command("milestones")
+def report_milestones(as_json: JsonOpt = False) -> None:
+    """The 30/30/40 payment milestones, their dates, and the evidence ready or missing.
+
+    Example: opsdesk report milestones
+    """
+    from opsdesk.contract import milestones
+
+    with desk(write=False) as d:
+        plan = milestones(d)
+    if as_json:
+        emit_json(plan)
+        return
+    table(
+        "Payment milestones",
+        ["#", "share", "when", "date", "evidence"],
+        [
+            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
+            for m in plan["milestones"]
+        ],
+        [None if m["ready"] else "yellow" for m in plan["milestones"]],
+    )
+    line(
+        f"The hospital starts the final acceptance by {plan['acceptance_start_by']} (30 working days after "
+        f"{plan['last_day']})"
+    )
 
 
 # -- calendar -----------------------------------------------------------------------------

@@ -209,3 +209,94 @@ def milestones(desk: Desk) -> dict[str, Any]:
         "acceptance_start_by": acceptance_by,
         "milestones": items,
     }
+
+
+# -- confirmations read back from a workbook ----------------------------------------------
+
+
+def import_confirmations(desk: Desk, path) -> dict[str, int]:
+    """Read the 确认 columns of an exported workbook and confirm what the hospital filled in.
+
+    All or nothing: an unknown record, a record changed since the export, or a conflicting
+    confirmer refuses the whole file, naming the sheet and row. Rows already confirmed by the
+    same person are skipped, so importing the same file twice changes nothing.
+    """
+    from pathlib import Path
+
+    from opsdesk.errors import OpsdeskError
+    from opsdesk.history import record_digest
+    from opsdesk.labels import label
+
+    path = Path(path)
+    rows = _workbook_rows(path)
+    key_titles = {label(lang, "col.key") for lang in ("zh", "en")}
+    digest_titles = {label(lang, "col.digest") for lang in ("zh", "en")}
+    confirmer_titles = {label(lang, "col.confirmer") for lang in ("zh", "en")}
+    comment_titles = {label(lang, "col.confirm_comment") for lang in ("zh", "en")}
+    result = {"confirmed": 0, "unchanged": 0, "rows": 0}
+    for sheet, header, body in rows:
+        index = {title: i for i, title in enumerate(header) if title}
+        key_col = next((index[t] for t in key_titles if t in index), None)
+        who_col = next((index[t] for t in confirmer_titles if t in index), None)
+        if key_col is None or who_col is None:
+            continue
+        digest_col = next((index[t] for t in digest_titles if t in index), None)
+        comment_col = next((index[t] for t in comment_titles if t in index), None)
+        for number, row in body:
+            key, who = _cell(row, key_col), _cell(row, who_col)
+            if not key or not who:
+                continue
+            result["rows"] += 1
+            where = f"sheet {sheet} row {number}"
+            kind, _, raw_id = key.partition(":")
+            if kind not in CONFIRMABLE or not raw_id.isdigit():
+                raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
+            record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
+            if record is None:
+                raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
+            if digest_col is not None and _cell(row, digest_col) != record_digest(record):
+                raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
+            if record.confirmed_at is not None:
+                if record.confirmed_by == who:
+                    result["unchanged"] += 1
+                    continue
+                raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
+            try:
+                confirm(desk, kind, int(raw_id), by=who, comment=_cell(row, comment_col) or None)
+            except OpsdeskError as exc:
+                raise Refused(f"{where}: {exc}") from None
+            result["confirmed"] += 1
+    return result
+
+
+def _cell(row: tuple, index: int | None) -> str:
+    if index is None or index >= len(row) or row[index] is None:
+        return ""
+    return str(row[index]).strip()
+
+
+def _workbook_rows(path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]]:
+    """(sheet, header, [(row number, values)]) for every sheet of an .xlsx file."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.is_file():
+        raise NotFound(f"no workbook at {path}")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)") from None
+    try:
+        out = []
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if not header:
+                continue
+            out.append((ws.title, [str(h).strip() if h is not None else "" for h in header],
+                        list(enumerate(rows, start=2))))  # fmt: skip
+        return out
+    finally:
+        wb.close()

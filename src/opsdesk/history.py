@@ -267,3 +267,13 @@ def _replay(state: dict[str, dict[int, dict]], ev: Event) -> str | None:
             )
     record.update(after)
     return None
+
+
+CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment")
+
+
+def record_digest(obj: SQLModel) -> str:
+    """A short fingerprint of a record's content (confirmation aside): a workbook row carries it so
+    that ``confirm import`` can tell a record that changed after the export."""
+    content = {k: v for k, v in row_dict(obj).items() if k not in CONFIRM_FIELDS}
+    return hashlib.sha256(_dumps(content).encode()).hexdigest()[:12]

@@ -99,3 +99,29 @@ def error(message: str) -> None:
 def error_note(message: str) -> None:
     """An informational line on stderr (kept off stdout so --json stays clean)."""
     sys.stderr.write(message + "\n")
+
+
+class progress:
+    """A Rich progress bar on a terminal (rows written so far); silent otherwise.
+
+    ``with progress("Writing workbook") as advance: ... advance(500)``
+    """
+
+    def __init__(self, description: str):
+        self.description = description
+        self._bar = None
+
+    def __enter__(self):
+        if not is_terminal():
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
+                             TimeElapsedColumn(), transient=True)  # fmt: skip
+        self._bar.start()
+        task = self._bar.add_task(self.description, total=None)
+        return lambda n: self._bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -54,6 +55,24 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
         f"Awaiting confirmation: {len(rows)}",
         ["kind", "id", "system", "date", "what"],
         [[r["kind"], r["id"], r["system"], r["date"], str(r["summary"])[:50]] for r in rows],
+    )
+
+
+@confirm_app.command("import")
+def confirm_import(
+    file: Annotated[Path, typer.Argument(help="A workbook exported by opsdesk, 确认 columns filled.")],
+) -> None:
+    """Read back the confirmations the hospital filled into an exported workbook (all or nothing).
+
+    Example: opsdesk confirm import 验收资料.xlsx
+    """
+    from opsdesk.contract import import_confirmations
+
+    with desk() as d:
+        result = import_confirmations(d, file)
+    line(
+        f"Read {result['rows']} filled row(s) from {file}: {result['confirmed']} confirmed, "
+        f"{result['unchanged']} already confirmed"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,17 @@ DECIDED = ("met", "not_applicable", "breached", "overdue")
 class ClockSummary:
     clock: str
     kind: str | None
+    system: str | None = None
     counts: Counter = field(default_factory=Counter)
+    elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
+
+    @property
+    def median(self) -> int | None:
+        return int(statistics.median(self.elapsed)) if self.elapsed else None
+
+    @property
+    def worst(self) -> int | None:
+        return max(self.elapsed) if self.elapsed else None
 
     @property
     def compliance(self) -> float | None:
@@ -39,21 +50,32 @@ class ClockSummary:
             "overdue": self.counts["overdue"],
             "running": self.counts["running"],
             "compliance": None if self.compliance is None else round(self.compliance, 1),
+            "system": self.system,
+            "median_minutes": self.median,
+            "worst_minutes": self.worst,
         }
 
 
-def sla_summary(views: list[FaultView]) -> list[ClockSummary]:
-    """Compliance per clock: response, arrival, then resolution per kind (SPEC: n/a counts as met)."""
-    rows = {
-        ("response", None): ClockSummary("response", None),
-        ("arrival", None): ClockSummary("arrival", None),
-    }
-    for kind in ("fault", "defect", "data"):
-        rows[("resolution", kind)] = ClockSummary("resolution", kind)
+def sla_summary(views: list[FaultView], by_system: bool = False) -> list[ClockSummary]:
+    """Compliance per clock: response, arrival, then resolution per kind (SPEC: n/a counts as met).
+
+    With ``by_system`` one block of rows per system (systems in the order met), else one block.
+    Median and worst elapsed cover clocks that stopped or ran past their deadline.
+    """
+    rows: dict[tuple, ClockSummary] = {}
+    systems = list(dict.fromkeys(v.system.code for v in views)) if by_system else [None]
+    for system in systems:
+        rows[(system, "response", None)] = ClockSummary("response", None, system)
+        rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
+        for kind in ("fault", "defect", "data"):
+            rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
     for v in views:
+        system = v.system.code if by_system else None
         for clock in v.clocks:
-            key = (clock.name, v.ticket.kind if clock.name == "resolution" else None)
-            rows[key].counts[clock.state] += 1
+            row = rows[(system, clock.name, v.ticket.kind if clock.name == "resolution" else None)]
+            row.counts[clock.state] += 1
+            if clock.state in ("met", "breached", "overdue"):
+                row.elapsed.append(int(clock.elapsed.total_seconds() // 60))
     return list(rows.values())
 
 
@@ -106,6 +128,7 @@ def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None 
         "until": until,
         "tickets": len(views),
         "summary": sla_summary(views),
+        "by_system": sla_summary(views, by_system=True),
         "breaches": [v for v in views if v.breached],
         "late": [v for v in views if v.late],
         "unconfirmed_years": unconfirmed_years(views),

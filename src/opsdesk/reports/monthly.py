@@ -1,0 +1,149 @@
+"""《运维月度巡检报告》: the month's inspections, risks, faults and SLA, changes, integration work, training."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk.changes import list_changes
+from opsdesk.inspections import gaps, list_inspections
+from opsdesk.labels import label, value
+from opsdesk.models import System, Training, WorkLog
+from opsdesk.records import Desk, list_faults, month_bounds, systems
+from opsdesk.reports import sla_summary, unconfirmed_years
+from opsdesk.reports.rows import change_row, confirm_cells, fault_row, training_row, work_row
+from opsdesk.reports.sheets import (
+    CHANGE_COLUMNS,
+    FAULT_COLUMNS,
+    TRAINING_COLUMNS,
+    WORK_COLUMNS,
+    breached,
+    columns,
+    confirm_titles,
+    localise,
+    record_table,
+)  # fmt: skip
+from opsdesk.workbook import Chart, Cover, Table
+
+
+def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
+    """Everything the monthly report shows, as plain rows."""
+    since, until = month_bounds(year, month, desk.tz)
+    label_month = f"{year}-{month:02d}"
+    inspections = list_inspections(desk, month=(year, month))
+    faults = list_faults(desk, since=since, until=until)
+    active = systems(desk.session, include_inactive=False)
+    changes = [v for v in list_changes(desk)
+               if v.change.submitted_at < until and (v.change.accepted_at is None or v.change.accepted_at >= since)]
+    work = desk.session.exec(select(WorkLog, System).join(System, WorkLog.system_id == System.id)
+                             .where(WorkLog.at >= since, WorkLog.at < until).order_by(WorkLog.at)).all()
+    training = desk.session.exec(select(Training, System).join(System, Training.system_id == System.id)
+                                 .where(Training.at >= since, Training.at < until).order_by(Training.at)).all()
+    summary = [{
+        "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
+        "inspector": v.inspection.inspector, "ok": v.counts["ok"], "warn": v.counts["warn"],
+        "fail": v.counts["fail"], "db_conclusion": v.db_conclusion,
+        "_flag": v.db_conclusion, **confirm_cells("inspection", v.inspection),
+    } for v in inspections]  # fmt: skip
+    summary += [{"system": s.code, "system_name": s.name, "db_conclusion": "gap", "_flag": "gap"}
+                for s in gaps(desk, (year, month))]
+    items = [{"system": v.system.code, "section": i.section, "item": i.item, "standard": i.standard,
+              "result": i.result, "verdict": i.verdict, "note": i.note, "_flag": i.verdict}
+             for v in inspections for i in v.items]  # fmt: skip
+    risks = [{"system": v.system.code, "risk": r.text, "level": r.level, "remedy": r.remedy, "owner": r.owner,
+              "due": r.due, "done": r.done_at is not None, "done_at": r.done_at, "note": r.done_note}
+             for v in inspections for r in v.risks]  # fmt: skip
+    by_system = {s.code: Counter() for s in active}
+    for f in faults:
+        by_system.setdefault(f.system.code, Counter())[f.ticket.kind] += 1
+    compliance = {}
+    for row in sla_summary(faults, by_system=True):
+        key = (row.system, row.clock)
+        merged = compliance.setdefault(key, Counter())
+        merged.update(row.counts)
+    stats = []
+    for code, counts in by_system.items():
+        entry = {"system": code, "fault": counts["fault"], "defect": counts["defect"], "data": counts["data"],
+                 "total": sum(counts.values())}  # fmt: skip
+        for clock in ("response", "arrival", "resolution"):
+            entry[clock] = _compliance(compliance.get((code, clock), Counter()))
+        stats.append(entry)
+    totals = {k: sum(e[k] for e in stats) for k in ("fault", "defect", "data", "total")}
+    overall = {clock: Counter() for clock in ("response", "arrival", "resolution")}
+    for row in sla_summary(faults):
+        overall[row.clock].update(row.counts)
+    totals.update({clock: _compliance(counts) for clock, counts in overall.items()})
+    stats.append({"system": "total", **totals})
+    return {
+        "month": label_month, "since": since, "until": until, "contract": desk.contract, "prepared_by": desk.actor,
+        "prepared_at": desk.local_now, "summary": summary, "items": items, "risks": risks, "stats": stats,
+        "sla": [fault_row(f) for f in faults], "changes": [change_row(v) for v in changes],
+        "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
+        "unconfirmed_years": unconfirmed_years(faults),
+    }  # fmt: skip
+
+
+def _compliance(counts: Counter) -> float | None:
+    decided = counts["met"] + counts["not_applicable"] + counts["breached"] + counts["overdue"]
+    return None if not decided else round(100.0 * (counts["met"] + counts["not_applicable"]) / decided, 1)
+
+
+def _flag(row: dict[str, Any]) -> str | None:
+    return {"fail": "bad", "gap": "bad", "warn": "warn"}.get(row.get("_flag"))
+
+
+def cover(lang: str, title_key: str, contract, fields: list[tuple[str, str]], years: list[int]) -> Cover:
+    notes = [label(lang, "cover.calendar_note") + "、".join(map(str, years))] if years else []
+    return Cover(label(lang, "sheet.cover"), label(lang, title_key), fields,
+                 [label(lang, "cover.vendor_sign"), label(lang, "cover.date"), label(lang, "cover.hospital_sign"),
+                  label(lang, "cover.date")], notes)  # fmt: skip
+
+
+def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover]:
+    """The report's sheets, in order, labelled in ``lang``."""
+    contract = data["contract"]
+    fields = [
+        (label(lang, "cover.contract"), contract.name), (label(lang, "cover.hospital"), contract.hospital),
+        (label(lang, "cover.vendor"), contract.vendor), (label(lang, "cover.month"), data["month"]),
+        (label(lang, "cover.prepared_by"), data["prepared_by"]),
+        (label(lang, "cover.prepared_at"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
+    ]  # fmt: skip
+    stats = [dict(row, system=value(lang, row["system"]) if row["system"] == "total" else row["system"])
+             for row in data["stats"]]  # fmt: skip
+    return [
+        cover(lang, "title.monthly", contract, fields, data["unconfirmed_years"]),
+        Table(label(lang, "sheet.summary"), columns(lang, [
+            ("system", "col.system", "text"), ("system_name", "col.system_name", "text"), ("at", "col.at", "datetime"),
+            ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
+            ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
+        ]), localise(lang, data["summary"]), _flag, confirm=confirm_titles(lang)),
+        Table(label(lang, "sheet.items"), columns(lang, [
+            ("system", "col.system", "text"), ("section", "col.section", "text"), ("item", "col.item", "text"),
+            ("standard", "col.standard", "text"), ("result", "col.result", "text"), ("verdict", "col.verdict", "text"),
+            ("note", "col.note", "text"),
+        ]), localise(lang, data["items"]), _flag),
+        Table(label(lang, "sheet.risks"), columns(lang, [
+            ("system", "col.system", "text"), ("risk", "col.risk", "text"), ("level", "col.level", "text"),
+            ("remedy", "col.remedy", "text"), ("owner", "col.owner", "text"), ("due", "col.due", "date"),
+            ("done", "col.done", "text"), ("done_at", "col.done_at", "datetime"), ("note", "col.note", "text"),
+        ]), localise(lang, data["risks"])),
+        Table(label(lang, "sheet.faults"), [
+            *columns(lang, [("system", "col.system", "text")]),
+            *[c for c in columns(lang, [("fault", "v.fault", "int"), ("defect", "v.defect", "int"),
+                                        ("data", "v.data", "int"), ("total", "v.total", "int")])],
+            *columns(lang, [("response", "v.response", "percent"), ("arrival", "v.arrival", "percent"),
+                            ("resolution", "v.resolution", "percent")]),
+        ], stats, charts=[
+            Chart(label(lang, "sheet.faults"), ["fault", "defect", "data"], label(lang, "col.tickets")),
+            Chart(label(lang, "col.compliance"), ["response", "arrival", "resolution"], label(lang, "col.compliance"),
+                  percent=True),
+        ]),
+        record_table(lang, "sheet.sla", FAULT_COLUMNS, data["sla"], breached),
+        record_table(lang, "sheet.changes", CHANGE_COLUMNS, data["changes"],
+                     lambda r: "bad" if r.get("_late") else None),
+        record_table(lang, "sheet.work", WORK_COLUMNS, data["work"]),
+        record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
+    ]  # fmt: skip
+

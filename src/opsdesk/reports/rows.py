@@ -1,0 +1,50 @@
+"""Plain rows for the deliverables: one dict per record, codes not labels, times aware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.history import record_digest
+from opsdesk.records import FaultView
+
+
+def fault_row(v: FaultView) -> dict[str, Any]:
+    t, c = v.ticket, v.clocks
+    return {
+        "id": t.id, "system": v.system.code, "system_name": v.system.name, "kind": t.kind, "symptom": t.symptom,
+        "reporter": t.reporter, "ref": t.ref, "reported": t.reported_at, "inside": c.inside_hours,
+        "responded": t.responded_at, "arrived": t.arrived_at, "resolved": t.resolved_at,
+        "response_state": c.response.state, "arrival_state": c.arrival.state, "resolution_state": c.resolution.state,
+        "cause": t.cause, "action": t.action, "outcome": t.result, "confirmed_by": t.confirmed_by,
+        "confirmed_at": t.confirmed_at, "late": bool(v.late), "breached": v.breached,
+        "_key": f"fault:{t.id}", "_digest": record_digest(t), "_confirmer": t.confirmed_by,
+        "_comment": t.confirm_comment,
+    }  # fmt: skip
+
+
+def confirm_cells(kind: str, obj) -> dict[str, Any]:
+    return {"_key": f"{kind}:{obj.id}", "_digest": record_digest(obj), "_confirmer": obj.confirmed_by,
+            "_comment": obj.confirm_comment}  # fmt: skip
+
+
+def change_row(v) -> dict[str, Any]:
+    c = v.change
+    state = "open" if c.implemented_at is None else ("delivered late" if v.delivered_late else "delivered")
+    if v.overdue:
+        state = "late"
+    return {
+        "id": c.id, "system": v.system.code, "type": c.type, "title": c.title, "schema": c.schema_change,
+        "submitted": c.submitted_at, "due": v.due, "review": v.review_state, "implemented": c.implemented_at,
+        "acceptance": c.acceptance, "accepted_at": c.accepted_at, "warranty": v.warranty_end, "state": state,
+        "ref": c.ref, "_late": bool(v.overdue or v.delivered_late), **confirm_cells("change", c),
+    }  # fmt: skip
+
+
+def work_row(w, system) -> dict[str, Any]:
+    return {"id": w.id, "system": system.code, "work_type": w.type, "at": w.at, "what": w.text, "minutes": w.minutes,
+            "by": w.by, **confirm_cells("work", w)}  # fmt: skip
+
+
+def training_row(t, system) -> dict[str, Any]:
+    return {"id": t.id, "system": system.code, "at": t.at, "topic": t.topic, "trainer": t.trainer,
+            "attendees": t.attendees, "hours": t.hours, "note": t.note, **confirm_cells("training", t)}  # fmt: skip

@@ -1,0 +1,81 @@
+"""Column sets and highlighting shared by the workbooks (labels come from :mod:`opsdesk.labels`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from opsdesk.labels import label, value
+from opsdesk.workbook import Column, Table
+
+CODED = {"kind", "type", "review", "acceptance", "state", "level", "verdict", "section", "work_type",
+         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock"}  # fmt: skip
+BOOLEAN = {"inside", "schema", "done", "onsite", "late"}
+
+
+def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
+    """(row key, label key, kind) -> Columns with their titles in ``lang``."""
+    return [Column(key, label(lang, title), kind) for key, title, kind in spec]
+
+
+def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """Coded values and booleans as the deliverable shows them; the rest untouched."""
+    for row in rows:
+        out = dict(row)
+        for key in CODED & out.keys():
+            if out[key] is not None:
+                out[key] = value(lang, out[key])
+        for key in BOOLEAN & out.keys():
+            if isinstance(out[key], bool):
+                out[key] = value(lang, "yes" if out[key] else "no")
+        yield out
+
+
+def confirm_titles(lang: str) -> tuple[str, str, str, str]:
+    return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
+            label(lang, "col.confirm_comment"))  # fmt: skip
+
+
+FAULT_COLUMNS = [
+    ("id", "col.id", "int"), ("system", "col.system", "text"), ("kind", "col.kind", "text"),
+    ("symptom", "col.symptom", "text"), ("reporter", "col.reporter", "text"), ("reported", "col.reported", "datetime"),
+    ("inside", "col.inside", "text"), ("responded", "col.responded", "datetime"),
+    ("response_state", "col.response_state", "text"), ("arrived", "col.arrived", "datetime"),
+    ("arrival_state", "col.arrival_state", "text"), ("resolved", "col.resolved", "datetime"),
+    ("resolution_state", "col.resolution_state", "text"), ("cause", "col.cause", "text"),
+    ("action", "col.action", "text"), ("outcome", "col.outcome", "text"), ("late", "col.late", "text"),
+    ("ref", "col.ref", "text"), ("confirmed_at", "col.confirmed_at", "datetime"),
+]  # fmt: skip
+CHANGE_COLUMNS = [
+    ("id", "col.id", "int"), ("system", "col.system", "text"), ("type", "col.type", "text"),
+    ("title", "col.title", "text"), ("schema", "col.schema", "text"), ("submitted", "col.submitted", "datetime"),
+    ("due", "col.change_due", "datetime"), ("review", "col.review", "text"),
+    ("implemented", "col.implemented", "datetime"), ("acceptance", "col.acceptance", "text"),
+    ("accepted_at", "col.accepted_at", "datetime"), ("warranty", "col.warranty", "date"),
+    ("state", "col.state", "text"),
+]  # fmt: skip
+WORK_COLUMNS = [
+    ("id", "col.id", "int"), ("system", "col.system", "text"), ("work_type", "col.work_type", "text"),
+    ("at", "col.at", "datetime"), ("what", "col.what", "text"), ("minutes", "col.minutes", "int"),
+    ("by", "col.by", "text"),
+]  # fmt: skip
+TRAINING_COLUMNS = [
+    ("id", "col.id", "int"), ("system", "col.system", "text"), ("at", "col.at", "datetime"),
+    ("topic", "col.topic", "text"), ("trainer", "col.trainer", "text"), ("attendees", "col.attendees", "int"),
+    ("hours", "col.hours", "float"), ("note", "col.note", "text"),
+]  # fmt: skip
+SLA_COLUMNS = [
+    ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("tickets", "col.tickets", "int"),
+    ("met", "col.met", "int"), ("breached", "col.breached", "int"), ("running", "col.running", "int"),
+    ("compliance", "col.compliance", "percent"), ("median", "col.median", "int"), ("worst", "col.worst", "int"),
+]  # fmt: skip
+
+
+def breached(row: dict[str, Any]) -> str | None:
+    return "bad" if row.get("breached") else None
+
+
+def record_table(lang: str, sheet_key: str, spec, rows, highlight=None) -> Table:
+    """A sheet of records the hospital confirms (with the confirmation block)."""
+    return Table(label(lang, sheet_key), columns(lang, spec), localise(lang, rows), highlight,
+                 confirm=confirm_titles(lang))  # fmt: skip

@@ -1,0 +1,233 @@
+"""One writer that turns report rows into a workbook a person can open, read, print and sign.
+
+Header row styled and frozen, CJK-aware column widths, real Excel dates in local time,
+auto-filter, A4 landscape fit to width with the header repeated, native bar charts, and
+user text that looks like a formula kept as text. Record sheets carry a confirmation block
+(记录键, 校验, 院方确认人, 确认意见) that ``opsdesk confirm import`` reads back.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from opsdesk.errors import OpsdeskError
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+HEADER_FILL = "1F4E78"
+FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
+MAX_WIDTH = 60
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    kind: str = "text"  # text | datetime | date | int | float | percent
+
+
+@dataclass
+class Chart:
+    """A bar chart of some numeric columns against the first column of the table."""
+
+    title: str
+    value_columns: list[str]
+    y_title: str = ""
+    percent: bool = False
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[Column]
+    rows: Iterable[dict[str, Any]]
+    highlight: Callable[[dict[str, Any]], str | None] | None = None
+    confirm: tuple[str, str, str, str] | None = None  # titles of key, digest, confirmer, comment columns
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class Cover:
+    name: str
+    title: str
+    fields: list[tuple[str, str]]
+    signoff: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def text_width(text: str) -> int:
+    """Display width: CJK and other wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def excel_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # Excel has no time zones: callers pass local time
+    if kind == "percent" and isinstance(value, int | float):
+        return value / 100.0
+    return value
+
+
+def write(path: Path, sheets: list[Table | Cover], tz, progress: Callable[[int], None] | None = None) -> Path:
+    """Write ``sheets`` to ``path`` (an .xlsx file); ``progress`` is called with rows written."""
+    from openpyxl import Workbook
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise OpsdeskError(f"{path}: the workbook needs an .xlsx file name, e.g. report.xlsx")
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        if isinstance(sheet, Cover):
+            _cover(wb, sheet)
+        else:
+            _table(wb, sheet, tz, progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+    except OSError as exc:
+        raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def _print_setup(ws, landscape: bool = True) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _cover(wb, cover: Cover) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    ws = wb.create_sheet(cover.name)
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 60
+    ws.merge_cells("A1:B1")
+    ws["A1"] = cover.title
+    ws["A1"].font = Font(size=18, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.row_dimensions[1].height = 36
+    row = 3
+    for name, text in cover.fields:
+        ws.cell(row, 1, name).font = Font(bold=True)
+        _text_cell(ws.cell(row, 2), text)
+        row += 1
+    for note in cover.notes:
+        row += 1
+        _text_cell(ws.cell(row, 1), note)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    thin = Side(style="thin")
+    row += 2
+    for sign in cover.signoff:
+        ws.cell(row, 1, sign).font = Font(bold=True)
+        box = ws.cell(row, 2)
+        box.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        ws.row_dimensions[row].height = 48
+        row += 2
+    _print_setup(ws, landscape=False)
+
+
+def _text_cell(cell, text: Any) -> None:
+    cell.value = text
+    if isinstance(text, str):
+        cell.data_type = "s"  # never a formula, whatever the first character
+
+
+def _table(wb, table: Table, tz, progress) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(table.name)
+    columns = list(table.columns)
+    if table.confirm:
+        key, digest, confirmer, comment = table.confirm
+        columns += [Column("_key", key), Column("_digest", digest), Column("_confirmer", confirmer),
+                    Column("_comment", comment)]  # fmt: skip
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    widths = [text_width(c.title) + 2 for c in columns]
+    for index, column in enumerate(columns, start=1):
+        cell = ws.cell(1, index, column.title)
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    fills = {name: PatternFill("solid", fgColor=colour) for name, colour in FILLS.items()}
+    count = 0
+    for count, row in enumerate(table.rows, start=1):
+        fill = fills.get(table.highlight(row)) if table.highlight else None
+        for index, column in enumerate(columns, start=1):
+            value = row.get(column.key)
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(tz)
+            cell = ws.cell(count + 1, index)
+            _text_cell(cell, excel_value(value, column.kind))
+            if column.kind == "datetime":
+                cell.number_format = DATETIME_FORMAT
+            elif column.kind == "date":
+                cell.number_format = DATE_FORMAT
+            elif column.kind == "percent":
+                cell.number_format = "0.0%"
+            if fill is not None:
+                cell.fill = fill
+            elif column.key in ("_confirmer", "_comment"):
+                cell.fill = fills["input"]
+            if count <= 300:
+                widths[index - 1] = max(widths[index - 1], _width_of(value, column.kind))
+        if progress and count % 500 == 0:
+            progress(500)
+    if progress:
+        progress(count % 500)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    ws.print_title_rows = "1:1"
+    _print_setup(ws)
+    for n, chart in enumerate(table.charts):
+        _chart(ws, table, columns, chart, count, n)
+
+
+def _width_of(value: Any, kind: str) -> int:
+    if value is None:
+        return 0
+    if kind == "datetime":
+        return 18
+    if kind == "date":
+        return 12
+    if isinstance(value, date):
+        return 12
+    return text_width(str(value)) + 2
+
+
+def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: int) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    if rows == 0:
+        return
+    bar = BarChart()
+    bar.type = "col"
+    bar.title = chart.title
+    bar.y_axis.title = chart.y_title
+    bar.height, bar.width = 8, 18
+    keys = [c.key for c in columns]
+    for key in chart.value_columns:
+        col = keys.index(key) + 1
+        bar.add_data(Reference(ws, min_col=col, min_row=1, max_row=rows + 1), titles_from_data=True)
+    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    if chart.percent:
+        bar.y_axis.number_format = "0%"
+        bar.y_axis.scaling.min = 0
+        bar.y_axis.scaling.max = 1
+    anchor_col = get_column_letter(len(columns) + 2)
+    ws.add_chart(bar, f"{anchor_col}{2 + n * 18}")
