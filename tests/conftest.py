@@ -62,7 +62,7 @@ def snapshot(db: Path) -> str:
 
 @pytest.fixture
 def contract(store_env: Path) -> Path:
-    """A store with the contract (12 months from 2026-11-01) and the five systems."""
+    """A store with the contract (12 months from 2026-09-01) and the five systems."""
     ok(
         "init",
         "--name",
@@ -72,6 +72,6 @@ def contract(store_env: Path) -> Path:
         "--vendor",
         "某某科技",
         "--start",
-        "2026-11-01",
+        "2026-09-01",
     )
     return store_env

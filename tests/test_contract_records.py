@@ -226,7 +226,7 @@ def test_staffing_gaps(contract):
     data = json.loads(ok("staff", "list", "--json"))
     assert data["onsite_today"] == 1
     assert data["gaps"] == [
-        {"from": "2026-11-01", "to": "2026-11-09", "onsite": 1},
+        {"from": "2026-09-01", "to": "2026-11-09", "onsite": 1},
         {"from": "2026-12-02", "to": "2026-12-07", "onsite": 1},
     ]
     assert json.loads(ok("status", "--json"))["onsite_today"] == 1
@@ -312,18 +312,17 @@ def test_terms_in_force_when_reported(contract):
 def test_milestones(contract, tmp_path):
     data = json.loads(ok("contract", "show", "--json"))
     assert [(m["percent"], m["date"], m["ready"]) for m in data["milestones"]] == [
-        (30, "2026-11-01", True),
-        (30, "2027-05-02", False),
-        (40, "2027-11-01", False),
+        (30, "2026-09-01", True),
+        (30, "2027-03-02", False),
+        (40, "2027-09-01", False),
     ]
     second = data["milestones"][1]["missing"]
-    assert second[0] == "half the service period is reached on 2027-05-02"
-    assert (
-        "5 monthly inspection(s) missing (2026-11 queue, 2026-11 cdss, 2026-11 face, 2026-11 bi, 2026-11 avatar)"
-        in second
-    )
-    assert any(m.endswith("day(s) with fewer than 2 engineers on site") for m in second)
-    assert data["acceptance_start_by"] == "2027-12-10"  # 22 weekdays in Nov 2027 + 8 in Dec
+    assert second[0] == "half the service period is reached on 2027-03-02"
+    # September to November 2026 are whole months without inspections: 3 x 5 systems
+    assert "15 monthly inspection(s) missing (2026-09 queue, 2026-09 cdss, 2026-09 face, 2026-09 bi, 2026-09 avatar, ...)" in second
+    assert "98 day(s) with fewer than 2 engineers on site" in second  # 2026-09-01 to 12-07, nobody on the roster
+    # 30 working days after 2027-08-31: 21 in September (09-15 中秋), 10-01..05 off, then 06-08, 11-15, 18
+    assert data["acceptance_start_by"] == "2027-10-18"
 
 
 @pytest.mark.parametrize("kind", ["change", "inspection", "training", "work"])

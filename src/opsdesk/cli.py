@@ -19,7 +19,7 @@ from opsdesk.commands.contract import confirm_app, contract_app
 from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app
 from opsdesk.errors import InvalidInput, OpsdeskError
-from opsdesk.output import emit_json, line, minutes, table
+from opsdesk.output import emit_json, line, span, table
 
 if TYPE_CHECKING:
     from opsdesk.records import FaultView
@@ -61,7 +61,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     db: Annotated[
-        Path | None, typer.Option("--db", envvar="OPSDESK_DB", help="Database file (default: see `opsdesk db path`).")
+        str | None, typer.Option("--db", envvar="OPSDESK_DB", help="Database file (default: see `opsdesk db path`).")
     ] = None,
     by: Annotated[
         str | None, typer.Option("--by", envvar="OPSDESK_USER", help="Who is recording (default: your OS user).")
@@ -189,13 +189,18 @@ def system_rename(code: str, name: str) -> None:
 # -- faults -------------------------------------------------------------------------------
 
 
-def _left(clock) -> str:
+def _span(delta: timedelta, clock, working_day: timedelta) -> str:
+    """Wall-clock durations in 24-hour days; working time in working days (SPEC: 1 working day = 10 h)."""
+    return span(delta, working_day if clock.basis == "working" else None)
+
+
+def _left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
     if clock.state == "running":
-        return f"{minutes(clock.margin)} left"
+        return f"{_span(clock.margin, clock, working_day)} left"
     if clock.state == "overdue":
-        return f"OVERDUE {minutes(-clock.margin)}"
+        return f"OVERDUE {_span(-clock.margin, clock, working_day)}"
     if clock.state == "breached":
-        return f"breached by {minutes(-clock.margin)}"
+        return f"breached by {_span(-clock.margin, clock, working_day)}"
     return {"met": "met", "not_applicable": "n/a"}[clock.state]
 
 
@@ -278,7 +283,7 @@ def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
     text = f"Fault {t.id}: {what}"
     if clock_name:
         clock = getattr(v.clocks, clock_name)
-        text += f" — {clock_name} {_left(clock)} (deadline {clock.deadline:%Y-%m-%d %H:%M})"
+        text += f" — {clock_name} {_left(clock, v.working_day)} (deadline {clock.deadline:%Y-%m-%d %H:%M})"
     line(text, style=_clock_style(getattr(v.clocks, clock_name)) if clock_name else None)
 
 
@@ -343,7 +348,7 @@ def fault_resolve(
     _step_done(f"resolved at {v.ticket.resolved_at:%Y-%m-%d %H:%M}", v, "resolution")
     for clock in (v.clocks.response, v.clocks.arrival):
         if clock.state in ("breached", "overdue"):
-            line(f"  {clock.name} {_left(clock)}", style="red")
+            line(f"  {clock.name} {_left(clock, v.working_day)}", style="red")
 
 
 @fault_app.command("confirm")
@@ -546,7 +551,18 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
     table(
         "Clocks",
         ["clock", "target", "basis", "deadline", "actual", "elapsed", "state"],
-        [[c.name, minutes(c.target), c.basis, c.deadline, c.actual, minutes(c.elapsed), _left(c)] for c in v.clocks],
+        [
+            [
+                c.name,
+                _span(c.target, c, v.working_day),
+                c.basis,
+                c.deadline,
+                c.actual,
+                _span(c.elapsed, c, v.working_day),
+                _left(c, v.working_day),
+            ]
+            for c in v.clocks
+        ],
         [_clock_style(c) for c in v.clocks],
     )
     _warn_unconfirmed(v)
@@ -615,8 +631,8 @@ def fault_explain(
         )
         return
     line(
-        f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {minutes(chosen.target)}, "
-        f"deadline {chosen.deadline:%Y-%m-%d %H:%M}, {_left(chosen)}"
+        f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
+        f"deadline {chosen.deadline:%Y-%m-%d %H:%M}, {_left(chosen, v.working_day)}"
     )
     rows = [
         [
@@ -624,7 +640,7 @@ def fault_explain(
             f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["counted"] else "-",
             e["minutes"] if e["counted"] else "-",
             e["reason"] if not e["counted"] or e["kind"] != "working" else "",
-            minutes(timedelta(minutes=e["running_total_minutes"])),
+            _span(timedelta(minutes=e["running_total_minutes"]), chosen, v.working_day),
         ]
         for e in days
     ]
@@ -633,7 +649,7 @@ def fault_explain(
         ["day", "clock ran", "minutes", "why (not) counted", "total"],
         rows,
     )
-    line(f"Total {minutes(ledger.total)} of {minutes(chosen.target)}")
+    line(f"Total {_span(ledger.total, chosen, v.working_day)} of {_span(chosen.target, chosen, v.working_day)}")
 
 
 @fault_app.command("list")
@@ -678,7 +694,7 @@ def _fault_table(title: str, views: list[FaultView]) -> None:
                 status,
                 _left(v.clocks.response),
                 _left(v.clocks.arrival),
-                _left(v.clocks.resolution),
+                _left(v.clocks.resolution, v.working_day),
                 "late" if v.late else "",
                 t.symptom[:40],
             ]
@@ -1073,7 +1089,7 @@ def demo(
             raise OpsdeskError(f"{db} already exists; add --replace to rebuild it, or choose another --db")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-    state.db = db
+    state.db = str(db)
     with desk(create=True) as d:
         summary = build_demo(d, months=months, seed=seed)
     line(

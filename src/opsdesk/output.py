@@ -92,6 +92,21 @@ def minutes(delta: timedelta) -> str:
     return f"{sign}{mins}m"
 
 
+def span(delta: timedelta, working_day: timedelta | None = None) -> str:
+    """A duration for people: wall-clock as ``2d16h00m``; working time (``working_day`` given) in
+    working days of that length, e.g. ``3 working days 1h00m``, never in 24-hour days."""
+    if working_day is None:
+        return minutes(delta)
+    sign = "-" if delta < timedelta(0) else ""
+    delta = abs(delta)
+    days, rest = divmod(delta, working_day)
+    rest_text = minutes(rest) if rest else ""
+    if not days:
+        return f"{sign}{rest_text or '0m'}"
+    unit = "working day" if days == 1 else "working days"
+    return f"{sign}{days} {unit}" + (f" {rest_text}" if rest_text else "")
+
+
 def error(message: str) -> None:
     sys.stderr.write(f"Error: {message}\n")
 

@@ -154,7 +154,14 @@ class Desk:
             if at.tzinfo is None:
                 raise InvalidInput(f"naive datetime {at}: opsdesk needs a timezone-aware time")
             return at.astimezone(self.tz).replace(second=0, microsecond=0)
-        return parse_moment(at, self.local_now, self.tz)
+        moment = parse_moment(at, self.local_now, self.tz)
+        contract = self.session.get(Contract, 1)
+        if contract is not None and moment.date() < contract.start_date:
+            raise Refused(
+                f"{fmt(moment)} is before the contract's service starts ({contract.start_date}); "
+                "opsdesk records the contract's service only"
+            )
+        return moment
 
     def create(self, obj, action: str, happened_at: datetime | None = None):
         history.create(
@@ -541,6 +548,7 @@ class FaultView:
     system: System
     clocks: Any  # sla.TicketClocks
     late: list[str] = field(default_factory=list)
+    working_day: timedelta = timedelta(hours=10)  # length of one working day under the ticket's terms
 
     @property
     def is_open(self) -> bool:
@@ -576,7 +584,8 @@ def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
         remote=ticket.remote_at is not None,
         now=desk.local_now,
     )
-    return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket))
+    return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket),
+                     terms.working_day_length)  # fmt: skip
 
 
 def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:

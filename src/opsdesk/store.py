@@ -161,8 +161,36 @@ class Store:
                 raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
         _check_header(path)
         store = cls(path, _engine(path))
-        store._migrate()
+        try:
+            store._check_owner(create)
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def _check_owner(self, create: bool) -> None:
+        """Only opsdesk's own files are touched; only `init` (create) lays a schema into an empty file."""
+        try:
+            with self.engine.execution_options(opsdesk_read=True).connect() as conn:
+                tables = [
+                    r[0]
+                    for r in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                    )
+                ]
+        except Exception as exc:  # sqlite3 errors arrive wrapped by SQLAlchemy
+            raise _store_error(self.path, exc) from None
+        if "schema_migrations" in tables:
+            return
+        if tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path} is an SQLite database but not opsdesk's (it holds {shown}); "
+                "point --db at an opsdesk database or at a new file"
+            )
+        if not create:
+            raise NotFound(f"{self.path} holds no opsdesk data yet; create the contract with `opsdesk init`")
 
     def _migrate(self) -> None:
         try:

@@ -16,6 +16,7 @@ MOMENT_FORMS = (
     "ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)"
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 _AGO = re.compile(r"^-(\d+)\s*([mhd])$")
@@ -61,12 +62,17 @@ def parse_moment(text: str | None, now: datetime, tz: tzinfo, *, allow_future: b
     if now.tzinfo is None:
         raise InvalidInput("now must be timezone-aware")
     now = now.astimezone(tz)
+    if text is not None and not text.strip():
+        raise InvalidInput(f"the time is empty; use {MOMENT_FORMS}")
     raw = (text or "now").strip()
     lowered = raw.lower()
     if lowered == "now":
         moment = now
     elif match := _AGO.match(lowered):
-        moment = now - timedelta(**{_UNITS[match[2]]: int(match[1])})
+        try:
+            moment = now - timedelta(**{_UNITS[match[2]]: int(match[1])})
+        except OverflowError:
+            raise InvalidInput(f"time {raw!r} is too far back") from None
     elif _HHMM.match(lowered):
         hour, minute = _clock(lowered, raw)
         moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
@@ -76,6 +82,8 @@ def parse_moment(text: str | None, now: datetime, tz: tzinfo, *, allow_future: b
     else:
         moment = _absolute(raw, tz)
     moment = moment.replace(second=0, microsecond=0)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidInput(f"time {raw!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} opsdesk keeps records for")
     if not allow_future and moment - now > FUTURE_TOLERANCE:
         raise InvalidInput(
             f"time {raw!r} ({moment:%Y-%m-%d %H:%M}) is in the future; "

@@ -23,7 +23,28 @@ if TYPE_CHECKING:
 
 
 class OpsdeskGroup(TyperGroup):
-    """Root group: turns library errors into one line on stderr and an exit code."""
+    """Root group: every error becomes one line on stderr and an exit code, never a traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # typer bundles its own click (typer>=0.26); its usage errors are reported here in one line.
+        from typer._click.exceptions import ClickException, UsageError
+
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var,
+                              standalone_mode=False, **extra)  # fmt: skip
+        except UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "opsdesk"
+            output.error(f"{exc.format_message()} (see `{where} -h`)")
+            sys.exit(2)
+        except ClickException as exc:
+            output.error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            output.error("aborted")
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx):
         try:
@@ -36,6 +57,9 @@ class OpsdeskGroup(TyperGroup):
         except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
             _silence_stdout()
             raise typer.Exit(0) from None
+        except OverflowError:
+            output.error("a number or date given is out of range")
+            raise typer.Exit(2) from None
         except Exception as exc:
             if type(exc).__module__.startswith("typer"):
                 raise
@@ -87,7 +111,7 @@ class DefaultCommandGroup(TyperGroup):
 
 @dataclass
 class State:
-    db: Path | None = None
+    db: str | None = None
     by: str | None = None
 
 
@@ -96,7 +120,9 @@ state = State()
 
 def db_path() -> Path:
     if state.db is not None:
-        return state.db
+        if not str(state.db).strip():
+            raise InvalidInput("--db (or OPSDESK_DB) is empty; give a database file path")
+        return Path(state.db)
     return Path(typer.get_app_dir("opsdesk")) / "opsdesk.db"
 
 
@@ -114,8 +140,10 @@ def _now() -> datetime:
 
 
 def _actor() -> str:
-    if state.by:
-        return state.by
+    if state.by is not None:
+        if not state.by.strip():
+            raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
+        return state.by.strip()
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -128,12 +156,21 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.records import Desk
     from opsdesk.store import Store
 
-    store = Store.open(db_path(), create=create)
+    path = db_path()
+    actor, now = _actor(), _now()
+    new = create and not path.exists()
+    store = Store.open(path, create=create)
     if store.migrated and store.backup_path:
         output.error_note(f"upgraded {store.path} to schema {store.migrated[-1]} (backup: {store.backup_path})")
     try:
         with store.transaction(write=write) as session:
-            yield Desk(session, _actor(), _now())
+            yield Desk(session, actor, now)
+    except BaseException:
+        if new:  # a refused `init` leaves no file behind
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
     finally:
         store.close()
 

@@ -40,10 +40,18 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
     faults = list_faults(desk, since=since, until=until)
-    work = desk.session.exec(select(WorkLog, System).join(System, WorkLog.system_id == System.id)
-                             .where(WorkLog.at < until).order_by(WorkLog.at)).all()
-    training = desk.session.exec(select(Training, System).join(System, Training.system_id == System.id)
-                                 .where(Training.at < until).order_by(Training.at)).all()
+    work = desk.session.exec(
+        select(WorkLog, System)
+        .join(System, WorkLog.system_id == System.id)
+        .where(WorkLog.at < until)
+        .order_by(WorkLog.at)
+    ).all()
+    training = desk.session.exec(
+        select(Training, System)
+        .join(System, Training.system_id == System.id)
+        .where(Training.at < until)
+        .order_by(Training.at)
+    ).all()
     changes = [v for v in list_changes(desk) if v.change.submitted_at < until]
     coverage = _coverage(desk, start, last)
     counts = {name: desk.session.exec(select(func.count()).select_from(model)).one()
@@ -139,4 +147,3 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
             ("table", "col.table", "text"), ("records", "col.records", "text"),
         ]), integrity),
     ]  # fmt: skip
-

@@ -35,20 +35,33 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     inspections = list_inspections(desk, month=(year, month))
     faults = list_faults(desk, since=since, until=until)
     active = systems(desk.session, include_inactive=False)
-    changes = [v for v in list_changes(desk)
-               if v.change.submitted_at < until and (v.change.accepted_at is None or v.change.accepted_at >= since)]
-    work = desk.session.exec(select(WorkLog, System).join(System, WorkLog.system_id == System.id)
-                             .where(WorkLog.at >= since, WorkLog.at < until).order_by(WorkLog.at)).all()
-    training = desk.session.exec(select(Training, System).join(System, Training.system_id == System.id)
-                                 .where(Training.at >= since, Training.at < until).order_by(Training.at)).all()
+    changes = [
+        v
+        for v in list_changes(desk)
+        if v.change.submitted_at < until and (v.change.accepted_at is None or v.change.accepted_at >= since)
+    ]
+    work = desk.session.exec(
+        select(WorkLog, System)
+        .join(System, WorkLog.system_id == System.id)
+        .where(WorkLog.at >= since, WorkLog.at < until)
+        .order_by(WorkLog.at)
+    ).all()
+    training = desk.session.exec(
+        select(Training, System)
+        .join(System, Training.system_id == System.id)
+        .where(Training.at >= since, Training.at < until)
+        .order_by(Training.at)
+    ).all()
     summary = [{
         "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
         "inspector": v.inspection.inspector, "ok": v.counts["ok"], "warn": v.counts["warn"],
         "fail": v.counts["fail"], "db_conclusion": v.db_conclusion,
         "_flag": v.db_conclusion, **confirm_cells("inspection", v.inspection),
     } for v in inspections]  # fmt: skip
-    summary += [{"system": s.code, "system_name": s.name, "db_conclusion": "gap", "_flag": "gap"}
-                for s in gaps(desk, (year, month))]
+    summary += [
+        {"system": s.code, "system_name": s.name, "db_conclusion": "gap", "_flag": "gap"}
+        for s in gaps(desk, (year, month))
+    ]
     items = [{"system": v.system.code, "section": i.section, "item": i.item, "standard": i.standard,
               "result": i.result, "verdict": i.verdict, "note": i.note, "_flag": i.verdict}
              for v in inspections for i in v.items]  # fmt: skip
@@ -146,4 +159,3 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
         record_table(lang, "sheet.work", WORK_COLUMNS, data["work"]),
         record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
     ]  # fmt: skip
-
