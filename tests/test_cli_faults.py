@@ -124,7 +124,7 @@ def test_note_and_edit_keep_history(contract, store_env):
     open_fault("--reporter", "王护士")
     ok("fault", "note", "1", "已联系厂商")
     assert ok("fault", "edit", "1", "--reporter", "王护士长", "--at", f"{FRI} 17:20") == (
-        "Fault 1: changed reporter, reported (old values kept in the history)\n"
+        "Fault 1: changed report time, reporter (old values kept in the history)\n"
     )
     data = show()
     assert data["reporter"] == "王护士长"

@@ -319,7 +319,10 @@ def test_milestones(contract, tmp_path):
     second = data["milestones"][1]["missing"]
     assert second[0] == "half the service period is reached on 2027-03-02"
     # September to November 2026 are whole months without inspections: 3 x 5 systems
-    assert "15 monthly inspection(s) missing (2026-09 queue, 2026-09 cdss, 2026-09 face, 2026-09 bi, 2026-09 avatar, ...)" in second
+    assert (
+        "15 monthly inspection(s) missing (2026-09 queue, 2026-09 cdss, 2026-09 face, 2026-09 bi, 2026-09 avatar, ...)"
+        in second
+    )
     assert "98 day(s) with fewer than 2 engineers on site" in second  # 2026-09-01 to 12-07, nobody on the roster
     # 30 working days after 2027-08-31: 21 in September (09-15 中秋), 10-01..05 off, then 06-08, 11-15, 18
     assert data["acceptance_start_by"] == "2027-10-18"

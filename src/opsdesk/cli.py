@@ -439,9 +439,9 @@ def fault_edit(
         result=result,
     )
     with desk() as d:
-        edit(d, ticket_id, **fields)
-    changed = ", ".join(k for k, v in fields.items() if v is not None)
-    line(f"Fault {ticket_id}: changed {changed} (old values kept in the history)")
+        changed = edit(d, ticket_id, **fields)
+    shown = ", ".join("report time" if name == "reported" else name for name in changed)
+    line(f"Fault {ticket_id}: changed {shown} (old values kept in the history)")
 
 
 @fault_app.command("correct")
@@ -594,6 +594,7 @@ def fault_explain(
     from opsdesk.records import get_ticket, view
     from opsdesk.sla import explain_clock
 
+    clock = clock.strip().lower()
     if clock not in ("response", "arrival", "resolution"):
         raise InvalidInput(f"unknown clock {clock!r}; use response, arrival or resolution")
     with desk(write=False) as d:

@@ -77,6 +77,7 @@ def confirm(
         raise Refused(f"{kind} {record_id} is already confirmed (by {row.confirmed_by} at {fmt(row.confirmed_at)})")
     if kind == "change" and row.implemented_at is None:
         raise Refused(f"change {record_id} is not implemented yet; the hospital confirms delivered work")
+    records.check_confirmer(desk, by)
     moment = desk.moment(at)
     happened = getattr(row, "implemented_at", None) or getattr(row, "at", None)
     if happened is not None and moment < happened:

@@ -352,6 +352,8 @@ def _check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
         ("remote_at", "reported_at", "remote handling", "report"),
         ("resolved_at", "reported_at", "resolution", "report"),
         ("resolved_at", "responded_at", "resolution", "response"),
+        ("resolved_at", "arrived_at", "resolution", "arrival on site"),
+        ("remote_at", "responded_at", "remote handling", "response"),
         ("confirmed_at", "resolved_at", "confirmation", "resolution"),
     ]
     for later, earlier, later_name, earlier_name in pairs:
@@ -384,7 +386,7 @@ def _step(desk: Desk, ticket_id: int, step: str, at: datetime | str | None, extr
             f"change it with `opsdesk fault edit {ticket_id} --{step} TIME`"
         )
     moment = desk.moment(at)
-    if step in ("arrived", "resolved") and ticket.responded_at is None:
+    if step in ("arrived", "remote", "resolved") and ticket.responded_at is None:
         raise Refused(
             f"fault {ticket_id} has no response yet; record it first with `opsdesk fault respond {ticket_id} --at TIME`"
         )
@@ -419,7 +421,7 @@ def resolve(
     extra = {
         "cause": text_value(cause, "--cause", required=True),
         "action": text_value(action, "--action", required=True),
-        "result": text_value(result, "--result") or "已恢复正常",
+        "result": text_value(result, "--result"),
     }
     return _step(desk, ticket_id, "resolved", at, extra)
 
@@ -435,6 +437,7 @@ def confirm(
         )
     if ticket.resolved_at is None:
         raise Refused(f"fault {ticket_id} is not resolved yet; the hospital confirms a fault after it is resolved")
+    check_confirmer(desk, by)
     moment = desk.moment(at)
     _check_order(ticket_id, _order_values(ticket, confirmed_at=moment))
     desk.update(
@@ -448,6 +451,15 @@ def confirm(
         happened_at=moment,
     )
     return ticket
+
+
+def check_confirmer(desk: Desk, by: str) -> None:
+    """The hospital confirms: someone on the vendor's own roster cannot."""
+    from opsdesk.models import Staff
+
+    name = (by or "").strip()
+    if name and desk.session.exec(select(Staff).where(Staff.name == name)).first():
+        raise Refused(f"{name} is on the vendor's staff roster; a record is confirmed by a named hospital person")
 
 
 def add_note(desk: Desk, ticket_id: int, text: str, at: datetime | str | None = None) -> Note:
@@ -484,8 +496,9 @@ def _edit_changes(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[st
             value = text_value(value, f"--{name}", required=name == "symptom")
         changes[column] = value
     if not changes:
-        raise InvalidInput(f"nothing to change; give at least one of {', '.join('--' + f for f in EDITABLE)}")
-    for step in ("arrived", "resolved"):
+        options = ", ".join("--at" if f == "reported" else f"--{f}" for f in EDITABLE)
+        raise InvalidInput(f"nothing to change; give at least one of {options}")
+    for step in ("arrived", "remote", "resolved"):
         if f"{step}_at" in changes and _order_values(ticket, **changes)["responded_at"] is None:
             raise Refused(f"fault {ticket.id} has no response; give --responded as well")
     _check_order(ticket.id, _order_values(ticket, **changes))
@@ -496,8 +509,8 @@ def _edit_changes(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[st
     return changes
 
 
-def edit(desk: Desk, ticket_id: int, **fields: Any) -> Ticket:
-    """Change an unconfirmed ticket; the old values stay in the history."""
+def edit(desk: Desk, ticket_id: int, **fields: Any) -> list[str]:
+    """Change an unconfirmed ticket; the old values stay in the history. Returns the fields changed."""
     ticket = get_ticket(desk.session, ticket_id)
     if ticket.confirmed_at is not None:
         raise Refused(
@@ -506,9 +519,11 @@ def edit(desk: Desk, ticket_id: int, **fields: Any) -> Ticket:
             "and the same options"
         )
     changes = _edit_changes(desk, ticket, fields)
-    if desk.update(ticket, changes, "fault.edit") is None:
+    event = desk.update(ticket, changes, "fault.edit")
+    if event is None:
         raise Refused(f"fault {ticket_id} already has these values; nothing changed")
-    return ticket
+    names = {column: name for name, column in EDITABLE.items()}
+    return [names[c] for c in json.loads(event.after) if c in names]
 
 
 def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> Correction:

@@ -160,6 +160,8 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create database {path}: {exc.strerror}") from None
         _check_header(path)
+        if not create and path.stat().st_size == 0:
+            raise NotFound(f"{path} holds no opsdesk data yet; create the contract with `opsdesk init`")
         store = cls(path, _engine(path))
         try:
             store._check_owner(create)

@@ -33,7 +33,7 @@ class OpsdeskGroup(TyperGroup):
             rv = super().main(args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var,
                               standalone_mode=False, **extra)  # fmt: skip
         except UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "opsdesk"
+            where = " ".join(["opsdesk", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
             output.error(f"{exc.format_message()} (see `{where} -h`)")
             sys.exit(2)
         except ClickException as exc:
