@@ -80,3 +80,30 @@ def test_report_sla_json(contract):
     assert json.loads(ok("report", "sla", "--from", "2026-11-01", "--to", "2026-11-30", "--json"))["tickets"] == 0
     result = run("report", "sla", "--month", "2026-12", "--from", "2026-12-01", "--to", "2026-12-02")
     assert result.exit_code == 2
+
+
+def test_override_that_changes_recorded_verdicts_needs_retroactive(contract):
+    ok("fault", "open", "queue", "x", "--at", "2026-11-30 16:00", now=at("2026-11-30", "16:01"))
+    ok("fault", "respond", "1", "--at", "2026-11-30 16:20", now=at("2026-11-30", "16:21"))
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "c",
+        "--action",
+        "a",
+        "--at",
+        "2026-12-02 17:00",
+        now=at("2026-12-02", "17:01"),
+    )  # 2 h + 10 h + 9 h = 21 h: breached by 1 h
+    assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
+    result = run("calendar", "add-holiday", "2026-12-01", "--note", "停电")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: making 2026-12-01 a day off changes the SLA verdict of 1 fault(s) on record (1; 0 confirmed); "
+        "add --retroactive to apply it anyway (the change stays visible in the history)\n"
+    )
+    out = ok("calendar", "add-holiday", "2026-12-01", "--note", "停电", "--retroactive")
+    assert out.endswith("SLA verdicts changed for fault(s): 1\n")
+    assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "met"

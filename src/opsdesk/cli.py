@@ -100,7 +100,10 @@ def init(
     with desk(create=True) as d:
         contract = init_contract(d, name=name, hospital=hospital, vendor=vendor, start=start_date, months=months)
         end = contract_end(contract)
-    line(f"Created contract {contract.name!r}: {contract.start_date} to {end} ({contract.months} months)")
+    line(
+        f"Created contract {contract.name!r}: {contract.start_date} to {end - timedelta(days=1)} "
+        f"({contract.months} months, five systems seeded)"
+    )
     line(f"Database: {db_path()}")
 
 
@@ -200,7 +203,7 @@ def _left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
     if clock.state == "overdue":
         return f"OVERDUE {_span(-clock.margin, clock, working_day)}"
     if clock.state == "breached":
-        return f"breached by {_span(-clock.margin, clock, working_day)}"
+        return f"late {_span(-clock.margin, clock, working_day)}"
     return {"met": "met", "not_applicable": "n/a"}[clock.state]
 
 
@@ -237,6 +240,7 @@ def fault_open(
     channel: Annotated[str | None, typer.Option(help="phone, platform, onsite, wechat or email.")] = None,
     ref: Annotated[str | None, typer.Option(help="Id on the hospital's platform (禅道 bug id).")] = None,
     impact: Annotated[str | None, typer.Option(help="Who or what is affected.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Log a fault the moment it is reported; prints its id and deadlines.
 
@@ -259,6 +263,11 @@ def fault_open(
             impact=impact,
         )
         v = view(d, ticket)
+    if as_json:
+        from opsdesk.records import fault_dict
+
+        emit_json(fault_dict(v))
+        return
     hours = "inside" if v.clocks.inside_hours else "outside"
     line(
         f"Opened fault {ticket.id} ({v.system.code}, {ticket.kind}) reported {ticket.reported_at:%Y-%m-%d %H:%M} "
@@ -682,30 +691,23 @@ def fault_list(
 
 
 def _fault_table(title: str, views: list[FaultView]) -> None:
+    """Faults with their three clocks; an id marked * has a step recorded more than an hour late."""
     rows = []
     for v in views:
         t = v.ticket
         status = "confirmed" if t.confirmed_at else ("resolved" if t.resolved_at else "open")
-        rows.append(
-            [
-                t.id,
-                v.system.code,
-                t.kind,
-                t.reported_at,
-                status,
-                _left(v.clocks.response),
-                _left(v.clocks.arrival),
-                _left(v.clocks.resolution, v.working_day),
-                "late" if v.late else "",
-                t.symptom[:40],
-            ]
-        )
-    table(
-        title,
-        ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "entry", "symptom"],
-        rows,
-        [_row_style(v) or ("red" if v.breached else None) for v in views],
-    )
+        clocks = [(_left(c, v.working_day), _clock_style(c)) for c in v.clocks]
+        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, status, *clocks,
+                     t.symptom[:40]])  # fmt: skip
+    table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
+    if any(v.late for v in views):
+        line("* recorded more than an hour after it happened", style="yellow")
+
+
+def _urgency(v: FaultView):
+    """Most urgent first: the smallest time left (most overdue) of any running clock."""
+    left = [c.margin for c in v.clocks if c.state in ("running", "overdue")]
+    return (min(left) if left else timedelta.max, v.ticket.id)
 
 
 # -- status and reports -------------------------------------------------------------------
@@ -746,6 +748,7 @@ def status(as_json: JsonOpt = False) -> None:
                 "contract": s["contract"],
                 "month": s["month"],
                 "today": {"working": s["today"].working, "kind": s["today"].kind, "reason": s["today"].reason},
+                "inside_working_hours": s["inside_hours"],
                 "open": [fault_dict(v) for v in s["open"]],
                 "breaches_this_month": [fault_dict(v) for v in s["breaches"]],
                 "sla_this_month": [x.to_dict() for x in s["sla"]],
@@ -757,11 +760,14 @@ def status(as_json: JsonOpt = False) -> None:
         )
         return
     c, today = s["contract"], s["today"]
-    day = "working day" if today.working else f"day off ({today.reason})"
-    line(f"{c['name']} · {c['hospital']} · {c['start']} to {c['end']}", style="bold")
+    if not today.working:
+        day = f"day off ({today.reason})"
+    else:
+        day = "working hours" if s["inside_hours"] else "working day, outside working hours"
+    line(f"{c['name']} · {c['hospital']} · {c['start']} to {c['end'] - timedelta(days=1)}", style="bold")
     line(f"{s['now']:%Y-%m-%d %H:%M %a} · {day}")
     if s["open"]:
-        _fault_table(f"Open faults: {len(s['open'])}", s["open"])
+        _fault_table(f"Open faults: {len(s['open'])}, most urgent first", sorted(s["open"], key=_urgency))
     else:
         line("No open faults.", style="green")
     if s["breaches"]:
@@ -813,6 +819,8 @@ def report_sla(
             if not (from_ and to):
                 raise typer.BadParameter("--from and --to go together")
             first, last = parse_date(from_), parse_date(to)
+            if last < first:
+                raise typer.BadParameter(f"--to {last} is before --from {first}")
             since = datetime(first.year, first.month, first.day, tzinfo=d.tz)
             until = datetime(last.year, last.month, last.day, tzinfo=d.tz) + timedelta(days=1)
         else:
@@ -975,38 +983,47 @@ def calendar_show(
     )
 
 
-def _override(day: str, note: str, working: bool) -> None:
+def _override(day: str, note: str, working: bool, retroactive: bool) -> None:
     from opsdesk.records import add_override
     from opsdesk.timeparse import parse_date
 
     parsed = parse_date(day)
     with desk() as d:
-        add_override(d, parsed, working=working, note=note)
+        _, affected = add_override(d, parsed, working=working, note=note, retroactive=retroactive)
     line(f"{parsed} is now a {'working day' if working else 'day off'} ({note})")
+    if affected:
+        line(f"SLA verdicts changed for fault(s): {', '.join(str(t.id) for t in affected)}", style="yellow")
+
+
+RetroOpt = Annotated[
+    bool, typer.Option("--retroactive", help="Apply even if it changes the verdict of faults on record.")
+]
 
 
 @calendar_app.command("add-holiday")
 def calendar_add_holiday(
     day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
     note: Annotated[str, typer.Option(help="Why (e.g. 院庆停诊).")],
+    retroactive: RetroOpt = False,
 ) -> None:
     """Make a day a day off (overrides the official schedule).
 
     Example: opsdesk calendar add-holiday 2026-12-24 --note 院方停诊
     """
-    _override(day, note, working=False)
+    _override(day, note, False, retroactive)
 
 
 @calendar_app.command("add-workday")
 def calendar_add_workday(
     day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
     note: Annotated[str, typer.Option(help="Why (e.g. 2027 调休上班).")],
+    retroactive: RetroOpt = False,
 ) -> None:
     """Make a day a working day (overrides the official schedule).
 
     Example: opsdesk calendar add-workday 2027-02-07 --note 春节调休上班
     """
-    _override(day, note, working=True)
+    _override(day, note, True, retroactive)
 
 
 @calendar_app.command("confirm")
@@ -1051,7 +1068,7 @@ def calendar_check(year: Annotated[int, typer.Argument(help="The year, e.g. 2026
     if as_json:
         emit_json({"year": year, "confirmed": confirmed, "changes": changes})
         return
-    state_text = "confirmed" if confirmed else "NOT officially published (plain rules)"
+    state_text = "official or confirmed" if confirmed else "NOT officially published (plain rules)"
     table(
         f"Overrides in {year} ({state_text}): {len(changes)}",
         ["day", "official", "now", "note"],
@@ -1098,7 +1115,19 @@ def demo(
         f"{summary['open']} still open, {summary['events']} history events"
     )
     line(f"Demo database: {db.resolve()}")
-    line(f"Try: OPSDESK_DB={db} opsdesk status")
+    line(f"Try: OPSDESK_DB={db} {_program()} status")
+
+
+def _program() -> str:
+    """How the user can run opsdesk again: plain `opsdesk` if that is on PATH, else the path used."""
+    import shutil
+    import sys
+
+    found = shutil.which("opsdesk")
+    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if found and here and Path(found).resolve() == here:
+        return "opsdesk"
+    return str(Path(sys.argv[0])) if here and here.name == "opsdesk" else "opsdesk"
 
 
 def main() -> None:

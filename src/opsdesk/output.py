@@ -49,6 +49,9 @@ def line(text: str = "", style: str | None = None) -> None:
         sys.stdout.write(text + "\n")
 
 
+NO_WRAP = {"id", "status", "reported", "response", "arrival", "resolution", "state", "due", "deadline", "at", "day"}
+
+
 def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: list[str | None] | None = None) -> None:
     """A table: Rich on a terminal, tab-separated text otherwise. ``styles`` colours whole rows."""
     if not is_terminal():
@@ -62,13 +65,23 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: 
 
     rich_table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        rich_table.add_column(column, overflow="fold")
+        rich_table.add_column(column, overflow="fold", no_wrap=column in NO_WRAP, min_width=len(column))
     for i, row in enumerate(rows):
-        rich_table.add_row(*(_cell(c) for c in row), style=(styles[i] if styles else None))
+        rich_table.add_row(*(_rich_cell(c) for c in row), style=(styles[i] if styles else None))
     console().print(rich_table)
 
 
+def _rich_cell(value: Any):
+    from rich.text import Text
+
+    if isinstance(value, tuple):
+        return Text(_cell(value[0]), style=value[1] or "")
+    return Text(_cell(value))
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, tuple):  # (value, style): the style only shows on a terminal
+        value = value[0]
     if value is None:
         return "-"
     if isinstance(value, datetime):

@@ -107,6 +107,7 @@ def status(desk: Desk) -> dict[str, Any]:
             "end": contract_end(contract),
         },
         "today": desk.calendar.day_kind(now.date()),
+        "inside_hours": desk.calendar.in_working_hours(now),
         "month": f"{now:%Y-%m}",
         "open": open_views,
         "breaches": breaches,
