@@ -1,0 +1,321 @@
+"""The workbooks handed to the hospital: sheets, headers, exact cells, and confirmations read back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from conftest import at, ok, run, snapshot
+
+DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
+NOV = "2026-11"
+
+
+@pytest.fixture
+def november(contract, tmp_path):
+    """Two faults (one breached), two inspections, a risk, a change, integration work and training in November."""
+    ok(
+        "fault",
+        "open",
+        "queue",
+        "=SUM(A1:A9)",
+        "--at",
+        "2026-11-02 09:00",
+        "--reporter",
+        "王护士",
+        now=at("2026-11-02", "09:00"),
+    )
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:10"))
+    ok("fault", "arrive", "1", "--at", "2026-11-02 09:40", now=at("2026-11-02", "09:40"))
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "进程挂死",
+        "--action",
+        "重启",
+        "--at",
+        "2026-11-02 11:00",
+        now=at("2026-11-02", "11:00"),
+    )
+    ok("fault", "open", "bi", "大屏无数据", "--kind", "data", "--at", "2026-11-03 17:30", now=at("2026-11-03", "17:30"))
+    ok("fault", "respond", "2", "--at", "2026-11-03 18:30", now=at("2026-11-03", "18:30"))  # 60 min: late
+    ok(
+        "fault",
+        "resolve",
+        "2",
+        "--cause",
+        "ETL失败",
+        "--action",
+        "重跑",
+        "--at",
+        "2026-11-04 09:00",
+        now=at("2026-11-04", "09:00"),
+    )
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "item,result,verdict,note\n"
+        + "".join(f"{i},正常,ok,\n" for i in DB_ITEMS[:-1])
+        + "会话数,480/500,warn,接近上限\n",
+        encoding="utf-8",
+    )
+    ok(
+        "inspect",
+        "queue",
+        "--from-file",
+        str(path),
+        "--at",
+        "2026-11-20 10:00",
+        "--by",
+        "张伟",
+        now=at("2026-11-20", "10:30"),
+    )
+    ok("inspect", "bi", "--from-file", str(path), "--at", "2026-11-21 10:00", now=at("2026-11-21", "10:30"))
+    ok(
+        "inspect",
+        "risk",
+        "1",
+        "会话数接近上限",
+        "--level",
+        "high",
+        "--remedy",
+        "调大会话上限",
+        "--due",
+        "2026-11-30",
+        now=at("2026-11-20", "11:00"),
+    )
+    ok(
+        "change",
+        "open",
+        "cdss",
+        "@新增提醒",
+        "--type",
+        "perfective",
+        "--at",
+        "2026-11-05 10:00",
+        now=at("2026-11-05", "10:00"),
+    )
+    ok(
+        "work",
+        "log",
+        "cdss",
+        "+恢复演练",
+        "--type",
+        "restore-drill",
+        "--minutes",
+        "120",
+        "--at",
+        "2026-11-27 19:00",
+        now=at("2026-11-27", "19:05"),
+    )
+    ok(
+        "training",
+        "add",
+        "queue",
+        "叫号培训",
+        "--trainer",
+        "张伟",
+        "--attendees",
+        "25",
+        "--hours",
+        "1.5",
+        "--at",
+        "2026-11-12 14:00",
+        now=at("2026-11-12", "16:00"),
+    )
+    return contract
+
+
+def header(ws) -> list:
+    return [c.value for c in ws[1]]
+
+
+def rows(ws) -> list[dict]:
+    head = header(ws)
+    return [dict(zip(head, [c.value for c in r], strict=False)) for r in ws.iter_rows(min_row=2)]
+
+
+def test_monthly_report(november, tmp_path):
+    out = tmp_path / "m.xlsx"
+    assert ok("report", "monthly", NOV, "-o", str(out)) == (f"Wrote the monthly report for {NOV} (9 sheets) to {out}\n")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [
+        "封面",
+        "巡检汇总",
+        "巡检明细",
+        "风险与整改",
+        "故障统计",
+        "SLA明细",
+        "修改调整进度",
+        "系统集成工作",
+        "培训记录",
+    ]
+    assert wb["封面"]["A1"].value == "运维月度巡检报告"
+    summary = rows(wb["巡检汇总"])
+    assert [(r["系统"], r["正常"], r["警告"], r["数据库环境结论"]) for r in summary] == [
+        ("queue", 7, 1, "警告"),
+        ("bi", 7, 1, "警告"),
+        ("cdss", None, None, "未巡检"),
+        ("face", None, None, "未巡检"),
+        ("avatar", None, None, "未巡检"),
+    ]
+    assert summary[0]["时间"] == datetime(2026, 11, 20, 10, 0)
+    assert header(wb["巡检汇总"])[-4:] == ["记录键", "校验", "院方确认人（填写）", "确认意见（填写）"]
+    assert summary[0]["记录键"] == "inspection:1"
+    items = rows(wb["巡检明细"])
+    assert len(items) == 16 and items[7]["巡检项"] == "会话数" and items[7]["结论"] == "警告"
+    risk = rows(wb["风险与整改"])[0]
+    assert (risk["风险"], risk["等级"], risk["是否实施"]) == ("会话数接近上限", "高", "否")
+    stats = {r["系统"]: r for r in rows(wb["故障统计"])}
+    assert (stats["queue"]["故障"], stats["bi"]["数据错误"], stats["合计"]["合计"]) == (1, 1, 2)
+    assert stats["合计"]["响应"] == pytest.approx(0.5)
+    assert len(wb["故障统计"]._charts) == 2
+    sla = rows(wb["SLA明细"])
+    assert [(r["编号"], r["响应"], r["修复"]) for r in sla] == [(1, "达标", "达标"), (2, "超时", "达标")]
+    assert sla[0]["报修时间"] == datetime(2026, 11, 2, 9, 0)
+    assert wb["SLA明细"]["A3"].fill.fgColor.rgb.endswith("F8CBAD")  # the breached row is highlighted
+
+
+def test_user_text_never_becomes_a_formula(november, tmp_path):
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", NOV, "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    cell = wb["SLA明细"]["D2"]
+    assert (cell.value, cell.data_type) == ("=SUM(A1:A9)", "s")
+    assert wb["修改调整进度"]["D2"].value == "@新增提醒"
+    assert wb["系统集成工作"]["E2"].value == "+恢复演练"
+
+
+def test_workbook_layout(november, tmp_path):
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", NOV, "-o", str(out))
+    ws = openpyxl.load_workbook(out)["SLA明细"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref.startswith("A1:")
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws["F2"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws["A1"].font.bold
+    assert ws.column_dimensions["D"].width >= 12  # the symptom column is sized for its text
+
+
+def test_acceptance_evidence_and_integrity(november, tmp_path):
+    out = tmp_path / "a.xlsx"
+    text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (12 sheets, history head ")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [
+        "封面",
+        "汇总",
+        "系统错误修复",
+        "系统数据修复",
+        "故障处理",
+        "系统集成记录",
+        "修改调整",
+        "巡检覆盖",
+        "培训记录",
+        "人员清单",
+        "未确认记录",
+        "完整性",
+    ]
+    assert [r["编号"] for r in rows(wb["故障处理"])] == [1]
+    assert [r["编号"] for r in rows(wb["系统数据修复"])] == [2]
+    coverage = {r["月份"]: r for r in rows(wb["巡检覆盖"])}
+    assert list(coverage) == ["2026-09", "2026-10", "2026-11"]
+    assert coverage["2026-11"]["queue"] == datetime(2026, 11, 20) and coverage["2026-11"]["cdss"] == "未巡检"
+    integrity = {r["记录类型"]: r["记录数"] for r in rows(wb["完整性"])}
+    assert integrity["ticket"] == 2
+    assert integrity["历史记录链头哈希"] == json.loads(ok("verify", "--json"))["head_hash"]
+    assert len(wb["汇总"]._charts) == 1
+    assert len(rows(wb["未确认记录"])) == 6  # 2 faults, 2 inspections, 1 work entry, 1 training
+
+
+def test_english_edition(november, tmp_path):
+    out = tmp_path / "en.xlsx"
+    ok("report", "monthly", NOV, "-o", str(out), "--lang", "en")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Cover" and "SLA detail" in wb.sheetnames
+    assert run("report", "monthly", NOV, "--lang", "fr").exit_code == 2
+
+
+def _fill(path, sheet: str, row: int, who: str, comment: str = "") -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    head = header(ws)
+    ws.cell(row, head.index("院方确认人（填写）") + 1, who)
+    ws.cell(row, head.index("确认意见（填写）") + 1, comment)
+    wb.save(path)
+
+
+def test_confirmations_round_trip(november, tmp_path):
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    _fill(out, "故障处理", 2, "信息科 陈主任", "属实")
+    _fill(out, "系统集成记录", 2, "信息科 黄工")
+    assert ok("confirm", "import", str(out)) == f"Read 2 filled row(s) from {out}: 2 confirmed, 0 already confirmed\n"
+    assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] == "信息科 陈主任"
+    assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))].count("work") == 0
+    before = snapshot(november)
+    assert ok("confirm", "import", str(out)) == f"Read 2 filled row(s) from {out}: 0 confirmed, 2 already confirmed\n"
+    assert snapshot(november) == before
+
+
+def test_confirm_import_is_all_or_nothing(november, tmp_path):
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    _fill(out, "故障处理", 2, "信息科 陈主任")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["系统数据修复"]
+    ws.cell(2, header(ws).index("记录键") + 1, "fault:99")
+    ws.cell(2, header(ws).index("院方确认人（填写）") + 1, "信息科 黄工")
+    wb.save(out)
+    before = snapshot(november)
+    result = run("confirm", "import", str(out))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: sheet 系统数据修复 row 2: there is no fault 99 in this database\n",
+    )
+    assert snapshot(november) == before
+
+
+def test_changed_record_refused_and_bad_files(november, tmp_path):
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    ok("fault", "edit", "1", "--cause", "进程内存泄漏")
+    _fill(out, "故障处理", 2, "信息科 陈主任")
+    result = run("confirm", "import", str(out))
+    assert result.stderr == (
+        "Error: sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again\n"
+    )
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(out.read_bytes()[:500])
+    result = run("confirm", "import", str(broken))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {broken} is not a readable .xlsx workbook (damaged, truncated or another format)\n",
+    )
+
+
+def test_milestones_report(contract):
+    data = json.loads(ok("report", "milestones", "--json"))
+    assert [m["percent"] for m in data["milestones"]] == [30, 30, 40]
+    assert "Payment milestones" in ok("report", "milestones")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_the_workbooks(november, tmp_path):
+    for args, name in ((["report", "monthly", NOV], "m.xlsx"), (["report", "acceptance"], "a.xlsx")):
+        ok(*args, "-o", str(tmp_path / name))
+        done = subprocess.run(
+            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / name)],
+            capture_output=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / name.replace(".xlsx", ".pdf")).stat().st_size > 1000
