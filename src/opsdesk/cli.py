@@ -713,21 +713,24 @@ def _urgency(v: FaultView):
 # -- status and reports -------------------------------------------------------------------
 
 
-def _sla_rows(summary) -> list[list[Any]]:
-    return [
-        [
+def _sla_rows(summary, with_system: bool = False) -> list[list[Any]]:
+    rows = []
+    for s in summary:
+        row = [
             s.clock if s.kind is None else f"{s.clock} ({s.kind})",
             sum(s.counts.values()),
             s.counts["met"] + s.counts["not_applicable"],
             s.counts["breached"] + s.counts["overdue"],
             s.counts["running"],
             "-" if s.compliance is None else f"{s.compliance:.1f}%",
+            "-" if s.median is None else s.median,
+            "-" if s.worst is None else s.worst,
         ]
-        for s in summary
-    ]
+        rows.append([s.system, *row] if with_system else row)
+    return rows
 
 
-SLA_COLUMNS = ["clock", "tickets", "met", "breached", "running", "compliance"]
+SLA_COLUMNS = ["clock", "tickets", "met", "breached", "running", "compliance", "median min", "worst min"]
 
 
 @app.command("status")
@@ -834,6 +837,7 @@ def report_sla(
                 "until": r["until"],
                 "tickets": r["tickets"],
                 "summary": [x.to_dict() for x in r["summary"]],
+                "by_system": [x.to_dict() for x in r["by_system"]],
                 "breaches": [fault_dict(v) for v in r["breaches"]],
                 "late_entries": [v.ticket.id for v in r["late"]],
                 "unconfirmed_years": r["unconfirmed_years"],
@@ -842,6 +846,9 @@ def report_sla(
         return
     period = f"{since:%Y-%m-%d} to {until - timedelta(days=1):%Y-%m-%d}"
     table(f"SLA {period}: {r['tickets']} ticket(s)", SLA_COLUMNS, _sla_rows(r["summary"]))
+    per_system = [x for x in r["by_system"] if sum(x.counts.values())]
+    if per_system and not system:
+        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, with_system=True))
     if r["breaches"]:
         _fault_table(f"Breaches: {len(r['breaches'])}", r["breaches"])
     if r["late"]:
