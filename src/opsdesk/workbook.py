@@ -39,6 +39,7 @@ class Chart:
     value_columns: list[str]
     y_title: str = ""
     percent: bool = False
+    skip_last: bool = False  # leave out a closing total row, which would dwarf the others
 
 
 @dataclass
@@ -221,10 +222,11 @@ def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: 
     bar.y_axis.title = chart.y_title
     bar.height, bar.width = 8, 18
     keys = [c.key for c in columns]
+    last = rows if chart.skip_last and rows > 1 else rows + 1
     for key in chart.value_columns:
         col = keys.index(key) + 1
-        bar.add_data(Reference(ws, min_col=col, min_row=1, max_row=rows + 1), titles_from_data=True)
-    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+        bar.add_data(Reference(ws, min_col=col, min_row=1, max_row=last), titles_from_data=True)
+    bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     if chart.percent:
         bar.y_axis.number_format = "0%"
         bar.y_axis.scaling.min = 0

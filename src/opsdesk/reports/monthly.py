@@ -149,7 +149,7 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
             *columns(lang, [("response", "v.response", "percent"), ("arrival", "v.arrival", "percent"),
                             ("resolution", "v.resolution", "percent")]),
         ], stats, charts=[
-            Chart(label(lang, "sheet.faults"), ["fault", "defect", "data"], label(lang, "col.tickets")),
+            Chart(label(lang, "sheet.faults"), ["fault", "defect", "data"], label(lang, "col.tickets"), skip_last=True),
             Chart(label(lang, "col.compliance"), ["response", "arrival", "resolution"], label(lang, "col.compliance"),
                   percent=True),
         ]),
