@@ -15,7 +15,7 @@ import typer
 from opsdesk import __version__
 from opsdesk.commands.changes import change_app
 from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_path, desk, state, sub_app
-from opsdesk.commands.contract import confirm_app, contract_app
+from opsdesk.commands.contract import confirm_app, contract_app, milestone_table
 from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app
 from opsdesk.errors import InvalidInput, OpsdeskError
@@ -940,15 +940,7 @@ def report_milestones(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(plan)
         return
-    table(
-        "Payment milestones",
-        ["#", "share", "when", "date", "evidence"],
-        [
-            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
-            for m in plan["milestones"]
-        ],
-        [None if m["ready"] else "yellow" for m in plan["milestones"]],
-    )
+    milestone_table(plan)
     line(
         f"The hospital starts the final acceptance by {plan['acceptance_start_by']} (30 working days after "
         f"{plan['last_day']})"

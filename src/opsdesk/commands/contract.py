@@ -76,6 +76,19 @@ def confirm_import(
     )
 
 
+def milestone_table(plan: dict) -> None:
+    """The payment milestones, yellow where evidence is missing."""
+    table(
+        "Payment milestones",
+        ["#", "share", "when", "date", "evidence"],
+        [
+            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
+            for m in plan["milestones"]
+        ],
+        [None if m["ready"] else "yellow" for m in plan["milestones"]],
+    )
+
+
 @contract_app.command("show")
 def contract_show(as_json: JsonOpt = False) -> None:
     """Parties, period, SLA terms, the three payment milestones and what evidence each lacks.
@@ -115,15 +128,7 @@ def contract_show(as_json: JsonOpt = False) -> None:
     table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
     for e in history:
         line(f"  terms changed from {e['effective_from']:%Y-%m-%d %H:%M}")
-    table(
-        "Payment milestones",
-        ["#", "share", "when", "date", "evidence"],
-        [
-            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
-            for m in plan["milestones"]
-        ],
-        [None if m["ready"] else "yellow" for m in plan["milestones"]],
-    )
+    milestone_table(plan)
 
 
 @contract_app.command("set")
