@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
+from pathlib import Path
 
 import pytest
 from sqlmodel import SQLModel
@@ -64,38 +66,15 @@ def _schema(path) -> list[tuple]:
         conn.close()
 
 
-def test_first_schema_migrates_to_the_current_one(tmp_path, monkeypatch):
-    """A store made by the first release (m001 only) upgrades, after a backup, with its records and chain intact."""
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
+def test_first_schema_migrates_to_the_current_one(tmp_path):
+    """tests/fixtures/m001.db was written by the first release (schema m001, built with that commit's CLI):
+    it upgrades after a backup, with every record and a valid chain."""
+    import shutil
 
-    import opsdesk.store
     from conftest import ok
-    from opsdesk import history
-    from opsdesk.models import Contract, System, Ticket
 
     old = tmp_path / "old.db"
-    moment = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setattr(opsdesk.store, "MIGRATIONS", MIGRATIONS[:1])
-    store = Store.open(old, create=True)
-    with store.transaction() as session:
-        for row in (
-            Contract(
-                id=1,
-                name="n",
-                hospital="h",
-                vendor="v",
-                start_date=date(2026, 11, 1),
-                months=12,
-                terms="{}",
-                created_at=moment,
-            ),
-            System(code="queue", name="智能候诊信息系统"),
-            Ticket(system_id=1, kind="fault", symptom="x", reported_at=moment, reported_rec=moment),
-        ):
-            history.create(session, row, actor="t", action="seed", recorded_at=moment)
-    store.close()
-    monkeypatch.setattr(opsdesk.store, "MIGRATIONS", MIGRATIONS)
+    shutil.copy(Path(__file__).parent / "fixtures" / "m001.db", old)
     store = Store.open(old)
     assert store.migrated == [m.__name__ for m in MIGRATIONS[1:]]
     assert store.backup_path == tmp_path / "old.db.before-m002_contract_records.bak"
@@ -103,5 +82,11 @@ def test_first_schema_migrates_to_the_current_one(tmp_path, monkeypatch):
     store.close()
     Store.open(tmp_path / "new.db", create=True).close()
     assert _schema(old) == _schema(tmp_path / "new.db")
-    assert ok("--db", str(old), "verify").startswith("History verified: 3 events")
-    assert ok("--db", str(old), "fault", "list", "--json").count('"symptom": "x"') == 1
+    assert ok("--db", str(old), "verify").startswith("History verified: 14 events")
+    faults = json.loads(ok("--db", str(old), "fault", "list", "--json"))
+    assert [(f["id"], f["status"], f["confirmed_by"]) for f in faults] == [
+        (1, "confirmed", "陈主任"),
+        (2, "open", None),
+    ]
+    ok("--db", str(old), "fault", "respond", "2", "--at", "2026-10-10 09:20")
+    assert ok("--db", str(old), "verify").startswith("History verified: 15 events")

@@ -21,6 +21,11 @@ from sqlmodel import Session, SQLModel, select
 from opsdesk.models import ENTITIES, Event
 
 GENESIS = "0" * 64
+# Columns added to an existing table by a migration after m001/m002 (see store.py).
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ticket": ("source", "time_unknown", "platform_data"),
+    "change_request": ("source", "platform_data"),
+}
 
 
 def to_json_value(value: Any) -> Any:
@@ -245,6 +250,13 @@ def _pk_of_row(model: type[SQLModel], row: dict) -> int:
     return row[sa_inspect(model).primary_key[0].key]
 
 
+def _added_defaults(entity: str) -> dict[str, Any]:
+    """Columns added by later migrations, with their defaults: a record created before such a
+    migration has them by default, though its creating event does not name them."""
+    model = ENTITIES[entity]
+    return {name: to_json_value(model.model_fields[name].default) for name in ADDED_COLUMNS.get(entity, ())}
+
+
 def _replay(state: dict[str, dict[int, dict]], ev: Event) -> str | None:
     table = state.get(ev.entity)
     if table is None:
@@ -254,7 +266,7 @@ def _replay(state: dict[str, dict[int, dict]], ev: Event) -> str | None:
     if before is None:
         if ev.entity_id in table:
             return f"event {ev.id} creates {ev.entity} {ev.entity_id}, which already exists"
-        table[ev.entity_id] = dict(after)
+        table[ev.entity_id] = {**_added_defaults(ev.entity), **after}
         return None
     record = table.get(ev.entity_id)
     if record is None:

@@ -80,6 +80,9 @@ class Ticket(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_column=moment())
     confirmed_by: str | None = None
     confirm_comment: str | None = None
+    source: str | None = None  # "zentao" when imported from the hospital's platform
+    time_unknown: bool = False  # imported with a report date but no time of day
+    platform_data: str | None = None  # JSON: the values last imported from the platform
 
 
 class Note(SQLModel, table=True):
@@ -167,6 +170,8 @@ class ChangeRequest(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_column=moment())
     confirmed_by: str | None = None
     confirm_comment: str | None = None
+    source: str | None = None
+    platform_data: str | None = None
 
 
 class InspectionTemplate(SQLModel, table=True):
@@ -267,6 +272,18 @@ class WorkLog(SQLModel, table=True):
     confirm_comment: str | None = None
 
 
+class PlatformMap(SQLModel, table=True):
+    """How the hospital platform's names map to opsdesk: product or product/module -> system,
+    severity -> ticket kind."""
+
+    __tablename__ = "platform_map"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # product | severity
+    key: str
+    value: str
+
+
 class TermsChange(SQLModel, table=True):
     """The SLA terms in force from a moment on (the first one is the contract's start)."""
 
@@ -295,4 +312,5 @@ ENTITIES: dict[str, type[SQLModel]] = {
     "training": Training,
     "work_log": WorkLog,
     "terms_change": TermsChange,
+    "platform_map": PlatformMap,
 }

@@ -125,7 +125,23 @@ def m002_contract_records(conn: Connection) -> None:
         conn.exec_driver_sql(ddl)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_contract_records]
+def m003_platform_import(conn: Connection) -> None:
+    """Imports from the hospital's platform (ZenTao): provenance on tickets and changes, the name maps."""
+    for ddl in (
+        "ALTER TABLE ticket ADD COLUMN source TEXT",
+        "ALTER TABLE ticket ADD COLUMN time_unknown BOOLEAN NOT NULL DEFAULT 0",
+        "ALTER TABLE ticket ADD COLUMN platform_data TEXT",
+        "ALTER TABLE change_request ADD COLUMN source TEXT",
+        "ALTER TABLE change_request ADD COLUMN platform_data TEXT",
+        "CREATE INDEX ix_change_request_ref ON change_request (ref)",
+        """CREATE TABLE platform_map (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+            UNIQUE (kind, key))""",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_contract_records, m003_platform_import]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
