@@ -18,6 +18,7 @@ from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_pa
 from opsdesk.commands.contract import confirm_app, contract_app, milestone_table
 from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app
+from opsdesk.commands.platform import export_app, import_app
 from opsdesk.errors import InvalidInput, OpsdeskError
 from opsdesk.output import emit_json, line, span, table
 
@@ -50,6 +51,8 @@ app.add_typer(training_app, name="training")
 app.add_typer(work_app, name="work")
 app.add_typer(confirm_app, name="confirm")
 app.add_typer(contract_app, name="contract")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 def _version(value: bool) -> None:
@@ -204,7 +207,7 @@ def _left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
         return f"OVERDUE {_span(-clock.margin, clock, working_day)}"
     if clock.state == "breached":
         return f"late {_span(-clock.margin, clock, working_day)}"
-    return {"met": "met", "not_applicable": "n/a"}[clock.state]
+    return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown"}[clock.state]
 
 
 def _clock_style(clock) -> str | None:

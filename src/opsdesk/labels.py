@@ -54,7 +54,7 @@ ZH: dict[str, str] = {
     "col.evidence": "证明材料", "col.table": "记录类型", "col.records": "记录数",
     # values
     "v.ok": "正常", "v.warn": "警告", "v.fail": "异常", "v.yes": "是", "v.no": "否", "v.met": "达标",
-    "v.breached": "超时", "v.overdue": "已超时（未完成）", "v.running": "进行中", "v.not_applicable": "无需到场",
+    "v.breached": "超时", "v.overdue": "已超时（未完成）", "v.running": "进行中", "v.not_applicable": "无需到场", "v.time_unknown": "时间未知",
     "v.fault": "故障", "v.defect": "系统错误", "v.data": "数据错误", "v.response": "响应", "v.arrival": "到场",
     "v.resolution": "修复", "v.perfective": "完善性", "v.adaptive": "适应性", "v.interface": "接口",
     "v.approved": "通过", "v.rejected": "未通过", "v.pending": "待评审", "v.not needed": "无需评审",

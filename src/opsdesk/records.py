@@ -342,7 +342,7 @@ def _open_ticket(desk: Desk, ticket_id: int, step: str) -> Ticket:
     return ticket
 
 
-def _check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
+def check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
     """SPEC: reported <= responded <= arrived; reported <= remote, resolved; confirmed after resolved."""
     reported = values["reported_at"]
     pairs = [
@@ -390,7 +390,7 @@ def _step(desk: Desk, ticket_id: int, step: str, at: datetime | str | None, extr
         raise Refused(
             f"fault {ticket_id} has no response yet; record it first with `opsdesk fault respond {ticket_id} --at TIME`"
         )
-    _check_order(ticket_id, _order_values(ticket, **{column: moment}))
+    check_order(ticket_id, _order_values(ticket, **{column: moment}))
     changes = {column: moment, f"{step}_rec": desk.local_now, **(extra or {})}
     desk.update(ticket, changes, STEP_ACTIONS[step], happened_at=moment)
     return ticket
@@ -439,7 +439,7 @@ def confirm(
         raise Refused(f"fault {ticket_id} is not resolved yet; the hospital confirms a fault after it is resolved")
     check_confirmer(desk, by)
     moment = desk.moment(at)
-    _check_order(ticket_id, _order_values(ticket, confirmed_at=moment))
+    check_order(ticket_id, _order_values(ticket, confirmed_at=moment))
     desk.update(
         ticket,
         {
@@ -501,11 +501,13 @@ def _edit_changes(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[st
     for step in ("arrived", "remote", "resolved"):
         if f"{step}_at" in changes and _order_values(ticket, **changes)["responded_at"] is None:
             raise Refused(f"fault {ticket.id} has no response; give --responded as well")
-    _check_order(ticket.id, _order_values(ticket, **changes))
+    check_order(ticket.id, _order_values(ticket, **changes))
     for step in STEPS:
         column = f"{step}_at"
         if column in changes and getattr(ticket, column) is None:
             changes[f"{step}_rec"] = desk.local_now
+    if "reported_at" in changes and ticket.time_unknown:
+        changes["time_unknown"] = False  # the real report time is now known
     return changes
 
 
@@ -578,6 +580,8 @@ def late_steps(ticket: Ticket) -> list[str]:
     """Steps recorded more than an hour after they happened."""
     out = []
     for step in STEPS:
+        if ticket.source == "zentao" and step in ("reported", "resolved"):
+            continue  # the platform recorded these when they happened
         at, rec = getattr(ticket, f"{step}_at"), getattr(ticket, f"{step}_rec")
         if at is not None and rec is not None and rec - at > LATE_AFTER:
             out.append(step)
@@ -599,8 +603,22 @@ def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
         remote=ticket.remote_at is not None,
         now=desk.local_now,
     )
+    if ticket.time_unknown:
+        clocks = _time_unknown(clocks)
     return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket),
                      terms.working_day_length)  # fmt: skip
+
+
+def _time_unknown(clocks):
+    """A ticket imported with a report date but no time: its response and arrival cannot be judged
+    (never shown as met) until an engineer sets the real time with `fault edit --at`."""
+    from dataclasses import replace
+
+    return replace(
+        clocks,
+        response=replace(clocks.response, state="time_unknown"),
+        arrival=replace(clocks.arrival, state="time_unknown"),
+    )
 
 
 def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -1,0 +1,313 @@
+"""Importing from the hospital's platform (ZenTao) and handing back what was done.
+
+Bugs become tickets, stories become change requests, keyed by platform id (``bug#12``,
+``story#5`` in ``ref``). Re-importing the same export changes nothing; a newer export moves
+only the fields the platform changed, and never a field an engineer changed by hand (each
+record keeps the values last imported in ``platform_data`` for that three-way comparison).
+One transaction: any bad row refuses the whole file, naming the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk.errors import InvalidInput, OpsdeskError, Refused
+from opsdesk.history import to_json_value
+from opsdesk.models import ChangeRequest, PlatformMap, System, Ticket
+from opsdesk.records import KIND_NAMES, Desk, check_order, get_system, normalise_kind
+from opsdesk.zentao import named, parse_time, read_export, resolution_label, status_of
+
+DEFAULT_SEVERITY = {"1": "fault", "2": "fault", "3": "defect", "4": "defect"}
+SEVERITY_NAMES = {"1": "致命", "2": "严重", "3": "一般", "4": "轻微"}
+DONE_REASONS = {"已完成", "done"}
+
+
+# -- maps ---------------------------------------------------------------------------------
+
+
+def set_map(desk: Desk, key: str, value: str, *, severity: bool = False) -> PlatformMap:
+    """Map a platform product (or ``product/module``) to a system, or a severity 1-4 to a ticket kind."""
+    desk.contract  # noqa: B018
+    kind = "severity" if severity else "product"
+    key = key.strip()
+    if severity:
+        if key not in DEFAULT_SEVERITY:
+            raise InvalidInput(f"severity {key!r}: ZenTao severities are 1, 2, 3 and 4")
+        value = normalise_kind(value)
+    else:
+        if not key:
+            raise InvalidInput("the product name is empty")
+        value = get_system(desk.session, value).code
+    row = desk.session.exec(select(PlatformMap).where(PlatformMap.kind == kind, PlatformMap.key == key)).first()
+    if row is None:
+        return desk.create(PlatformMap(kind=kind, key=key, value=value), "import.map")
+    if desk.update(row, {"value": value}, "import.map") is None:
+        raise Refused(f"{key!r} already maps to {value}")
+    return row
+
+
+def maps(desk: Desk) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {"product": {}, "severity": dict(DEFAULT_SEVERITY)}
+    for row in desk.session.exec(select(PlatformMap).order_by(PlatformMap.kind, PlatformMap.key)):
+        out.setdefault(row.kind, {})[row.key] = row.value
+    return out
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: list[tuple[int, str, int]] = field(default_factory=list)  # (row, platform id, record id)
+    updated: list[tuple[int, str, int, list[str]]] = field(default_factory=list)
+    unchanged: int = 0
+    kept: list[tuple[int, str, int, list[str]]] = field(default_factory=list)  # fields changed by hand, kept
+    reported: list[tuple[int, str, str]] = field(default_factory=list)  # (row, platform id, what)
+    format: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "created": [{"row": r, "platform_id": p, "id": i} for r, p, i in self.created],
+            "updated": [{"row": r, "platform_id": p, "id": i, "fields": f} for r, p, i, f in self.updated],
+            "unchanged": self.unchanged,
+            "kept_hand_edits": [{"row": r, "platform_id": p, "id": i, "fields": f} for r, p, i, f in self.kept],
+            "reported": [{"row": r, "platform_id": p, "message": m} for r, p, m in self.reported],
+        }
+
+
+def _system_for(mapping: dict[str, str], product: str, module: str) -> str | None:
+    return mapping.get(f"{product}/{module}") or mapping.get(product)
+
+
+def _check_products(path: Path, rows, mapping: dict[str, str]) -> None:
+    unmapped = sorted({named(r.get("product")) for _, r in rows
+                       if not _system_for(mapping, named(r.get("product")), named(r.get("module")))})  # fmt: skip
+    if unmapped:
+        listed = ", ".join(repr(p) for p in unmapped)
+        raise Refused(
+            f"{path}: ZenTao product(s) {listed} are not mapped to a system; map each with "
+            f'`opsdesk import map "{unmapped[0]}" SYSTEM` (systems: see `opsdesk system list`), then import again'
+        )
+
+
+def import_bugs(desk: Desk, path: Path) -> ImportResult:
+    """ZenTao bugs -> fault tickets."""
+    export = read_export(path, "bugs")
+    known = maps(desk)
+    _check_products(path, export.rows, known["product"])
+    systems = {s.code: s for s in desk.session.exec(select(System))}
+    result = ImportResult(format=export.format)
+    api = export.format == "api"
+    for number, row in export.rows:
+        where = f"{Path(path).name} row {number}"
+        platform_id = f"bug#{str(row.get('id') or '').strip()}"
+        if platform_id == "bug#":
+            raise InvalidInput(f"{where}: the bug id is empty")
+        reported, date_only = parse_time(row.get("opened"), desk.tz, api=api, where=where)
+        if reported is None:
+            raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
+        severity = str(row.get("severity") or "").strip()
+        status = status_of(row.get("status"))
+        resolved = None
+        if status in ("resolved", "closed"):
+            resolved, _ = parse_time(row.get("resolved"), desk.tz, api=api, where=where)
+            if resolved is None:
+                resolved, _ = parse_time(row.get("closed"), desk.tz, api=api, where=where)
+            if resolved is None:
+                raise InvalidInput(f"{where}: {platform_id} is {row.get('status')} but has no 解决日期 or 关闭日期")
+        code = _system_for(known["product"], named(row.get("product")), named(row.get("module")))
+        values = {
+            "system_id": systems[code].id,
+            "kind": known["severity"].get(severity, "defect"),
+            "symptom": named(row.get("title")) or platform_id,
+            "reporter": named(row.get("opened_by")) or None,
+            "impact": f"严重程度{severity}（{SEVERITY_NAMES[severity]}）" if severity in SEVERITY_NAMES else None,
+            "reported_at": reported,
+            "time_unknown": date_only,
+            "resolved_at": resolved,
+            "result": resolution_label(row.get("resolution")),
+            "channel": "platform",
+        }
+        _apply(desk, Ticket, result, number, where, platform_id, values)
+    return result
+
+
+def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> ImportResult:
+    """ZenTao stories -> change requests (type from --type; delivered when closed as done)."""
+    from opsdesk.changes import normalise_type
+
+    change_type = normalise_type(type)
+    export = read_export(path, "stories")
+    known = maps(desk)
+    _check_products(path, export.rows, known["product"])
+    systems = {s.code: s for s in desk.session.exec(select(System))}
+    result = ImportResult(format=export.format)
+    api = export.format == "api"
+    for number, row in export.rows:
+        where = f"{Path(path).name} row {number}"
+        platform_id = f"story#{str(row.get('id') or '').strip()}"
+        if platform_id == "story#":
+            raise InvalidInput(f"{where}: the story id is empty")
+        submitted, _ = parse_time(row.get("opened"), desk.tz, api=api, where=where)
+        if submitted is None:
+            raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
+        implemented = None
+        if str(row.get("closed_reason") or "").strip() in DONE_REASONS:
+            implemented, _ = parse_time(row.get("closed"), desk.tz, api=api, where=where)
+        code = _system_for(known["product"], named(row.get("product")), named(row.get("module")))
+        values = {
+            "system_id": systems[code].id, "type": change_type, "title": named(row.get("title")) or platform_id,
+            "requested_by": named(row.get("opened_by")) or None, "submitted_at": submitted,
+            "implemented_at": implemented,
+        }  # fmt: skip
+        _apply(desk, ChangeRequest, result, number, where, platform_id, values)
+    return result
+
+
+STEP_RECORDED = {"reported_at": "reported_rec", "resolved_at": "resolved_rec", "submitted_at": "submitted_rec",
+                 "implemented_at": "implemented_rec"}  # fmt: skip
+
+
+def _apply(
+    desk: Desk, model, result: ImportResult, number: int, where: str, platform_id: str, values: dict[str, Any]
+) -> None:
+    """Create the record, or move the fields the platform changed and nobody changed by hand."""
+    kind = "fault" if model is Ticket else "change"
+    existing = desk.session.exec(select(model).where(model.ref == platform_id)).first()
+    snapshot = {k: to_json_value(v) for k, v in values.items()}
+    try:
+        if existing is None:
+            record = model(ref=platform_id, source="zentao", platform_data=json.dumps(snapshot, ensure_ascii=False),
+                           **values, **{rec: desk.local_now for col, rec in STEP_RECORDED.items()
+                                        if col in values and values[col] is not None})  # fmt: skip
+            if model is Ticket:
+                check_order(platform_id, {k: getattr(record, k) for k in ("reported_at", "resolved_at")})
+            elif record.implemented_at is not None and record.implemented_at < record.submitted_at:
+                raise Refused(f"{platform_id} was closed before it was created")
+            desk.create(record, "import.zentao", happened_at=values.get("reported_at") or values.get("submitted_at"))
+            result.created.append((number, platform_id, record.id))
+            return
+        last = json.loads(existing.platform_data or "{}")
+        if existing.system_id != values["system_id"]:
+            system = desk.session.get(System, existing.system_id)
+            result.reported.append((number, platform_id, f"{platform_id} is {kind} {existing.id} of system "
+                                    f"{system.code}; the platform now files it elsewhere: not moved"))  # fmt: skip
+            values = {k: v for k, v in values.items() if k != "system_id"}
+            snapshot["system_id"] = last.get("system_id", to_json_value(existing.system_id))
+        changes: dict[str, Any] = {}
+        kept: list[str] = []
+        for column, new in values.items():
+            new_json, current = to_json_value(new), to_json_value(getattr(existing, column))
+            if column in last and new_json == last[column]:
+                continue  # the platform did not change it
+            if current == new_json:
+                continue
+            if (column in last and current == last[column]) or (column not in last and current is None):
+                changes[column] = new
+            else:
+                kept.append(column)
+        if existing.confirmed_at is not None and changes:
+            result.reported.append((number, platform_id, f"{kind} {existing.id} is confirmed; the platform's "
+                                    f"changes to {', '.join(changes)} are not applied"))  # fmt: skip
+            changes = {}
+        for column in list(changes):
+            recorded = STEP_RECORDED.get(column)
+            if recorded and getattr(existing, column) is None and changes[column] is not None:
+                changes[recorded] = desk.local_now
+        if model is Ticket and changes:
+            merged = {
+                k: changes.get(k, getattr(existing, k))
+                for k in ("reported_at", "responded_at", "arrived_at", "remote_at", "resolved_at", "confirmed_at")
+            }
+            check_order(existing.id, merged)
+        new_data = json.dumps(snapshot, ensure_ascii=False)
+        if new_data != existing.platform_data:
+            changes["platform_data"] = new_data
+        if kept:
+            result.kept.append((number, platform_id, existing.id, kept))
+        if changes and desk.update(existing, changes, "import.zentao") is not None:
+            moved = [c for c in changes if c != "platform_data" and c not in STEP_RECORDED.values()]
+            if moved:
+                result.updated.append((number, platform_id, existing.id, moved))
+            else:
+                result.unchanged += 1
+        else:
+            result.unchanged += 1
+    except OpsdeskError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from None
+
+
+# -- hand back ----------------------------------------------------------------------------
+
+FEEDBACK_COLUMNS = ["平台编号", "类型", "系统", "状态", "报修/提交时间", "原因分析", "处理过程", "处理结果", "处理人",
+                    "处理时间", "院方确认人", "确认时间"]  # fmt: skip
+
+
+def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
+    """For each ticket or change from the platform: our status and the handling, for ZenTao."""
+    from opsdesk.models import Event
+
+    desk.contract  # noqa: B018
+    systems = {s.id: s.code for s in desk.session.exec(select(System))}
+    rows: list[dict[str, Any]] = []
+    handled_by: dict[tuple[str, int], str] = {}
+    for ev in desk.session.exec(select(Event).where(Event.action.in_(("fault.resolve", "change.implement")))):
+        handled_by[(ev.entity, ev.entity_id)] = ev.actor
+    for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%")).order_by(Ticket.id)):
+        status = "已确认" if t.confirmed_at else ("已解决" if t.resolved_at else "处理中")
+        rows.append({"平台编号": t.ref.removeprefix("bug#"), "类型": f"Bug（{KIND_NAMES[t.kind]}）",
+                     "系统": systems[t.system_id], "状态": status, "报修/提交时间": t.reported_at,
+                     "原因分析": t.cause, "处理过程": t.action, "处理结果": t.result,
+                     "处理人": handled_by.get(("ticket", t.id)), "处理时间": t.resolved_at,
+                     "院方确认人": t.confirmed_by, "确认时间": t.confirmed_at,
+                     "_when": t.resolved_at or t.reported_at})  # fmt: skip
+    for c in desk.session.exec(
+        select(ChangeRequest).where(ChangeRequest.ref.like("story#%")).order_by(ChangeRequest.id)
+    ):
+        status = {"accepted": "已验收"}.get(c.acceptance) or ("已交付" if c.implemented_at else "处理中")
+        rows.append({"平台编号": c.ref.removeprefix("story#"), "类型": "需求", "系统": systems[c.system_id],
+                     "状态": status, "报修/提交时间": c.submitted_at, "原因分析": None, "处理过程": c.implement_note,
+                     "处理结果": status, "处理人": handled_by.get(("change_request", c.id)),
+                     "处理时间": c.implemented_at, "院方确认人": c.confirmed_by or c.accepted_by,
+                     "确认时间": c.confirmed_at or c.accepted_at,
+                     "_when": c.implemented_at or c.submitted_at})  # fmt: skip
+    if since is not None:
+        rows = [r for r in rows if r["_when"].date() >= since]
+    for r in rows:
+        del r["_when"]
+    return rows
+
+
+def safe_text(value: Any) -> str:
+    """CSV cell text that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_feedback_csv(rows: list[dict[str, Any]], path: Path) -> Path:
+    """UTF-8 with BOM so Excel opens the Chinese text right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(FEEDBACK_COLUMNS)
+    for row in rows:
+        writer.writerow([safe_text(row[c]) for c in FEEDBACK_COLUMNS])
+    try:
+        Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
+    except OSError as exc:
+        raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
+    return Path(path)

@@ -1,0 +1,305 @@
+"""Importing ZenTao bugs and stories, and handing back what was done."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ok, run, snapshot
+
+OLD_HEADER = [
+    "Bug编号",
+    "所属产品",
+    "所属模块",
+    "Bug标题",
+    "严重程度",
+    "优先级",
+    "Bug类型",
+    "重现步骤",
+    "Bug状态",
+    "由谁创建",
+    "创建日期",
+    "指派给",
+    "解决者",
+    "解决方案",
+    "解决日期",
+    "由谁关闭",
+    "关闭日期",
+    "最后修改日期",
+]
+NEW_HEADER = [h.replace("Bug标题", "Bug名称").replace("最后修改日期", "修改日期") for h in OLD_HEADER]
+
+
+def bug(
+    id_,
+    title="叫号屏黑屏",
+    product="智能候诊(#3)",
+    severity="2",
+    status="激活",
+    opened="2026-11-02 09:15:00",
+    resolution="",
+    resolved="0000-00-00 00:00:00",
+    opened_by="王护士",
+) -> dict:
+    return {
+        "Bug编号": str(id_),
+        "所属产品": product,
+        "所属模块": "叫号(#7)",
+        "Bug标题": title,
+        "Bug名称": title,
+        "严重程度": severity,
+        "优先级": "1",
+        "Bug类型": "代码错误",
+        "重现步骤": "打开叫号屏",
+        "Bug状态": status,
+        "由谁创建": opened_by,
+        "创建日期": opened,
+        "指派给": "张伟",
+        "解决者": "",
+        "解决方案": resolution,
+        "解决日期": resolved,
+        "由谁关闭": "",
+        "关闭日期": "0000-00-00 00:00:00",
+        "最后修改日期": opened,
+        "修改日期": opened,
+    }
+
+
+def write_csv(path, rows, header=OLD_HEADER, encoding="utf-8-sig"):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in header])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return str(path)
+
+
+@pytest.fixture
+def mapped(contract):
+    ok("import", "map", "智能候诊", "queue")
+    ok("import", "map", "BI大屏", "bi")
+    return contract
+
+
+def faults() -> list[dict]:
+    return json.loads(ok("fault", "list", "--json"))
+
+
+@pytest.mark.parametrize(
+    ("header", "encoding"), [(OLD_HEADER, "gbk"), (OLD_HEADER, "utf-8-sig"), (NEW_HEADER, "utf-8")]
+)
+def test_csv_variants_import_the_same(mapped, tmp_path, header, encoding):
+    path = write_csv(
+        tmp_path / "bugs.csv",
+        [
+            bug(12, status="已解决", resolution="已解决", resolved="2026-11-02 11:00:00"),
+            bug(13, "大屏无数据", "BI大屏(#4)", "3", opened="2026-11-05"),
+        ],
+        header,
+        encoding,
+    )
+    assert ok("import", "zentao-bugs", path) == "2 fault(s) were created, 0 updated, 0 unchanged (csv)\n"
+    got = faults()
+    assert [(f["ref"], f["system"], f["kind"], f["status"], f["reporter"]) for f in got] == [
+        ("bug#12", "queue", "fault", "resolved", "王护士"),
+        ("bug#13", "bi", "defect", "open", "王护士"),
+    ]
+    assert got[0]["reported_at"] == "2026-11-02T09:15:00+08:00" and got[0]["resolved_at"] == "2026-11-02T11:00:00+08:00"
+    assert got[0]["result"] == "已解决" and got[0]["impact"] == "严重程度2（严重）"
+    # a date-only report: response and arrival are "time unknown", never met
+    assert {got[1]["clocks"][c]["state"] for c in ("response", "arrival")} == {"time_unknown"}
+    assert got[1]["late"] == []
+
+
+def test_api_json_times_are_utc(mapped, tmp_path):
+    page = {
+        "page": 1,
+        "total": 1,
+        "limit": 20,
+        "bugs": [
+            {
+                "id": 21,
+                "product": {"id": 3, "name": "智能候诊"},
+                "module": 7,
+                "title": "签到失败",
+                "severity": 1,
+                "status": "resolved",
+                "openedBy": {"account": "wang", "realname": "王护士"},
+                "openedDate": "2026-11-02T01:15:00Z",
+                "resolution": "fixed",
+                "resolvedDate": "2026-11-02T03:00:00Z",
+            }
+        ],
+    }
+    path = tmp_path / "bugs.json"
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    assert ok("import", "zentao-bugs", str(path)) == "1 fault(s) were created, 0 updated, 0 unchanged (api)\n"
+    got = faults()[0]
+    assert (got["reported_at"], got["resolved_at"], got["reporter"], got["result"]) == (
+        "2026-11-02T09:15:00+08:00",
+        "2026-11-02T11:00:00+08:00",
+        "王护士",
+        "已解决",
+    )
+
+
+def test_unmapped_product_stops_the_import(contract, tmp_path):
+    path = write_csv(tmp_path / "bugs.csv", [bug(12), bug(13, product="BI大屏(#4)")])
+    before = snapshot(contract)
+    result = run("import", "zentao-bugs", path)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            f"Error: {path}: ZenTao product(s) 'BI大屏', '智能候诊' are not mapped to a system; map each with "
+            '`opsdesk import map "BI大屏" SYSTEM` (systems: see `opsdesk system list`), then import again\n'
+        ),
+    )
+    assert snapshot(contract) == before
+
+
+def test_missing_column_and_corrupt_files(mapped, tmp_path):
+    path = write_csv(tmp_path / "bugs.csv", [bug(12)], [h for h in OLD_HEADER if h != "创建日期"])
+    result = run("import", "zentao-bugs", path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: {path} lacks the column(s) 创建日期 needed for ZenTao bugs; headers found: Bug编号, 所属产品"
+    )
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json", encoding="utf-8")
+    assert run("import", "zentao-bugs", str(junk)).stderr.startswith(f"Error: {junk} is not valid JSON")
+    binary = tmp_path / "x.csv"
+    binary.write_bytes(b"\x00\xff\xfe" * 50)
+    assert run("import", "zentao-bugs", str(binary)).exit_code == 2
+
+
+def test_reimport_changes_nothing_and_newer_export_keeps_hand_edits(mapped, tmp_path):
+    path = write_csv(tmp_path / "bugs.csv", [bug(12), bug(13, "大屏无数据", "BI大屏(#4)", "3")])
+    ok("import", "zentao-bugs", path)
+    before = snapshot(mapped)
+    assert ok("import", "zentao-bugs", path) == "0 fault(s) were created, 0 updated, 2 unchanged (csv)\n"
+    assert snapshot(mapped) == before
+    ok("fault", "edit", "1", "--symptom", "3号诊区叫号屏黑屏（现场核实）")  # an engineer's hand edit
+    newer = write_csv(
+        tmp_path / "bugs2.csv",
+        [
+            bug(12, title="叫号屏黑屏（已复现）", status="已解决", resolution="已解决", resolved="2026-11-02 11:00:00"),
+            bug(13, "大屏无数据", "BI大屏(#4)", "3"),
+        ],
+    )
+    out = ok("import", "zentao-bugs", newer)
+    assert out.startswith("0 fault(s) were created, 1 updated, 1 unchanged (csv)")
+    assert "row 2: bug#12 (id 1): kept what an engineer recorded by hand in symptom" in out
+    got = faults()[0]
+    assert (got["symptom"], got["resolved_at"]) == ("3号诊区叫号屏黑屏（现场核实）", "2026-11-02T11:00:00+08:00")
+    assert ok("verify").startswith("History verified")
+
+
+def test_a_bad_last_row_leaves_the_store_unchanged(mapped, tmp_path):
+    rows = [bug(i) for i in range(1, 30)] + [bug(99, opened="2026-13-45 10:00:00")]
+    path = write_csv(tmp_path / "bugs.csv", rows)
+    before = snapshot(mapped)
+    result = run("import", "zentao-bugs", path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: bugs.csv row 31: cannot read the date '2026-13-45 10:00:00'; ZenTao writes 2026-11-02 09:15:00\n",
+    )
+    assert snapshot(mapped) == before
+
+
+def test_dry_run_writes_nothing(mapped, tmp_path):
+    path = write_csv(tmp_path / "bugs.csv", [bug(12)])
+    before = snapshot(mapped)
+    data = json.loads(ok("import", "zentao-bugs", path, "--dry-run", "--json"))
+    assert (data["dry_run"], [c["platform_id"] for c in data["created"]]) == (True, ["bug#12"])
+    assert snapshot(mapped) == before
+
+
+def test_other_system_is_reported_not_moved(mapped, tmp_path):
+    ok("import", "zentao-bugs", write_csv(tmp_path / "a.csv", [bug(12)]))
+    out = ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(12, product="BI大屏(#4)")]))
+    assert "row 2: bug#12 is fault 1 of system queue; the platform now files it elsewhere: not moved" in out
+    assert faults()[0]["system"] == "queue"
+
+
+def test_stories_and_feedback(mapped, tmp_path):
+    header = [
+        "编号",
+        "所属产品",
+        "研发需求名称",
+        "描述",
+        "当前状态",
+        "所处阶段",
+        "由谁创建",
+        "创建日期",
+        "关闭日期",
+        "关闭原因",
+    ]
+    path = tmp_path / "stories.csv"
+    path.write_text(
+        ",".join(header) + "\n5,智能候诊(#3),老年人优先叫号,描述,已关闭,已发布,陈主任,2026-11-03 10:00:00,"
+        '2026-11-20 17:00:00,已完成\n6,BI大屏(#4),=HYPERLINK("x"),d,激活,研发中,陈主任,2026-11-10 10:00:00,,\n',
+        encoding="utf-8-sig",
+    )
+    assert (
+        ok("import", "zentao-stories", str(path)) == "2 change request(s) were created, 0 updated, 0 unchanged (csv)\n"
+    )
+    changes = json.loads(ok("change", "list", "--json"))
+    assert [(c["ref"], c["implemented_at"], c["type"]) for c in changes] == [
+        ("story#5", "2026-11-20T17:00:00+08:00", "perfective"),
+        ("story#6", None, "perfective"),
+    ]
+    ok("import", "zentao-bugs", write_csv(tmp_path / "bugs.csv", [bug(12)]))
+    ok("fault", "respond", "1", "--at", "2026-12-07 09:00")
+    ok("fault", "resolve", "1", "--cause", "进程挂死", "--action", "重启服务", "--at", "2026-12-07 09:30")
+    rows = json.loads(ok("export", "zentao-feedback", "--json"))
+    assert [(r["平台编号"], r["状态"], r["原因分析"], r["处理人"]) for r in rows] == [
+        ("12", "已解决", "进程挂死", "tester"),
+        ("5", "已交付", None, None),
+        ("6", "处理中", None, None),
+    ]
+    out = tmp_path / "fb.csv"
+    ok("export", "zentao-feedback", "-o", str(out))
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "'=HYPERLINK" not in raw.decode("utf-8-sig")  # titles are not exported; handling text is
+    assert json.loads(ok("export", "zentao-feedback", "--since", "2026-12-01", "--json"))[0]["平台编号"] == "12"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 500),
+            st.sampled_from(["激活", "已解决"]),
+            st.integers(1, 4),
+            st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
+        ),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_any_valid_export_reimports_without_change(mapped, tmp_path, bugs):
+    rows = [
+        bug(
+            i,
+            title=title,
+            severity=str(sev),
+            status=status,
+            resolution="已解决" if status == "已解决" else "",
+            resolved="2026-11-03 10:00:00" if status == "已解决" else "0000-00-00 00:00:00",
+        )
+        for i, status, sev, title in bugs
+    ]
+    path = write_csv(tmp_path / "p.csv", rows)
+    run("import", "zentao-bugs", path)
+    before = snapshot(mapped)
+    result = run("import", "zentao-bugs", path)
+    assert result.exit_code == 0, result.output
+    assert snapshot(mapped) == before
