@@ -146,6 +146,64 @@ def verify(as_json: JsonOpt = False) -> None:
         line(f"History verified: {result.events} events, head {result.head_hash[:16]}; records match ({counts})")
 
 
+@app.command("backup")
+def backup(
+    path: Annotated[
+        Path | None, typer.Argument(help="Backup file (default: backups/<name>-<time>.db beside it).")
+    ] = None,
+    keep: Annotated[int | None, typer.Option(help="Keep only the N newest default-named backups.")] = None,
+) -> None:
+    """Back up the database, consistently even while others write (SQLite's online backup API).
+
+    Example: opsdesk backup --keep 30
+    """
+    from opsdesk.store import Store, backup_name, prune_backups
+
+    if keep is not None and keep < 1:
+        raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
+    store = Store.open(db_path())
+    try:
+        target = path or backup_name(store.path, _local_now())
+        written = store.backup(target)
+    finally:
+        store.close()
+    size = written.stat().st_size
+    line(f"Backed up {size / 1_048_576:.1f} MB to {written.resolve()}")
+    if keep is not None:
+        removed = prune_backups(written.parent, store.path.stem, keep)
+        if removed:
+            line(f"Removed {len(removed)} older backup(s), keeping the newest {keep}")
+
+
+@app.command("restore")
+def restore(path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk backup`.")]) -> None:
+    """Replace the database with a backup, after checking it (integrity and history); the current file is kept aside.
+
+    Example: opsdesk restore backups/opsdesk-20261207-090000.db
+    """
+    from opsdesk.store import Store, check_backup
+
+    checked = check_backup(path)
+    target = db_path()
+    store = Store.open(target, create=True)
+    try:
+        aside = target.with_name(f"{target.name}.before-restore-{_local_now():%Y%m%d-%H%M%S}")
+        store.backup(aside)
+        store.restore_from(Path(path))
+    finally:
+        store.close()
+    line(f"Restored {path} ({checked['events']} events, head {checked['head_hash'][:16]}) into {target}")
+    line(f"The previous database is kept at {aside}")
+
+
+def _local_now() -> datetime:
+    from zoneinfo import ZoneInfo
+
+    from opsdesk.commands.common import _now
+
+    return _now().astimezone(ZoneInfo("Asia/Shanghai"))
+
+
 # -- systems ------------------------------------------------------------------------------
 
 

@@ -185,6 +185,10 @@ def verify(session: Session) -> VerifyResult:
     Stops the chain check at the first bad event and names it.
     """
     result = VerifyResult()
+    integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check")]
+    if integrity != ["ok"]:
+        result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
+        return result
     state: dict[str, dict[int, dict]] = {name: {} for name in ENTITIES}
     prev = GENESIS
     expected_id = 1

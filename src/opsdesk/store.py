@@ -271,7 +271,14 @@ class Store:
 
     def backup(self, target: Path) -> Path:
         """Copy the database through SQLite's online backup API (consistent while others write)."""
-        source = sqlite3.connect(self.path)
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists; choose another backup file name")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {target.parent}: {exc.strerror}") from None
+        source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             dest = sqlite3.connect(target)
             try:
@@ -283,8 +290,62 @@ class Store:
         os.chmod(target, 0o600)
         return target
 
+    def restore_from(self, source: Path) -> None:
+        """Replace this database's content with ``source`` (already checked), page by page."""
+        src = sqlite3.connect(source)
+        try:
+            dest = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                src.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            src.close()
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def backup_name(db: Path, now: datetime) -> Path:
+    """The default backup file: ``backups/<db name>-YYYYmmdd-HHMMSS.db`` beside the database."""
+    return db.parent / "backups" / f"{db.stem}-{now:%Y%m%d-%H%M%S}.db"
+
+
+def prune_backups(folder: Path, stem: str, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest ``<stem>-*.db`` backups in ``folder``; return what was deleted."""
+    found = sorted(folder.glob(f"{stem}-????????-??????.db"))
+    doomed = found[:-keep] if keep > 0 else found
+    for old in doomed:
+        old.unlink()
+    return doomed
+
+
+def check_backup(path: Path) -> dict:
+    """Open a copy of a backup, bring it to the current schema, and prove it whole before it replaces anything."""
+    import shutil
+    import tempfile
+
+    from opsdesk.history import verify
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no backup file at {path}")
+    try:
+        _check_header(path)
+    except StoreError:
+        raise StoreError(f"{path} is not an SQLite file, so not an opsdesk backup; nothing was restored") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "check.db"
+        shutil.copyfile(path, copy)
+        store = Store.open(copy)
+        try:
+            with store.transaction(write=False) as session:
+                result = verify(session)
+        finally:
+            store.close()
+    if not result.ok:
+        raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
+    return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts}
 
 
 def _check_header(path: Path) -> None:

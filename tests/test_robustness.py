@@ -1,0 +1,127 @@
+"""Nothing lost, nothing faked: concurrent engineers, a crash mid-import, backups while writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ok, run
+
+WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_NOW"}
+    env.pop("OPSDESK_DB", None)
+    return env
+
+
+@pytest.mark.slow
+def test_four_engineers_at_once(contract):
+    """4 processes x 250 faults on one store: 1000 faults, a valid chain, no 'database is locked'."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(contract), "250", f"eng{i}"],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    assert all("locked" not in out for out in outputs)
+    data = json.loads(ok("verify", "--json"))
+    assert data["ok"] and data["counts"]["ticket"] == 1000
+    conn = sqlite3.connect(contract)
+    assert conn.execute("SELECT count(DISTINCT actor) FROM event WHERE action = 'fault.open'").fetchone() == (4,)
+
+
+def _bugs_csv(path: Path, count: int) -> Path:
+    lines = ["Bug编号,所属产品,Bug标题,严重程度,Bug状态,由谁创建,创建日期"]
+    lines += [f"{i},智能候诊(#3),故障{i},3,激活,王护士,2026-11-02 09:{i % 60:02d}:00" for i in range(1, count + 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_import_killed_midway_leaves_nothing_half_done(contract, tmp_path):
+    ok("import", "map", "智能候诊", "queue")
+    bugs = _bugs_csv(tmp_path / "bugs.csv", 4000)
+    wal = Path(f"{contract}-wal")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "--db", str(contract), "import", "zentao-bugs", str(bugs)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > 256 * 1024:  # the import's pages are spilling into the WAL
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be killed; give it more rows"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    data = json.loads(ok("verify", "--json"))
+    assert data["ok"] and data["counts"]["ticket"] == 0
+    assert ok("import", "zentao-bugs", str(bugs)).startswith("4000 fault(s) were created")
+    assert json.loads(ok("verify", "--json"))["counts"]["ticket"] == 4000
+
+
+@pytest.mark.slow
+def test_backup_while_another_process_writes(contract, tmp_path):
+    writer = subprocess.Popen(
+        [sys.executable, str(WORKER), str(contract), "150", "writer"],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    backups = []
+    for n in range(3):
+        time.sleep(0.5)
+        target = tmp_path / f"b{n}.db"
+        ok("backup", str(target))
+        backups.append(target)
+    assert writer.wait(timeout=600) == 0, writer.stdout.read()
+    for target in backups:
+        restored = tmp_path / f"restored-{target.name}"
+        ok("--db", str(restored), "init", "--name", "x", "--hospital", "y", "--vendor", "z", "--start", "2026-09-01")
+        out = ok("--db", str(restored), "restore", str(target))
+        assert out.startswith(f"Restored {target}")
+        assert json.loads(ok("--db", str(restored), "verify", "--json"))["ok"]
+
+
+def test_backup_keep_and_restore_refusals(contract, tmp_path):
+    for _ in range(3):
+        ok("fault", "open", "queue", "x")
+    out = ok("backup", "--keep", "2")
+    assert out.startswith("Backed up ") and str(contract.parent / "backups") in out
+    assert run("backup", str(contract)).stderr == f"Error: {contract} already exists; choose another backup file name\n"
+    bad = tmp_path / "bad.db"
+    bad.write_text("not sqlite")
+    result = run("restore", str(bad))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {bad} is not an SQLite file, so not an opsdesk backup; nothing was restored\n",
+    )
+    tampered = tmp_path / "t.db"
+    ok("backup", str(tampered))
+    conn = sqlite3.connect(tampered)
+    conn.execute("UPDATE ticket SET symptom = 'y' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = run("restore", str(tampered))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {tampered} is not a sound opsdesk database: ticket 1 differs")
+    assert json.loads(ok("fault", "show", "1", "--json"))["symptom"] == "x"

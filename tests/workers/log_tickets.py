@@ -1,0 +1,28 @@
+"""A worker for the concurrency tests: log N faults through the CLI (in-process, one command each).
+
+    python tests/workers/log_tickets.py DB N TAG
+Prints "ok N" when every command succeeded; any failure prints the command's output and exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from typer.testing import CliRunner
+
+from opsdesk.cli import app
+
+
+def main() -> None:
+    db, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    runner = CliRunner()
+    for n in range(count):
+        result = runner.invoke(app, ["--db", db, "--by", tag, "fault", "open", "queue", f"{tag} 故障 {n}"])
+        if result.exit_code != 0:
+            print(f"failed at {n}: {result.output}")
+            sys.exit(1)
+    print(f"ok {count}")
+
+
+if __name__ == "__main__":
+    main()
