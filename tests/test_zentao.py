@@ -303,3 +303,22 @@ def test_any_valid_export_reimports_without_change(mapped, tmp_path, bugs):
     result = run("import", "zentao-bugs", path)
     assert result.exit_code == 0, result.output
     assert snapshot(mapped) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(lambda t: ("Bug编号,所属产品,Bug标题,创建日期\n" + t).encode("utf-8")),
+        st.text(max_size=200).map(lambda t: ('{"bugs": [' + t + "]}").encode("utf-8")),
+    )
+)
+def test_importer_fuzz_never_crashes(mapped, tmp_path, raw):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(raw)
+    before = snapshot(mapped)
+    result = run("import", "zentao-bugs", str(path))
+    assert "Traceback" not in result.output
+    if result.exit_code != 0:
+        assert result.exit_code in (1, 2) and result.stderr.count("\n") == 1, result.stderr
+        assert snapshot(mapped) == before

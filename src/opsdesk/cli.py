@@ -1107,6 +1107,8 @@ def calendar_check(year: Annotated[int, typer.Argument(help="The year, e.g. 2026
     """
     from datetime import date
 
+    if not 2000 <= year <= 2099:
+        raise InvalidInput(f"year {year} is out of range; give a year from 2000 to 2099")
     with desk(write=False) as d:
         cal = d.calendar
         changes = []

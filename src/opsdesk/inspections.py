@@ -73,8 +73,11 @@ def template(desk: Desk, system: str) -> list[dict[str, str]]:
     return json.loads(row.items) if row else [dict(i) for i in DEFAULT_TEMPLATE]
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV file (UTF-8 with or without BOM, or GBK) as dicts keyed by the header."""
+def read_csv(path: Path, needs: dict[str, tuple[str, ...]] | None = None) -> list[dict[str, str]]:
+    """Rows of a CSV file (UTF-8 with or without BOM, or GBK) as dicts keyed by the header.
+
+    ``needs`` names columns that must be there, each with its accepted header spellings.
+    """
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -90,6 +93,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise InvalidInput(f"{path} is empty; it needs a header row")
+    header = {(h or "").strip() for h in reader.fieldnames}
+    missing = [names[0] for names in (needs or {}).values() if not header & set(names)]
+    if missing:
+        raise InvalidInput(
+            f"{path} lacks the column(s) {', '.join(missing)}; headers found: {', '.join(sorted(header)) or 'none'}"
+        )
     return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
 
 
@@ -104,7 +113,8 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
     """Replace a system's checklist from a CSV file with columns section, item, standard."""
     sys_row = get_system(desk.session, system)
     items = []
-    for number, row in enumerate(read_csv(path), start=2):
+    needs = {"section": ("section", "分类", "类别"), "item": ("item", "巡检项"), "standard": ("standard", "检查标准")}
+    for number, row in enumerate(read_csv(path, needs), start=2):
         section = _column(row, "section", "分类", "类别")
         item = _column(row, "item", "巡检项")
         if not item:
@@ -134,7 +144,8 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
 def read_results(path: Path) -> list[dict[str, str]]:
     """Results from a CSV with columns item, result, verdict, note (or 巡检项, 检查结果, 结论, 备注)."""
     out = []
-    for row in read_csv(path):
+    needs = {"item": ("item", "巡检项"), "result": ("result", "检查结果"), "verdict": ("verdict", "结论")}
+    for row in read_csv(path, needs):
         out.append({
             "item": _column(row, "item", "巡检项"), "result": _column(row, "result", "检查结果"),
             "verdict": _column(row, "verdict", "结论"), "note": _column(row, "note", "备注"),
