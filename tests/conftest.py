@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from opsdesk.cli import app
+
+# The official calendar cache (see opsdesk.sla._cache_file) goes to a folder of this test run.
+os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)  # a Monday, working hours

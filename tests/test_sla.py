@@ -678,3 +678,16 @@ def test_working_day_may_end_at_midnight():
     assert cal.in_working_hours(at("2026-12-04 23:59"))
     assert cal.add_working_time(at("2026-12-04 23:00"), H) == at("2026-12-05 00:00")
     assert cal.add_working_time(at("2026-12-04 23:00"), H + M) == at("2026-12-07 08:01")
+
+
+def test_the_disk_cache_gives_the_packages_calendar():
+    """The cached official calendar (kept between commands to skip importing holidays) is the package's."""
+    from opsdesk import sla
+
+    for year in (2024, 2025, 2026, 2027):
+        sla._official_year(year)  # fills the cache
+    sla._cache.cache_clear()
+    sla._official_year.cache_clear()
+    for year in (2024, 2025, 2026, 2027):
+        assert sla._official_year(year) == sla._load_official_year(year)
+    assert 2026 in sla._published_years()

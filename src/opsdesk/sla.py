@@ -200,13 +200,94 @@ class _OfficialYear:
 @functools.cache
 def _published_years() -> frozenset[int]:
     """The years whose official swaps the ``holidays`` package carries."""
+    cached = _cache().get("published")
+    if cached is not None:
+        return frozenset(cached)
     from holidays.countries.china import ChinaStaticHolidays
 
-    return frozenset(ChinaStaticHolidays.special_public_holidays)
+    years = frozenset(ChinaStaticHolidays.special_public_holidays)
+    _cache_store("published", sorted(years))
+    return years
+
+
+@functools.cache
+def _cache_file() -> str | None:
+    """Where the official calendar read from ``holidays`` is kept between runs, per package version.
+
+    Importing ``holidays`` costs about 0.3 s (it loads every country); the China calendar it yields
+    for a given package version never changes, so each command after the first reads a small JSON
+    file instead. ``OPSDESK_CACHE_DIR`` overrides the folder; an unwritable folder just means no cache.
+    """
+    import os
+    from importlib import metadata
+
+    try:
+        version = metadata.version("holidays")
+    except metadata.PackageNotFoundError:
+        return None
+    folder = os.environ.get("OPSDESK_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "opsdesk"
+    )
+    return os.path.join(folder, f"cn-calendar-holidays-{version}.json")
+
+
+@functools.cache
+def _cache() -> dict:
+    import json
+
+    path = _cache_file()
+    if path is None:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _cache_store(key: str, value: object) -> None:
+    import json
+    import os
+    import tempfile
+
+    data = _cache()
+    data[key] = value
+    path = _cache_file()
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache is only slower
 
 
 @functools.cache
 def _official_year(year: int) -> _OfficialYear:
+    """``year`` of the official schedule: from the on-disk cache, else from the ``holidays`` package."""
+    cached = _cache().get("years", {}).get(str(year))
+    if cached is not None:
+        return _OfficialYear(
+            names={date.fromisoformat(d): n for d, n in cached["names"].items()},
+            weekend_workdays=frozenset(date.fromisoformat(d) for d in cached["weekend_workdays"]),
+            swapped_off=frozenset(date.fromisoformat(d) for d in cached["swapped_off"]),
+        )
+    official = _load_official_year(year)
+    years = dict(_cache().get("years", {}))
+    years[str(year)] = {
+        "names": {d.isoformat(): n for d, n in sorted(official.names.items())},
+        "weekend_workdays": sorted(d.isoformat() for d in official.weekend_workdays),
+        "swapped_off": sorted(d.isoformat() for d in official.swapped_off),
+    }
+    _cache_store("years", years)
+    return official
+
+
+def _load_official_year(year: int) -> _OfficialYear:
     """Load ``year`` from the ``holidays`` package (China, names in zh_CN)."""
     import holidays
     from holidays.countries.china import ChinaStaticHolidays
