@@ -96,7 +96,6 @@ def test_backup_while_another_process_writes(contract, tmp_path):
     assert writer.wait(timeout=600) == 0, writer.stdout.read()
     for target in backups:
         restored = tmp_path / f"restored-{target.name}"
-        ok("--db", str(restored), "init", "--name", "x", "--hospital", "y", "--vendor", "z", "--start", "2026-09-01")
         out = ok("--db", str(restored), "restore", str(target))
         assert out.startswith(f"Restored {target}")
         assert json.loads(ok("--db", str(restored), "verify", "--json"))["ok"]
@@ -125,3 +124,18 @@ def test_backup_keep_and_restore_refusals(contract, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {tampered} is not a sound opsdesk database: ticket 1 differs")
     assert json.loads(ok("fault", "show", "1", "--json"))["symptom"] == "x"
+    older = tmp_path / "older.db"
+    ok("backup", str(older))
+    ok("fault", "open", "queue", "after the backup")
+    result = run("restore", str(older))
+    assert result.stderr == (
+        f"Error: {older} has 9 history events, this database 10: restoring it loses the 1 "
+        "newest; add --force if that is intended\n"
+    )
+    assert ok("restore", str(older), "--force").startswith(f"Restored {older}")
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "init", "--name", "别的合同", "--hospital", "h", "--vendor", "v", "--start", "2026-09-01")
+    result = run("restore", str(other))
+    assert result.stderr.startswith(
+        f"Error: {other} holds the contract '别的合同' (from 2026-09-01), not '智慧医疗运维'"
+    )

@@ -176,7 +176,12 @@ def backup(
 
 
 @app.command("restore")
-def restore(path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk backup`.")]) -> None:
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore even a backup of another contract, or one missing newer events.")
+    ] = False,
+) -> None:
     """Replace the database with a backup, after checking it (integrity and history); the current file is kept aside.
 
     Example: opsdesk restore backups/opsdesk-20261207-090000.db
@@ -187,6 +192,18 @@ def restore(path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk
     target = db_path()
     store = Store.open(target, create=True)
     try:
+        current = _current_identity(store)
+        if current and not force:
+            if checked["contract"] and current["contract"] != checked["contract"]:
+                raise OpsdeskError(
+                    f"{path} holds the contract {checked['contract'][0]!r} (from {checked['contract'][1]}), not "
+                    f"{current['contract'][0]!r}; add --force to replace this database with it anyway"
+                )
+            if current["events"] > checked["events"]:
+                raise OpsdeskError(
+                    f"{path} has {checked['events']} history events, this database {current['events']}: restoring "
+                    f"it loses the {current['events'] - checked['events']} newest; add --force if that is intended"
+                )
         aside = target.with_name(f"{target.name}.before-restore-{_local_now():%Y%m%d-%H%M%S}")
         store.backup(aside)
         store.restore_from(Path(path))
@@ -194,6 +211,19 @@ def restore(path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk
         store.close()
     line(f"Restored {path} ({checked['events']} events, head {checked['head_hash'][:16]}) into {target}")
     line(f"The previous database is kept at {aside}")
+
+
+def _current_identity(store) -> dict | None:
+    """The contract and history length of the database a restore would replace (None if empty)."""
+    with store.transaction(write=False) as session:
+        conn = session.connection()
+        row = conn.exec_driver_sql("SELECT name, start_date FROM contract WHERE id = 1").first()
+        if row is None:
+            return None
+        return {
+            "contract": (row[0], str(row[1])),
+            "events": conn.exec_driver_sql("SELECT count(*) FROM event").scalar(),
+        }
 
 
 def _local_now() -> datetime:
@@ -1155,6 +1185,9 @@ def demo(
     months: Annotated[int, typer.Option(help="Months of history to generate (1-12).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same demo.")] = 1,
     replace: Annotated[bool, typer.Option("--replace", help="Replace an existing demo database.")] = False,
+    scale: Annotated[
+        int | None, typer.Option(help="Instead: a synthetic store of N faults, 10 years, 50 systems (benchmarks).")
+    ] = None,
 ) -> None:
     """Build a realistic demo contract: five systems, a few hundred faults over real holidays.
 
@@ -1162,6 +1195,8 @@ def demo(
     """
     from opsdesk.demo import build_demo
 
+    if scale is not None and not 1 <= scale <= 10_000_000:
+        raise typer.BadParameter(f"--scale {scale}: give 1 to 10000000 faults")
     if not 1 <= months <= 12:
         raise typer.BadParameter(f"--months {months}: give 1 to 12")
     if db.exists():
@@ -1171,9 +1206,15 @@ def demo(
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     state.db = str(db)
     with desk(create=True) as d:
-        summary = build_demo(d, months=months, seed=seed)
+        if scale is not None:
+            from opsdesk.scale import build_scale
+
+            summary = build_scale(d, tickets=scale, seed=seed)
+        else:
+            summary = build_demo(d, months=months, seed=seed)
+    span = "10 years" if scale is not None else f"{months} month(s)"
     line(
-        f"Built the demo contract: {summary['tickets']} faults over {months} month(s), "
+        f"Built the demo contract: {summary['tickets']} faults over {span}, "
         f"{summary['open']} still open, {summary['events']} history events"
     )
     line(f"Demo database: {db.resolve()}")

@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from opsdesk import records
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -28,10 +28,21 @@ KIND_LABELS = {"fault": "维护记录", "change": "修改调整", "inspection": 
 
 
 def set_term(
-    desk: Desk, key: str, value: str, *, effective: datetime | str | None = None, note: str | None = None
+    desk: Desk,
+    key: str,
+    value: str,
+    *,
+    effective: datetime | str | None = None,
+    note: str | None = None,
+    retroactive: bool = False,
 ) -> TermsChange:
-    """Change one SLA term from ``effective`` on; tickets reported before keep the old terms."""
+    """Change one SLA term from ``effective`` on; tickets reported before keep the old terms.
+
+    A change that takes effect in the past would re-judge tickets already on record: it is
+    refused, with how many, unless ``retroactive``. The time zone cannot change once records exist.
+    """
     from opsdesk.sla import SlaTerms
+    from opsdesk.timeparse import parse_moment
 
     desk.contract  # noqa: B018
     names = {f.name: f for f in fields(SlaTerms)}
@@ -43,17 +54,34 @@ def set_term(
         parsed: Any = kind(value)
     except ValueError:
         raise InvalidInput(f"{key} takes a {kind.__name__}, got {value!r}") from None
+    if isinstance(parsed, float) and parsed.is_integer():
+        parsed = int(parsed)
     if parsed == current[key]:
         raise Refused(f"{key} is already {value}")
+    if key == "timezone" and desk.session.exec(select(Ticket.id).limit(1)).first() is not None:
+        raise Refused("the contract's time zone cannot change once records exist; every time on record is in it")
     terms = SlaTerms.from_dict({**current, key: parsed})
-    moment = desk.moment(effective) if effective is not None else desk.local_now.replace(second=0, microsecond=0)
+    if effective is None:
+        moment = desk.local_now.replace(second=0, microsecond=0)
+    elif isinstance(effective, str) and len(effective.strip()) == 10:
+        moment = parse_moment(f"{effective.strip()} 00:00", desk.local_now, desk.tz, allow_future=True)
+    else:
+        moment = parse_moment(effective, desk.local_now, desk.tz, allow_future=True) if isinstance(
+            effective, str) else desk.moment(effective)  # fmt: skip
     latest = desk.terms_history[-1][0]
     if latest is not None and moment < latest:
         raise Refused(f"the last change of terms took effect at {fmt(latest)}; a new one cannot take effect before")
+    affected = desk.session.exec(select(func.count()).select_from(Ticket).where(Ticket.reported_at >= moment)).one()
+    if affected and not retroactive:
+        raise Refused(
+            f"from {fmt(moment)} the new {key} would re-judge {affected} fault(s) already on record; "
+            "add --retroactive to apply it to them (the change stays visible in the history)"
+        )
+    summary = f"{key}: {current[key]} -> {parsed}"
     change = TermsChange(
         effective_from=moment,
         terms=json.dumps(terms.to_dict(), ensure_ascii=False, sort_keys=True),
-        note=text_value(note, "--note") or f"{key}: {current[key]} -> {parsed}",
+        note=f"{summary} ({text_value(note, '--note')})" if text_value(note, "--note") else summary,
     )
     return desk.create(change, "contract.terms", happened_at=moment)
 

@@ -341,11 +341,14 @@ def check_backup(path: Path) -> dict:
         try:
             with store.transaction(write=False) as session:
                 result = verify(session)
+                row = session.connection().exec_driver_sql(
+                    "SELECT name, start_date FROM contract WHERE id = 1").first()  # fmt: skip
         finally:
             store.close()
     if not result.ok:
         raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
-    return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts}
+    return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts,
+            "contract": (row[0], str(row[1])) if row else None}  # fmt: skip
 
 
 def _check_header(path: Path) -> None:

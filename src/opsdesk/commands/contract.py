@@ -95,13 +95,21 @@ def contract_show(as_json: JsonOpt = False) -> None:
 
     Example: opsdesk contract show
     """
+    import json
+
+    from sqlmodel import select
+
     from opsdesk.contract import milestones
+    from opsdesk.models import TermsChange
 
     with desk(write=False) as d:
         c = d.contract
         terms = d.terms.to_dict()
         plan = milestones(d)
-        history = [{"effective_from": e, "terms": t.to_dict()} for e, t in d.terms_history[1:]]
+        history = [
+            {"effective_from": c.effective_from, "note": c.note, "terms": json.loads(c.terms)}
+            for c in d.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
+        ]
     if as_json:
         emit_json(
             {
@@ -127,7 +135,7 @@ def contract_show(as_json: JsonOpt = False) -> None:
     )
     table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
     for e in history:
-        line(f"  terms changed from {e['effective_from']:%Y-%m-%d %H:%M}")
+        line(f"  from {e['effective_from']:%Y-%m-%d %H:%M}: {e['note']}")
     milestone_table(plan)
 
 
@@ -139,6 +147,9 @@ def contract_set(
         str | None, typer.Option("--from", help="In force from (default now); same forms as --at.")
     ] = None,
     note: Annotated[str | None, typer.Option(help="Why (e.g. the supplementary agreement's number).")] = None,
+    retroactive: Annotated[
+        bool, typer.Option("--retroactive", help="Apply even to faults already on record after --from.")
+    ] = False,
 ) -> None:
     """Change an SLA term; tickets reported before it takes effect keep the old terms.
 
@@ -147,5 +158,5 @@ def contract_set(
     from opsdesk.contract import set_term
 
     with desk() as d:
-        change = set_term(d, key, value, effective=from_, note=note)
+        change = set_term(d, key, value, effective=from_, note=note, retroactive=retroactive)
     line(f"Terms changed from {change.effective_from:%Y-%m-%d %H:%M}: {change.note}")
