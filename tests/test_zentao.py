@@ -322,3 +322,37 @@ def test_importer_fuzz_never_crashes(mapped, tmp_path, raw):
     if result.exit_code != 0:
         assert result.exit_code in (1, 2) and result.stderr.count("\n") == 1, result.stderr
         assert snapshot(mapped) == before
+
+
+def test_duplicates_old_rows_drafts_and_module_paths(mapped, tmp_path):
+    dup = write_csv(tmp_path / "dup.csv", [bug(12), bug(12, title="again")])
+    result = run("import", "zentao-bugs", dup)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: dup.csv rows 2 and 3 both hold bug#12; export again without duplicates\n",
+    )
+    ok("import", "map", "智能候诊/叫号屏", "face")  # a module of the product handled as another system
+    rows = [
+        bug(1, opened="2026-08-20 10:00:00"),
+        bug(2, resolution="重复Bug", status="已关闭", resolved="2026-11-03 10:00:00"),
+        bug(3),
+    ]
+    rows[2]["所属模块"] = "/叫号屏/子模块(#31)"
+    out = ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", rows))
+    assert out.startswith("1 fault(s) were created")
+    assert "bug#1 dates from 2026-08-20, before the contract's service starts (2026-09-01): skipped" in out
+    assert "bug#2 was closed as 重复Bug: not a fault, skipped" in out
+    got = faults()
+    assert [(f["ref"], f["system"]) for f in got] == [("bug#3", "face")]
+    # the platform records no response: response and arrival are unknown, not breached
+    assert {got[0]["clocks"][c]["state"] for c in ("response", "arrival")} == {"time_unknown"}
+    stories = tmp_path / "s.csv"
+    stories.write_text(
+        "编号,所属产品,需求名称,当前状态,由谁创建,创建日期,关闭日期,关闭原因\n"
+        "7,智能候诊(#3),草稿需求,草稿,陈主任,2026-11-03 10:00:00,,\n"
+        "8,智能候诊(#3),不做的需求,已关闭,陈主任,2026-11-03 10:00:00,2026-11-05 10:00:00,不做\n",
+        encoding="utf-8",
+    )
+    out = ok("import", "zentao-stories", str(stories))
+    assert out.startswith("0 change request(s) were created")
+    assert "story#7 is still 草稿: no change request made" in out and "story#8 is closed as 不做" in out

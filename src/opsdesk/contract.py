@@ -262,7 +262,7 @@ def import_confirmations(desk: Desk, path) -> dict[str, int]:
     digest_titles = {label(lang, "col.digest") for lang in ("zh", "en")}
     confirmer_titles = {label(lang, "col.confirmer") for lang in ("zh", "en")}
     comment_titles = {label(lang, "col.confirm_comment") for lang in ("zh", "en")}
-    result = {"confirmed": 0, "unchanged": 0, "rows": 0}
+    result: dict[str, Any] = {"confirmed": 0, "unchanged": 0, "rows": 0, "objections": []}
     for sheet, header, body in rows:
         index = {title: i for i, title in enumerate(header) if title}
         key_col = next((index[t] for t in key_titles if t in index), None)
@@ -273,6 +273,11 @@ def import_confirmations(desk: Desk, path) -> dict[str, int]:
         comment_col = next((index[t] for t in comment_titles if t in index), None)
         for number, row in body:
             key, who = _cell(row, key_col), _cell(row, who_col)
+            comment = _cell(row, comment_col)
+            if key and comment and not who:
+                # a comment with no name: the hospital objects or asks; nothing is confirmed
+                result["objections"].append({"sheet": sheet, "row": number, "record": key, "comment": comment})
+                continue
             if not key or not who:
                 continue
             result["rows"] += 1
@@ -291,7 +296,7 @@ def import_confirmations(desk: Desk, path) -> dict[str, int]:
                     continue
                 raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
             try:
-                confirm(desk, kind, int(raw_id), by=who, comment=_cell(row, comment_col) or None)
+                confirm(desk, kind, int(raw_id), by=who, comment=comment or None)
             except OpsdeskError as exc:
                 raise Refused(f"{where}: {exc}") from None
             result["confirmed"] += 1

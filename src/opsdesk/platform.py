@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,29 @@ from opsdesk.zentao import named, parse_time, read_export, resolution_label, sta
 DEFAULT_SEVERITY = {"1": "fault", "2": "fault", "3": "defect", "4": "defect"}
 SEVERITY_NAMES = {"1": "致命", "2": "严重", "3": "一般", "4": "轻微"}
 DONE_REASONS = {"已完成", "done"}
+DRAFT_STATUSES = {"草稿", "draft"}
+NOT_FAULTS = {"重复Bug", "转为需求"}
+
+
+def _check_unique(path: Path, rows, what: str) -> None:
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        key = str(row.get("id") or "").strip()
+        if key in seen:
+            raise InvalidInput(f"{Path(path).name} rows {seen[key]} and {number} both hold {what}#{key}; "
+                               "export again without duplicates")  # fmt: skip
+        seen[key] = number
+
+
+def _in_service(desk: Desk, result, number: int, where: str, platform_id: str, moment: datetime) -> bool:
+    """Rows from before the contract's service are reported and skipped; from the future, refused."""
+    if moment.date() < desk.contract.start_date:
+        result.reported.append((number, platform_id, f"{platform_id} dates from {moment:%Y-%m-%d}, before the "
+                                f"contract's service starts ({desk.contract.start_date}): skipped"))  # fmt: skip
+        return False
+    if moment > desk.local_now + timedelta(minutes=5):
+        raise InvalidInput(f"{where}: {platform_id} is dated {moment:%Y-%m-%d %H:%M}, in the future; check the export")
+    return True
 
 
 # -- maps ---------------------------------------------------------------------------------
@@ -85,7 +108,16 @@ class ImportResult:
 
 
 def _system_for(mapping: dict[str, str], product: str, module: str) -> str | None:
-    return mapping.get(f"{product}/{module}") or mapping.get(product)
+    """The most specific map: ``product/a/b``, then ``product/a``, then ``product``.
+
+    ZenTao writes a module as its path (``/智能候诊/叫号屏(#31)``) or its name (``叫号屏(#31)``).
+    """
+    parts = [p for p in module.split("/") if p]
+    for n in range(len(parts), 0, -1):
+        found = mapping.get("/".join([product, *parts[:n]]))
+        if found:
+            return found
+    return mapping.get(product)
 
 
 def _check_products(path: Path, rows, mapping: dict[str, str]) -> None:
@@ -107,6 +139,7 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
     systems = {s.code: s for s in desk.session.exec(select(System))}
     result = ImportResult(format=export.format)
     api = export.format == "api"
+    _check_unique(path, export.rows, "bug")
     for number, row in export.rows:
         where = f"{Path(path).name} row {number}"
         platform_id = f"bug#{str(row.get('id') or '').strip()}"
@@ -115,6 +148,14 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
         reported, date_only = parse_time(row.get("opened"), desk.tz, api=api, where=where)
         if reported is None:
             raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
+        if not _in_service(desk, result, number, where, platform_id, reported):
+            continue
+        resolution = resolution_label(row.get("resolution"))
+        if resolution in NOT_FAULTS:
+            result.reported.append(
+                (number, platform_id, f"{platform_id} was closed as {resolution}: not a fault, skipped")
+            )
+            continue
         severity = str(row.get("severity") or "").strip()
         status = status_of(row.get("status"))
         resolved = None
@@ -134,7 +175,7 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
             "reported_at": reported,
             "time_unknown": date_only,
             "resolved_at": resolved,
-            "result": resolution_label(row.get("resolution")),
+            "result": resolution,
             "channel": "platform",
         }
         _apply(desk, Ticket, result, number, where, platform_id, values)
@@ -152,6 +193,7 @@ def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> Impor
     systems = {s.code: s for s in desk.session.exec(select(System))}
     result = ImportResult(format=export.format)
     api = export.format == "api"
+    _check_unique(path, export.rows, "story")
     for number, row in export.rows:
         where = f"{Path(path).name} row {number}"
         platform_id = f"story#{str(row.get('id') or '').strip()}"
@@ -160,6 +202,16 @@ def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> Impor
         submitted, _ = parse_time(row.get("opened"), desk.tz, api=api, where=where)
         if submitted is None:
             raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
+        if not _in_service(desk, result, number, where, platform_id, submitted):
+            continue
+        status = named(row.get("status"))
+        reason = str(row.get("closed_reason") or "").strip()
+        if status in DRAFT_STATUSES or (reason and reason not in DONE_REASONS):
+            existing = desk.session.exec(select(ChangeRequest.id).where(ChangeRequest.ref == platform_id)).first()
+            if existing is None:
+                why = f"closed as {reason}" if reason else f"still {status}"
+                result.reported.append((number, platform_id, f"{platform_id} is {why}: no change request made"))
+                continue
         implemented = None
         if str(row.get("closed_reason") or "").strip() in DONE_REASONS:
             implemented, _ = parse_time(row.get("closed"), desk.tz, api=api, where=where)

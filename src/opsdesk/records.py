@@ -460,6 +460,11 @@ def check_confirmer(desk: Desk, by: str) -> None:
     name = (by or "").strip()
     if name and desk.session.exec(select(Staff).where(Staff.name == name)).first():
         raise Refused(f"{name} is on the vendor's staff roster; a record is confirmed by a named hospital person")
+    if name and name == desk.actor:
+        raise Refused(
+            f"{name} is recording this (--by / OPSDESK_USER); the confirmer must be the hospital person, "
+            "not whoever types it in"
+        )
 
 
 def add_note(desk: Desk, ticket_id: int, text: str, at: datetime | str | None = None) -> Note:
@@ -603,8 +608,8 @@ def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
         remote=ticket.remote_at is not None,
         now=desk.local_now,
     )
-    if ticket.time_unknown:
-        clocks = _time_unknown(clocks)
+    if ticket.time_unknown or (ticket.source == "zentao" and ticket.responded_at is None):
+        clocks = _time_unknown(clocks)  # the platform does not record when anyone responded
     return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket),
                      terms.working_day_length)  # fmt: skip
 

@@ -194,6 +194,8 @@ def parse_time(value: Any, tz: tzinfo, *, api: bool, where: str) -> tuple[dateti
 
 
 def status_of(value: Any) -> str:
+    if isinstance(value, dict):  # some API versions give {"code": "closed", "name": "已关闭"}
+        value = value.get("code") or value.get("name")
     text = str(value or "").strip()
     return STATUS.get(text, STATUS.get(text.lower(), text.lower() or "active"))
 

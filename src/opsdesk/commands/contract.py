@@ -61,6 +61,7 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
 @confirm_app.command("import")
 def confirm_import(
     file: Annotated[Path, typer.Argument(help="A workbook exported by opsdesk, 确认 columns filled.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
 ) -> None:
     """Read back the confirmations the hospital filled into an exported workbook (all or nothing).
 
@@ -70,10 +71,16 @@ def confirm_import(
 
     with desk() as d:
         result = import_confirmations(d, file)
+        if dry_run:
+            d.session.rollback()
+    verb = "would be confirmed" if dry_run else "confirmed"
     line(
-        f"Read {result['rows']} filled row(s) from {file}: {result['confirmed']} confirmed, "
+        f"Read {result['rows']} filled row(s) from {file}: {result['confirmed']} {verb}, "
         f"{result['unchanged']} already confirmed"
     )
+    for o in result["objections"]:
+        line(f"Not confirmed — sheet {o['sheet']} row {o['row']} ({o['record']}): the hospital wrote "
+             f"{o['comment']!r} without a name; follow it up", style="yellow")  # fmt: skip
 
 
 def milestone_table(plan: dict) -> None:
