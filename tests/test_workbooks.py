@@ -230,7 +230,7 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
     assert list(coverage) == ["2026-09", "2026-10", "2026-11"]
     assert coverage["2026-11"]["queue"] == datetime(2026, 11, 20) and coverage["2026-11"]["cdss"] == "未巡检"
     integrity = {r["记录类型"]: r["记录数"] for r in rows(wb["完整性"])}
-    assert integrity["ticket"] == 2
+    assert integrity["维护记录（报障）"] == 2
     assert integrity["历史记录链头哈希"] == json.loads(ok("verify", "--json"))["head_hash"]
     assert len(wb["汇总"]._charts) == 1
     assert len(rows(wb["未确认记录"])) == 6  # 2 faults, 2 inspections, 1 work entry, 1 training

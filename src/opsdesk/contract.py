@@ -175,7 +175,11 @@ def _inspection_gaps(desk: Desk, first: date, until: date) -> list[str]:
 
 
 def milestones(desk: Desk) -> dict[str, Any]:
-    """The three payment milestones, their dates, and what evidence each still lacks."""
+    """The three payment milestones, their dates, and what evidence each still lacks.
+
+    Each gap is given in English (``missing``, for the command line) and Chinese (``missing_zh``,
+    for the workbooks handed to the hospital).
+    """
     from opsdesk.people import staffing_gaps
 
     contract = desk.contract
@@ -188,48 +192,51 @@ def milestones(desk: Desk) -> dict[str, Any]:
     def before(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=tz)
 
-    def record_gaps(until: date) -> list[str]:
+    def record_gaps(until: date) -> list[tuple[str, str]]:
         missing = []
         unconfirmed = pending(desk, before(until))
         if unconfirmed:
-            missing.append(f"{len(unconfirmed)} record(s) not confirmed by the hospital")
+            n = len(unconfirmed)
+            missing.append((f"{n} record(s) not confirmed by the hospital", f"{n} 条记录尚未经院方确认"))
         open_faults = desk.session.exec(
             select(Ticket.id).where(Ticket.resolved_at.is_(None), Ticket.reported_at < before(until))
         ).all()
         if open_faults:
-            missing.append(f"{len(open_faults)} fault(s) still open")
+            missing.append((f"{len(open_faults)} fault(s) still open", f"{len(open_faults)} 个故障尚未修复"))
         gaps = _inspection_gaps(desk, start, min(until, today + timedelta(days=1)))
         if gaps:
-            missing.append(
-                f"{len(gaps)} monthly inspection(s) missing ({', '.join(gaps[:5])}"
-                + (", ..." if len(gaps) > 5 else "")
-                + ")"
-            )
+            shown = ", ".join(gaps[:5]) + (", ..." if len(gaps) > 5 else "")
+            missing.append((f"{len(gaps)} monthly inspection(s) missing ({shown})",
+                            f"缺少 {len(gaps)} 次月度巡检（{shown}）"))  # fmt: skip
         staffing = staffing_gaps(desk, min(until - timedelta(days=1), today))
         if staffing:
             days = sum((b - a).days + 1 for a, b, _ in staffing)
-            missing.append(f"{days} day(s) with fewer than 2 engineers on site")
+            missing.append((f"{days} day(s) with fewer than 2 engineers on site", f"{days} 天驻场人员少于2人"))
         return missing
 
     changes = desk.session.exec(select(ChangeRequest)).all()
     not_accepted = [c.id for c in changes if c.acceptance != "accepted"]
     final = record_gaps(end)
     if not_accepted:
-        final.append(
-            f"{len(not_accepted)} change request(s) not accepted (ids {', '.join(map(str, not_accepted[:10]))})"
-        )
+        ids = ", ".join(map(str, not_accepted[:10]))
+        final.append((f"{len(not_accepted)} change request(s) not accepted (ids {ids})",
+                      f"{len(not_accepted)} 项修改调整尚未验收（编号 {ids}）"))  # fmt: skip
     if today < end:
-        final.insert(0, f"the service period runs until {last_day}")
+        final.insert(0, (f"the service period runs until {last_day}", f"服务期至 {last_day} 结束"))
+    first = [] if today >= start else [(f"the service starts on {start}", f"服务期自 {start} 开始")]
+    second = ([(f"half the service period is reached on {half}", f"服务时间于 {half} 达到50%")] if today < half
+              else []) + record_gaps(half)  # fmt: skip
     acceptance_by = desk.calendar.working_day_after(last_day, 30)
     items = [
-        {"n": 1, "percent": 30, "name": "服务期开始后", "date": start,
-         "missing": [] if today >= start else [f"the service starts on {start}"]},
-        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录", "date": half,
-         "missing": ([f"half the service period is reached on {half}"] if today < half else []) + record_gaps(half)},
-        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录", "date": end, "missing": final},
+        {"n": 1, "percent": 30, "name": "服务期开始后", "date": start, "gaps": first},
+        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录", "date": half, "gaps": second},
+        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录", "date": end, "gaps": final},
     ]  # fmt: skip
     for item in items:
-        item["ready"] = not item["missing"]
+        gaps = item.pop("gaps")
+        item["missing"] = [en for en, _ in gaps]
+        item["missing_zh"] = [zh for _, zh in gaps]
+        item["ready"] = not gaps
     return {
         "start": start,
         "end": end,

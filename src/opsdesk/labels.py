@@ -64,6 +64,13 @@ ZH: dict[str, str] = {
     "v.database": "数据库维护", "v.security": "系统安全", "v.backup": "数据备份", "v.restore-drill": "恢复演练",
     "v.total": "合计", "v.head_hash": "历史记录链头哈希", "v.events": "历史事件数", "v.generated": "生成时间",
     "v.verify_hint": "可用 opsdesk verify 核对链头哈希",
+    "v.change": "修改调整", "v.inspection": "巡检", "v.training": "培训", "v.work": "系统集成",
+    "v.entity.contract": "合同", "v.entity.system": "信息系统", "v.entity.ticket": "维护记录（报障）",
+    "v.entity.note": "处理备注", "v.entity.correction": "更正记录", "v.entity.calendar_override": "工作日历调整",
+    "v.entity.calendar_year": "工作日历确认", "v.entity.change_request": "修改调整", "v.entity.inspection_template": "巡检模板",
+    "v.entity.inspection": "巡检", "v.entity.inspection_item": "巡检项目", "v.entity.risk": "风险与整改",
+    "v.entity.staff": "维护人员", "v.entity.training": "培训", "v.entity.work_log": "系统集成工作",
+    "v.entity.terms_change": "服务条款变更", "v.entity.platform_map": "平台映射",
 }  # fmt: skip
 
 EN: dict[str, str] = {

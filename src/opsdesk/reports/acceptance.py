@@ -100,7 +100,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         (label(lang, "cover.prepared_at"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
     ]  # fmt: skip
     for m in plan["milestones"]:
-        evidence = value(lang, "ready") if m["ready"] else "；".join(m["missing"])
+        evidence = value(lang, "ready") if m["ready"] else "；".join(m["missing_zh" if lang == "zh" else "missing"])
         fields.append((f"{m['percent']}% {m['name']}（{m['date']}）", evidence))
     sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
                      met=r["met"] + r["not_applicable"], breached=r["breached"] + r["overdue"])
@@ -111,7 +111,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     coverage_rows = []
     for row in data["coverage"]:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
-    integrity = [{"table": name, "records": n} for name, n in data["counts"].items()]
+    integrity = [{"table": value(lang, f"entity.{name}"), "records": n} for name, n in data["counts"].items()]
     integrity += [{"table": value(lang, "events"), "records": data["events"]},
                   {"table": value(lang, "head_hash"), "records": data["head_hash"]},
                   {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
@@ -142,7 +142,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         Table(label(lang, "sheet.unconfirmed"), columns(lang, [
             ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
-        ]), data["pending"]),
+        ]), [dict(r, kind=value(lang, r["kind"])) for r in data["pending"]]),
         Table(label(lang, "sheet.integrity"), columns(lang, [
             ("table", "col.table", "text"), ("records", "col.records", "text"),
         ]), integrity),
