@@ -333,3 +333,29 @@ def test_unknown_ids_are_one_line_errors(contract, kind):
     result = run("confirm", kind, "42", "--by", "x")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: no {kind} 42")
+
+
+def test_second_inspection_duplicates_and_confirmed_inspections(contract, tmp_path):
+    path = results_csv(tmp_path, DB_ITEMS)
+    ok("inspect", "queue", "--from-file", path, "--at", "2026-12-03 10:00")
+    refused(
+        ["inspect", "queue", "--from-file", path],
+        "queue was already inspected in 2026-12 (inspection 1 at 2026-12-03 10:00); add --again to record a "
+        "re-inspection",
+        contract,
+    )
+    assert ok("inspect", "queue", "--from-file", path, "--again").startswith("Inspection 2: queue 2026-12")
+    twice = results_csv(tmp_path, [*DB_ITEMS, "慢SQL"], "twice.csv")
+    refused(
+        ["inspect", "bi", "--from-file", twice],
+        "the results give 慢SQL more than once; one result per checklist item",
+        contract,
+        2,
+    )
+    ok("confirm", "inspection", "1", "--by", "陈主任")
+    refused(
+        ["inspect", "risk", "1", "x", "--level", "low", "--remedy", "r"],
+        "inspection 1 was confirmed by 陈主任 at 2026-12-07 10:00; record a risk found later on a new "
+        "inspection (`opsdesk inspect SYSTEM --again`)",
+        contract,
+    )

@@ -161,8 +161,13 @@ def record(
     month: tuple[int, int] | None = None,
     at: datetime | str | None = None,
     inspector: str | None = None,
+    again: bool = False,
 ) -> Inspection:
-    """Record one system's monthly inspection; all database-environment items must have results."""
+    """Record one system's monthly inspection; all database-environment items must have results.
+
+    A second inspection of the same system in the same month is refused unless ``again``
+    (a re-inspection after a fix).
+    """
     sys_row = get_system(desk.session, system)
     checklist = {i["item"]: i for i in template(desk, system)}
     moment = desk.moment(at)
@@ -184,6 +189,17 @@ def record(
             result=text_value(result.get("result"), f"the result of {name}", required=True),
             verdict=normalise_verdict(result.get("verdict") or ""), note=text_value(result.get("note"), "note"),
         ))  # fmt: skip
+    names = [i.item for i in items]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InvalidInput(f"the results give {', '.join(repeated)} more than once; one result per checklist item")
+    earlier = desk.session.exec(select(Inspection).where(
+        Inspection.system_id == sys_row.id, Inspection.month == label)).first()  # fmt: skip
+    if earlier is not None and not again:
+        raise Refused(
+            f"{sys_row.code} was already inspected in {label} (inspection {earlier.id} at {fmt(earlier.at)}); "
+            "add --again to record a re-inspection"
+        )
     given = {i.item for i in items}
     missing_db = [n for n, spec in checklist.items() if spec["section"] == "db" and n not in given]
     if missing_db:
@@ -221,6 +237,11 @@ def add_risk(
 ) -> Risk:
     """A risk an inspection found, with its remedy (解决方案)."""
     inspection = get_inspection(desk, inspection_id)
+    if inspection.confirmed_at is not None:
+        raise Refused(
+            f"inspection {inspection_id} was confirmed by {inspection.confirmed_by} at {fmt(inspection.confirmed_at)}; "
+            "record a risk found later on a new inspection (`opsdesk inspect SYSTEM --again`)"
+        )
     if due is not None and due < inspection.at.date():
         raise Refused(f"--due {due} is before the inspection ({inspection.at:%Y-%m-%d})")
     risk = Risk(

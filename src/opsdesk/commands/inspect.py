@@ -28,13 +28,20 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
     from rich.console import Console
     from rich.prompt import Prompt
 
+    from opsdesk.inspections import VERDICTS
+
     console = Console()
     results = []
     for number, item in enumerate(checklist, start=1):
         section = "数据库环境" if item["section"] == "db" else "应用"
         console.print(f"[bold]{number}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
         result = Prompt.ask("  result", default="正常", console=console)
-        verdict = Prompt.ask("  verdict", choices=["ok", "warn", "fail"], default="ok", console=console)
+        verdict = ""
+        while verdict not in VERDICTS:
+            default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") else "warn"
+            verdict = Prompt.ask("  verdict (ok / warn / fail)", default=default, console=console).strip().lower()
+            if verdict not in VERDICTS:
+                console.print("  [red]answer ok, warn or fail (o / w / f, 正常 / 警告 / 异常)[/]")
         note = Prompt.ask("  note", default="", console=console)
         results.append({"item": item["item"], "result": result, "verdict": verdict, "note": note})
     return results
@@ -49,6 +56,7 @@ def inspect_run(
     from_file: Annotated[
         Path | None, typer.Option("--from-file", help="CSV with item, result, verdict, note (unattended).")
     ] = None,
+    again: Annotated[bool, typer.Option("--again", help="A re-inspection in a month already inspected.")] = False,
 ) -> None:
     """Record a system's monthly inspection: walk the checklist, or read results from a CSV.
 
@@ -65,7 +73,8 @@ def inspect_run(
         with desk(write=False) as d:
             results = _prompt(template(d, system))
     with desk() as d:
-        inspection = record(d, system, results, month=parse_month(month) if month else None, at=at, inspector=by)
+        inspection = record(d, system, results, month=parse_month(month) if month else None, at=at, inspector=by,
+                            again=again)  # fmt: skip
         view = list_inspections(d, month=parse_month(inspection.month), system=system)[-1]
     counts = view.counts
     line(
