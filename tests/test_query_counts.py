@@ -11,8 +11,8 @@ from opsdesk.cli import app
 
 COMMANDS = [
     ("status",),
-    ("report", "monthly", "2026-10", "-o", "{dir}/m.xlsx"),
-    ("report", "acceptance", "-o", "{dir}/a.xlsx"),
+    ("report", "monthly", "2026-10", "-o", "{dir}/m.xlsx", "--force"),
+    ("report", "acceptance", "-o", "{dir}/a.xlsx", "--force"),
     ("report", "sla", "--month", "2026-10"),
     ("fault", "list", "--month", "2026-10"),
     ("change", "list"),

@@ -319,3 +319,17 @@ def test_libreoffice_opens_the_workbooks(november, tmp_path):
         )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / name.replace(".xlsx", ".pdf")).stat().st_size > 1000
+
+
+def test_open_risks_carry_into_the_next_month_and_no_overwrite(november, tmp_path):
+    out = tmp_path / "dec.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    risks = rows(openpyxl.load_workbook(out)["风险与整改"])
+    assert [(r["系统"], r["发现月份"], r["风险"], r["是否实施"]) for r in risks] == [
+        ("queue", "2026-11", "会话数接近上限", "否")
+    ]
+    result = run("report", "monthly", "2026-12", "-o", str(out))
+    assert result.exit_code == 1 and "already exists (it may be a copy the hospital filled in)" in result.stderr
+    assert ok("report", "monthly", "2026-12", "-o", str(out), "--force").startswith("Wrote")
+    ws = openpyxl.load_workbook(out)["SLA明细"]
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.page_setup.fitToWidth == 2

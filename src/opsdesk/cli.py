@@ -869,9 +869,18 @@ def status(as_json: JsonOpt = False) -> None:
     table(f"SLA in {s['month']}", SLA_COLUMNS, _sla_rows(s["sla"]))
     if s["changes_due"]:
         table(
-            f"Change requests due within 7 days: {len(s['changes_due'])}",
-            ["id", "system", "due", "title"],
-            [[v.change.id, v.system.code, v.due, v.change.title[:40]] for v in s["changes_due"]],
+            f"Change requests due within 7 days or late: {len(s['changes_due'])}",
+            ["id", "system", "due", "state", "title"],
+            [
+                [
+                    v.change.id,
+                    v.system.code,
+                    v.due,
+                    "LATE" if v.overdue else f"{v.days_left}d left",
+                    v.change.title[:40],
+                ]
+                for v in s["changes_due"]
+            ],
             ["red" if v.overdue else "yellow" for v in s["changes_due"]],
         )
     if s["uninspected"]:
@@ -958,10 +967,18 @@ LangOpt = Annotated[str, typer.Option("--lang", help="Workbook language: zh (def
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the .xlsx file.")]
 
 
-def _write_workbook(d, sheets, output_path: Path) -> Path:
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+
+
+def _write_workbook(d, sheets, output_path: Path, force: bool) -> Path:
     from opsdesk import workbook
     from opsdesk.output import progress
 
+    if output_path.exists() and not force:
+        raise OpsdeskError(
+            f"{output_path} already exists (it may be a copy the hospital filled in); "
+            "choose another -o or add --force to overwrite it"
+        )
     with progress(f"Writing {output_path.name}") as advance:
         return workbook.write(output_path, sheets, d.tz, advance)
 
@@ -977,6 +994,7 @@ def report_monthly(
     month: Annotated[str, typer.Argument(help="Month YYYY-MM.")],
     output_path: OutOpt = None,
     lang: LangOpt = "zh",
+    force: ForceOpt = False,
 ) -> None:
     """Write 《运维月度巡检报告》 for a month as an Excel workbook.
 
@@ -989,7 +1007,7 @@ def report_monthly(
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
     with desk(write=False) as d:
         sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
-        written = _write_workbook(d, sheets, target)
+        written = _write_workbook(d, sheets, target, force)
     line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
 
 
@@ -998,6 +1016,7 @@ def report_acceptance(
     to: Annotated[str | None, typer.Option("--to", help="Last day covered, YYYY-MM-DD (default: today).")] = None,
     output_path: OutOpt = None,
     lang: LangOpt = "zh",
+    force: ForceOpt = False,
 ) -> None:
     """Write the acceptance evidence (验收资料) from the contract's start as an Excel workbook.
 
@@ -1011,7 +1030,7 @@ def report_acceptance(
         data = acceptance_data(d, last)
         sheets = acceptance_sheets(data, _check_lang(lang))
         target = output_path or Path(f"opsdesk-acceptance-{data['last']}.xlsx")
-        written = _write_workbook(d, sheets, target)
+        written = _write_workbook(d, sheets, target, force)
     line(
         f"Wrote the acceptance evidence {data['start']} to {data['last']} ({len(sheets)} sheets, "
         f"history head {data['head_hash'][:16]}) to {written.resolve()}"

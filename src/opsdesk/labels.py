@@ -32,7 +32,7 @@ ZH: dict[str, str] = {
     "col.inspector": "巡检人", "col.ok": "正常", "col.warn": "警告", "col.fail": "异常", "col.db_conclusion": "数据库环境结论",
     "col.section": "分类", "col.item": "巡检项", "col.standard": "检查标准", "col.result": "检查结果", "col.verdict": "结论",
     "col.risk": "风险", "col.level": "等级", "col.remedy": "解决方案", "col.owner": "负责人", "col.due": "期限",
-    "col.done": "是否实施", "col.done_at": "实施时间", "col.month": "月份",
+    "col.done": "是否实施", "col.done_at": "实施时间", "col.found": "发现月份", "col.month": "月份",
     # faults and SLA
     "col.symptom": "故障现象", "col.reported": "报修时间", "col.inside": "工作期间", "col.responded": "响应时间",
     "col.arrived": "到场时间", "col.resolved": "修复时间", "col.response_state": "响应", "col.arrival_state": "到场",

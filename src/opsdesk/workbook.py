@@ -98,12 +98,15 @@ def write(path: Path, sheets: list[Table | Cover], tz, progress: Callable[[int],
     return path
 
 
-def _print_setup(ws, landscape: bool = True) -> None:
+def _print_setup(ws, landscape: bool = True, columns: int = 0) -> None:
+    """A4, fit to width (a wide table over two pages rather than in unreadable type), page numbers."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = 2 if columns > 14 else 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _cover(wb, cover: Cover) -> None:
@@ -193,7 +196,7 @@ def _table(wb, table: Table, tz, progress) -> None:
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{count + 1}"
     ws.print_title_rows = "1:1"
-    _print_setup(ws)
+    _print_setup(ws, columns=len(columns))
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from opsdesk.changes import list_changes
 from opsdesk.inspections import gaps, list_inspections
 from opsdesk.labels import label, value
-from opsdesk.models import System, Training, WorkLog
+from opsdesk.models import Inspection, Risk, System, Training, WorkLog
 from opsdesk.records import Desk, list_faults, month_bounds, systems
 from opsdesk.reports import sla_summary, unconfirmed_years
 from opsdesk.reports.rows import change_row, confirm_cells, fault_row, training_row, work_row
@@ -65,9 +65,15 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     items = [{"system": v.system.code, "section": i.section, "item": i.item, "standard": i.standard,
               "result": i.result, "verdict": i.verdict, "note": i.note, "_flag": i.verdict}
              for v in inspections for i in v.items]  # fmt: skip
-    risks = [{"system": v.system.code, "risk": r.text, "level": r.level, "remedy": r.remedy, "owner": r.owner,
-              "due": r.due, "done": r.done_at is not None, "done_at": r.done_at, "note": r.done_note}
-             for v in inspections for r in v.risks]  # fmt: skip
+    risks = [_risk_row(v.system.code, v.inspection.month, r) for v in inspections for r in v.risks]
+    carried = desk.session.exec(
+        select(Risk, Inspection, System)
+        .join(Inspection, Risk.inspection_id == Inspection.id)
+        .join(System, Inspection.system_id == System.id)
+        .where(Inspection.at < since, (Risk.done_at.is_(None)) | (Risk.done_at >= since))
+        .order_by(Inspection.at, Risk.id)
+    ).all()  # risks found in earlier months and still open when this month began
+    risks = [_risk_row(s.code, i.month, r) for r, i, s in carried] + risks
     by_system = {s.code: Counter() for s in active}
     for f in faults:
         by_system.setdefault(f.system.code, Counter())[f.ticket.kind] += 1
@@ -96,6 +102,12 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "unconfirmed_years": unconfirmed_years(faults),
     }  # fmt: skip
+
+
+def _risk_row(system: str, month: str, r) -> dict[str, Any]:
+    return {"system": system, "month": month, "risk": r.text, "level": r.level, "remedy": r.remedy,
+            "owner": r.owner, "due": r.due, "done": r.done_at is not None, "done_at": r.done_at,
+            "note": r.done_note}  # fmt: skip
 
 
 def _compliance(counts: Counter) -> float | None:
@@ -138,7 +150,8 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
             ("note", "col.note", "text"),
         ]), localise(lang, data["items"]), _flag),
         Table(label(lang, "sheet.risks"), columns(lang, [
-            ("system", "col.system", "text"), ("risk", "col.risk", "text"), ("level", "col.level", "text"),
+            ("system", "col.system", "text"), ("month", "col.found", "text"), ("risk", "col.risk", "text"),
+            ("level", "col.level", "text"),
             ("remedy", "col.remedy", "text"), ("owner", "col.owner", "text"), ("due", "col.due", "date"),
             ("done", "col.done", "text"), ("done_at", "col.done_at", "datetime"), ("note", "col.note", "text"),
         ]), localise(lang, data["risks"])),
