@@ -41,6 +41,9 @@ def add_staff(
     if desk.session.exec(select(Staff).where(Staff.name == name)).first():
         raise Refused(f"{name} is already on the roster; `opsdesk staff list` shows it")
     start = from_date or desk.contract.start_date
+    last = contract_end(desk.contract) - timedelta(days=1)
+    if start > last:
+        raise Refused(f"--from {start} is after the contract's last day ({last})")
     if to_date is not None and to_date < start:
         raise Refused(f"--to {to_date} is before --from {start}")
     if "@" not in (email or ""):
