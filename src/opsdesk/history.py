@@ -251,24 +251,14 @@ def verify(session: Session) -> VerifyResult:
     state: dict[str, dict[int, dict]] = {name: {} for name in ENTITIES}
     prev = GENESIS
     expected_id = 1
-    rows = session.connection().exec_driver_sql(
+    conn = session.connection()
+    rows = conn.exec_driver_sql(
         "SELECT id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, prev_hash, hash "
         "FROM event ORDER BY id"
     )
     for row in rows:
-        ev = Event(
-            id=row[0],
-            recorded_at=datetime.fromisoformat(row[1]),
-            actor=row[2],
-            action=row[3],
-            entity=row[4],
-            entity_id=row[5],
-            happened_at=datetime.fromisoformat(row[6]) if row[6] else None,
-            before=row[7],
-            after=row[8],
-            prev_hash=row[9],
-            hash=row[10],
-        )
+        # The stored text is what was hashed (moments are kept as the same ISO text), so no objects are built.
+        ev = _RawEvent(*row)
         result.events += 1
         if ev.id != expected_id:
             result.problems.append(f"event {expected_id} is missing (the next event is {ev.id})")
@@ -278,7 +268,10 @@ def verify(session: Session) -> VerifyResult:
                 f"event {ev.id} does not follow event {ev.id - 1}: its link to the previous hash is broken"
             )
             return result
-        if event_digest(ev) != ev.hash:
+        content = {"id": ev.id, "recorded_at": ev.recorded_at, "actor": ev.actor, "action": ev.action,
+                   "entity": ev.entity, "entity_id": ev.entity_id, "happened_at": ev.happened_at,
+                   "before": ev.before, "after": ev.after, "prev_hash": ev.prev_hash}  # fmt: skip
+        if hashlib.sha256(_dumps(content).encode()).hexdigest() != ev.hash:
             result.problems.append(
                 f"event {ev.id} ({ev.action} {ev.entity} {ev.entity_id}) was altered: "
                 "its hash does not match its content"
@@ -292,7 +285,7 @@ def verify(session: Session) -> VerifyResult:
         expected_id += 1
     result.head_hash = prev
     for name, model in ENTITIES.items():
-        records = {_pk_of_row(model, r): r for r in (row_dict(o) for o in session.exec(select(model)))}
+        records = {_pk_of_row(model, r): r for r in _raw_rows(conn, model)}
         result.counts[name] = len(records)
         replayed = state[name]
         for key in sorted(set(records) | set(replayed)):
@@ -307,6 +300,32 @@ def verify(session: Session) -> VerifyResult:
                     f"(history says {', '.join(f'{f}={replayed[key].get(f)!r}' for f in fields)})"
                 )
     return result
+
+
+class _RawEvent:
+    __slots__ = ("action", "actor", "after", "before", "entity", "entity_id", "happened_at", "hash", "id",
+                 "prev_hash", "recorded_at")  # fmt: skip
+
+    def __init__(self, id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, prev_hash, hash):
+        self.id, self.recorded_at, self.actor, self.action = id, recorded_at, actor, action
+        self.entity, self.entity_id, self.happened_at = entity, entity_id, happened_at
+        self.before, self.after, self.prev_hash, self.hash = before, after, prev_hash, hash
+
+
+def _raw_rows(conn, model: type[SQLModel]):
+    """A table's rows as :func:`row_dict` would give them, read without building ORM objects."""
+    from sqlalchemy import Boolean
+
+    columns = list(sa_inspect(model).columns)
+    booleans = {c.key for c in columns if isinstance(c.type, Boolean)}
+    names = [c.key for c in columns]
+    sql = f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}"'
+    for row in conn.exec_driver_sql(sql):
+        out = dict(zip(names, row, strict=True))
+        for key in booleans:
+            if out[key] is not None:
+                out[key] = bool(out[key])
+        yield out
 
 
 def _pk_of_row(model: type[SQLModel], row: dict) -> int:
