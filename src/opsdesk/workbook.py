@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -164,26 +165,19 @@ def _table(wb, table: Table, tz, progress) -> None:
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    fills = {name: PatternFill("solid", fgColor=colour) for name, colour in FILLS.items()}
+    styles = _Styles(wb)
     count = 0
     for count, row in enumerate(table.rows, start=1):
-        fill = fills.get(table.highlight(row)) if table.highlight else None
+        fill = table.highlight(row) if table.highlight else None
         for index, column in enumerate(columns, start=1):
             value = row.get(column.key)
             if isinstance(value, datetime) and value.tzinfo is not None:
                 value = value.astimezone(tz)
             cell = ws.cell(count + 1, index)
             _text_cell(cell, excel_value(value, column.kind))
-            if column.kind == "datetime":
-                cell.number_format = DATETIME_FORMAT
-            elif column.kind == "date":
-                cell.number_format = DATE_FORMAT
-            elif column.kind == "percent":
-                cell.number_format = "0.0%"
-            if fill is not None:
-                cell.fill = fill
-            elif column.key in ("_confirmer", "_comment"):
-                cell.fill = fills["input"]
+            cell_fill = fill or ("input" if column.key in ("_confirmer", "_comment") else None)
+            if column.kind in NUMBER_FORMATS or cell_fill:
+                cell._style = copy(styles.get(column.kind, cell_fill))
             if count <= 300:
                 widths[index - 1] = max(widths[index - 1], _width_of(value, column.kind))
         if progress and count % 500 == 0:
@@ -199,6 +193,39 @@ def _table(wb, table: Table, tz, progress) -> None:
     _print_setup(ws, columns=len(columns))
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
+    styles.close()
+
+
+NUMBER_FORMATS = {"datetime": DATETIME_FORMAT, "date": DATE_FORMAT, "percent": "0.0%"}
+
+
+class _Styles:
+    """Each (number format, fill) combination styled once on a scratch cell, then copied to data cells.
+
+    Setting ``number_format`` or ``fill`` cell by cell makes openpyxl hash style objects for every
+    cell; copying a prepared style array is what keeps a 100,000-row sheet fast.
+    """
+
+    def __init__(self, wb):
+        from openpyxl.styles import PatternFill
+
+        self.scratch = wb.create_sheet("_styles")
+        self.fills = {name: PatternFill("solid", fgColor=colour) for name, colour in FILLS.items()}
+        self.prepared: dict[tuple[str, str | None], Any] = {}
+
+    def get(self, kind: str, fill: str | None):
+        key = (kind, fill)
+        if key not in self.prepared:
+            cell = self.scratch.cell(len(self.prepared) + 1, 1)
+            if kind in NUMBER_FORMATS:
+                cell.number_format = NUMBER_FORMATS[kind]
+            if fill in self.fills:
+                cell.fill = self.fills[fill]
+            self.prepared[key] = cell._style
+        return self.prepared[key]
+
+    def close(self) -> None:
+        self.scratch.parent.remove(self.scratch)
 
 
 def _width_of(value: Any, kind: str) -> int:
