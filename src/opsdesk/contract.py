@@ -58,9 +58,9 @@ def set_term(
         parsed = int(parsed)
     if parsed == current[key]:
         raise Refused(f"{key} is already {value}")
+    terms = SlaTerms.from_dict({**current, key: parsed})  # refuses a value that is not valid
     if key == "timezone" and desk.session.exec(select(Ticket.id).limit(1)).first() is not None:
         raise Refused("the contract's time zone cannot change once records exist; every time on record is in it")
-    terms = SlaTerms.from_dict({**current, key: parsed})
     if effective is None:
         moment = desk.local_now.replace(second=0, microsecond=0)
     elif isinstance(effective, str) and len(effective.strip()) == 10:
