@@ -359,3 +359,26 @@ def test_second_inspection_duplicates_and_confirmed_inspections(contract, tmp_pa
         "inspection (`opsdesk inspect SYSTEM --again`)",
         contract,
     )
+
+
+def test_retroactive_terms_need_the_flag(contract):
+    ok("fault", "open", "queue", "x", "--at", "2026-12-04 17:30", now=at("2026-12-04", "17:31"))
+    refused(
+        ["contract", "set", "resolve_fault_days", "1", "--from", "2026-12-01"],
+        "from 2026-12-01 00:00 the new resolve_fault_days would re-judge 1 fault(s) already on record; add "
+        "--retroactive to apply it to them (the change stays visible in the history)",
+        contract,
+    )
+    out = ok(
+        "contract", "set", "resolve_fault_days", "1", "--from", "2026-12-01", "--retroactive", "--note", "补充协议"
+    )
+    assert out == "Terms changed from 2026-12-01 00:00: resolve_fault_days: 2 -> 1 (补充协议)\n"
+    assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["target_minutes"] == 600
+    assert ok("contract", "set", "response_inside_min", "20", "--from", "2027-01-01").startswith(
+        "Terms changed from 2027-01-01 00:00"
+    )  # a signed supplement entered ahead of time
+    refused(
+        ["contract", "set", "timezone", "Asia/Tokyo"],
+        "the contract's time zone cannot change once records exist; every time on record is in it",
+        contract,
+    )

@@ -333,3 +333,23 @@ def test_open_risks_carry_into_the_next_month_and_no_overwrite(november, tmp_pat
     assert ok("report", "monthly", "2026-12", "-o", str(out), "--force").startswith("Wrote")
     ws = openpyxl.load_workbook(out)["SLA明细"]
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.page_setup.fitToWidth == 2
+
+
+def test_unnamed_comment_is_reported_not_confirmed_and_dry_run(november, tmp_path):
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    ws = wb["故障处理"]
+    ws.cell(2, header(ws).index("确认意见（填写）") + 1, "不同意，问题未解决")
+    wb.save(out)
+    _fill(out, "系统数据修复", 2, "信息科 黄工")
+    before = snapshot(november)
+    text = ok("confirm", "import", str(out), "--dry-run")
+    assert text.startswith(f"Read 1 filled row(s) from {out}: 1 would be confirmed, 0 already confirmed\n")
+    assert (
+        "Not confirmed — sheet 故障处理 row 2 (fault:1): the hospital wrote '不同意，问题未解决' without a name" in text
+    )
+    assert snapshot(november) == before
+    ok("confirm", "import", str(out))
+    assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] is None
+    assert json.loads(ok("fault", "show", "2", "--json"))["confirmed_by"] == "信息科 黄工"
