@@ -49,7 +49,21 @@ def line(text: str = "", style: str | None = None) -> None:
         sys.stdout.write(text + "\n")
 
 
-NO_WRAP = {"id", "status", "reported", "response", "arrival", "resolution", "state", "due", "deadline", "at", "day"}
+NO_WRAP = {
+    "id",
+    "system",
+    "kind",
+    "status",
+    "reported",
+    "response",
+    "arrival",
+    "resolution",
+    "state",
+    "due",
+    "deadline",
+    "at",
+    "day",
+}
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: list[str | None] | None = None) -> None:
@@ -61,9 +75,10 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: 
         for row in rows:
             sys.stdout.write("\t".join(_cell(c).replace("\t", " ").replace("\n", " ") for c in row) + "\n")
         return
+    from rich import box
     from rich.table import Table
 
-    rich_table = Table(title=title, title_justify="left", header_style="bold")
+    rich_table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in columns:
         rich_table.add_column(column, overflow="fold", no_wrap=column in NO_WRAP, min_width=len(column))
     for i, row in enumerate(rows):
