@@ -131,54 +131,82 @@ def _check_products(path: Path, rows, mapping: dict[str, str]) -> None:
         )
 
 
-def import_bugs(desk: Desk, path: Path) -> ImportResult:
-    """ZenTao bugs -> fault tickets."""
-    export = read_export(path, "bugs")
+@dataclass
+class _Row:
+    """One export row inside the contract's service, its platform id, creation time and system checked."""
+
+    number: int
+    where: str
+    platform_id: str
+    cells: dict[str, Any]
+    opened: datetime
+    date_only: bool
+    system_id: int
+    api: bool
+    tz: Any
+
+    def time(self, field_name: str) -> datetime | None:
+        return parse_time(self.cells.get(field_name), self.tz, api=self.api, where=self.where)[0]
+
+
+def _read(desk: Desk, path: Path, kind: str, prefix: str) -> tuple[ImportResult, list[_Row]]:
+    """What bugs and stories share: read, check products and ids, date each row, skip what predates
+    the contract (reported in the result)."""
+    export = read_export(path, kind)
     known = maps(desk)
     _check_products(path, export.rows, known["product"])
-    systems = {s.code: s for s in desk.session.exec(select(System))}
+    _check_unique(path, export.rows, prefix)
+    systems = {s.code: s.id for s in desk.session.exec(select(System))}
     result = ImportResult(format=export.format)
-    api = export.format == "api"
-    _check_unique(path, export.rows, "bug")
-    for number, row in export.rows:
+    rows = []
+    for number, cells in export.rows:
         where = f"{Path(path).name} row {number}"
-        platform_id = f"bug#{str(row.get('id') or '').strip()}"
-        if platform_id == "bug#":
-            raise InvalidInput(f"{where}: the bug id is empty")
-        reported, date_only = parse_time(row.get("opened"), desk.tz, api=api, where=where)
-        if reported is None:
+        platform_id = f"{prefix}#{str(cells.get('id') or '').strip()}"
+        if platform_id == f"{prefix}#":
+            raise InvalidInput(f"{where}: the {prefix} id is empty")
+        opened, date_only = parse_time(cells.get("opened"), desk.tz, api=export.format == "api", where=where)
+        if opened is None:
             raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
-        if not _in_service(desk, result, number, where, platform_id, reported):
+        if not _in_service(desk, result, number, where, platform_id, opened):
             continue
-        resolution = resolution_label(row.get("resolution"))
+        code = _system_for(known["product"], named(cells.get("product")), named(cells.get("module")))
+        rows.append(_Row(number, where, platform_id, cells, opened, date_only, systems[code],
+                         export.format == "api", desk.tz))  # fmt: skip
+    return result, rows
+
+
+def import_bugs(desk: Desk, path: Path) -> ImportResult:
+    """ZenTao bugs -> fault tickets."""
+    severities = maps(desk)["severity"]
+    result, rows = _read(desk, path, "bugs", "bug")
+    for r in rows:
+        resolution = resolution_label(r.cells.get("resolution"))
         if resolution in NOT_FAULTS:
             result.reported.append(
-                (number, platform_id, f"{platform_id} was closed as {resolution}: not a fault, skipped")
+                (r.number, r.platform_id, f"{r.platform_id} was closed as {resolution}: not a fault, skipped")
             )
             continue
-        severity = str(row.get("severity") or "").strip()
-        status = status_of(row.get("status"))
+        severity = str(r.cells.get("severity") or "").strip()
         resolved = None
-        if status in ("resolved", "closed"):
-            resolved, _ = parse_time(row.get("resolved"), desk.tz, api=api, where=where)
+        if status_of(r.cells.get("status")) in ("resolved", "closed"):
+            resolved = r.time("resolved") or r.time("closed")
             if resolved is None:
-                resolved, _ = parse_time(row.get("closed"), desk.tz, api=api, where=where)
-            if resolved is None:
-                raise InvalidInput(f"{where}: {platform_id} is {row.get('status')} but has no 解决日期 or 关闭日期")
-        code = _system_for(known["product"], named(row.get("product")), named(row.get("module")))
+                raise InvalidInput(
+                    f"{r.where}: {r.platform_id} is {r.cells.get('status')} but has no 解决日期 or 关闭日期"
+                )
         values = {
-            "system_id": systems[code].id,
-            "kind": known["severity"].get(severity, "defect"),
-            "symptom": named(row.get("title")) or platform_id,
-            "reporter": named(row.get("opened_by")) or None,
+            "system_id": r.system_id,
+            "kind": severities.get(severity, "defect"),
+            "symptom": named(r.cells.get("title")) or r.platform_id,
+            "reporter": named(r.cells.get("opened_by")) or None,
             "impact": f"严重程度{severity}（{SEVERITY_NAMES[severity]}）" if severity in SEVERITY_NAMES else None,
-            "reported_at": reported,
-            "time_unknown": date_only,
+            "reported_at": r.opened,
+            "time_unknown": r.date_only,
             "resolved_at": resolved,
             "result": resolution,
             "channel": "platform",
         }
-        _apply(desk, Ticket, result, number, where, platform_id, values)
+        _apply(desk, Ticket, result, r.number, r.where, r.platform_id, values)
     return result
 
 
@@ -187,41 +215,22 @@ def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> Impor
     from opsdesk.changes import normalise_type
 
     change_type = normalise_type(type)
-    export = read_export(path, "stories")
-    known = maps(desk)
-    _check_products(path, export.rows, known["product"])
-    systems = {s.code: s for s in desk.session.exec(select(System))}
-    result = ImportResult(format=export.format)
-    api = export.format == "api"
-    _check_unique(path, export.rows, "story")
-    for number, row in export.rows:
-        where = f"{Path(path).name} row {number}"
-        platform_id = f"story#{str(row.get('id') or '').strip()}"
-        if platform_id == "story#":
-            raise InvalidInput(f"{where}: the story id is empty")
-        submitted, _ = parse_time(row.get("opened"), desk.tz, api=api, where=where)
-        if submitted is None:
-            raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
-        if not _in_service(desk, result, number, where, platform_id, submitted):
-            continue
-        status = named(row.get("status"))
-        reason = str(row.get("closed_reason") or "").strip()
+    result, rows = _read(desk, path, "stories", "story")
+    for r in rows:
+        status = named(r.cells.get("status"))
+        reason = str(r.cells.get("closed_reason") or "").strip()
         if status in DRAFT_STATUSES or (reason and reason not in DONE_REASONS):
-            existing = desk.session.exec(select(ChangeRequest.id).where(ChangeRequest.ref == platform_id)).first()
+            existing = desk.session.exec(select(ChangeRequest.id).where(ChangeRequest.ref == r.platform_id)).first()
             if existing is None:
                 why = f"closed as {reason}" if reason else f"still {status}"
-                result.reported.append((number, platform_id, f"{platform_id} is {why}: no change request made"))
+                result.reported.append((r.number, r.platform_id, f"{r.platform_id} is {why}: no change request made"))
                 continue
-        implemented = None
-        if str(row.get("closed_reason") or "").strip() in DONE_REASONS:
-            implemented, _ = parse_time(row.get("closed"), desk.tz, api=api, where=where)
-        code = _system_for(known["product"], named(row.get("product")), named(row.get("module")))
         values = {
-            "system_id": systems[code].id, "type": change_type, "title": named(row.get("title")) or platform_id,
-            "requested_by": named(row.get("opened_by")) or None, "submitted_at": submitted,
-            "implemented_at": implemented,
+            "system_id": r.system_id, "type": change_type, "title": named(r.cells.get("title")) or r.platform_id,
+            "requested_by": named(r.cells.get("opened_by")) or None, "submitted_at": r.opened,
+            "implemented_at": r.time("closed") if reason in DONE_REASONS else None,
         }  # fmt: skip
-        _apply(desk, ChangeRequest, result, number, where, platform_id, values)
+        _apply(desk, ChangeRequest, result, r.number, r.where, r.platform_id, values)
     return result
 
 
