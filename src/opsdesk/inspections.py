@@ -21,6 +21,7 @@ from sqlmodel import select
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
 from opsdesk.records import Desk, fmt, get_system, systems, text_value
+from opsdesk.textfile import decode
 
 SECTIONS = {"app": "app", "应用": "app", "application": "app", "db": "db", "database": "db", "数据库环境": "db"}
 SECTION_NAMES = {"app": "应用", "db": "数据库环境"}
@@ -82,14 +83,7 @@ def read_csv(path: Path, needs: dict[str, tuple[str, ...]] | None = None) -> lis
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise NotFound(f"cannot read {path}: {exc.strerror}") from None
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput(f"{path} is neither UTF-8 nor GBK text; save it as UTF-8 CSV")
+    text, _ = decode(raw, path, "save it as UTF-8 CSV")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise InvalidInput(f"{path} is empty; it needs a header row")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from opsdesk.errors import InvalidInput, NotFound
+from opsdesk.textfile import decode
 
 BUG_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("Bug编号", "编号", "id", "ID"),
@@ -130,16 +131,7 @@ def _aliases(kind: str) -> dict[str, tuple[str, ...]]:
 
 
 def _read_csv(path: Path, raw: bytes, kind: str) -> Export:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput(f"{path} is neither UTF-8 nor GBK text; export it again from ZenTao")
-    if "\x00" in text:
-        raise InvalidInput(f"{path} is not a text CSV (it holds binary data); export CSV from ZenTao")
+    text, encoding = decode(raw, path, "export CSV from ZenTao again")
     try:
         reader = csv.reader(io.StringIO(text))
         header = [h.strip() for h in next(reader, [])]
@@ -164,7 +156,7 @@ def _read_csv(path: Path, raw: bytes, kind: str) -> Export:
         if not any(c.strip() for c in cells):
             continue
         rows.append((number, {f: (cells[i].strip() if i < len(cells) else "") for f, i in columns.items()}))
-    return Export(rows, "csv", "utf-8" if encoding == "utf-8-sig" else "gbk")
+    return Export(rows, "csv", encoding)
 
 
 def parse_time(value: Any, tz: tzinfo, *, api: bool, where: str) -> tuple[datetime | None, bool]:
