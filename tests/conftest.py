@@ -48,6 +48,16 @@ def ok(*args: str, now: datetime | None = None) -> str:
     return result.stdout
 
 
+def refused(args: list[str], message: str, db: Path, code: int = 1, now: datetime | None = None) -> None:
+    """The command fails with exactly this one-line message and writes nothing."""
+    before = snapshot(db)
+    result = run(*args, now=now)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert "Traceback" not in result.output
+    assert snapshot(db) == before
+
+
 def at(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=TZ)
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import at, ok, run, snapshot
+from conftest import at, ok, refused, run
 
 FRI = "2026-12-04"
 
@@ -18,16 +18,6 @@ def open_fault(*extra: str, when: str = "17:30", day: str = FRI) -> str:
 
 def show(ticket_id: int = 1) -> dict:
     return json.loads(ok("fault", "show", str(ticket_id), "--json"))
-
-
-def refused(args: list[str], message: str, db, code: int = 1, now=None) -> None:
-    """The command fails with exactly this one-line message and writes nothing."""
-    before = snapshot(db)
-    result = run(*args, now=now)
-    assert result.exit_code == code, result.output
-    assert result.stderr == f"Error: {message}\n"
-    assert "Traceback" not in result.output
-    assert snapshot(db) == before
 
 
 def test_open_prints_id_and_deadlines(contract):

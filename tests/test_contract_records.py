@@ -6,17 +6,9 @@ import json
 
 import pytest
 
-from conftest import at, ok, run, snapshot
+from conftest import at, ok, refused, run
 
 DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
-
-
-def refused(args, message, db, code=1, now=None):
-    before = snapshot(db)
-    result = run(*args, now=now)
-    assert result.exit_code == code, result.output
-    assert result.stderr == f"Error: {message}\n"
-    assert snapshot(db) == before
 
 
 def results_csv(tmp_path, items, name="r.csv"):

@@ -227,11 +227,13 @@ def _current_identity(store) -> dict | None:
 
 
 def _local_now() -> datetime:
+    """Now in the contract's default zone, for file names (backups), without opening the store."""
     from zoneinfo import ZoneInfo
 
     from opsdesk.commands.common import _now
+    from opsdesk.sla import DEFAULT_TZ
 
-    return _now().astimezone(ZoneInfo("Asia/Shanghai"))
+    return _now().astimezone(ZoneInfo(DEFAULT_TZ))
 
 
 # -- systems ------------------------------------------------------------------------------
