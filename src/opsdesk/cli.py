@@ -6,6 +6,7 @@ use them, so ``opsdesk --help`` and ``--version`` stay instant.
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +15,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.commands.changes import change_app
-from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_path, desk, state, sub_app
+from opsdesk.commands.common import CONTEXT, AtOpt, JsonOpt, OpsdeskGroup, db_name, db_path, desk, state, sub_app
 from opsdesk.commands.contract import confirm_app, contract_app, milestone_table
 from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app
@@ -107,16 +108,16 @@ def init(
         f"Created contract {contract.name!r}: {contract.start_date} to {end - timedelta(days=1)} "
         f"({contract.months} months, five systems seeded)"
     )
-    line(f"Database: {db_path()}")
+    line(f"Database: {db_name(db_path())}")
 
 
 @db_app.command("path")
 def db_path_cmd() -> None:
-    """Print where the database file is.
+    """Print where the database is: the SQLite file, or the PostgreSQL URL (password hidden).
 
     Example: opsdesk db path
     """
-    typer.echo(str(db_path()))
+    typer.echo(db_name(db_path()))
 
 
 @app.command("verify")
@@ -149,28 +150,35 @@ def verify(as_json: JsonOpt = False) -> None:
 @app.command("backup")
 def backup(
     path: Annotated[
-        Path | None, typer.Argument(help="Backup file (default: backups/<name>-<time>.db beside it).")
+        Path | None,
+        typer.Argument(
+            help="Backup file (default: backups/<name>-<time>.db beside an SQLite database; "
+            "for PostgreSQL in opsdesk's folder, see `opsdesk db path`)."
+        ),
     ] = None,
     keep: Annotated[int | None, typer.Option(help="Keep only the N newest default-named backups.")] = None,
 ) -> None:
-    """Back up the database, consistently even while others write (SQLite's online backup API).
+    """Back up the database into an SQLite file, consistently even while others write.
+
+    SQLite stores are copied with SQLite's online backup API; a PostgreSQL store is read in one
+    snapshot into an SQLite file of the same schema, which `verify` and `restore` take as it is.
 
     Example: opsdesk backup --keep 30
     """
-    from opsdesk.store import Store, backup_name, prune_backups
+    from opsdesk.store import backup_name, open_store, prune_backups
 
     if keep is not None and keep < 1:
         raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
-    store = Store.open(db_path())
+    store = open_store(db_path())
     try:
-        target = path or backup_name(store.path, _local_now())
+        target = path or backup_name(store, _local_now())
         written = store.backup(target)
     finally:
         store.close()
     size = written.stat().st_size
     line(f"Backed up {size / 1_048_576:.1f} MB to {written.resolve()}")
     if keep is not None:
-        removed = prune_backups(written.parent, store.path.stem, keep)
+        removed = prune_backups(written.parent, store.backup_stem(), keep)
         if removed:
             line(f"Removed {len(removed)} older backup(s), keeping the newest {keep}")
 
@@ -182,15 +190,18 @@ def restore(
         bool, typer.Option("--force", help="Restore even a backup of another contract, or one missing newer events.")
     ] = False,
 ) -> None:
-    """Replace the database with a backup, after checking it (integrity and history); the current file is kept aside.
+    """Replace the database with a backup, after checking it (integrity and history); the current content is kept aside.
+
+    A backup restores into either kind of store, so this also moves an SQLite store into a new
+    PostgreSQL database: `opsdesk --db postgresql+psycopg://host/db restore laptop.db`.
 
     Example: opsdesk restore backups/opsdesk-20261207-090000.db
     """
-    from opsdesk.store import Store, check_backup
+    from opsdesk.store import check_backup, open_store
 
     checked = check_backup(path)
     target = db_path()
-    store = Store.open(target, create=True)
+    store = open_store(target, create=True)
     try:
         current = _current_identity(store)
         if current and not force:
@@ -204,12 +215,11 @@ def restore(
                     f"{path} has {checked['events']} history events, this database {current['events']}: restoring "
                     f"it loses the {current['events'] - checked['events']} newest; add --force if that is intended"
                 )
-        aside = target.with_name(f"{target.name}.before-restore-{_local_now():%Y%m%d-%H%M%S}")
-        store.backup(aside)
+        aside = store.backup(store.aside_name(f"before-restore-{_local_now():%Y%m%d-%H%M%S}"))
         store.restore_from(Path(path))
     finally:
         store.close()
-    line(f"Restored {path} ({checked['events']} events, head {checked['head_hash'][:16]}) into {target}")
+    line(f"Restored {path} ({checked['events']} events, head {checked['head_hash'][:16]}) into {store.name}")
     line(f"The previous database is kept at {aside}")
 
 
@@ -1202,7 +1212,9 @@ def calendar_check(year: Annotated[int, typer.Argument(help="The year, e.g. 2026
 
 @app.command("demo")
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="Where to build the demo database.")] = Path("opsdesk-demo.db"),
+    db: Annotated[
+        str, typer.Option("--db", help="Where to build the demo database: a file, or a postgresql+psycopg:// URL.")
+    ] = "opsdesk-demo.db",
     months: Annotated[int, typer.Option(help="Months of history to generate (1-12).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same demo.")] = 1,
     replace: Annotated[bool, typer.Option("--replace", help="Replace an existing demo database.")] = False,
@@ -1220,12 +1232,9 @@ def demo(
         raise typer.BadParameter(f"--scale {scale}: give 1 to 10000000 faults")
     if not 1 <= months <= 12:
         raise typer.BadParameter(f"--months {months}: give 1 to 12")
-    if db.exists():
-        if not replace:
-            raise OpsdeskError(f"{db} already exists; add --replace to rebuild it, or choose another --db")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-    state.db = str(db)
+    state.db = db
+    target = db_path()
+    _clear_for_demo(target, replace)
     with desk(create=True) as d:
         if scale is not None:
             from opsdesk.scale import build_scale
@@ -1238,8 +1247,32 @@ def demo(
         f"Built the demo contract: {summary['tickets']} faults over {span}, "
         f"{summary['open']} still open, {summary['events']} history events"
     )
-    line(f"Demo database: {db.resolve()}")
-    line(f"Try: OPSDESK_DB={db} {_program()} status")
+    shown = str(target.resolve()) if isinstance(target, Path) else db_name(target)
+    line(f"Demo database: {shown}")
+    line(f"Try: OPSDESK_DB={shlex.quote(shown if isinstance(target, Path) else db)} {_program()} status")
+
+
+def _clear_for_demo(target: Path | str, replace: bool) -> None:
+    """A demo is built into an empty database; ``--replace`` empties an existing one first."""
+    if isinstance(target, Path):
+        if target.exists():
+            if not replace:
+                raise OpsdeskError(f"{target} already exists; add --replace to rebuild it, or choose another --db")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        return
+    from opsdesk.store import open_store
+
+    store = open_store(target, create=True)
+    try:
+        if store.has_contract():
+            if not replace:
+                raise OpsdeskError(
+                    f"{store.name} already holds a contract; add --replace to drop its opsdesk tables and rebuild"
+                )
+            store.drop_all()
+    finally:
+        store.close()
 
 
 def _program() -> str:

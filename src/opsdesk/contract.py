@@ -139,7 +139,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
         query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
         if until is not None:
             query = query.where(when < until)
-        for row in desk.session.exec(query.order_by(when)):
+        for row in desk.session.exec(query.order_by(when, model.id)):
             out.append(
                 {
                     "kind": kind,

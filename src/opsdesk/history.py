@@ -99,20 +99,25 @@ class BulkWriter:
         self.next_id += 1
 
     def flush(self) -> None:
+        from opsdesk.store import sync_ids
+
         conn = self.session.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
         for entity, rows in self.rows.items():
             columns = list(rows[0])
-            sql = f'INSERT INTO "{entity}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-            conn.exec_driver_sql(sql, [tuple(_db_value(r[c]) for c in columns) for r in rows])
+            sql = f'INSERT INTO "{entity}" ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
+            conn.exec_driver_sql(sql, [tuple(_db_value(r[c], sqlite) for c in columns) for r in rows])
         if self.events:
             conn.exec_driver_sql(
                 "INSERT INTO event (id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, "
-                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.events)  # fmt: skip
+                f"prev_hash, hash) VALUES ({', '.join([mark] * 11)})", self.events)  # fmt: skip
+        sync_ids(conn, [*self.rows, "event"])
         self.rows, self.events = {}, []
 
 
-def _db_value(value: Any) -> Any:
-    return int(value) if isinstance(value, bool) else value
+def _db_value(value: Any, sqlite: bool) -> Any:
+    return int(value) if sqlite and isinstance(value, bool) else value
 
 
 def _pk_name(entity: str) -> str:
@@ -240,10 +245,11 @@ def verify(session: Session) -> VerifyResult:
     Stops the chain check at the first bad event and names it.
     """
     result = VerifyResult()
-    integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check")]
-    if integrity != ["ok"]:
-        result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
-        return result
+    if session.connection().dialect.name == "sqlite":  # PostgreSQL checks its pages as it reads them
+        integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
+            return result
     state: dict[str, dict[int, dict]] = {name: {} for name in ENTITIES}
     prev = GENESIS
     expected_id = 1
@@ -307,10 +313,11 @@ class _RawEvent:
 
 def _raw_rows(conn, model: type[SQLModel]):
     """A table's rows as :func:`row_dict` would give them, read without building ORM objects."""
-    from sqlalchemy import Boolean
+    from sqlalchemy import Boolean, Date
 
     columns = list(sa_inspect(model).columns)
     booleans = {c.key for c in columns if isinstance(c.type, Boolean)}
+    dates = {c.key for c in columns if isinstance(c.type, Date)}  # SQLite gives text, PostgreSQL dates
     names = [c.key for c in columns]
     sql = f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}"'
     for row in conn.exec_driver_sql(sql):
@@ -318,6 +325,8 @@ def _raw_rows(conn, model: type[SQLModel]):
         for key in booleans:
             if out[key] is not None:
                 out[key] = bool(out[key])
+        for key in dates:
+            out[key] = to_json_value(out[key])
         yield out
 
 

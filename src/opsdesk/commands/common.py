@@ -118,12 +118,30 @@ class State:
 state = State()
 
 
-def db_path() -> Path:
+def db_path() -> Path | str:
+    """The database ``--db`` / ``OPSDESK_DB`` names: an SQLite file path, or a PostgreSQL URL (kept as text)."""
     if state.db is not None:
         if not str(state.db).strip():
-            raise InvalidInput("--db (or OPSDESK_DB) is empty; give a database file path")
+            raise InvalidInput(
+                "--db (or OPSDESK_DB) is empty; give a database file path or a postgresql+psycopg:// URL"
+            )
+        if "://" in str(state.db):
+            return str(state.db).strip()
         return Path(state.db)
     return Path(typer.get_app_dir("opsdesk")) / "opsdesk.db"
+
+
+def db_name(target: Path | str) -> str:
+    """How to show the database to a person: the path, or the URL without its password."""
+    if isinstance(target, Path):
+        return str(target)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(target).render_as_string(hide_password=True)
+    except ArgumentError:
+        return target.split("://", 1)[0] + "://..."
 
 
 def _now() -> datetime:
@@ -154,14 +172,14 @@ def _actor() -> str:
 def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
     from opsdesk.records import Desk
-    from opsdesk.store import Store
+    from opsdesk.store import open_store
 
     path = db_path()
     actor, now = _actor(), _now()
-    new = create and not path.exists()
-    store = Store.open(path, create=create)
+    new = create and isinstance(path, Path) and not path.exists()
+    store = open_store(path, create=create)
     if store.migrated and store.backup_path:
-        output.error_note(f"upgraded {store.path} to schema {store.migrated[-1]} (backup: {store.backup_path})")
+        output.error_note(f"upgraded {store.name} to schema {store.migrated[-1]} (backup: {store.backup_path})")
     try:
         with store.transaction(write=write) as session:
             yield Desk(session, actor, now)

@@ -44,13 +44,13 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         select(WorkLog, System)
         .join(System, WorkLog.system_id == System.id)
         .where(WorkLog.at < until)
-        .order_by(WorkLog.at)
+        .order_by(WorkLog.at, WorkLog.id)
     ).all()
     training = desk.session.exec(
         select(Training, System)
         .join(System, Training.system_id == System.id)
         .where(Training.at < until)
-        .order_by(Training.at)
+        .order_by(Training.at, Training.id)
     ).all()
     changes = [v for v in list_changes(desk) if v.change.submitted_at < until]
     coverage = _coverage(desk, start, last)

@@ -44,13 +44,13 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
         select(WorkLog, System)
         .join(System, WorkLog.system_id == System.id)
         .where(WorkLog.at >= since, WorkLog.at < until)
-        .order_by(WorkLog.at)
+        .order_by(WorkLog.at, WorkLog.id)
     ).all()
     training = desk.session.exec(
         select(Training, System)
         .join(System, Training.system_id == System.id)
         .where(Training.at >= since, Training.at < until)
-        .order_by(Training.at)
+        .order_by(Training.at, Training.id)
     ).all()
     summary = [{
         "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
