@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own store in tmp_path and a fixed now."""
+"""Shared fixtures: every test gets its own store and a fixed now.
+
+The store is an SQLite file in tmp_path. When ``OPSDESK_TEST_PG`` names a PostgreSQL database
+(``postgresql+psycopg://user@host:port/dbname``), every test that is not marked ``sqlite_only``
+runs a second time against a fresh schema of that database (see ``.ci/postgres.sh``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,17 +27,54 @@ os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)  # a Monday, working hours
 runner = CliRunner()
+PG = os.environ.get("OPSDESK_TEST_PG")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = PG is None or metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("backend", ["sqlite"] if only_sqlite else ["sqlite", "pg"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture(autouse=True)
-def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str):
+    """The database of this test: a file Path, or (backend pg) the URL of a fresh PostgreSQL schema."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # opsdesk's own folder (PostgreSQL backups)
+    if backend == "pg":
+        yield from _pg_schema(monkeypatch)
+        return
     db = tmp_path / "opsdesk.db"
     monkeypatch.setenv("OPSDESK_DB", str(db))
     monkeypatch.setenv("OPSDESK_NOW", NOW.isoformat())
     monkeypatch.setenv("OPSDESK_USER", "tester")
     monkeypatch.delenv("OPSDESK_FORCE_TERMINAL", raising=False)
     monkeypatch.delenv("OPSDESK_DEBUG", raising=False)
-    return db
+    yield db
+
+
+def _pg_schema(monkeypatch: pytest.MonkeyPatch):
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = PG.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}"
+    monkeypatch.setenv("OPSDESK_DB", url)
+    monkeypatch.setenv("OPSDESK_NOW", NOW.isoformat())
+    monkeypatch.setenv("OPSDESK_USER", "tester")
+    monkeypatch.delenv("OPSDESK_FORCE_TERMINAL", raising=False)
+    monkeypatch.delenv("OPSDESK_DEBUG", raising=False)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def run(*args: str, now: datetime | None = None, env: dict[str, str] | None = None):
@@ -62,8 +105,10 @@ def at(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=TZ)
 
 
-def snapshot(db: Path) -> str:
+def snapshot(db: Path | str) -> str:
     """A digest of every row of every table: equal before and after means nothing was written."""
+    if isinstance(db, str):
+        return _pg_snapshot(db)
     conn = sqlite3.connect(db)
     try:
         digest = hashlib.sha256()
@@ -73,6 +118,48 @@ def snapshot(db: Path) -> str:
         return digest.hexdigest()
     finally:
         conn.close()
+
+
+def connect(db: Path | str):
+    """A raw connection to the test's database, bypassing opsdesk (to tamper, or to look):
+    ``sqlite3`` for a file; for PostgreSQL a psycopg connection taking the same ``?`` placeholders."""
+    if not isinstance(db, str):
+        return sqlite3.connect(db)
+    import psycopg
+
+    plain, _, query = db.replace("postgresql+psycopg://", "postgresql://").partition("?")
+    schema = query.rsplit("%3D", 1)[1]
+    return _QmarkConnection(psycopg.connect(plain, options=f"-csearch_path={schema}"))
+
+
+class _QmarkConnection:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _pg_snapshot(url: str) -> str:
+    import psycopg
+
+    plain, _, query = url.replace("postgresql+psycopg://", "postgresql://").partition("?")
+    schema = query.rsplit("%3D", 1)[1]
+    digest = hashlib.sha256()
+    with psycopg.connect(plain) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY table_name", (schema,)
+        ).fetchall()
+        for (name,) in tables:
+            for row in conn.execute(f'SELECT * FROM {schema}."{name}" ORDER BY 1'):
+                digest.update(repr((name, row)).encode())
+    return digest.hexdigest()
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
-from conftest import at, ok, refused, run
+from conftest import at, connect, ok, refused, run
 
 FRI = "2026-12-04"
 
@@ -120,7 +119,7 @@ def test_note_and_edit_keep_history(contract, store_env):
     assert data["reporter"] == "王护士长"
     assert data["reported_at"] == "2026-12-04T17:20:00+08:00"
     assert data["notes"][0]["text"] == "已联系厂商"
-    conn = sqlite3.connect(store_env)
+    conn = connect(store_env)
     before, after = conn.execute("SELECT before, after FROM event WHERE action='fault.edit'").fetchone()
     assert json.loads(before) == {"reporter": "王护士", "reported_at": "2026-12-04T17:30:00+08:00"}
     assert json.loads(after) == {"reporter": "王护士长", "reported_at": "2026-12-04T17:20:00+08:00"}
@@ -336,5 +335,5 @@ def test_db_path_and_version(store_env):
 
 def test_by_option_records_actor(contract, store_env):
     ok("--by", "张工", "fault", "open", "queue", "x")
-    conn = sqlite3.connect(store_env)
+    conn = connect(store_env)
     assert conn.execute("SELECT actor FROM event ORDER BY id DESC LIMIT 1").fetchone() == ("张工",)

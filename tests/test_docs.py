@@ -9,6 +9,8 @@ import typer
 
 from opsdesk.cli import app
 
+pytestmark = pytest.mark.sqlite_only  # no database here
+
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from conftest import ok, run
+from conftest import connect, ok, run
 
 
 def _store_with_faults(db):
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:00")
     ok("fault", "respond", "1", "--at", "09:05")
     ok("fault", "open", "bi", "大屏无数据", "--at", "09:30")
-    return sqlite3.connect(db)
+    return connect(db)
 
 
 def verify_error(contract) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ok, run
+from conftest import connect, ok, run
 
 WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
 
@@ -42,7 +42,7 @@ def test_four_engineers_at_once(contract):
     assert all("locked" not in out for out in outputs)
     data = json.loads(ok("verify", "--json"))
     assert data["ok"] and data["counts"]["ticket"] == 1000
-    conn = sqlite3.connect(contract)
+    conn = connect(contract)
     assert conn.execute("SELECT count(DISTINCT actor) FROM event WHERE action = 'fault.open'").fetchone() == (4,)
 
 

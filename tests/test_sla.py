@@ -26,6 +26,8 @@ from opsdesk.sla import (
     warranty_end,
 )
 
+pytestmark = pytest.mark.sqlite_only  # no database here
+
 TZ = ZoneInfo("Asia/Shanghai")
 TERMS = SlaTerms()
 CAL = WorkCalendar(TERMS)

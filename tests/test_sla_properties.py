@@ -9,10 +9,13 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsdesk.sla import Override, WorkCalendar
+
+pytestmark = pytest.mark.sqlite_only  # no database here
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()

@@ -12,7 +12,8 @@ from sqlmodel import SQLModel
 
 import opsdesk.models  # noqa: F401 - registers the tables
 from opsdesk.errors import StoreError
-from opsdesk.store import MIGRATIONS, SqliteStore as Store
+from opsdesk.store import MIGRATIONS
+from opsdesk.store import SqliteStore as Store
 
 
 def test_blank_database_migrates_to_the_models(tmp_path):

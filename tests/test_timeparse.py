@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from opsdesk.errors import InvalidInput
 from opsdesk.timeparse import parse_date, parse_duration, parse_moment, parse_month
 
+pytestmark = pytest.mark.sqlite_only  # no database here
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 15, 0, 42, tzinfo=TZ)
 

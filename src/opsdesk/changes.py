@@ -273,7 +273,8 @@ def list_changes(
         query = query.where(ChangeRequest.implemented_at.is_(None))
     if system:
         query = query.where(ChangeRequest.system_id == get_system(desk.session, system).id)
-    views = [change_view(desk, c, s) for c, s in desk.session.exec(query.order_by(ChangeRequest.submitted_at, ChangeRequest.id))]
+    rows = desk.session.exec(query.order_by(ChangeRequest.submitted_at, ChangeRequest.id))
+    views = [change_view(desk, c, s) for c, s in rows]
     if due_within is not None:
         limit = desk.local_now + due_within
         views = [v for v in views if v.due <= limit]

@@ -1268,9 +1268,9 @@ def _clear_for_demo(target: Path | str, replace: bool) -> None:
         if store.has_contract():
             if not replace:
                 raise OpsdeskError(
-                    f"{store.name} already holds a contract; add --replace to drop its opsdesk tables and rebuild"
+                    f"{store.name} already holds a contract; add --replace to delete its records and rebuild"
                 )
-            store.drop_all()
+            store.empty()
     finally:
         store.close()
 

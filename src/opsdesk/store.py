@@ -161,7 +161,7 @@ def m003_platform_import(conn: Connection) -> None:
 
 MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_contract_records, m003_platform_import]
 SCHEMA_VERSION = len(MIGRATIONS)
-# Every table the migrations create (`demo --replace` on PostgreSQL drops exactly these).
+# Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 _OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
@@ -387,7 +387,7 @@ class SqliteStore(Store):
             src.close()
 
     def aside_name(self, label: str) -> Path:
-        return self.path.with_name(f"{self.path.name}.{label}.bak")
+        return _unused(self.path.with_name(f"{self.path.name}.{label}.bak"))
 
     def backup_folder(self) -> Path:
         return self.path.parent / "backups"
@@ -463,15 +463,15 @@ class PostgresStore(Store):
         finally:
             backup.close()
 
-    def drop_all(self) -> None:
-        """Drop opsdesk's tables (`demo --replace`), leaving anything else in the database alone."""
+    def empty(self) -> None:
+        """Delete every record and the history (`demo --replace`), keeping the schema and anything
+        else in the database."""
         with self.engine.begin() as conn:
-            names = [n for n in self._tables(conn) if n in _OPSDESK_TABLES]
-            if names:
-                conn.exec_driver_sql("DROP TABLE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
+            names = [n for n in self._tables(conn) if n in _OPSDESK_TABLES and n != "schema_migrations"]
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY")
 
     def aside_name(self, label: str) -> Path:
-        return self.backup_folder() / f"{self.backup_stem()}.{label}.db"
+        return _unused(self.backup_folder() / f"{self.backup_stem()}.{label}.db")
 
     def backup_folder(self) -> Path:
         import typer
@@ -479,8 +479,13 @@ class PostgresStore(Store):
         return Path(typer.get_app_dir("opsdesk")) / "backups"
 
     def backup_stem(self) -> str:
+        """``host-database`` (``-schema`` when the URL's options set a search_path)."""
         url = self.engine.url
-        return f"{url.host or 'local'}-{url.database or 'postgres'}"
+        stem = f"{url.host or 'local'}-{url.database or 'postgres'}"
+        options = str(url.query.get("options", ""))
+        if "search_path=" in options:
+            stem += "-" + options.split("search_path=", 1)[1].split()[0].split(",")[0]
+        return stem
 
 
 def copy_rows(src: Connection, dest: Connection) -> int:
@@ -580,6 +585,15 @@ def check_backup(path: Path) -> dict:
         raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
     return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts,
             "contract": (row[0], str(row[1])) if row else None}  # fmt: skip
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or ``path`` with ``-2``, ``-3``... before its suffix if that file exists already."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def _new_backup_file(target: Path) -> Path:

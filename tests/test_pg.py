@@ -1,0 +1,145 @@
+"""The PostgreSQL store: its schema, backups into SQLite files, moving a store in, and its errors.
+
+Every store and CLI test already runs against PostgreSQL when ``OPSDESK_TEST_PG`` is set (see
+conftest.py); these are the checks only a PostgreSQL store has. The error cases need no server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+
+import opsdesk.models  # noqa: F401 - registers the tables
+from conftest import PG, connect, ok, run, snapshot
+from opsdesk.store import MIGRATIONS, open_store
+
+needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
+
+
+@pytest.fixture
+def pg(backend: str, store_env):
+    """Only the PostgreSQL run of a test (the SQLite run is the rest of the suite)."""
+    if backend != "pg":
+        pytest.skip("a PostgreSQL-only check")
+    return store_env
+
+
+@needs_pg
+def test_blank_schema_migrates_to_the_models(pg):
+    open_store(pg, create=True).close()
+    conn = connect(pg)
+    for table in SQLModel.metadata.sorted_tables:
+        rows = conn.execute(
+            "SELECT column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+            (table.name,),
+        ).fetchall()
+        columns = {name: nullable == "NO" for name, nullable in rows}
+        expected = {c.name: (not c.nullable and not c.primary_key) for c in table.columns}
+        assert set(columns) == set(expected), table.name
+        for name, not_null in expected.items():
+            if not_null:
+                assert columns[name], f"{table.name}.{name} should be NOT NULL"
+    names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
+    assert names == [m.__name__ for m in MIGRATIONS]
+
+
+@needs_pg
+def test_backup_is_an_sqlite_store_and_restores_into_a_fresh_schema(pg, tmp_path, monkeypatch):
+    ok("demo", "--db", pg, "--months", "1")
+    head = json.loads(ok("verify", "--json"))
+    backup = tmp_path / "pg-backup.db"
+    assert ok("backup", str(backup)).startswith("Backed up ")
+    assert backup.read_bytes()[:16] == b"SQLite format 3\x00"
+    # The backup is an ordinary opsdesk store: the same history, the same answers.
+    monkeypatch.setenv("OPSDESK_DB", str(backup))
+    assert json.loads(ok("verify", "--json")) == head
+    sqlite_status = ok("status")
+    monkeypatch.setenv("OPSDESK_DB", pg)
+    assert ok("status") == sqlite_status
+    # Restoring replaces every row; new ids continue after the restored ones.
+    ok("fault", "open", "queue", "restore 之后", "--at", "09:00")
+    result = run("restore", str(backup))
+    assert result.exit_code == 1 and "add --force if that is intended" in result.stderr
+    ok("restore", "--force", str(backup))
+    assert json.loads(ok("verify", "--json")) == head
+    opened = ok("fault", "open", "queue", "restore 之后", "--at", "09:00")
+    assert opened.startswith(f"Opened fault {head['counts']['ticket'] + 1} ")
+    assert json.loads(ok("verify", "--json"))["ok"]
+
+
+@needs_pg
+def test_an_sqlite_store_moves_into_postgresql(pg, tmp_path, monkeypatch):
+    laptop = tmp_path / "laptop.db"
+    ok("demo", "--db", str(laptop), "--months", "1")
+    monkeypatch.setenv("OPSDESK_DB", str(laptop))
+    before = json.loads(ok("verify", "--json"))
+    listing = ok("fault", "list", "--json")
+    monkeypatch.setenv("OPSDESK_DB", pg)
+    ok("restore", str(laptop))
+    assert json.loads(ok("verify", "--json")) == before
+    assert ok("fault", "list", "--json") == listing
+
+
+@needs_pg
+def test_demo_replace_empties_only_opsdesks_tables(pg):
+    ok("demo", "--db", pg, "--months", "1")
+    conn = connect(pg)
+    conn.execute("CREATE TABLE notes_of_someone_else (id integer)")
+    conn.execute("INSERT INTO notes_of_someone_else VALUES (1)")
+    conn.commit()
+    result = run("demo", "--db", pg, "--months", "1")
+    assert result.exit_code == 1
+    assert "already holds a contract; add --replace" in result.stderr
+    ok("demo", "--db", pg, "--months", "1", "--replace")
+    assert conn.execute("SELECT count(*) FROM notes_of_someone_else").fetchone() == (1,)
+    conn.close()
+
+
+@needs_pg
+def test_a_foreign_postgresql_database_is_refused(pg):
+    conn = connect(pg)
+    conn.execute("CREATE TABLE patients (id integer)")
+    conn.commit()
+    before = snapshot(pg)
+    result = run("status")
+    assert result.exit_code == 1
+    assert "is a PostgreSQL database but not opsdesk's (it holds patients)" in result.stderr
+    assert snapshot(pg) == before
+
+
+@pytest.mark.sqlite_only
+def test_unreachable_server_is_one_line(monkeypatch):
+    monkeypatch.setenv("OPSDESK_DB", "postgresql+psycopg://someone:secret@127.0.0.1:1/opsdesk")
+    result = run("status")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: cannot use PostgreSQL database postgresql+psycopg://someone:***@127.0.0.1:1/"
+    )
+    assert result.stderr.count("\n") == 1 and "secret" not in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.sqlite_only
+def test_db_path_hides_the_password(monkeypatch):
+    monkeypatch.setenv("OPSDESK_DB", "postgresql://someone:secret@db.internal/opsdesk")
+    assert ok("db", "path") == "postgresql://someone:***@db.internal/opsdesk\n"
+
+
+@pytest.mark.sqlite_only
+def test_other_database_kinds_are_a_usage_error(monkeypatch):
+    monkeypatch.setenv("OPSDESK_DB", "mysql://root@localhost/opsdesk")
+    result = run("status")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: --db mysql://...: opsdesk keeps its data in an SQLite file (a path) or in PostgreSQL "
+        "(postgresql+psycopg://user@host/dbname)\n",
+    )
+
+
+def test_pg_fixture_is_not_a_path(store_env, backend):
+    """Guards the suite itself: the PostgreSQL run really points the CLI at PostgreSQL."""
+    assert isinstance(store_env, str if backend == "pg" else Path)
+    assert ok("db", "path").startswith("postgresql" if backend == "pg" else str(store_env))
