@@ -74,6 +74,7 @@ def _pg_schema(monkeypatch: pytest.MonkeyPatch):
         yield url
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '30s'")  # a connection a test left open fails it, not hangs it
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
@@ -129,7 +130,8 @@ def connect(db: Path | str):
 
     plain, _, query = db.replace("postgresql+psycopg://", "postgresql://").partition("?")
     schema = query.rsplit("%3D", 1)[1]
-    return _QmarkConnection(psycopg.connect(plain, options=f"-csearch_path={schema}"))
+    # autocommit: a look must not leave a transaction open (it would hold locks the teardown waits for)
+    return _QmarkConnection(psycopg.connect(plain, options=f"-csearch_path={schema}", autocommit=True))
 
 
 class _QmarkConnection:
@@ -140,7 +142,7 @@ class _QmarkConnection:
         return self.conn.execute(sql.replace("?", "%s"), params)
 
     def commit(self) -> None:
-        self.conn.commit()
+        """Each statement committed already."""
 
     def close(self) -> None:
         self.conn.close()

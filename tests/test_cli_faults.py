@@ -306,6 +306,7 @@ def test_systems(contract):
     )
 
 
+@pytest.mark.sqlite_only  # no file at all: PostgreSQL has its own test (test_pg)
 def test_no_contract_and_no_database(store_env, tmp_path):
     result = run("fault", "list")
     assert result.exit_code == 1

@@ -48,6 +48,42 @@ def test_blank_schema_migrates_to_the_models(pg):
 
 
 @needs_pg
+def test_a_first_release_schema_upgrades_in_place(pg, tmp_path):
+    """A schema left at m001 (with a record in it) migrates on open, after a backup of what it held."""
+    from sqlalchemy import create_engine, text
+
+    from opsdesk.store import pg_url, run_ddl
+
+    engine = create_engine(pg_url(pg))
+    with engine.begin() as conn:
+        run_ddl(conn, "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                "applied_at TEXT NOT NULL)")  # fmt: skip
+        MIGRATIONS[0](conn)
+        conn.execute(text("INSERT INTO schema_migrations (name, applied_at) VALUES ('m001_initial', '2026-09-01')"))
+        conn.execute(text("INSERT INTO system (code, name, active) VALUES ('queue', '智能候诊', true)"))
+    engine.dispose()
+    store = open_store(pg)
+    assert store.migrated == [m.__name__ for m in MIGRATIONS[1:]]
+    assert store.backup_path.name.endswith(".before-m002_contract_records.db") and store.backup_path.exists()
+    store.close()
+    conn = connect(pg)
+    assert conn.execute("SELECT time_unknown FROM ticket").fetchall() == []
+    assert conn.execute("SELECT code FROM system").fetchall() == [("queue",)]
+
+
+@needs_pg
+def test_a_first_release_backup_restores_into_postgresql(pg):
+    """tests/fixtures/m001.db (written by the first release) is upgraded on a copy and moved in whole."""
+    fixture = Path(__file__).parent / "fixtures" / "m001.db"
+    before = fixture.read_bytes()
+    ok("restore", str(fixture))
+    assert fixture.read_bytes() == before
+    assert ok("verify").startswith("History verified: 14 events")
+    ok("fault", "respond", "2", "--at", "2026-10-10 09:20")
+    assert ok("verify").startswith("History verified: 15 events")
+
+
+@needs_pg
 def test_backup_is_an_sqlite_store_and_restores_into_a_fresh_schema(pg, tmp_path, monkeypatch):
     ok("demo", "--db", pg, "--months", "1")
     head = json.loads(ok("verify", "--json"))

@@ -456,12 +456,18 @@ class PostgresStore(Store):
 
     def restore_from(self, source: Path) -> None:
         """Replace every table's rows with the (already checked) SQLite backup's, in one transaction."""
-        backup = SqliteStore.open(source)
-        try:
-            with backup.engine.execution_options(opsdesk_read=True).connect() as src, self.engine.begin() as dest:
-                copy_rows(src, dest)
-        finally:
-            backup.close()
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # an older backup is brought to this schema on a copy
+            copy = Path(tmp) / "restore.db"
+            shutil.copyfile(source, copy)
+            backup = SqliteStore.open(copy)
+            try:
+                with backup.engine.execution_options(opsdesk_read=True).connect() as src, self.engine.begin() as dest:
+                    copy_rows(src, dest)
+            finally:
+                backup.close()
 
     def empty(self) -> None:
         """Delete every record and the history (`demo --replace`), keeping the schema and anything
@@ -489,7 +495,7 @@ class PostgresStore(Store):
 
 
 def copy_rows(src: Connection, dest: Connection) -> int:
-    """Make every opsdesk table in ``dest`` hold exactly the rows of ``src`` (same schema version).
+    """Make every opsdesk table in ``dest`` hold exactly the rows of ``src`` (whose schema may be older).
 
     Tables go in foreign-key order; values pass through SQLAlchemy's column types, so dates and
     booleans arrive as each database keeps them. Identity counters are moved past the copied ids.
@@ -500,9 +506,6 @@ def copy_rows(src: Connection, dest: Connection) -> int:
     source.reflect(src)
     target.reflect(dest)
     tables = [t for t in target.sorted_tables if t.name != "schema_migrations"]
-    missing = [t.name for t in tables if t.name not in source.tables]
-    if missing:
-        raise StoreError(f"the source database lacks the tables {', '.join(missing)}; nothing was copied")
     if dest.dialect.name == "postgresql":
         dest.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
     else:
@@ -510,8 +513,11 @@ def copy_rows(src: Connection, dest: Connection) -> int:
             dest.execute(delete(table))
     copied = 0
     for table in tables:
-        columns = [c.name for c in table.columns]
-        result = src.execute(source.tables[table.name].select().order_by(*source.tables[table.name].primary_key))
+        origin = source.tables.get(table.name)
+        if origin is None:  # a table of a later migration than the source's: it stays empty
+            continue
+        columns = [c.name for c in origin.columns]  # a column of a later migration takes its default
+        result = src.execute(origin.select().order_by(*origin.primary_key))
         while batch := result.fetchmany(5000):
             dest.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in batch])
             copied += len(batch)
