@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from conftest import at, ok, run, snapshot
 
 
@@ -44,6 +46,7 @@ def test_empty_file_is_not_given_a_schema_by_a_read(tmp_path):
     assert empty.stat().st_size == 0
 
 
+@pytest.mark.sqlite_only  # a file left behind or not
 def test_refused_init_leaves_no_file(store_env):
     one_line(run("init", "--name", " ", "--hospital", "h", "--vendor", "v", "--start", "2026-09-01"), 2)
     one_line(

@@ -216,7 +216,8 @@ class Store:
         if tables:
             shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
             raise StoreError(
-                f"{self.name} is a {self.kind} database but not opsdesk's (it holds {shown}); "
+                f"{self.name} is {'an' if self.kind == 'SQLite' else 'a'} {self.kind} database but not opsdesk's "
+                f"(it holds {shown}); "
                 f"point --db at an opsdesk database or at a new {'file' if self.kind == 'SQLite' else 'database'}"
             )
         if not create:

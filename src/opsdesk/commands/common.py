@@ -63,6 +63,9 @@ class OpsdeskGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.startswith("typer"):
                 raise
+            if type(exc).__name__ == "DataError" and "out of range" in str(exc):  # PostgreSQL's OverflowError
+                output.error("a number or date given is out of range")
+                raise typer.Exit(2) from None
             if os.environ.get("OPSDESK_DEBUG"):
                 raise
             output.error(_unexpected(exc))
