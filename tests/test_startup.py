@@ -94,3 +94,14 @@ def test_status_loads_no_workbook(contract):
 def test_a_workbook_command_loads_openpyxl(contract, tmp_path):
     """The probe sees what a command loads: the monthly report does need openpyxl."""
     assert "openpyxl" in loaded(["report", "monthly", "2026-11", "-o", str(tmp_path / "m.xlsx")])
+
+
+def test_the_program_leaves_the_store_closed_and_written(contract):
+    """The program skips the interpreter's final garbage collection (gc.freeze on its way out): what
+    the command wrote is on record, and the store was closed (SQLite removes the -wal file then)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "opsdesk", "fault", "open", "queue", "叫号屏黑屏"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not contract.with_name(f"{contract.name}-wal").exists()
+    assert "叫号屏黑屏" in ok("fault", "list")
