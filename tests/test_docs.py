@@ -8,6 +8,7 @@ import pytest
 import typer
 
 from opsdesk.cli import app
+from opsdesk.commands.common import OpsdeskGroup
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 
@@ -23,7 +24,9 @@ def _commands(group: typer.Typer, prefix: str = "opsdesk") -> list[tuple[str, ob
     return found
 
 
-COMMANDS = _commands(app)
+COMMANDS = _commands(app) + [
+    c for name, group in OpsdeskGroup.groups.items() for c in _commands(group, f"opsdesk {name}")
+]
 
 
 def test_there_are_commands():

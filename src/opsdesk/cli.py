@@ -40,20 +40,22 @@ system_app = sub_app("The contracted information systems.")
 fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
 calendar_app = sub_app("The working calendar (工作日历): official schedule plus local overrides.")
 report_app = sub_app("Reports: SLA compliance, the monthly report and the acceptance evidence (Excel), milestones.")
-app.add_typer(db_app, name="db")
-app.add_typer(system_app, name="system")
-app.add_typer(fault_app, name="fault")
-app.add_typer(calendar_app, name="calendar")
-app.add_typer(report_app, name="report")
-app.add_typer(change_app, name="change")
-app.add_typer(inspect_app, name="inspect")
-app.add_typer(staff_app, name="staff")
-app.add_typer(training_app, name="training")
-app.add_typer(work_app, name="work")
-app.add_typer(confirm_app, name="confirm")
-app.add_typer(contract_app, name="contract")
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
+OpsdeskGroup.groups = {  # each built only when one of its commands runs (see OpsdeskGroup)
+    "db": db_app,
+    "system": system_app,
+    "fault": fault_app,
+    "calendar": calendar_app,
+    "report": report_app,
+    "change": change_app,
+    "inspect": inspect_app,
+    "staff": staff_app,
+    "training": training_app,
+    "work": work_app,
+    "confirm": confirm_app,
+    "contract": contract_app,
+    "import": import_app,
+    "export": export_app,
+}
 
 
 def _version(value: bool) -> None:

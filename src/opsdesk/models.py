@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import Column, String
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -35,7 +36,15 @@ def moment(nullable: bool = True) -> Column:
     return Column(Moment(), nullable=nullable)
 
 
-class Contract(SQLModel, table=True):
+class Table(SQLModel):
+    """The base of every table. Pydantic builds a model's validation schema when it is first used
+    (``defer_build``), not when the class is defined: table models are not validated when they are
+    constructed, so most commands never build one, and start faster."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Contract(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     hospital: str
@@ -46,14 +55,14 @@ class Contract(SQLModel, table=True):
     created_at: datetime = Field(sa_column=moment(False))
 
 
-class System(SQLModel, table=True):
+class System(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True)
     name: str
     active: bool = True
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     kind: str
@@ -85,7 +94,7 @@ class Ticket(SQLModel, table=True):
     platform_data: str | None = None  # JSON: the values last imported from the platform
 
 
-class Note(SQLModel, table=True):
+class Note(Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     at: datetime = Field(sa_column=moment(False))
@@ -94,7 +103,7 @@ class Note(SQLModel, table=True):
     text: str
 
 
-class Correction(SQLModel, table=True):
+class Correction(Table, table=True):
     """A visible correction of a confirmed record: what changed, why, by whom."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,7 +115,7 @@ class Correction(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=moment(False))
 
 
-class CalendarOverride(SQLModel, table=True):
+class CalendarOverride(Table, table=True):
     __tablename__ = "calendar_override"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -115,7 +124,7 @@ class CalendarOverride(SQLModel, table=True):
     note: str
 
 
-class CalendarYear(SQLModel, table=True):
+class CalendarYear(Table, table=True):
     """A year whose working calendar the user confirmed (the package had no official schedule)."""
 
     __tablename__ = "calendar_year"
@@ -125,7 +134,7 @@ class CalendarYear(SQLModel, table=True):
     confirmed_at: datetime = Field(sa_column=moment(False))
 
 
-class Event(SQLModel, table=True):
+class Event(Table, table=True):
     """One entry of the append-only, hash-chained history."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,7 +150,7 @@ class Event(SQLModel, table=True):
     hash: str = Field(unique=True)
 
 
-class ChangeRequest(SQLModel, table=True):
+class ChangeRequest(Table, table=True):
     """A change request (修改调整): perfective, adaptive or interface work the hospital asks for."""
 
     __tablename__ = "change_request"
@@ -174,7 +183,7 @@ class ChangeRequest(SQLModel, table=True):
     platform_data: str | None = None
 
 
-class InspectionTemplate(SQLModel, table=True):
+class InspectionTemplate(Table, table=True):
     """A system's monthly checklist: JSON list of {section, item, standard}."""
 
     __tablename__ = "inspection_template"
@@ -184,7 +193,7 @@ class InspectionTemplate(SQLModel, table=True):
     items: str
 
 
-class Inspection(SQLModel, table=True):
+class Inspection(Table, table=True):
     """One system's monthly inspection (每月巡检)."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -198,7 +207,7 @@ class Inspection(SQLModel, table=True):
     confirm_comment: str | None = None
 
 
-class InspectionItem(SQLModel, table=True):
+class InspectionItem(Table, table=True):
     __tablename__ = "inspection_item"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -211,7 +220,7 @@ class InspectionItem(SQLModel, table=True):
     note: str | None = None
 
 
-class Risk(SQLModel, table=True):
+class Risk(Table, table=True):
     """A risk found by an inspection, with its remedy (解决方案) and whether it was carried out."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -225,7 +234,7 @@ class Risk(SQLModel, table=True):
     done_note: str | None = None
 
 
-class Staff(SQLModel, table=True):
+class Staff(Table, table=True):
     """The maintenance staff roster (维护人员清单)."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -238,7 +247,7 @@ class Staff(SQLModel, table=True):
     to_date: date | None = None
 
 
-class Training(SQLModel, table=True):
+class Training(Table, table=True):
     """A training session (实施培训)."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -254,7 +263,7 @@ class Training(SQLModel, table=True):
     confirm_comment: str | None = None
 
 
-class WorkLog(SQLModel, table=True):
+class WorkLog(Table, table=True):
     """System-integration work (系统集成服务): OS/database upkeep, security, backups, drills."""
 
     __tablename__ = "work_log"
@@ -272,7 +281,7 @@ class WorkLog(SQLModel, table=True):
     confirm_comment: str | None = None
 
 
-class PlatformMap(SQLModel, table=True):
+class PlatformMap(Table, table=True):
     """How the hospital platform's names map to opsdesk: product or product/module -> system,
     severity -> ticket kind."""
 
@@ -284,7 +293,7 @@ class PlatformMap(SQLModel, table=True):
     value: str
 
 
-class TermsChange(SQLModel, table=True):
+class TermsChange(Table, table=True):
     """The SLA terms in force from a moment on (the first one is the contract's start)."""
 
     __tablename__ = "terms_change"

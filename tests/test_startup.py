@@ -1,0 +1,107 @@
+"""Starting opsdesk stays light: help, --version and shell completion import neither the database
+libraries nor openpyxl nor holidays, and a command imports only what it uses.
+
+Each case runs the program in a fresh interpreter (as `opsdesk` does) and reports which of the
+watched packages it loaded. No timings here: those are in benchmarks/latency.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ok
+
+HEAVY = ["sqlmodel", "sqlalchemy", "openpyxl", "holidays"]
+
+PROBE = """\
+import json, sys
+args, watched = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.argv = ["opsdesk", *args]
+from opsdesk.__main__ import main
+try:
+    main()
+except SystemExit:
+    pass
+names = set(sys.modules) | {name.split(".")[0] for name in sys.modules}
+print("\\nloaded:", json.dumps(sorted(names & set(watched))))
+"""
+
+
+def loaded(args: list[str], env: dict[str, str] | None = None, watched: list[str] = HEAVY) -> list[str]:
+    """Which of ``watched`` the program loaded to run ``opsdesk ARGS``."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(watched)],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith("loaded: "), result.stdout + result.stderr
+    return json.loads(last.removeprefix("loaded: "))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["--db", "elsewhere.db", "--version"],
+        ["--help"],
+        ["-h"],
+        ["fault", "--help"],
+        ["fault", "open", "--help"],
+        ["report", "--help"],
+        ["report", "monthly", "--help"],
+        ["import", "zentao-bugs", "--help"],
+        ["calendar", "show", "-h"],
+    ],
+    ids=" ".join,
+)
+def test_help_and_version_import_nothing_heavy(args):
+    assert loaded(args) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "cword"), [("opsdesk ", "1"), ("opsdesk fa", "1"), ("opsdesk fault ", "2"), ("opsdesk report mo", "2")]
+)
+def test_shell_completion_imports_nothing_heavy(words, cword):
+    env = {"_OPSDESK_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+    assert loaded([], env=env) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["fault", "open", "queue", "叫号屏黑屏", "--reporter", "王护士"], ["fault", "list"], ["fault", "show", "1"]],
+)
+def test_fault_commands_load_the_database_only(contract, args):
+    """A fault command needs SQLModel; not the reports, a workbook, Rich (output is piped here), nor
+    holidays once the official calendar is in the on-disk cache."""
+    ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
+    watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.workbook"]
+    assert loaded(args, watched=watched) == ["sqlalchemy", "sqlmodel"]
+
+
+def test_status_loads_no_workbook(contract):
+    ok("status")
+    assert loaded(["status"]) == ["sqlalchemy", "sqlmodel"]
+
+
+def test_a_workbook_command_loads_openpyxl(contract, tmp_path):
+    """The probe sees what a command loads: the monthly report does need openpyxl."""
+    assert "openpyxl" in loaded(["report", "monthly", "2026-11", "-o", str(tmp_path / "m.xlsx")])
+
+
+def test_the_program_leaves_the_store_closed_and_written(contract):
+    """The program skips the interpreter's final garbage collection (gc.freeze on its way out): what
+    the command wrote is on record, and the store was closed (SQLite removes the -wal file then)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "opsdesk", "fault", "open", "queue", "叫号屏黑屏"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not contract.with_name(f"{contract.name}-wal").exists()
+    assert "叫号屏黑屏" in ok("fault", "list")
