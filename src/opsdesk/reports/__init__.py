@@ -12,7 +12,7 @@ from typing import Any
 from opsdesk.changes import list_changes
 from opsdesk.inspections import gaps
 from opsdesk.people import onsite_on, roster
-from opsdesk.records import Desk, FaultView, contract_end, list_faults, month_bounds
+from opsdesk.records import Desk, FaultView, contract_end, each_fault, list_faults, month_bounds
 
 DECIDED = ("met", "not_applicable", "breached", "overdue")
 
@@ -145,15 +145,24 @@ def status(desk: Desk) -> dict[str, Any]:
 
 
 def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> dict[str, Any]:
-    """SLA compliance for tickets reported in [since, until)."""
-    views = list_faults(desk, since=since, until=until, system=system)
+    """SLA compliance for tickets reported in [since, until), in one pass that keeps only the
+    breached and late tickets' views."""
+    summary, by_system = SlaTally(), SlaTally(by_system=True)
+    tickets, breaches, late = 0, [], []
+    for v in each_fault(desk, since=since, until=until, system=system):
+        tickets += 1
+        summary.add(by_system.add(v))
+        if v.breached:
+            breaches.append(v)
+        if v.late:
+            late.append(v)
     return {
         "since": since,
         "until": until,
-        "tickets": len(views),
-        "summary": sla_summary(views),
-        "by_system": sla_summary(views, by_system=True),
-        "breaches": [v for v in views if v.breached],
-        "late": [v for v in views if v.late],
-        "unconfirmed_years": unconfirmed_years(views),
+        "tickets": tickets,
+        "summary": summary.summary(),
+        "by_system": by_system.summary(),
+        "breaches": breaches,
+        "late": late,
+        "unconfirmed_years": sorted(summary.years),
     }
