@@ -9,6 +9,7 @@ that the current records are exactly what the history says they are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 from opsdesk.models import ENTITIES, Event
@@ -38,13 +40,22 @@ def to_json_value(value: Any) -> Any:
 
 def row_dict(obj: SQLModel) -> dict[str, Any]:
     """The record as JSON-ready values, one key per column."""
-    return {col.key: to_json_value(getattr(obj, col.key)) for col in sa_inspect(type(obj)).columns}
+    loaded = obj.__dict__  # read loaded values directly: attribute access costs more than the rest here
+    return {key: to_json_value(loaded[key] if key in loaded else getattr(obj, key)) for key in _column_keys(type(obj))}
+
+
+@functools.cache
+def _column_keys(model: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(col.key for col in sa_inspect(model).columns)
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # made once, not per call
 
 
 def _dumps(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 EVENT_FIELDS = ("id", "recorded_at", "actor", "action", "entity", "entity_id", "happened_at", "before", "after",
@@ -248,57 +259,70 @@ def verify(session: Session) -> VerifyResult:
     if session.connection().dialect.name == "sqlite":  # PostgreSQL checks its pages as it reads them
         integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check")]
         if integrity != ["ok"]:
-            result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
+            result.problems.append(
+                f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})"
+            )
             return result
-    state: dict[str, dict[int, dict]] = {name: {} for name in ENTITIES}
+    state: dict[str, dict[int, dict | str]] = {name: {} for name in ENTITIES}
     prev = GENESIS
     expected_id = 1
     conn = session.connection()
-    rows = conn.exec_driver_sql(
-        "SELECT id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, prev_hash, hash "
-        "FROM event ORDER BY id"
-    )
-    for row in rows:
-        # The stored text is what was hashed (moments are kept as the same ISO text), so no objects are built.
-        ev = _RawEvent(*row)
-        result.events += 1
-        if ev.id != expected_id:
-            result.problems.append(f"event {expected_id} is missing (the next event is {ev.id})")
-            return result
-        if ev.prev_hash != prev:
-            result.problems.append(
-                f"event {ev.id} does not follow event {ev.id - 1}: its link to the previous hash is broken"
-            )
-            return result
-        if digest(*(getattr(ev, name) for name in EVENT_FIELDS)) != ev.hash:
-            result.problems.append(
-                f"event {ev.id} ({ev.action} {ev.entity} {ev.entity_id}) was altered: "
-                "its hash does not match its content"
-            )
-            return result
-        problem = _replay(state, ev)
-        if problem:
-            result.problems.append(problem)
-            return result
-        prev = ev.hash
-        expected_id += 1
+    events = conn.execute(text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id"))
+    for batch in events.partitions(VERIFY_BATCH):
+        for row in batch:
+            # The stored text is what was hashed (moments are kept as the same ISO text), so no objects are built.
+            ev = _RawEvent(*row)
+            result.events += 1
+            if ev.id != expected_id:
+                result.problems.append(f"event {expected_id} is missing (the next event is {ev.id})")
+                return result
+            if ev.prev_hash != prev:
+                result.problems.append(
+                    f"event {ev.id} does not follow event {ev.id - 1}: its link to the previous hash is broken"
+                )
+                return result
+            if digest(*row[:-1]) != ev.hash:
+                result.problems.append(
+                    f"event {ev.id} ({ev.action} {ev.entity} {ev.entity_id}) was altered: "
+                    "its hash does not match its content"
+                )
+                return result
+            problem = _replay(state, ev)
+            if problem:
+                result.problems.append(problem)
+                return result
+            prev = ev.hash
+            expected_id += 1
     result.head_hash = prev
     for name, model in ENTITIES.items():
-        records = {_pk_of_row(model, r): r for r in _raw_rows(conn, model)}
-        result.counts[name] = len(records)
-        replayed = state[name]
-        for key in sorted(set(records) | set(replayed)):
-            if key not in replayed:
-                result.problems.append(f"{name} {key} exists but no event in the history created it")
-            elif key not in records:
-                result.problems.append(f"{name} {key} is in the history but missing from the records")
-            elif records[key] != replayed[key]:
-                fields = sorted(k for k in records[key] if records[key][k] != replayed[key].get(k))
-                result.problems.append(
-                    f"{name} {key} differs from its history in {', '.join(fields)} "
-                    f"(history says {', '.join(f'{f}={replayed[key].get(f)!r}' for f in fields)})"
-                )
+        result.counts[name], problems = _compare(conn, name, model, state.pop(name))
+        result.problems += problems
     return result
+
+
+VERIFY_BATCH = 5000  # events (and records) read per fetch
+
+
+def _compare(conn, name: str, model: type[SQLModel], replayed: dict[int, dict | str]) -> tuple[int, list[str]]:
+    """Read the table ``name`` row by row against what the history replayed (emptying ``replayed``);
+    returns the number of records and the differences, in record order."""
+    found: list[tuple[int, str]] = []
+    count = 0
+    key_name = _pk_name(name)
+    for row in _raw_rows(conn, model):
+        count += 1
+        key = row[key_name]
+        record = replayed.pop(key, None)
+        if record is None:
+            found.append((key, f"{name} {key} exists but no event in the history created it"))
+            continue
+        record = _parsed(name, record)
+        if row != record:
+            fields = sorted(k for k in row if row[k] != record.get(k))
+            found.append((key, f"{name} {key} differs from its history in {', '.join(fields)} "
+                               f"(history says {', '.join(f'{f}={record.get(f)!r}' for f in fields)})"))  # fmt: skip
+    found += [(key, f"{name} {key} is in the history but missing from the records") for key in replayed]
+    return count, [problem for _, problem in sorted(found, key=lambda kp: kp[0])]
 
 
 class _RawEvent:
@@ -316,24 +340,22 @@ def _raw_rows(conn, model: type[SQLModel]):
     from sqlalchemy import Boolean, Date
 
     columns = list(sa_inspect(model).columns)
-    booleans = {c.key for c in columns if isinstance(c.type, Boolean)}
-    dates = {c.key for c in columns if isinstance(c.type, Date)}  # SQLite gives text, PostgreSQL dates
+    booleans = [c.key for c in columns if isinstance(c.type, Boolean)]
+    dates = [c.key for c in columns if isinstance(c.type, Date)]  # SQLite gives text, PostgreSQL dates
     names = [c.key for c in columns]
-    sql = f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}"'
-    for row in conn.exec_driver_sql(sql):
-        out = dict(zip(names, row, strict=True))
-        for key in booleans:
-            if out[key] is not None:
-                out[key] = bool(out[key])
-        for key in dates:
-            out[key] = to_json_value(out[key])
-        yield out
+    rows = conn.execute(text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}"'))
+    for batch in rows.partitions(VERIFY_BATCH):
+        for row in batch:
+            out = dict(zip(names, row, strict=True))
+            for key in booleans:
+                if out[key] is not None:
+                    out[key] = bool(out[key])
+            for key in dates:
+                out[key] = to_json_value(out[key])
+            yield out
 
 
-def _pk_of_row(model: type[SQLModel], row: dict) -> int:
-    return row[sa_inspect(model).primary_key[0].key]
-
-
+@functools.cache
 def _added_defaults(entity: str) -> dict[str, Any]:
     """Columns added by later migrations, with their defaults: a record created before such a
     migration has them by default, though its creating event does not name them."""
@@ -341,27 +363,35 @@ def _added_defaults(entity: str) -> dict[str, Any]:
     return {name: to_json_value(model.model_fields[name].default) for name in ADDED_COLUMNS.get(entity, ())}
 
 
-def _replay(state: dict[str, dict[int, dict]], ev: Event) -> str | None:
+def _parsed(entity: str, record: dict | str) -> dict:
+    """A replayed record: a record no later event changed is kept as its creating event's text
+    (far smaller than the dict) until it is compared."""
+    if isinstance(record, str):
+        return {**_added_defaults(entity), **json.loads(record)}
+    return record
+
+
+def _replay(state: dict[str, dict[int, dict | str]], ev: _RawEvent) -> str | None:
     table = state.get(ev.entity)
     if table is None:
         return f"event {ev.id} names an unknown kind of record {ev.entity!r}"
-    before = json.loads(ev.before) if ev.before else None
-    after = json.loads(ev.after) if ev.after else {}
-    if before is None:
+    if not ev.before:
         if ev.entity_id in table:
             return f"event {ev.id} creates {ev.entity} {ev.entity_id}, which already exists"
-        table[ev.entity_id] = {**_added_defaults(ev.entity), **after}
+        table[ev.entity_id] = ev.after or "{}"
         return None
     record = table.get(ev.entity_id)
     if record is None:
         return f"event {ev.id} changes {ev.entity} {ev.entity_id}, which no earlier event created"
+    record = table[ev.entity_id] = _parsed(ev.entity, record)
+    before = json.loads(ev.before)
     for key, value in before.items():
         if record.get(key) != value:
             return (
                 f"event {ev.id} says {ev.entity} {ev.entity_id} had {key}={value!r}, "
                 f"but the history before it says {record.get(key)!r}"
             )
-    record.update(after)
+    record.update(json.loads(ev.after) if ev.after else {})
     return None
 
 

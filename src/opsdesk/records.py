@@ -9,6 +9,7 @@ transaction is rolled back).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -645,6 +646,22 @@ def list_faults(
     until: datetime | None = None,
 ) -> list[FaultView]:
     """Tickets matching the filters, oldest report first."""
+    views = each_fault(desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until)
+    return [v for v in views if (v.breached or not breached) and (v.late or not late)]
+
+
+def each_fault(
+    desk: Desk,
+    *,
+    open_only: bool = False,
+    system: str | None = None,
+    kind: str | None = None,
+    month: tuple[int, int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[FaultView]:
+    """The views :func:`list_faults` gives, one at a time from a query read in batches, so that a
+    report over every ticket holds one batch rather than them all."""
     desk.contract  # noqa: B018
     query = select(Ticket, System).join(System, Ticket.system_id == System.id)
     if open_only:
@@ -659,13 +676,12 @@ def list_faults(
         query = query.where(Ticket.reported_at >= since.astimezone(desk.tz))
     if until is not None:
         query = query.where(Ticket.reported_at < until.astimezone(desk.tz))
-    query = query.order_by(Ticket.reported_at, Ticket.id)
-    views = [view(desk, t, s) for t, s in desk.session.exec(query)]
-    if breached:
-        views = [v for v in views if v.breached]
-    if late:
-        views = [v for v in views if v.late]
-    return views
+    query = query.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=FAULT_BATCH)
+    for t, s in desk.session.exec(query):
+        yield view(desk, t, s)
+
+
+FAULT_BATCH = 2000
 
 
 def timeline(desk: Desk, ticket_id: int) -> dict[str, list]:

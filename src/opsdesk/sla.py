@@ -118,7 +118,7 @@ class SlaTerms:
             )
         _zone(self.timezone)
 
-    @property
+    @functools.cached_property  # the terms are frozen; every clock asks for it
     def working_day_length(self) -> timedelta:
         """The length of one working day (workday_end - workday_start)."""
         start = _minutes_of_day(self.workday_start, "workday_start")
@@ -337,6 +337,8 @@ def _micros(duration: timedelta) -> int:
 
 def _aware(moment: object, tz: ZoneInfo) -> datetime:
     """``moment`` in ``tz``; naive datetimes and non-datetimes raise :class:`InvalidInput`."""
+    if type(moment) is datetime and moment.tzinfo is tz:
+        return moment  # already converted: the clocks pass each moment through here several times
     if not isinstance(moment, datetime):
         raise InvalidInput(f"expected a date and time, got {moment!r}")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -378,6 +380,7 @@ class WorkCalendar:
                 raise InvalidInput(f"expected an Override, got {override!r}")
             self._overrides[override.day] = override
         self._confirmed = frozenset(int(year) for year in confirmed_years)
+        self._unconfirmed: dict[tuple[int, int], tuple[int, ...]] = {}  # answers of unconfirmed_years
         self._year_flags: dict[int, bytes] = {}
         # The index: days from January 1 of _first_year to December 31 of _last_year.
         self._first_year = 0
@@ -400,7 +403,11 @@ class WorkCalendar:
     def unconfirmed_years(self, a: datetime | date, b: datetime | date) -> tuple[int, ...]:
         """The years from ``a`` to ``b`` (either order, inclusive) that are not confirmed."""
         first, last = sorted((self._as_day(a).year, self._as_day(b).year))
-        return tuple(y for y in range(first, last + 1) if not self.is_year_confirmed(y))
+        found = self._unconfirmed.get((first, last))
+        if found is None:
+            found = tuple(y for y in range(first, last + 1) if not self.is_year_confirmed(y))
+            self._unconfirmed[(first, last)] = found
+        return found
 
     def official_day_kind(self, d: date) -> DayKind:
         """What ``d`` is in the official schedule, ignoring local overrides."""

@@ -159,7 +159,26 @@ def m003_platform_import(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [m001_initial, m002_contract_records, m003_platform_import]
+def m004_scale_indexes(conn: Connection) -> None:
+    """Indexes for what the reports ask of a large store: faults of one kind over a period, open
+    change requests, the month's integration work and training, records awaiting confirmation."""
+    for ddl in (
+        "CREATE INDEX ix_ticket_kind_reported_at ON ticket (kind, reported_at)",
+        "CREATE INDEX ix_ticket_pending ON ticket (confirmed_at, resolved_at)",
+        "CREATE INDEX ix_change_request_open ON change_request (implemented_at)",
+        "CREATE INDEX ix_inspection_pending ON inspection (confirmed_at, at)",
+        "CREATE INDEX ix_work_log_at ON work_log (at)",
+        "CREATE INDEX ix_training_at ON training (at)",
+    ):
+        run_ddl(conn, ddl)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    m001_initial,
+    m002_contract_records,
+    m003_platform_import,
+    m004_scale_indexes,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 _OPSDESK_TABLES = frozenset({

@@ -8,9 +8,13 @@ user text that looks like a formula kept as text. Record sheets carry a confirma
 
 from __future__ import annotations
 
+import math
+import re
+import shutil
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = "1F4E78"
 FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
 MAX_WIDTH = 60
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # what XML cannot carry (openpyxl's list)
 
 
 @dataclass
@@ -77,8 +82,19 @@ def excel_value(value: Any, kind: str) -> Any:
     return value
 
 
-def write(path: Path, sheets: list[Table | Cover], tz, progress: Callable[[int], None] | None = None) -> Path:
-    """Write ``sheets`` to ``path`` (an .xlsx file); ``progress`` is called with rows written."""
+Later = Callable[[], Table | Cover]  # a sheet built once the others are written (a summary of them)
+
+
+def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callable[[int], None] | None = None) -> Path:
+    """Write ``sheets`` to ``path`` (an .xlsx file); ``progress`` is called with rows written.
+
+    A sheet given as a function is built after the others, in its place in the workbook: it can
+    summarise what their row iterators gathered while they were written (:class:`Later`).
+
+    openpyxl lays out each sheet (header, widths, filter, print setup, charts) and the styles;
+    the data rows are streamed as sheet XML into a temporary file and spliced into the saved
+    workbook, so memory stays flat and no cell object is built per value.
+    """
     from openpyxl import Workbook
 
     path = Path(path)
@@ -86,17 +102,46 @@ def write(path: Path, sheets: list[Table | Cover], tz, progress: Callable[[int],
         raise OpsdeskError(f"{path}: the workbook needs an .xlsx file name, e.g. report.xlsx")
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in sheets:
-        if isinstance(sheet, Cover):
-            _cover(wb, sheet)
-        else:
-            _table(wb, sheet, tz, progress)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
-    except OSError as exc:
-        raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
+    styles = _Styles(wb)
+    with tempfile.TemporaryDirectory(prefix="opsdesk-xlsx-") as tmp:
+        places = [wb.create_sheet(f"_sheet{n}") for n in range(len(sheets))]
+        later = [(ws, sheet) for ws, sheet in zip(places, sheets, strict=True) if callable(sheet)]
+        data: dict[Any, tuple[Path, str]] = {}
+        for ws, sheet in [(ws, s) for ws, s in zip(places, sheets, strict=True) if not callable(s)] + later:
+            sheet = sheet() if callable(sheet) else sheet
+            ws.title = sheet.name
+            if isinstance(sheet, Cover):
+                _cover(ws, sheet)
+            else:
+                rows = Path(tmp) / f"{len(data)}.xml"
+                data[ws] = (rows, _table(ws, sheet, tz, styles, rows, progress))
+        styles.close()
+        base = Path(tmp) / "layout.xlsx"
+        wb.save(base)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _splice(base, path, {ws.path.lstrip("/"): streamed for ws, streamed in data.items()})
+        except OSError as exc:
+            raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
     return path
+
+
+def _splice(base: Path, path: Path, rows: dict[str, tuple[Path, str]]) -> None:
+    """Copy the laid-out workbook to ``path``, each table sheet's streamed rows after its header row
+    and its dimension (the range it fills) widened to them."""
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename not in rows:
+                out.writestr(info, content)
+                continue
+            body_path, ref = rows[info.filename]
+            head, tail = content.split(b"</sheetData>", 1)
+            head = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), head, count=1)
+            with out.open(info.filename, "w", force_zip64=True) as sheet, body_path.open("rb") as body:
+                sheet.write(head)
+                shutil.copyfileobj(body, sheet, 1 << 20)
+                sheet.write(b"</sheetData>" + tail)
 
 
 def _print_setup(ws, landscape: bool = True, columns: int = 0) -> None:
@@ -110,10 +155,9 @@ def _print_setup(ws, landscape: bool = True, columns: int = 0) -> None:
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def _cover(wb, cover: Cover) -> None:
+def _cover(ws, cover: Cover) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    ws = wb.create_sheet(cover.name)
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 60
     ws.merge_cells("A1:B1")
@@ -147,11 +191,11 @@ def _text_cell(cell, text: Any) -> None:
         cell.data_type = "s"  # never a formula, whatever the first character
 
 
-def _table(wb, table: Table, tz, progress) -> None:
+def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress) -> str:
+    """Lay out ``ws`` for ``table`` and stream its rows to ``rows_file``; returns the range filled."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    ws = wb.create_sheet(table.name)
     columns = list(table.columns)
     if table.confirm:
         key, digest, confirmer, comment = table.confirm
@@ -165,23 +209,29 @@ def _table(wb, table: Table, tz, progress) -> None:
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    styles = _Styles(wb)
+    plan = [(c.key, c.kind, get_column_letter(n), "input" if c.key in ("_confirmer", "_comment") else None)
+            for n, c in enumerate(columns, start=1)]  # fmt: skip
     count = 0
-    for count, row in enumerate(table.rows, start=1):
-        fill = table.highlight(row) if table.highlight else None
-        for index, column in enumerate(columns, start=1):
-            value = row.get(column.key)
-            if isinstance(value, datetime) and value.tzinfo is not None:
-                value = value.astimezone(tz)
-            cell = ws.cell(count + 1, index)
-            _text_cell(cell, excel_value(value, column.kind))
-            cell_fill = fill or ("input" if column.key in ("_confirmer", "_comment") else None)
-            if column.kind in NUMBER_FORMATS or cell_fill:
-                cell._style = copy(styles.get(column.kind, cell_fill))
+    with rows_file.open("w", encoding="utf-8", newline="") as out:
+        for count, row in enumerate(table.rows, start=1):
+            fill = table.highlight(row) if table.highlight else None
+            r = count + 1
+            cells = []
+            for key, kind, letter, input_fill in plan:
+                value = row.get(key)
+                cell_fill = fill or input_fill
+                if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
+                    cells.append(_text_xml(f"{letter}{r}", "", value))
+                    continue
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    value = value.astimezone(tz)
+                style = styles.id(kind, value, cell_fill)
+                cells.append(_cell_xml(f"{letter}{r}", excel_value(value, kind), style))
+            out.write(f'<row r="{r}">{"".join(cells)}</row>')
             if count <= 300:
-                widths[index - 1] = max(widths[index - 1], _width_of(value, column.kind))
-        if progress and count % 500 == 0:
-            progress(500)
+                widths = [max(w, _width_of(row.get(c.key), c.kind)) for w, c in zip(widths, columns, strict=True)]
+            if progress and count % 500 == 0:
+                progress(500)
     if progress:
         progress(count % 500)
     for index, width in enumerate(widths, start=1):
@@ -193,39 +243,84 @@ def _table(wb, table: Table, tz, progress) -> None:
     _print_setup(ws, columns=len(columns))
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
-    styles.close()
+    return ws.auto_filter.ref
+
+
+def _cell_xml(ref: str, value: Any, style: int) -> str:
+    """One ``<c>`` element as openpyxl writes it: text inline (never a formula), moments as serial numbers."""
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, str):
+        return _text_xml(ref, s, value)
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{s} t="n"><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}"{s} t="n"><v>{value:.16g}</v></c>' if math.isfinite(value) else ""
+    if isinstance(value, date):
+        return f'<c r="{ref}"{s} t="n"><v>{_serial(value):.16g}</v></c>'
+    return _cell_xml(ref, str(value), style)
+
+
+def _text_xml(ref: str, s: str, value: str) -> str:
+    text = _ILLEGAL.sub("", value[:32767])
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    space = ' xml:space="preserve"' if text.strip() != text and text.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+
+
+_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of Excel's (Windows) serial dates
+_MARCH_1900 = date(1900, 3, 1).toordinal()
+
+
+def _serial(moment: date) -> float:
+    """Excel's serial number of a (naive) moment: openpyxl's ``to_excel``, the same float, faster."""
+    day = moment.toordinal()
+    if day < _MARCH_1900:  # Excel's phantom 1900-02-29
+        from openpyxl.utils.datetime import to_excel
+
+        return to_excel(moment)
+    if not isinstance(moment, datetime):
+        return day - _EPOCH
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 10**6
+    return day - _EPOCH + seconds / 86400
 
 
 NUMBER_FORMATS = {"datetime": DATETIME_FORMAT, "date": DATE_FORMAT, "percent": "0.0%"}
 
 
 class _Styles:
-    """Each (number format, fill) combination styled once on a scratch cell, then copied to data cells.
-
-    Setting ``number_format`` or ``fill`` cell by cell makes openpyxl hash style objects for every
-    cell; copying a prepared style array is what keeps a 100,000-row sheet fast.
-    """
+    """Each (number format, fill) combination styled once on a scratch cell and registered with the
+    workbook; a data cell names the registered style by its index (``s=`` in the sheet XML)."""
 
     def __init__(self, wb):
         from openpyxl.styles import PatternFill
 
+        self.wb = wb
         self.scratch = wb.create_sheet("_styles")
         self.fills = {name: PatternFill("solid", fgColor=colour) for name, colour in FILLS.items()}
-        self.prepared: dict[tuple[str, str | None], Any] = {}
+        self.ids: dict[tuple[str, str | None], int] = {}
 
-    def get(self, kind: str, fill: str | None):
+    def id(self, kind: str, value: Any, fill: str | None) -> int:
+        """The style index of a cell of ``kind`` holding ``value`` (a moment keeps its format in any column)."""
+        if isinstance(value, date):
+            kind = "datetime" if isinstance(value, datetime) else "date"
+        elif kind not in NUMBER_FORMATS and fill is None:
+            return 0
         key = (kind, fill)
-        if key not in self.prepared:
-            cell = self.scratch.cell(len(self.prepared) + 1, 1)
+        if key not in self.ids:
+            cell = self.scratch.cell(len(self.ids) + 1, 1)
             if kind in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[kind]
             if fill in self.fills:
                 cell.fill = self.fills[fill]
-            self.prepared[key] = cell._style
-        return self.prepared[key]
+            self.ids[key] = self.wb._cell_styles.add(cell._style)
+        return self.ids[key]
 
     def close(self) -> None:
-        self.scratch.parent.remove(self.scratch)
+        self.wb.remove(self.scratch)
 
 
 def _width_of(value: Any, kind: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from opsdesk.changes import list_changes
 from opsdesk.inspections import gaps
 from opsdesk.people import onsite_on, roster
-from opsdesk.records import Desk, FaultView, contract_end, list_faults, month_bounds
+from opsdesk.records import Desk, FaultView, contract_end, each_fault, list_faults, month_bounds
 
 DECIDED = ("met", "not_applicable", "breached", "overdue")
 
@@ -56,27 +57,49 @@ class ClockSummary:
         }
 
 
-def sla_summary(views: list[FaultView], by_system: bool = False) -> list[ClockSummary]:
-    """Compliance per clock: response, arrival, then resolution per kind (SPEC: n/a counts as met).
+class SlaTally:
+    """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
+    response, arrival, then resolution per kind (SPEC: n/a counts as met).
 
     With ``by_system`` one block of rows per system (systems in the order met), else one block.
     Median and worst elapsed cover clocks that stopped or ran past their deadline.
     """
-    rows: dict[tuple, ClockSummary] = {}
-    systems = list(dict.fromkeys(v.system.code for v in views)) if by_system else [None]
-    for system in systems:
-        rows[(system, "response", None)] = ClockSummary("response", None, system)
-        rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
+
+    def __init__(self, by_system: bool = False):
+        self.by_system = by_system
+        self.rows: dict[tuple, ClockSummary] = {}
+        self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
+        if not by_system:
+            self._block(None)
+
+    def _block(self, system: str | None) -> None:
+        self.rows[(system, "response", None)] = ClockSummary("response", None, system)
+        self.rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
         for kind in ("fault", "defect", "data"):
-            rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
-    for v in views:
-        system = v.system.code if by_system else None
+            self.rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
+
+    def add(self, v: FaultView) -> FaultView:
+        system = v.system.code if self.by_system else None
+        if (system, "response", None) not in self.rows:
+            self._block(system)
         for clock in v.clocks:
-            row = rows[(system, clock.name, v.ticket.kind if clock.name == "resolution" else None)]
+            row = self.rows[(system, clock.name, v.ticket.kind if clock.name == "resolution" else None)]
             row.counts[clock.state] += 1
             if clock.state in ("met", "breached", "overdue"):
                 row.elapsed.append(int(clock.elapsed.total_seconds() // 60))
-    return list(rows.values())
+            self.years.update(clock.unconfirmed_years)
+        return v
+
+    def summary(self) -> list[ClockSummary]:
+        return list(self.rows.values())
+
+
+def sla_summary(views: Iterable[FaultView], by_system: bool = False) -> list[ClockSummary]:
+    """Compliance per clock of ``views`` (see :class:`SlaTally`)."""
+    tally = SlaTally(by_system)
+    for v in views:
+        tally.add(v)
+    return tally.summary()
 
 
 def unconfirmed_years(views: list[FaultView]) -> list[int]:
@@ -122,15 +145,24 @@ def status(desk: Desk) -> dict[str, Any]:
 
 
 def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> dict[str, Any]:
-    """SLA compliance for tickets reported in [since, until)."""
-    views = list_faults(desk, since=since, until=until, system=system)
+    """SLA compliance for tickets reported in [since, until), in one pass that keeps only the
+    breached and late tickets' views."""
+    summary, by_system = SlaTally(), SlaTally(by_system=True)
+    tickets, breaches, late = 0, [], []
+    for v in each_fault(desk, since=since, until=until, system=system):
+        tickets += 1
+        summary.add(by_system.add(v))
+        if v.breached:
+            breaches.append(v)
+        if v.late:
+            late.append(v)
     return {
         "since": since,
         "until": until,
-        "tickets": len(views),
-        "summary": sla_summary(views),
-        "by_system": sla_summary(views, by_system=True),
-        "breaches": [v for v in views if v.breached],
-        "late": [v for v in views if v.late],
-        "unconfirmed_years": unconfirmed_years(views),
+        "tickets": tickets,
+        "summary": summary.summary(),
+        "by_system": by_system.summary(),
+        "breaches": breaches,
+        "late": late,
+        "unconfirmed_years": sorted(summary.years),
     }

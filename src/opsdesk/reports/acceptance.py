@@ -10,12 +10,11 @@ from sqlmodel import func, select
 from opsdesk.changes import list_changes
 from opsdesk.contract import milestones, pending
 from opsdesk.history import head
-from opsdesk.inspections import list_inspections
 from opsdesk.labels import label, value
-from opsdesk.models import ENTITIES, Event, System, Training, WorkLog
+from opsdesk.models import ENTITIES, Event, Inspection, System, Training, WorkLog
 from opsdesk.people import roster, staff_dict
-from opsdesk.records import Desk, contract_end, list_faults, systems
-from opsdesk.reports import sla_summary, unconfirmed_years
+from opsdesk.records import Desk, contract_end, each_fault, systems
+from opsdesk.reports import SlaTally
 from opsdesk.reports.monthly import cover
 from opsdesk.reports.rows import change_row, fault_row, training_row, work_row
 from opsdesk.reports.sheets import (
@@ -29,7 +28,7 @@ from opsdesk.reports.sheets import (
     localise,
     record_table,
 )  # fmt: skip
-from opsdesk.workbook import Chart, Column, Cover, Table
+from opsdesk.workbook import Chart, Column, Cover, Later, Table
 
 
 def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
@@ -39,7 +38,9 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     last = to or min(desk.local_now.date(), contract_end(contract) - timedelta(days=1))
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
-    faults = list_faults(desk, since=since, until=until)
+    tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
+    faults = {kind: (fault_row(tally.add(v)) for v in each_fault(desk, since=since, until=until, kind=kind))
+              for kind in ("defect", "data", "fault")}  # fmt: skip
     work = desk.session.exec(
         select(WorkLog, System)
         .join(System, WorkLog.system_id == System.id)
@@ -59,13 +60,13 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     last_event = head(desk.session)
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": desk.actor, "prepared_at": desk.local_now,
-        "sla": [s.to_dict() for s in sla_summary(faults)], "faults": [fault_row(f) for f in faults],
+        "tally": tally, "faults": faults,
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
         "milestones": milestones(desk), "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
-        "head_hash": last_event.hash if last_event else "0" * 64, "unconfirmed_years": unconfirmed_years(faults),
+        "head_hash": last_event.hash if last_event else "0" * 64,
     }  # fmt: skip
 
 
@@ -73,8 +74,12 @@ def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
     """Month x system: the inspection date, or a gap."""
     codes = [s.code for s in systems(desk.session, include_inactive=False)]
     done: dict[tuple[str, str], datetime] = {}
-    for v in list_inspections(desk):
-        done.setdefault((v.inspection.month, v.system.code), v.inspection.at)
+    for month, code, at in desk.session.exec(
+        select(Inspection.month, System.code, Inspection.at)
+        .join(System, Inspection.system_id == System.id)
+        .order_by(Inspection.month, Inspection.at, Inspection.id)
+    ):
+        done.setdefault((month, code), at)
     rows = []
     year, month = start.year, start.month
     while date(year, month, 1) <= last:
@@ -89,9 +94,12 @@ def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
     return {"rows": rows, "systems": codes}
 
 
-def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover]:
+def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover | Later]:
+    """The workbook's sheets; the cover and the SLA summary are built once the fault sheets have
+    streamed every ticket past ``data["tally"]``."""
     contract = data["contract"]
     plan = data["milestones"]
+    tally = data["tally"]
     fields = [
         (label(lang, "cover.contract"), contract.name), (label(lang, "cover.hospital"), contract.hospital),
         (label(lang, "cover.vendor"), contract.vendor),
@@ -102,12 +110,19 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     for m in plan["milestones"]:
         evidence = value(lang, "ready") if m["ready"] else "；".join(m["missing_zh" if lang == "zh" else "missing"])
         fields.append((f"{m['percent']}% {m['name']}（{m['date']}）", evidence))
-    sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
-                     met=r["met"] + r["not_applicable"], breached=r["breached"] + r["overdue"])
-                for r in data["sla"]]  # fmt: skip
-    for r in sla_rows:
-        r["_label"] = value(lang, r["clock"]) + (f"（{value(lang, r['kind'])}）" if r["kind"] else "")
-    by_kind = {kind: [r for r in data["faults"] if r["kind"] == kind] for kind in ("defect", "data", "fault")}
+
+    def summary() -> Table:
+        sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
+                         met=r["met"] + r["not_applicable"], breached=r["breached"] + r["overdue"])
+                    for r in (s.to_dict() for s in tally.summary())]  # fmt: skip
+        for r in sla_rows:
+            r["_label"] = value(lang, r["clock"]) + (f"（{value(lang, r['kind'])}）" if r["kind"] else "")
+        return Table(label(lang, "sheet.acc_summary"), [
+            *columns(lang, [("_label", "col.clock", "text")]),
+            *columns(lang, SLA_COLUMNS[2:]),
+        ], sla_rows, charts=[Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"),
+                                   percent=True)])  # fmt: skip
+
     coverage_rows = []
     for row in data["coverage"]:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
@@ -117,15 +132,11 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
                   {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
                   {"table": value(lang, "verify_hint"), "records": ""}]  # fmt: skip
     return [
-        cover(lang, "title.acceptance", contract, fields, data["unconfirmed_years"]),
-        Table(label(lang, "sheet.acc_summary"), [
-            *columns(lang, [("_label", "col.clock", "text")]),
-            *columns(lang, SLA_COLUMNS[2:]),
-        ], sla_rows, charts=[Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"),
-                                   percent=True)]),
-        record_table(lang, "sheet.defect", FAULT_COLUMNS, by_kind["defect"], breached),
-        record_table(lang, "sheet.data", FAULT_COLUMNS, by_kind["data"], breached),
-        record_table(lang, "sheet.fault", FAULT_COLUMNS, by_kind["fault"], breached),
+        lambda: cover(lang, "title.acceptance", contract, fields, sorted(tally.years)),
+        summary,
+        record_table(lang, "sheet.defect", FAULT_COLUMNS, data["faults"]["defect"], breached),
+        record_table(lang, "sheet.data", FAULT_COLUMNS, data["faults"]["data"], breached),
+        record_table(lang, "sheet.fault", FAULT_COLUMNS, data["faults"]["fault"], breached),
         record_table(lang, "sheet.integration", WORK_COLUMNS, data["work"]),
         record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),
