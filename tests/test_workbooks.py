@@ -236,6 +236,31 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
     assert len(rows(wb["未确认记录"])) == 6  # 2 faults, 2 inspections, 1 work entry, 1 training
 
 
+def test_reports_as_json_write_no_workbook(november, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monthly = json.loads(ok("report", "monthly", NOV, "--json"))
+    assert monthly["month"] == NOV and monthly["contract"]["start_date"] == "2026-09-01"
+    assert [(f["id"], f["response_state"], f["resolution_state"]) for f in monthly["faults"]] == [
+        (1, "met", "met"),
+        (2, "breached", "met"),
+    ]
+    assert [(s["system"], s["db_conclusion"]) for s in monthly["summary"]][:3] == [
+        ("queue", "warn"),
+        ("bi", "warn"),
+        ("cdss", "gap"),
+    ]
+    assert monthly["stats"][-1]["total"] == 2 and len(monthly["items"]) == 16
+    accepted = json.loads(ok("report", "acceptance", "--to", "2026-11-30", "--json"))
+    assert {k: [f["id"] for f in v] for k, v in accepted["faults"].items()} == {"defect": [], "data": [2], "fault": [1]}
+    response = next(r for r in accepted["sla"] if r["clock"] == "response")
+    assert (response["tickets"], response["met"], response["breached"]) == (2, 1, 1)
+    assert accepted["head_hash"] == json.loads(ok("verify", "--json"))["head_hash"]
+    assert len(accepted["pending"]) == 6
+    text = json.dumps([monthly, accepted])
+    assert '"_key"' not in text and '"_digest"' not in text
+    assert list(tmp_path.glob("*.xlsx")) == []
+
+
 def test_english_edition(november, tmp_path):
     out = tmp_path / "en.xlsx"
     ok("report", "monthly", NOV, "-o", str(out), "--lang", "en")

@@ -1003,14 +1003,20 @@ def _check_lang(lang: str) -> str:
     return lang
 
 
+ReportJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the report's data as JSON instead of writing the workbook.")
+]
+
+
 @report_app.command("monthly")
 def report_monthly(
     month: Annotated[str, typer.Argument(help="Month YYYY-MM.")],
     output_path: OutOpt = None,
     lang: LangOpt = "zh",
     force: ForceOpt = False,
+    as_json: ReportJsonOpt = False,
 ) -> None:
-    """Write 《运维月度巡检报告》 for a month as an Excel workbook.
+    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data).
 
     Example: opsdesk report monthly 2026-12 -o 巡检报告-2026-12.xlsx
     """
@@ -1020,6 +1026,13 @@ def report_monthly(
     year, mon = parse_month(month)
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
     with desk(write=False) as d:
+        if as_json:
+            from opsdesk.reports import report_json
+
+            data = monthly_data(d, year, mon)
+            data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
+            emit_json(report_json(data))
+            return
         sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
     line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
@@ -1031,8 +1044,9 @@ def report_acceptance(
     output_path: OutOpt = None,
     lang: LangOpt = "zh",
     force: ForceOpt = False,
+    as_json: ReportJsonOpt = False,
 ) -> None:
-    """Write the acceptance evidence (验收资料) from the contract's start as an Excel workbook.
+    """Write the acceptance evidence (验收资料) from the contract's start as an Excel workbook (--json: its data).
 
     Example: opsdesk report acceptance --to 2027-05-31 -o 验收资料.xlsx
     """
@@ -1042,6 +1056,11 @@ def report_acceptance(
     last = parse_date(to) if to else None
     with desk(write=False) as d:
         data = acceptance_data(d, last)
+        if as_json:
+            from opsdesk.reports import report_json
+
+            emit_json(report_json(data))
+            return
         sheets = acceptance_sheets(data, _check_lang(lang))
         target = output_path or Path(f"opsdesk-acceptance-{data['last']}.xlsx")
         written = _write_workbook(d, sheets, target, force)

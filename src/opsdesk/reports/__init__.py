@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -166,3 +167,28 @@ def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None 
         "late": late,
         "unconfirmed_years": sorted(summary.years),
     }
+
+
+def report_json(data: dict[str, Any]) -> dict[str, Any]:
+    """A workbook report's data (:func:`~opsdesk.reports.monthly.monthly_data`,
+    :func:`~opsdesk.reports.acceptance.acceptance_data`) as plain JSON-ready values: the rows the
+    sheets show, without the workbook's own columns (``_key``, ``_digest``...). Streamed rows are
+    read here; the acceptance report's SLA summary is the tally they filled."""
+    from opsdesk.history import row_dict
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if not str(k).startswith("_")}
+        if isinstance(value, list | tuple) or inspect.isgenerator(value):
+            return [plain(v) for v in value]
+        if isinstance(value, ClockSummary):
+            return value.to_dict()
+        if hasattr(value, "__table__"):  # a record (the contract)
+            return row_dict(value)
+        return value
+
+    out = {k: plain(v) for k, v in data.items() if k != "tally"}
+    if "tally" in data:
+        out["sla"] = [row.to_dict() for row in data["tally"].summary()]
+        out["unconfirmed_years"] = sorted(data["tally"].years)
+    return out
