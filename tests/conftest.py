@@ -148,6 +148,22 @@ class _QmarkConnection:
         self.conn.close()
 
 
+def check_schema(columns_of) -> None:
+    """Every table of the models has exactly their columns, NOT NULL where they say so;
+    ``columns_of(table name)`` gives {column: is NOT NULL} as the database has it."""
+    from sqlmodel import SQLModel
+
+    import opsdesk.models  # noqa: F401 - registers the tables
+
+    for table in SQLModel.metadata.sorted_tables:
+        columns = columns_of(table.name)
+        expected = {c.name: (not c.nullable and not c.primary_key) for c in table.columns}
+        assert set(columns) == set(expected), table.name
+        for name, not_null in expected.items():
+            if not_null:
+                assert columns[name], f"{table.name}.{name} should be NOT NULL"
+
+
 def _pg_snapshot(url: str) -> str:
     import psycopg
 

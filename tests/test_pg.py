@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
 
 import opsdesk.models  # noqa: F401 - registers the tables
-from conftest import PG, connect, ok, run, snapshot
+from conftest import PG, check_schema, connect, ok, run, snapshot
 from opsdesk.store import MIGRATIONS, open_store
 
 needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
@@ -31,18 +30,11 @@ def pg(backend: str, store_env):
 def test_blank_schema_migrates_to_the_models(pg):
     open_store(pg, create=True).close()
     conn = connect(pg)
-    for table in SQLModel.metadata.sorted_tables:
-        rows = conn.execute(
-            "SELECT column_name, is_nullable FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ?",
-            (table.name,),
-        ).fetchall()
-        columns = {name: nullable == "NO" for name, nullable in rows}
-        expected = {c.name: (not c.nullable and not c.primary_key) for c in table.columns}
-        assert set(columns) == set(expected), table.name
-        for name, not_null in expected.items():
-            if not_null:
-                assert columns[name], f"{table.name}.{name} should be NOT NULL"
+    sql = (
+        "SELECT column_name, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?"
+    )
+    check_schema(lambda name: {column: nullable == "NO" for column, nullable in conn.execute(sql, (name,))})
     names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
     assert names == [m.__name__ for m in MIGRATIONS]
 

@@ -96,6 +96,7 @@ def test_a_workbook_command_loads_openpyxl(contract, tmp_path):
     assert "openpyxl" in loaded(["report", "monthly", "2026-11", "-o", str(tmp_path / "m.xlsx")])
 
 
+@pytest.mark.sqlite_only  # the WAL file beside the database file
 def test_the_program_leaves_the_store_closed_and_written(contract):
     """The program skips the interpreter's final garbage collection (gc.freeze on its way out): what
     the command wrote is on record, and the store was closed (SQLite removes the -wal file then)."""

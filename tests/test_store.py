@@ -8,9 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
 
 import opsdesk.models  # noqa: F401 - registers the tables
+from conftest import check_schema
 from opsdesk.errors import StoreError
 from opsdesk.store import MIGRATIONS
 from opsdesk.store import SqliteStore as Store
@@ -20,13 +20,7 @@ def test_blank_database_migrates_to_the_models(tmp_path):
     store = Store.open(tmp_path / "x.db", create=True)
     store.close()
     conn = sqlite3.connect(tmp_path / "x.db")
-    for table in SQLModel.metadata.sorted_tables:
-        columns = {row[1]: (row[3] == 1) for row in conn.execute(f'PRAGMA table_info("{table.name}")')}
-        expected = {c.name: (not c.nullable and not c.primary_key) for c in table.columns}
-        assert set(columns) == set(expected), table.name
-        for name, not_null in expected.items():
-            if not_null:
-                assert columns[name], f"{table.name}.{name} should be NOT NULL"
+    check_schema(lambda name: {row[1]: (row[3] == 1) for row in conn.execute(f'PRAGMA table_info("{name}")')})
     names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
     assert names == [m.__name__ for m in MIGRATIONS]
 

@@ -215,8 +215,20 @@ class Store:
 
     # -- opening ---------------------------------------------------------------------------
 
+    TABLES_SQL: str  # the names of the tables in this database, sorted
+
+    def _prepare(self, create: bool):
+        """Check the database is opsdesk's (or, creating, empty) and bring its schema up to date."""
+        try:
+            self._check_owner(create)
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
     def _tables(self, conn: Connection) -> list[str]:
-        raise NotImplementedError
+        return [r[0] for r in conn.exec_driver_sql(self.TABLES_SQL)]
 
     def _error(self, exc: Exception) -> StoreError:
         raise NotImplementedError
@@ -332,6 +344,7 @@ class SqliteStore(Store):
     """One SQLite file, in WAL mode with foreign keys on and a busy timeout."""
 
     kind = "SQLite"
+    TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
 
     def __init__(self, path: Path, engine: Engine):
         super().__init__()
@@ -359,22 +372,7 @@ class SqliteStore(Store):
         _check_header(path)
         if not create and path.stat().st_size == 0:
             raise NotFound(f"{path} holds no opsdesk data yet; create the contract with `opsdesk init`")
-        store = cls(path, _sqlite_engine(path))
-        try:
-            store._check_owner(create)
-            store._migrate()
-        except BaseException:
-            store.close()
-            raise
-        return store
-
-    def _tables(self, conn: Connection) -> list[str]:
-        return [
-            r[0]
-            for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
+        return cls(path, _sqlite_engine(path))._prepare(create)
 
     def _error(self, exc: Exception) -> StoreError:
         return _store_error(self.path, exc)
@@ -420,6 +418,10 @@ class PostgresStore(Store):
     """A PostgreSQL database (or one schema of it, by the URL's ``search_path``) that a team shares."""
 
     kind = "PostgreSQL"
+    TABLES_SQL = (
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
 
     def __init__(self, url: str, engine: Engine):
         super().__init__()
@@ -429,23 +431,7 @@ class PostgresStore(Store):
 
     @classmethod
     def open(cls, url: str, *, create: bool = False) -> PostgresStore:
-        store = cls(url, _pg_engine(url))
-        try:
-            store._check_owner(create)
-            store._migrate()
-        except BaseException:
-            store.close()
-            raise
-        return store
-
-    def _tables(self, conn: Connection) -> list[str]:
-        return [
-            r[0]
-            for r in conn.exec_driver_sql(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
-            )
-        ]
+        return cls(url, _pg_engine(url))._prepare(create)
 
     def _error(self, exc: Exception) -> StoreError:
         return _pg_error(self.name, exc)
