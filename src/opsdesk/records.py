@@ -137,9 +137,10 @@ class Desk:
         from opsdesk.sla import WorkCalendar
 
         cache = self.__dict__.setdefault("_calendars", {})
-        if terms not in cache:
-            cache[terms] = WorkCalendar(terms, *self._calendar_inputs)
-        return cache[terms]
+        hit = cache.get(id(terms))  # by identity: hashing the terms for every ticket of a report costs more
+        if hit is None or hit[0] is not terms:
+            hit = cache[id(terms)] = (terms, WorkCalendar(terms, *self._calendar_inputs))
+        return hit[1]
 
     @property
     def calendar(self):
@@ -582,14 +583,21 @@ class FaultView:
         return any(c.state in ("breached", "overdue") for c in self.clocks)
 
 
+_STEP_COLUMNS = tuple((step, f"{step}_at", f"{step}_rec") for step in STEPS)
+
+
 def late_steps(ticket: Ticket) -> list[str]:
     """Steps recorded more than an hour after they happened."""
     out = []
-    for step in STEPS:
-        if ticket.source == "zentao" and step in ("reported", "resolved"):
+    platform = ticket.source == "zentao"
+    for step, at_column, rec_column in _STEP_COLUMNS:
+        if platform and step in ("reported", "resolved"):
             continue  # the platform recorded these when they happened
-        at, rec = getattr(ticket, f"{step}_at"), getattr(ticket, f"{step}_rec")
-        if at is not None and rec is not None and rec - at > LATE_AFTER:
+        at = getattr(ticket, at_column)
+        if at is None:
+            continue
+        rec = getattr(ticket, rec_column)
+        if rec is not None and rec - at > LATE_AFTER:
             out.append(step)
     return out
 

@@ -713,9 +713,9 @@ def ticket_clocks(
     tz = cal.tz
     reported = _aware(reported, tz)
     now = _aware(now, tz)
-    responded, arrived, resolved = (
-        None if moment is None else _aware(moment, tz) for moment in (responded, arrived, resolved)
-    )
+    responded = None if responded is None else _aware(responded, tz)
+    arrived = None if arrived is None else _aware(arrived, tz)
+    resolved = None if resolved is None else _aware(resolved, tz)
     for label, moment, after_label, after in (
         ("responded", responded, "reported", reported),
         ("arrived", arrived, "reported", reported),

@@ -58,6 +58,10 @@ class ClockSummary:
         }
 
 
+_TIMED = frozenset(("met", "breached", "overdue"))  # states whose elapsed time the median and worst cover
+_MINUTE = timedelta(minutes=1)
+
+
 class SlaTally:
     """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
     response, arrival, then resolution per kind (SPEC: n/a counts as met).
@@ -81,14 +85,21 @@ class SlaTally:
 
     def add(self, v: FaultView) -> FaultView:
         system = v.system.code if self.by_system else None
-        if (system, "response", None) not in self.rows:
+        rows = self.rows
+        if (system, "response", None) not in rows:
             self._block(system)
-        for clock in v.clocks:
-            row = self.rows[(system, clock.name, v.ticket.kind if clock.name == "resolution" else None)]
-            row.counts[clock.state] += 1
-            if clock.state in ("met", "breached", "overdue"):
-                row.elapsed.append(int(clock.elapsed.total_seconds() // 60))
-            self.years.update(clock.unconfirmed_years)
+        clocks = v.clocks
+        for row, clock in (
+            (rows[(system, "response", None)], clocks.response),
+            (rows[(system, "arrival", None)], clocks.arrival),
+            (rows[(system, "resolution", v.ticket.kind)], clocks.resolution),
+        ):
+            state = clock.state
+            row.counts[state] += 1
+            if state in _TIMED:
+                row.elapsed.append(clock.elapsed // _MINUTE)
+            if clock.unconfirmed_years:
+                self.years.update(clock.unconfirmed_years)
         return v
 
     def summary(self) -> list[ClockSummary]:
