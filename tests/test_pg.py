@@ -154,6 +154,39 @@ def test_unreachable_server_is_one_line(monkeypatch):
 def test_db_path_hides_the_password(monkeypatch):
     monkeypatch.setenv("OPSDESK_DB", "postgresql://someone:secret@db.internal/opsdesk")
     assert ok("db", "path") == "postgresql://someone:***@db.internal/opsdesk\n"
+    monkeypatch.setenv("OPSDESK_DB", "postgresql://someone@db.internal/opsdesk?password=s3cret&sslmode=require")
+    assert ok("db", "path") == "postgresql://someone@db.internal/opsdesk?password=***&sslmode=require\n"
+
+
+@pytest.mark.sqlite_only
+def test_a_bad_port_is_a_usage_error(monkeypatch):
+    monkeypatch.setenv("OPSDESK_DB", "postgresql+psycopg://opsdesk@127.0.0.1:notaport/team")
+    result = run("status")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --db is not a valid database URL")
+    assert result.stderr.count("\n") == 1
+
+
+def test_demo_replace_never_replaces_a_real_contract(store_env, backend):
+    ok("init", "--name", "真实合同", "--hospital", "医院", "--vendor", "公司", "--start", "2026-09-01")
+    before = snapshot(store_env)
+    result = run("demo", "--db", str(store_env), "--replace")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "holds the contract '真实合同', not a demo; --replace only rebuilds a demo database (choose another --db)\n"
+    )
+    assert snapshot(store_env) == before
+
+
+@needs_pg
+def test_backup_names_tell_servers_and_schemas_apart(pg):
+    from opsdesk.store import open_store as opened
+
+    store = opened(pg, create=True)
+    try:
+        schema = pg.rsplit("%3D", 1)[1]
+        assert store.backup_stem() == f"127.0.0.1-{store.engine.url.port}-{store.engine.url.database}@{schema}"
+    finally:
+        store.close()
 
 
 @pytest.mark.sqlite_only
@@ -162,7 +195,7 @@ def test_other_database_kinds_are_a_usage_error(monkeypatch):
     result = run("status")
     assert (result.exit_code, result.stderr) == (
         2,
-        "Error: --db mysql://...: opsdesk keeps its data in an SQLite file (a path) or in PostgreSQL "
+        "Error: --db (or OPSDESK_DB) mysql://...: opsdesk keeps its data in an SQLite file (a path) or in PostgreSQL "
         "(postgresql+psycopg://user@host/dbname)\n",
     )
 

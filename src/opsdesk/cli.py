@@ -154,8 +154,8 @@ def backup(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="Backup file (default: backups/<name>-<time>.db beside an SQLite database; "
-            "for PostgreSQL in opsdesk's folder, see `opsdesk db path`)."
+            help="Backup file (default: backups/<name>-<time>.db beside an SQLite database; for "
+            "PostgreSQL <host>-<port>-<database>-<time>.db in opsdesk's folder, ~/.config/opsdesk/backups on Linux)."
         ),
     ] = None,
     keep: Annotated[int | None, typer.Option(help="Keep only the N newest default-named backups.")] = None,
@@ -217,12 +217,13 @@ def restore(
                     f"{path} has {checked['events']} history events, this database {current['events']}: restoring "
                     f"it loses the {current['events'] - checked['events']} newest; add --force if that is intended"
                 )
-        aside = store.backup(store.aside_name(f"before-restore-{_local_now():%Y%m%d-%H%M%S}"))
+        aside = store.backup(store.aside_name(f"before-restore-{_local_now():%Y%m%d-%H%M%S}")) if current else None
         store.restore_from(Path(path))
     finally:
         store.close()
     line(f"Restored {path} ({checked['events']} events, head {checked['head_hash'][:16]}) into {store.name}")
-    line(f"The previous database is kept at {aside}")
+    if aside:
+        line(f"The previous database is kept at {aside}")
 
 
 def _current_identity(store) -> dict | None:
@@ -1270,27 +1271,37 @@ def demo(
     )
     shown = str(target.resolve()) if isinstance(target, Path) else db_name(target)
     line(f"Demo database: {shown}")
-    line(f"Try: OPSDESK_DB={shlex.quote(shown if isinstance(target, Path) else db)} {_program()} status")
+    line(f"Try: OPSDESK_DB={shlex.quote(shown)} {_program()} status")
 
 
 def _clear_for_demo(target: Path | str, replace: bool) -> None:
-    """A demo is built into an empty database; ``--replace`` empties an existing one first."""
-    if isinstance(target, Path):
-        if target.exists():
-            if not replace:
-                raise OpsdeskError(f"{target} already exists; add --replace to rebuild it, or choose another --db")
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-        return
+    """A demo is built into an empty database; ``--replace`` empties one that holds a demo, never a
+    real contract (a typo on a shared database must not cost the team its records)."""
+    from opsdesk.demo import is_demo_name
     from opsdesk.store import open_store
 
+    if isinstance(target, Path):
+        if not target.exists():
+            return
+        if not replace:
+            raise OpsdeskError(f"{target} already exists; add --replace to rebuild it, or choose another --db")
     store = open_store(target, create=True)
     try:
-        if store.has_contract():
-            if not replace:
-                raise OpsdeskError(
-                    f"{store.name} already holds a contract; add --replace to delete its records and rebuild"
-                )
+        name = store.contract_name()
+        if name is None and isinstance(target, Path):
+            return
+        if name is not None and not replace:
+            raise OpsdeskError(f"{store.name} already holds a contract; add --replace to rebuild the demo there")
+        if name is not None and not is_demo_name(name):
+            raise OpsdeskError(
+                f"{store.name} holds the contract {name!r}, not a demo; --replace only rebuilds a demo database "
+                "(choose another --db)"
+            )
+        if isinstance(target, Path):
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        else:
             store.empty()
     finally:
         store.close()

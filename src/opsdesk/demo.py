@@ -59,6 +59,16 @@ WORK = [("backup", "检查实时备份同步状态及备份日志"), ("os", "安
         ("database", "数据库统计信息收集与索引重建"), ("security", "漏洞扫描及弱口令检查")]  # fmt: skip
 
 
+DEMO_NAME = "智慧医疗建设服务系统运维项目（演示）"
+
+
+def is_demo_name(name: str) -> bool:
+    """Whether a contract is one `opsdesk demo` built (the demo, or a `--scale` store)."""
+    from opsdesk.scale import SCALE_NAME_PREFIX
+
+    return name == DEMO_NAME or name.startswith(SCALE_NAME_PREFIX)
+
+
 def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     """Create the demo contract and ``months`` of fault history up to ``desk.now``."""
     rng = random.Random(seed)
@@ -67,7 +77,7 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     desk.now = real_now
     contract = records.init_contract(
         desk,
-        name="智慧医疗建设服务系统运维项目（演示）",
+        name=DEMO_NAME,
         hospital="广东省人民医院（演示）",
         vendor="示例信息技术有限公司",
         start=first_day,

@@ -24,6 +24,9 @@ SYSTEMS = 50
 BATCH = 20_000
 
 
+SCALE_NAME_PREFIX = "规模测试合同"  # `demo --replace` rebuilds only stores named so, or the demo
+
+
 def _row(model, **values) -> dict:
     """Every column of ``model`` as its JSON value, defaults filled in."""
     out = {}
@@ -37,7 +40,7 @@ def build_scale(desk: Desk, *, tickets: int, seed: int = 1) -> dict[str, int]:
     rng = random.Random(seed)
     now = desk.local_now.replace(second=0, microsecond=0)
     start = now.date() - relativedelta(years=YEARS)
-    records.init_contract(desk, name=f"规模测试合同（{tickets} 条工单）", hospital="某医院集团",
+    records.init_contract(desk, name=f"{SCALE_NAME_PREFIX}（{tickets} 条工单）", hospital="某医院集团",
                           vendor="示例信息技术有限公司", start=start, months=12 * YEARS)  # fmt: skip
     for n in range(len(records.SYSTEMS) + 1, SYSTEMS + 1):
         records.add_system(desk, f"sys{n:02d}", f"信息系统{n:02d}")

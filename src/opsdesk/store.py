@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from opsdesk.dburl import hide_password
 from opsdesk.errors import InvalidInput, NotFound, StoreError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -314,9 +315,9 @@ class Store:
                 session.rollback()
                 raise
 
-    def has_contract(self) -> bool:
+    def contract_name(self) -> str | None:
         with self.engine.execution_options(opsdesk_read=True).connect() as conn:
-            return conn.exec_driver_sql("SELECT 1 FROM contract").first() is not None
+            return conn.exec_driver_sql("SELECT name FROM contract WHERE id = 1").scalar()
 
     # -- backups: always SQLite files, whatever the store -------------------------------------
 
@@ -427,7 +428,7 @@ class PostgresStore(Store):
         super().__init__()
         self.url = url
         self.engine = engine
-        self.name = engine.url.render_as_string(hide_password=True)
+        self.name = hide_password(url)
 
     @classmethod
     def open(cls, url: str, *, create: bool = False) -> PostgresStore:
@@ -491,13 +492,14 @@ class PostgresStore(Store):
         return Path(typer.get_app_dir("opsdesk")) / "backups"
 
     def backup_stem(self) -> str:
-        """``host-database`` (``-schema`` when the URL's options set a search_path)."""
+        """``host-port-database`` (``@schema`` when the URL's options set a search_path): two
+        servers on one host, or two schemas, never share backup names (``--keep`` prunes by them)."""
         url = self.engine.url
-        stem = f"{url.host or 'local'}-{url.database or 'postgres'}"
+        stem = f"{url.host or 'local'}-{url.port or 5432}-{url.database or 'postgres'}"
         options = str(url.query.get("options", ""))
         if "search_path=" in options:
-            stem += "-" + options.split("search_path=", 1)[1].split()[0].split(",")[0]
-        return stem
+            stem += "@" + options.split("search_path=", 1)[1].split()[0].split(",")[0]
+        return stem.replace("/", "_")
 
 
 def copy_rows(src: Connection, dest: Connection) -> int:
@@ -512,11 +514,8 @@ def copy_rows(src: Connection, dest: Connection) -> int:
     source.reflect(src)
     target.reflect(dest)
     tables = [t for t in target.sorted_tables if t.name != "schema_migrations"]
-    if dest.dialect.name == "postgresql":
-        dest.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
-    else:
-        for table in reversed(tables):
-            dest.execute(delete(table))
+    for table in reversed(tables):  # DELETE, not TRUNCATE: readers keep their snapshot meanwhile
+        dest.execute(delete(table))
     copied = 0
     for table in tables:
         origin = source.tables.get(table.name)
@@ -642,6 +641,8 @@ def _pg_error(name: str, exc: Exception) -> StoreError:
     """One line from a driver error (psycopg's messages run over several lines, with hints)."""
     orig = getattr(exc, "orig", exc)
     first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), type(orig).__name__)
+    if "no schema has been selected" in first:
+        first += " (the schema the URL's search_path names does not exist: CREATE SCHEMA it first)"
     return StoreError(f"cannot use PostgreSQL database {name}: {first}")
 
 
@@ -672,7 +673,7 @@ def pg_url(text_: str) -> str:
             return "postgresql+psycopg://" + text_[len(scheme) :]
     scheme = text_.split("://", 1)[0]
     raise InvalidInput(
-        f"--db {scheme}://...: opsdesk keeps its data in an SQLite file (a path) or in PostgreSQL "
+        f"--db (or OPSDESK_DB) {scheme}://...: opsdesk keeps its data in an SQLite file (a path) or in PostgreSQL "
         "(postgresql+psycopg://user@host/dbname)"
     )
 
@@ -687,9 +688,14 @@ def _pg_engine(url: str) -> Engine:
             "a PostgreSQL --db needs the psycopg driver: pip install 'psycopg[binary]' "
             "(or install opsdesk with its [postgres] extra)"
         ) from None
+    import logging
+
+    # psycopg logs what it ignores while closing a lost connection; the command reports it in one line
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
+    logging.getLogger("psycopg").propagate = False
     try:
         engine = create_engine(pg_url(url), connect_args={"connect_timeout": 10})
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise InvalidInput(
             f"--db is not a valid database URL ({exc}); e.g. postgresql+psycopg://user@host/dbname"
         ) from None
@@ -698,7 +704,8 @@ def _pg_engine(url: str) -> Engine:
     def _on_begin(conn) -> None:
         if conn.get_execution_options().get("opsdesk_read"):
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        else:  # writers queue here, so each appends to the history chain after the one before
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+        else:  # writers of this schema queue here, so each appends to the history chain after the one before
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK}, hashtext(current_schema()))")
 
     return engine

@@ -76,6 +76,12 @@ class OpsdeskGroup(TyperGroup):
             if type(exc).__name__ == "DataError" and "out of range" in str(exc):  # PostgreSQL's OverflowError
                 output.error("a number or date given is out of range")
                 raise typer.Exit(2) from None
+            if type(exc).__name__ == "OperationalError":  # the server went away, a lock wait ran out, a disk failed
+                output.error(_database_failed(exc))
+                raise typer.Exit(1) from None
+            if isinstance(exc, EOFError):  # Ctrl-D at a prompt
+                output.error("aborted: the input ended before the answers were complete; nothing was recorded")
+                raise typer.Exit(1) from None
             if os.environ.get("OPSDESK_DEBUG"):
                 raise
             output.error(_unexpected(exc))
@@ -108,6 +114,14 @@ class LazyCommands(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _database_failed(exc: Exception) -> str:
+    orig = getattr(exc, "orig", exc)
+    first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), type(orig).__name__)
+    if "lock timeout" in first or "database is locked" in first:
+        return "another command has been writing to the database for 30 s; nothing was recorded, try again"
+    return f"the database failed: {first}; nothing of this command was recorded"
 
 
 def _silence_stdout() -> None:
@@ -176,13 +190,9 @@ def db_name(target: Path | str) -> str:
     """How to show the database to a person: the path, or the URL without its password."""
     if isinstance(target, Path):
         return str(target)
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from opsdesk.dburl import hide_password
 
-    try:
-        return make_url(target).render_as_string(hide_password=True)
-    except ArgumentError:
-        return target.split("://", 1)[0] + "://..."
+    return hide_password(target)
 
 
 def _now() -> datetime:
