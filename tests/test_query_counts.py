@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from conftest import NOW, runner
+from conftest import NOW, ok, runner
 from opsdesk.cli import app
 
 COMMANDS = [
@@ -59,3 +59,21 @@ def test_statements_do_not_grow_with_the_data(demos, command):
     args = [part.format(dir=folder) for part in command]
     small, large = (count_statements(db, args) for db in paths)
     assert small == large, f"{command}: {small} statements for 2 months of data, {large} for 4"
+
+
+def test_light_views_equal_record_views(store_env):
+    """Reports that only read tickets load them as rows (`each_fault(light=True)`): the views, the
+    clocks and what they print must be exactly those of the records."""
+    from opsdesk.records import Desk, each_fault, fault_dict
+    from opsdesk.store import open_store
+
+    ok("demo", "--db", str(store_env), "--months", "2")
+    store = open_store(store_env)
+    try:
+        with store.transaction(write=False) as session:
+            desk = Desk(session, "tester", NOW)
+            full = [(fault_dict(v), v.clocks, v.late) for v in each_fault(desk)]
+            light = [(fault_dict(v), v.clocks, v.late) for v in each_fault(desk, light=True)]
+    finally:
+        store.close()
+    assert len(full) > 100 and light == full

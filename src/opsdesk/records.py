@@ -667,9 +667,11 @@ def each_fault(
     month: tuple[int, int] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    light: bool = False,
 ) -> Iterator[FaultView]:
     """The views :func:`list_faults` gives, one at a time from a query read in batches, so that a
-    report over every ticket holds one batch rather than them all."""
+    report over every ticket holds one batch rather than them all. With ``light`` each view's
+    ticket is a read-only row with the ticket's attributes, not a record (nothing to edit or digest)."""
     desk.contract  # noqa: B018
     query = select(Ticket, System).join(System, Ticket.system_id == System.id)
     if open_only:
@@ -685,8 +687,15 @@ def each_fault(
     if until is not None:
         query = query.where(Ticket.reported_at < until.astimezone(desk.tz))
     query = query.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=FAULT_BATCH)
-    for t, s in desk.session.exec(query):
-        yield view(desk, t, s)
+    if not light:
+        for t, s in desk.session.exec(query):
+            yield view(desk, t, s)
+        return
+    # Plain rows (attributes named as the ticket's columns) instead of ORM objects: a report that
+    # only reads the tickets spends about half as long loading each.
+    by_id = {s.id: s for s in systems(desk.session)}
+    for t in desk.session.connection().execute(query.with_only_columns(*Ticket.__table__.columns)):
+        yield view(desk, t, by_id[t.system_id])
 
 
 FAULT_BATCH = 2000

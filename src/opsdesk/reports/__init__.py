@@ -161,7 +161,7 @@ def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None 
     breached and late tickets' views."""
     summary, by_system = SlaTally(), SlaTally(by_system=True)
     tickets, breaches, late = 0, [], []
-    for v in each_fault(desk, since=since, until=until, system=system):
+    for v in each_fault(desk, since=since, until=until, system=system, light=True):
         tickets += 1
         summary.add(by_system.add(v))
         if v.breached:
