@@ -83,3 +83,73 @@ def test_rehashed_forgery_still_fails_replay(contract):
     assert (
         verify_error(contract) == "Error: history check failed: note 1 exists but no event in the history created it\n"
     )
+
+
+def _rehash(conn) -> None:
+    """What a forger with the code would do after editing events: recompute every hash and link."""
+    from opsdesk.history import EVENT_FIELDS, GENESIS, digest
+
+    prev = GENESIS
+    for row in conn.execute(f"SELECT {', '.join(EVENT_FIELDS)} FROM event ORDER BY id").fetchall():
+        content = (*row[:-1], prev)
+        prev = digest(*content)
+        conn.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (content[-1], prev, row[0]))
+    conn.commit()
+
+
+def test_rehashed_second_creation_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE event SET before = NULL WHERE id = 8")  # the respond now claims to create ticket 1
+    _rehash(conn)
+    assert verify_error(contract) == "Error: history check failed: event 8 creates ticket 1, which already exists\n"
+
+
+def test_rehashed_change_of_nothing_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE event SET entity_id = 7 WHERE id = 8")
+    _rehash(conn)
+    assert verify_error(contract) == (
+        "Error: history check failed: event 8 changes ticket 7, which no earlier event created\n"
+    )
+
+
+def test_rehashed_wrong_before_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("""UPDATE event SET before = '{"responded_at":"2026-01-01T00:00:00+08:00"}' WHERE id = 8""")
+    _rehash(conn)
+    assert verify_error(contract) == (
+        "Error: history check failed: event 8 says ticket 1 had responded_at='2026-01-01T00:00:00+08:00', "
+        "but the history before it says None\n"
+    )
+
+
+def test_rehashed_unknown_kind_is_named(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 9")
+    _rehash(conn)
+    assert verify_error(contract) == "Error: history check failed: event 9 names an unknown kind of record 'invoice'\n"
+
+
+def test_first_bad_event_is_named_whatever_kind_of_fault(contract):
+    """A forgery that fits the chain at event 7 but breaks the replay, followed by a plainly altered
+    event 9: the replay problem comes first in the history, so it is the one named."""
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 7")
+    _rehash(conn)
+    conn.execute("UPDATE event SET actor = 'someone else' WHERE id = 9")
+    conn.commit()
+    assert verify_error(contract) == "Error: history check failed: event 7 names an unknown kind of record 'invoice'\n"
+    conn.execute("UPDATE event SET actor = 'someone else' WHERE id = 6")
+    conn.commit()
+    assert verify_error(contract).startswith("Error: history check failed: event 6 (")
+
+
+def test_every_difference_is_listed_in_record_order(contract):
+    conn = _store_with_faults(contract)
+    conn.execute("UPDATE ticket SET symptom = 'x' WHERE id = 2")
+    conn.execute("UPDATE ticket SET symptom = 'y' WHERE id = 1")
+    conn.commit()
+    data = json.loads(run("verify", "--json").stdout)
+    assert data["ok"] is False
+    assert [p.split(" differs")[0] for p in data["problems"]] == ["ticket 1", "ticket 2"]
+    assert data["events"] == 9 and len(data["head_hash"]) == 64

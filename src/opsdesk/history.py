@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, text
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 from opsdesk.models import ENTITIES, Event
@@ -253,97 +253,144 @@ class VerifyResult:
 def verify(session: Session) -> VerifyResult:
     """Check every hash and link, then replay the events and compare with the records.
 
-    Stops the chain check at the first bad event and names it.
+    Reports the first bad event in history order, as a replay from the start would meet it.
+    Memory stays flat at any size: the chain is read in history order holding nothing, and
+    each kind of record is then replayed one record at a time, its events beside its row.
     """
     result = VerifyResult()
-    if session.connection().dialect.name == "sqlite":  # PostgreSQL checks its pages as it reads them
-        integrity = [r[0] for r in session.connection().exec_driver_sql("PRAGMA integrity_check")]
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":  # PostgreSQL checks its pages as it reads them
+        integrity = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
         if integrity != ["ok"]:
-            result.problems.append(
-                f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})"
-            )
+            result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
             return result
-    state: dict[str, dict[int, dict | str]] = {name: {} for name in ENTITIES}
+    broken = _check_chain(conn, result)  # (event id, problem) where the chain breaks first
+    limit = broken[0] if broken else None
+    first: tuple[int, str] | None = broken
+    for name, model in ENTITIES.items():
+        replay_problem, count, problems = _replay_and_compare(conn, name, model, before_event=limit)
+        if replay_problem and (first is None or replay_problem[0] < first[0]):
+            first = replay_problem
+        result.counts[name] = count
+        result.problems += problems
+    unknown = _first_unknown_kind(conn, limit)
+    if unknown and (first is None or unknown[0] < first[0]):
+        first = unknown
+    if first:
+        result.problems = [first[1]]  # the history itself is wrong: record differences would only repeat it
+    return result
+
+
+def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | None:
+    """The first event naming a kind of record opsdesk does not keep."""
+    sql = "SELECT id, entity FROM event WHERE entity NOT IN :kinds"
+    if before_event is not None:
+        sql += " AND id < :limit"
+    query = text(sql + " ORDER BY id LIMIT 1").bindparams(bindparam("kinds", expanding=True))
+    found = conn.execute(query, {"kinds": list(ENTITIES), "limit": before_event}).first()
+    return (found[0], f"event {found[0]} names an unknown kind of record {found[1]!r}") if found else None
+
+
+def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
+    """Every event in order: ids without gaps, each linked to the one before, each hash its content's."""
     prev = GENESIS
     expected_id = 1
-    conn = session.connection()
-    events = conn.execute(text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id"))
+    query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
+    events = conn.execution_options(stream_results=True).execute(query)
     for batch in events.partitions(VERIFY_BATCH):
         for row in batch:
-            # The stored text is what was hashed (moments are kept as the same ISO text), so no objects are built.
-            ev = _RawEvent(*row)
-            result.events += 1
-            if ev.id != expected_id:
-                result.problems.append(f"event {expected_id} is missing (the next event is {ev.id})")
-                return result
-            if ev.prev_hash != prev:
-                result.problems.append(
-                    f"event {ev.id} does not follow event {ev.id - 1}: its link to the previous hash is broken"
+            event_id, event_hash = row[0], row[-1]
+            if event_id != expected_id:
+                return expected_id, f"event {expected_id} is missing (the next event is {event_id})"
+            if row[-2] != prev:
+                return event_id, (
+                    f"event {event_id} does not follow event {event_id - 1}: its link to the previous hash is broken"
                 )
-                return result
-            if digest(*row[:-1]) != ev.hash:
-                result.problems.append(
-                    f"event {ev.id} ({ev.action} {ev.entity} {ev.entity_id}) was altered: "
-                    "its hash does not match its content"
+            # :func:`digest` without converting: as stored, every value is JSON-ready (moments are their ISO text)
+            content = _CANONICAL.encode(dict(zip(EVENT_FIELDS, row[:-1], strict=True)))
+            if hashlib.sha256(content.encode()).hexdigest() != event_hash:
+                return event_id, (
+                    f"event {event_id} ({row[3]} {row[4]} {row[5]}) was altered: its hash does not match its content"
                 )
-                return result
-            problem = _replay(state, ev)
-            if problem:
-                result.problems.append(problem)
-                return result
-            prev = ev.hash
+            prev = event_hash
             expected_id += 1
+    result.events = expected_id - 1
     result.head_hash = prev
-    for name, model in ENTITIES.items():
-        result.counts[name], problems = _compare(conn, name, model, state.pop(name))
-        result.problems += problems
-    return result
+    return None
 
 
 VERIFY_BATCH = 5000  # events (and records) read per fetch
 
 
-def _compare(conn, name: str, model: type[SQLModel], replayed: dict[int, dict | str]) -> tuple[int, list[str]]:
-    """Read the table ``name`` row by row against what the history replayed (emptying ``replayed``);
-    returns the number of records and the differences, in record order."""
-    found: list[tuple[int, str]] = []
+def _replay_and_compare(
+    conn, name: str, model: type[SQLModel], before_event: int | None
+) -> tuple[tuple[int, str] | None, int, list[str]]:
+    """Replay the events of one kind of record, record by record, beside its rows (both read in
+    key order), so only one record is ever held. Returns the first problem in the events
+    themselves (event id, text), the number of rows, and the differences, in record order."""
+    first: tuple[int, str] | None = None
+    found: list[str] = []
     count = 0
     key_name = _pk_name(name)
-    for row in _raw_rows(conn, model):
-        count += 1
-        key = row[key_name]
-        record = replayed.pop(key, None)
-        if record is None:
-            found.append((key, f"{name} {key} exists but no event in the history created it"))
+    rows = _raw_rows(conn, model)
+    histories = _event_groups(conn, name, before_event)
+    row, history = next(rows, None), next(histories, None)
+    while row is not None or history is not None:
+        if history is None or (row is not None and row[key_name] < history[0]):
+            count += 1
+            found.append(f"{name} {row[key_name]} exists but no event in the history created it")
+            row = next(rows, None)
             continue
-        record = _parsed(name, record)
-        if row != record:
-            fields = sorted(k for k in row if row[k] != record.get(k))
-            found.append((key, f"{name} {key} differs from its history in {', '.join(fields)} "
-                               f"(history says {', '.join(f'{f}={record.get(f)!r}' for f in fields)})"))  # fmt: skip
-    found += [(key, f"{name} {key} is in the history but missing from the records") for key in replayed]
-    return count, [problem for _, problem in sorted(found, key=lambda kp: kp[0])]
+        key, events = history
+        record, problem = _replay(name, key, events)
+        if problem and (first is None or problem[0] < first[0]):
+            first = problem
+        if row is not None and row[key_name] == key:
+            count += 1
+            if record is not None and row != record:
+                fields = sorted(k for k in row if row[k] != record.get(k))
+                found.append(f"{name} {key} differs from its history in {', '.join(fields)} "
+                             f"(history says {', '.join(f'{f}={record.get(f)!r}' for f in fields)})")  # fmt: skip
+            row = next(rows, None)
+        elif record is not None:
+            found.append(f"{name} {key} is in the history but missing from the records")
+        history = next(histories, None)
+    return first, count, found
 
 
-class _RawEvent:
-    __slots__ = ("action", "actor", "after", "before", "entity", "entity_id", "happened_at", "hash", "id",
-                 "prev_hash", "recorded_at")  # fmt: skip
-
-    def __init__(self, id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, prev_hash, hash):
-        self.id, self.recorded_at, self.actor, self.action = id, recorded_at, actor, action
-        self.entity, self.entity_id, self.happened_at = entity, entity_id, happened_at
-        self.before, self.after, self.prev_hash, self.hash = before, after, prev_hash, hash
+def _event_groups(conn, entity: str, before_event: int | None):
+    """The events of one kind of record as (record id, [(event id, before, after), ...]) in record
+    order, each record's events in history order."""
+    sql = "SELECT entity_id, id, before, after FROM event WHERE entity = :entity"
+    if before_event is not None:
+        sql += " AND id < :limit"
+    result = conn.execution_options(stream_results=True).execute(
+        text(sql + " ORDER BY entity_id, id"), {"entity": entity, "limit": before_event}
+    )
+    key, events = None, []
+    for batch in result.partitions(VERIFY_BATCH):
+        for entity_id, event_id, before, after in batch:
+            if entity_id != key:
+                if events:
+                    yield key, events
+                key, events = entity_id, []
+            events.append((event_id, before, after))
+    if events:
+        yield key, events
 
 
 def _raw_rows(conn, model: type[SQLModel]):
-    """A table's rows as :func:`row_dict` would give them, read without building ORM objects."""
+    """A table's rows as :func:`row_dict` would give them, in key order, read without building ORM objects."""
     from sqlalchemy import Boolean, Date
 
     columns = list(sa_inspect(model).columns)
     booleans = [c.key for c in columns if isinstance(c.type, Boolean)]
     dates = [c.key for c in columns if isinstance(c.type, Date)]  # SQLite gives text, PostgreSQL dates
     names = [c.key for c in columns]
-    rows = conn.execute(text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}"'))
+    key = sa_inspect(model).primary_key[0].name
+    rows = conn.execution_options(stream_results=True).execute(
+        text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}" ORDER BY {key}')
+    )
     for batch in rows.partitions(VERIFY_BATCH):
         for row in batch:
             out = dict(zip(names, row, strict=True))
@@ -363,36 +410,28 @@ def _added_defaults(entity: str) -> dict[str, Any]:
     return {name: to_json_value(model.model_fields[name].default) for name in ADDED_COLUMNS.get(entity, ())}
 
 
-def _parsed(entity: str, record: dict | str) -> dict:
-    """A replayed record: a record no later event changed is kept as its creating event's text
-    (far smaller than the dict) until it is compared."""
-    if isinstance(record, str):
-        return {**_added_defaults(entity), **json.loads(record)}
-    return record
-
-
-def _replay(state: dict[str, dict[int, dict | str]], ev: _RawEvent) -> str | None:
-    table = state.get(ev.entity)
-    if table is None:
-        return f"event {ev.id} names an unknown kind of record {ev.entity!r}"
-    if not ev.before:
-        if ev.entity_id in table:
-            return f"event {ev.id} creates {ev.entity} {ev.entity_id}, which already exists"
-        table[ev.entity_id] = ev.after or "{}"
-        return None
-    record = table.get(ev.entity_id)
-    if record is None:
-        return f"event {ev.id} changes {ev.entity} {ev.entity_id}, which no earlier event created"
-    record = table[ev.entity_id] = _parsed(ev.entity, record)
-    before = json.loads(ev.before)
-    for key, value in before.items():
-        if record.get(key) != value:
-            return (
-                f"event {ev.id} says {ev.entity} {ev.entity_id} had {key}={value!r}, "
-                f"but the history before it says {record.get(key)!r}"
-            )
-    record.update(json.loads(ev.after) if ev.after else {})
-    return None
+def _replay(entity: str, key: int, events: list[tuple[int, str | None, str | None]]):
+    """One record as its events leave it, or the first event that does not fit (event id, text)."""
+    record: dict | None = None
+    for event_id, before, after in events:
+        if not before:
+            if record is not None:
+                return None, (event_id, f"event {event_id} creates {entity} {key}, which already exists")
+            # a record created before a later migration has that migration's columns at their defaults
+            record = {**_added_defaults(entity), **json.loads(after or "{}")}
+            continue
+        if record is None:
+            return None, (event_id, f"event {event_id} changes {entity} {key}, which no earlier event created")
+        for field_name, value in json.loads(before).items():
+            if record.get(field_name) != value:
+                return None, (
+                    event_id,
+                    f"event {event_id} says {entity} {key} had {field_name}={value!r}, "
+                    f"but the history before it says {record.get(field_name)!r}",
+                )
+        if after:
+            record.update(json.loads(after))
+    return record, None
 
 
 CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment")
