@@ -356,3 +356,18 @@ def test_duplicates_old_rows_drafts_and_module_paths(mapped, tmp_path):
     out = ok("import", "zentao-stories", str(stories))
     assert out.startswith("0 change request(s) were created")
     assert "story#7 is still 草稿: no change request made" in out and "story#8 is closed as 不做" in out
+
+
+def test_time_unknown_counts_as_not_met_until_the_times_are_recorded(mapped, tmp_path):
+    ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(13, opened="2026-11-05")]))
+    month = json.loads(ok("report", "sla", "--month", "2026-11", "--json"))["summary"]
+    response = next(r for r in month if r["clock"] == "response")
+    assert (response["tickets"], response["met"], response["time_unknown"], response["compliance"]) == (1, 0, 1, 0.0)
+    assert "time unknown" in ok("report", "sla", "--month", "2026-11")
+    ok("fault", "edit", "1", "--at", "2026-11-05 09:15")  # the report time alone: the response is still unknown
+    assert faults()[0]["clocks"]["response"]["state"] == "time_unknown"
+    ok("fault", "edit", "1", "--responded", "2026-11-05 09:20")
+    assert faults()[0]["clocks"]["response"]["state"] == "met"
+    response = next(r for r in json.loads(ok("report", "sla", "--month", "2026-11", "--json"))["summary"]
+                    if r["clock"] == "response")  # fmt: skip
+    assert (response["met"], response["time_unknown"], response["compliance"]) == (1, 0, 100.0)

@@ -828,6 +828,7 @@ def _sla_rows(summary, with_system: bool = False) -> list[list[Any]]:
             s.counts["met"] + s.counts["not_applicable"],
             s.counts["breached"] + s.counts["overdue"],
             s.counts["running"],
+            s.counts["time_unknown"],
             "-" if s.compliance is None else f"{s.compliance:.1f}%",
             "-" if s.median is None else s.median,
             "-" if s.worst is None else s.worst,
@@ -836,7 +837,9 @@ def _sla_rows(summary, with_system: bool = False) -> list[list[Any]]:
     return rows
 
 
-SLA_COLUMNS = ["clock", "tickets", "met", "breached", "running", "compliance", "median min", "worst min"]
+SLA_COLUMNS = [
+    "clock", "tickets", "met", "breached", "running", "time unknown", "compliance", "median min", "worst min",
+]  # fmt: skip
 
 
 @app.command("status")

@@ -38,7 +38,7 @@ ZH: dict[str, str] = {
     "col.arrived": "到场时间", "col.resolved": "修复时间", "col.response_state": "响应", "col.arrival_state": "到场",
     "col.resolution_state": "修复", "col.cause": "原因分析", "col.action": "处理过程", "col.outcome": "处理结果",
     "col.reporter": "报修人", "col.late": "补录", "col.clock": "时限", "col.tickets": "工单数", "col.met": "达标",
-    "col.breached": "超时", "col.running": "进行中", "col.compliance": "达标率", "col.median": "中位用时（分钟）",
+    "col.breached": "超时", "col.running": "进行中", "col.time_unknown": "时间未知", "col.compliance": "达标率", "col.median": "中位用时（分钟）",
     "col.worst": "最长用时（分钟）", "col.late_by": "超时（分钟）", "col.ref": "平台编号",
     # changes
     "col.title": "需求名称", "col.type": "类型", "col.schema": "涉及数据库结构", "col.submitted": "提交时间",

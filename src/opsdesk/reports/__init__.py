@@ -15,7 +15,7 @@ from opsdesk.inspections import gaps
 from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, FaultView, contract_end, each_fault, list_faults, month_bounds
 
-DECIDED = ("met", "not_applicable", "breached", "overdue")
+DECIDED = ("met", "not_applicable", "breached", "overdue", "time_unknown")  # time unknown: never met
 
 
 @dataclass
@@ -51,6 +51,7 @@ class ClockSummary:
             "breached": self.counts["breached"],
             "overdue": self.counts["overdue"],
             "running": self.counts["running"],
+            "time_unknown": self.counts["time_unknown"],
             "compliance": None if self.compliance is None else round(self.compliance, 1),
             "system": self.system,
             "median_minutes": self.median,

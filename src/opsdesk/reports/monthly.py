@@ -12,7 +12,7 @@ from opsdesk.inspections import gaps, list_inspections
 from opsdesk.labels import label, value
 from opsdesk.models import Inspection, Risk, System, Training, WorkLog
 from opsdesk.records import Desk, list_faults, month_bounds, systems
-from opsdesk.reports import sla_summary, unconfirmed_years
+from opsdesk.reports import DECIDED, sla_summary, unconfirmed_years
 from opsdesk.reports.rows import change_row, confirm_cells, fault_row, training_row, work_row
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
@@ -111,7 +111,7 @@ def _risk_row(system: str, month: str, r) -> dict[str, Any]:
 
 
 def _compliance(counts: Counter) -> float | None:
-    decided = counts["met"] + counts["not_applicable"] + counts["breached"] + counts["overdue"]
+    decided = sum(counts[state] for state in DECIDED)
     return None if not decided else round(100.0 * (counts["met"] + counts["not_applicable"]) / decided, 1)
 
 

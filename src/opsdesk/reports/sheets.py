@@ -67,7 +67,8 @@ TRAINING_COLUMNS = [
 SLA_COLUMNS = [
     ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("tickets", "col.tickets", "int"),
     ("met", "col.met", "int"), ("breached", "col.breached", "int"), ("running", "col.running", "int"),
-    ("compliance", "col.compliance", "percent"), ("median", "col.median", "int"), ("worst", "col.worst", "int"),
+    ("time_unknown", "col.time_unknown", "int"), ("compliance", "col.compliance", "percent"),
+    ("median", "col.median", "int"), ("worst", "col.worst", "int"),
 ]  # fmt: skip
 
 
