@@ -371,3 +371,16 @@ def test_time_unknown_counts_as_not_met_until_the_times_are_recorded(mapped, tmp
     response = next(r for r in json.loads(ok("report", "sla", "--month", "2026-11", "--json"))["summary"]
                     if r["clock"] == "response")  # fmt: skip
     assert (response["met"], response["time_unknown"], response["compliance"]) == (1, 0, 100.0)
+
+
+def test_reimport_keeps_the_type_given_with_type(mapped, tmp_path):
+    path = tmp_path / "stories.csv"
+    path.write_text("编号,所属产品,需求名称,当前状态,由谁创建,创建日期\n4,智能候诊(#3),叫号规则调整,激活,陈主任,2026-11-03 10:00:00\n",
+                    encoding="utf-8")  # fmt: skip
+    ok("import", "zentao-stories", str(path), "--type", "adaptive")
+    before = snapshot(mapped)
+    assert (
+        ok("import", "zentao-stories", str(path)) == "0 change request(s) were created, 0 updated, 1 unchanged (csv)\n"
+    )
+    assert snapshot(mapped) == before
+    assert json.loads(ok("change", "list", "--json"))[0]["type"] == "adaptive"

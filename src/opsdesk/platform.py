@@ -226,11 +226,12 @@ def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> Impor
                 result.reported.append((r.number, r.platform_id, f"{r.platform_id} is {why}: no change request made"))
                 continue
         values = {
-            "system_id": r.system_id, "type": change_type, "title": named(r.cells.get("title")) or r.platform_id,
+            "system_id": r.system_id, "title": named(r.cells.get("title")) or r.platform_id,
             "requested_by": named(r.cells.get("opened_by")) or None, "submitted_at": r.opened,
             "implemented_at": r.time("closed") if reason in DONE_REASONS else None,
         }  # fmt: skip
-        _apply(desk, ChangeRequest, result, r.number, r.where, r.platform_id, values)
+        # the type is ours, not the platform's: --type sets it on a new request; a re-import never moves it
+        _apply(desk, ChangeRequest, result, r.number, r.where, r.platform_id, values, on_create={"type": change_type})
     return result
 
 
@@ -239,16 +240,24 @@ STEP_RECORDED = {"reported_at": "reported_rec", "resolved_at": "resolved_rec", "
 
 
 def _apply(
-    desk: Desk, model, result: ImportResult, number: int, where: str, platform_id: str, values: dict[str, Any]
+    desk: Desk,
+    model,
+    result: ImportResult,
+    number: int,
+    where: str,
+    platform_id: str,
+    values: dict[str, Any],
+    on_create: dict[str, Any] | None = None,
 ) -> None:
-    """Create the record, or move the fields the platform changed and nobody changed by hand."""
+    """Create the record (with ``values`` and ``on_create``), or move the fields of ``values`` the
+    platform changed and nobody changed by hand."""
     kind = "fault" if model is Ticket else "change"
     existing = desk.session.exec(select(model).where(model.ref == platform_id)).first()
     snapshot = {k: to_json_value(v) for k, v in values.items()}
     try:
         if existing is None:
             record = model(ref=platform_id, source="zentao", platform_data=json.dumps(snapshot, ensure_ascii=False),
-                           **values, **{rec: desk.local_now for col, rec in STEP_RECORDED.items()
+                           **values, **(on_create or {}), **{rec: desk.local_now for col, rec in STEP_RECORDED.items()
                                         if col in values and values[col] is not None})  # fmt: skip
             if model is Ticket:
                 check_order(platform_id, {k: getattr(record, k) for k in ("reported_at", "resolved_at")})
@@ -258,6 +267,9 @@ def _apply(
             result.created.append((number, platform_id, record.id))
             return
         last = json.loads(existing.platform_data or "{}")
+        for column in on_create or {}:  # earlier imports kept these in the snapshot: leave it as it was
+            if column in last:
+                snapshot[column] = last[column]
         if existing.system_id != values["system_id"]:
             system = desk.session.get(System, existing.system_id)
             result.reported.append((number, platform_id, f"{platform_id} is {kind} {existing.id} of system "
