@@ -369,6 +369,13 @@ def test_retroactive_terms_need_the_flag(contract):
     assert ok("contract", "set", "response_inside_min", "20", "--from", "2027-01-01").startswith(
         "Terms changed from 2027-01-01 00:00"
     )  # a signed supplement entered ahead of time
+    shown = json.loads(ok("contract", "show", "--json"))
+    assert shown["terms"]["response_inside_min"] == 30  # in force now; the supplement is not yet
+    assert [c["in_force"] for c in shown["terms_changes"]] == [True, False]
+    assert "from 2027-01-01 00:00 (not yet in force): response_inside_min: 30 -> 20" in ok("contract", "show")
+    assert ok("contract", "set", "response_inside_min", "15", "--from", "2027-02-01").endswith(
+        "response_inside_min: 20 -> 15\n"
+    )  # the next change builds on the last, not on the terms in force today
     refused(
         ["contract", "set", "timezone", "Asia/Tokyo"],
         "the contract's time zone cannot change once records exist; every time on record is in it",

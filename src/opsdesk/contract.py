@@ -48,7 +48,7 @@ def set_term(
     names = {f.name: f for f in fields(SlaTerms)}
     if key not in names:
         raise InvalidInput(f"unknown term {key!r}; terms: {', '.join(names)}")
-    current = desk.terms.to_dict()
+    current = desk.latest_terms.to_dict()
     kind = {"int": int, "float": float}.get(str(names[key].type), str)
     try:
         parsed: Any = kind(value)

@@ -110,7 +110,14 @@ class Desk:
 
     @property
     def terms(self):
-        """The SLA terms in force now (SPEC's defaults while the contract is being created)."""
+        """The SLA terms in force now (SPEC's defaults while the contract is being created); a
+        change set for a later moment is not in force yet."""
+        return self.terms_at(self.local_now)
+
+    @property
+    def latest_terms(self):
+        """The terms as the last change leaves them, in force now or from a later moment: what the
+        next change builds on."""
         return self.terms_history[-1][1]
 
     def terms_at(self, moment: datetime):
@@ -123,7 +130,7 @@ class Desk:
 
     @cached_property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.terms.timezone)
+        return ZoneInfo(self.latest_terms.timezone)  # fixed once records exist
 
     @cached_property
     def _calendar_inputs(self) -> tuple[list, list[int]]:

@@ -112,9 +112,11 @@ def contract_show(as_json: JsonOpt = False) -> None:
     with desk(write=False) as d:
         c = d.contract
         terms = d.terms.to_dict()
+        now = d.local_now
         plan = milestones(d)
         history = [
-            {"effective_from": c.effective_from, "note": c.note, "terms": json.loads(c.terms)}
+            {"effective_from": c.effective_from, "in_force": c.effective_from <= d.local_now, "note": c.note,
+             "terms": json.loads(c.terms)}
             for c in d.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
         ]
     if as_json:
@@ -142,7 +144,8 @@ def contract_show(as_json: JsonOpt = False) -> None:
     )
     table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
     for e in history:
-        line(f"  from {e['effective_from']:%Y-%m-%d %H:%M}: {e['note']}")
+        later = " (not yet in force)" if e["effective_from"] > now else ""
+        line(f"  from {e['effective_from']:%Y-%m-%d %H:%M}{later}: {e['note']}")
     milestone_table(plan)
 
 
