@@ -449,7 +449,7 @@ def fault_resolve(
     ticket_id: Annotated[int, typer.Argument(metavar="ID")],
     cause: Annotated[str, typer.Option(help="原因分析: what caused it.")],
     action: Annotated[str, typer.Option(help="处理过程: what was done.")],
-    result: Annotated[str | None, typer.Option(help="处理结果 (default 已恢复正常: service back to normal).")] = None,
+    result: Annotated[str | None, typer.Option(help="处理结果: the outcome (left empty if not given).")] = None,
     at: AtOpt = None,
 ) -> None:
     """Record that service is restored, with cause and action.

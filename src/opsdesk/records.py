@@ -430,12 +430,9 @@ def resolve(
     extra = {
         "cause": text_value(cause, "--cause", required=True),
         "action": text_value(action, "--action", required=True),
-        "result": text_value(result, "--result") or DEFAULT_RESULT,
+        "result": text_value(result, "--result"),
     }
     return _step(desk, ticket_id, "resolved", at, extra)
-
-
-DEFAULT_RESULT = "已恢复正常"  # 处理结果 when --result is not given
 
 
 def confirm(
