@@ -267,6 +267,20 @@ def test_english_edition(november, tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Cover" and "SLA detail" in wb.sheetnames
     assert run("report", "monthly", NOV, "--lang", "fr").exit_code == 2
+    acceptance = tmp_path / "en-acceptance.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance), "--lang", "en")
+    for book in (wb, openpyxl.load_workbook(acceptance)):
+        for ws in book.worksheets[1:]:  # the cover is label/value pairs, not a header row
+            chinese = [h for h in header(ws) if h and any("\u4e00" <= ch <= "\u9fff" for ch in str(h))]
+            assert chinese == [], f"{ws.title}: {chinese}"
+        assert not any(
+            "\u4e00" <= ch <= "\u9fff" for row in book.worksheets[0].iter_rows() for ch in str(row[0].value or "")
+        )
+    filled = openpyxl.load_workbook(acceptance)
+    ws = filled["Fault handling"]
+    ws.cell(2, header(ws).index("Confirmed by (fill in)") + 1, "信息科 陈主任")
+    filled.save(acceptance)
+    assert ok("confirm", "import", str(acceptance)).endswith("1 confirmed, 0 already confirmed\n")
 
 
 def _fill(path, sheet: str, row: int, who: str, comment: str = "") -> None:

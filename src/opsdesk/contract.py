@@ -228,9 +228,12 @@ def milestones(desk: Desk) -> dict[str, Any]:
               else []) + record_gaps(half)  # fmt: skip
     acceptance_by = desk.calendar.working_day_after(last_day, 30)
     items = [
-        {"n": 1, "percent": 30, "name": "服务期开始后", "date": start, "gaps": first},
-        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录", "date": half, "gaps": second},
-        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录", "date": end, "gaps": final},
+        {"n": 1, "percent": 30, "name": "服务期开始后", "name_en": "after the service starts",
+         "date": start, "gaps": first},
+        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录",
+         "name_en": "half the service period, with the maintenance records", "date": half, "gaps": second},
+        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录",
+         "name_en": "the contract's end and its acceptance, with the complete records", "date": end, "gaps": final},
     ]  # fmt: skip
     for item in items:
         gaps = item.pop("gaps")

@@ -100,23 +100,31 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     contract = data["contract"]
     plan = data["milestones"]
     tally = data["tally"]
+    zh = lang == "zh"
+
+    def paren(text: str) -> str:
+        return f"（{text}）" if zh else f" ({text})"
+
     fields = [
         (label(lang, "cover.contract"), contract.name), (label(lang, "cover.hospital"), contract.hospital),
         (label(lang, "cover.vendor"), contract.vendor),
-        (label(lang, "cover.period"), f"{plan['start']} — {plan['last_day']}（{data['start']} — {data['last']}）"),
+        (label(lang, "cover.period"),
+         f"{plan['start']} — {plan['last_day']}" + paren(f"{data['start']} — {data['last']}")),
         (label(lang, "cover.prepared_by"), data["prepared_by"]),
         (label(lang, "cover.prepared_at"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
     ]  # fmt: skip
     for m in plan["milestones"]:
-        evidence = value(lang, "ready") if m["ready"] else "；".join(m["missing_zh" if lang == "zh" else "missing"])
-        fields.append((f"{m['percent']}% {m['name']}（{m['date']}）", evidence))
+        evidence = (
+            value(lang, "ready") if m["ready"] else ("；" if zh else "; ").join(m["missing_zh" if zh else "missing"])
+        )
+        fields.append((f"{m['percent']}% {m['name' if zh else 'name_en']}" + paren(str(m["date"])), evidence))
 
     def summary() -> Table:
         sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
                          met=r["met"] + r["not_applicable"], breached=r["breached"] + r["overdue"])
                     for r in (s.to_dict() for s in tally.summary())]  # fmt: skip
         for r in sla_rows:
-            r["_label"] = value(lang, r["clock"]) + (f"（{value(lang, r['kind'])}）" if r["kind"] else "")
+            r["_label"] = value(lang, r["clock"]) + (paren(value(lang, r["kind"])) if r["kind"] else "")
         return Table(label(lang, "sheet.acc_summary"), [
             *columns(lang, [("_label", "col.clock", "text")]),
             *columns(lang, SLA_COLUMNS[2:]),
