@@ -149,6 +149,7 @@ def test_confirmed_record_refuses_edit_and_takes_a_visible_correction(contract):
         "arrived_at": ["2026-12-04T18:10:00+08:00", "2026-12-04T18:05:00+08:00"]
     }
     assert "correction 1 by tester" in ok("fault", "show", "1")
+    assert "(到场时间记错): arrived_at: 2026-12-04 18:10 → 2026-12-04 18:05" in ok("fault", "show", "1")
     assert ok("verify").startswith("History verified")
 
 

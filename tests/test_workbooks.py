@@ -143,7 +143,9 @@ def rows(ws) -> list[dict]:
 
 def test_monthly_report(november, tmp_path):
     out = tmp_path / "m.xlsx"
-    assert ok("report", "monthly", NOV, "-o", str(out)) == (f"Wrote the monthly report for {NOV} (9 sheets) to {out}\n")
+    assert ok("report", "monthly", NOV, "-o", str(out)) == (
+        f"Wrote the monthly report for {NOV} (10 sheets) to {out}\n"
+    )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
@@ -152,6 +154,7 @@ def test_monthly_report(november, tmp_path):
         "风险与整改",
         "故障统计",
         "SLA明细",
+        "更正记录",
         "修改调整进度",
         "系统集成工作",
         "培训记录",
@@ -208,7 +211,7 @@ def test_workbook_layout(november, tmp_path):
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (12 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (13 sheets, history head ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
@@ -216,6 +219,7 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "系统错误修复",
         "系统数据修复",
         "故障处理",
+        "更正记录",
         "系统集成记录",
         "修改调整",
         "巡检覆盖",
@@ -259,6 +263,34 @@ def test_reports_as_json_write_no_workbook(november, tmp_path, monkeypatch):
     text = json.dumps([monthly, accepted])
     assert '"_key"' not in text and '"_digest"' not in text
     assert list(tmp_path.glob("*.xlsx")) == []
+
+
+def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
+    ok("fault", "confirm", "1", "--by", "信息科 陈主任", now=at("2026-11-05", "10:00"))
+    ok("fault", "correct", "1", "--reason", "到场时间记错", "--arrived", "2026-11-02 09:30", "--action", "重启服务",
+       now=at("2026-11-06", "10:00"))  # fmt: skip
+    monthly, acceptance = tmp_path / "m.xlsx", tmp_path / "a.xlsx"
+    ok("report", "monthly", NOV, "-o", str(monthly))
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
+    for path, sheet in ((monthly, "SLA明细"), (acceptance, "故障处理")):
+        wb = openpyxl.load_workbook(path)
+        fault = next(r for r in rows(wb[sheet]) if r["编号"] == 1)
+        assert (fault["到场时间"], fault["更正记录编号"]) == (datetime(2026, 11, 2, 9, 30), "1")
+        assert [(r["编号"], r["更正对象"], r["字段"], r["原确认值"], r["更正为"], r["更正原因"])
+                for r in rows(wb["更正记录"])] == [
+            (1, "维护记录（报障） 1", "处理过程", "重启", "重启服务", "到场时间记错"),
+            (1, "维护记录（报障） 1", "到场时间", "2026-11-02 09:40", "2026-11-02 09:30", "到场时间记错"),
+        ]  # fmt: skip
+        assert rows(wb["更正记录"])[0]["更正时间"] == datetime(2026, 11, 6, 10, 0)
+    ok("report", "monthly", "2026-12", "-o", str(tmp_path / "dec.xlsx"), now=at("2027-01-02", "10:00"))
+    assert rows(openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]) == []  # corrected in November
+    data = json.loads(ok("report", "monthly", NOV, "--json"))
+    assert [(c["id"], c["field"], c["before"], c["after"]) for c in data["corrections"]][1] == (
+        1,
+        "arrived_at",
+        "2026-11-02T09:40:00+08:00",
+        "2026-11-02T09:30:00+08:00",
+    )
 
 
 def test_english_edition(november, tmp_path):

@@ -326,6 +326,11 @@ def _row_style(v: FaultView) -> str | None:
     return "red" if "red" in styles else ("yellow" if "yellow" in styles else None)
 
 
+def _stored_time(value: str | None) -> str | None:
+    """A moment as kept in a correction (ISO, in the contract's zone) as the tool shows times."""
+    return value[:16].replace("T", " ") if value else value
+
+
 def _deadlines(v: FaultView) -> str:
     c = v.clocks
     return (
@@ -682,7 +687,10 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
     )
     _warn_unconfirmed(v)
     for c in data["corrections"]:
-        changes = "; ".join(f"{k}: {a} → {b}" for k, (a, b) in c["changes"].items())
+        changes = "; ".join(
+            f"{k}: {_stored_time(a)} → {_stored_time(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
+            for k, (a, b) in c["changes"].items()
+        )
         line(
             f"  correction {c['id']} by {c['by']} at {c['recorded_at']:%Y-%m-%d %H:%M} ({c['reason']}): {changes}",
             style="magenta",

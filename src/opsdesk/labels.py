@@ -15,7 +15,7 @@ ZH: dict[str, str] = {
     "sheet.training": "培训记录", "sheet.acc_summary": "汇总", "sheet.defect": "系统错误修复",
     "sheet.data": "系统数据修复", "sheet.fault": "故障处理", "sheet.integration": "系统集成记录",
     "sheet.acc_changes": "修改调整", "sheet.coverage": "巡检覆盖", "sheet.staff": "人员清单",
-    "sheet.unconfirmed": "未确认记录", "sheet.integrity": "完整性",
+    "sheet.unconfirmed": "未确认记录", "sheet.integrity": "完整性", "sheet.corrections": "更正记录",
     # titles
     "title.monthly": "运维月度巡检报告", "title.acceptance": "运维服务验收资料",
     # cover fields
@@ -71,6 +71,9 @@ ZH: dict[str, str] = {
     "v.entity.inspection": "巡检", "v.entity.inspection_item": "巡检项目", "v.entity.risk": "风险与整改",
     "v.entity.staff": "维护人员", "v.entity.training": "培训", "v.entity.work_log": "系统集成工作",
     "v.entity.terms_change": "服务条款变更", "v.entity.platform_map": "平台映射",
+    "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
+    "col.after": "更正为", "col.reason": "更正原因", "col.corrected_by": "更正人", "col.corrected_at": "更正时间",
+    "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式",
 }  # fmt: skip
 
 EN: dict[str, str] = {
@@ -196,9 +199,22 @@ EN: dict[str, str] = {
     "col.evidence": "Evidence",
     "col.table": "Kind of record",
     "col.records": "Records",
-    # coded values used as column titles (as values, English shows the code itself)
-    "v.fault": "Faults", "v.defect": "Software errors", "v.data": "Data errors", "v.total": "Total",
-    "v.response": "Response", "v.arrival": "Arrival", "v.resolution": "Resolution",
+    "sheet.corrections": "Corrections", "col.corrections": "Corrections", "col.corrected_record": "Record corrected",
+    "col.field": "Field", "col.before": "Confirmed value", "col.after": "Corrected to", "col.reason": "Reason",
+    "col.corrected_by": "Corrected by", "col.corrected_at": "Corrected at", "col.remote": "Handled remotely",
+    "col.dept": "Department", "col.channel": "Channel",
+    # coded values that need more than their code in English (the rest show the code itself)
+    "v.fault": "fault", "v.defect": "software error", "v.data": "data error", "v.total": "total",
+    "v.response": "response", "v.arrival": "arrival", "v.resolution": "resolution",
+    "v.head_hash": "history head hash", "v.events": "history events", "v.generated": "generated at",
+    "v.verify_hint": "check the head hash with opsdesk verify", "v.not needed": "not needed",
+    "v.entity.contract": "contract", "v.entity.system": "system", "v.entity.ticket": "fault",
+    "v.entity.note": "note", "v.entity.correction": "correction", "v.entity.calendar_override": "calendar override",
+    "v.entity.calendar_year": "calendar year", "v.entity.change_request": "change request",
+    "v.entity.inspection_template": "inspection template", "v.entity.inspection": "inspection",
+    "v.entity.inspection_item": "inspection item", "v.entity.risk": "risk", "v.entity.staff": "staff",
+    "v.entity.training": "training", "v.entity.work_log": "work log", "v.entity.terms_change": "terms change",
+    "v.entity.platform_map": "platform map",
 }
 
 
@@ -213,5 +229,5 @@ def value(lang: str, code: object) -> str:
     """A coded value (ok, breached, perfective...) as shown in a deliverable."""
     key = f"v.{code}"
     if lang == "en":
-        return str(code)
+        return EN.get(key, str(code))
     return ZH.get(key, str(code))

@@ -16,7 +16,7 @@ from opsdesk.people import roster, staff_dict
 from opsdesk.records import Desk, contract_end, each_fault, systems
 from opsdesk.reports import SlaTally
 from opsdesk.reports.monthly import cover
-from opsdesk.reports.rows import change_row, fault_row, training_row, work_row
+from opsdesk.reports.rows import change_row, correction_rows, corrections_by_record, fault_row, training_row, work_row
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
@@ -25,6 +25,7 @@ from opsdesk.reports.sheets import (
     WORK_COLUMNS,
     breached,
     columns,
+    corrections_table,
     localise,
     record_table,
 )  # fmt: skip
@@ -39,7 +40,8 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
     tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
-    faults = {kind: (fault_row(tally.add(v)) for v in each_fault(desk, since=since, until=until, kind=kind))
+    corrected = corrections_by_record(desk, until)
+    faults = {kind: (fault_row(tally.add(v), corrected) for v in each_fault(desk, since=since, until=until, kind=kind))
               for kind in ("defect", "data", "fault")}  # fmt: skip
     work = desk.session.exec(
         select(WorkLog, System)
@@ -60,7 +62,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     last_event = head(desk.session)
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": desk.actor, "prepared_at": desk.local_now,
-        "tally": tally, "faults": faults,
+        "tally": tally, "faults": faults, "corrections": correction_rows(desk, until=until),
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
@@ -145,6 +147,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         record_table(lang, "sheet.defect", FAULT_COLUMNS, data["faults"]["defect"], breached),
         record_table(lang, "sheet.data", FAULT_COLUMNS, data["faults"]["data"], breached),
         record_table(lang, "sheet.fault", FAULT_COLUMNS, data["faults"]["fault"], breached),
+        corrections_table(lang, data["corrections"]),
         record_table(lang, "sheet.integration", WORK_COLUMNS, data["work"]),
         record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),

@@ -13,7 +13,15 @@ from opsdesk.labels import label, value
 from opsdesk.models import Inspection, Risk, System, Training, WorkLog
 from opsdesk.records import Desk, list_faults, month_bounds, systems
 from opsdesk.reports import DECIDED, sla_summary, unconfirmed_years
-from opsdesk.reports.rows import change_row, confirm_cells, fault_row, training_row, work_row
+from opsdesk.reports.rows import (
+    change_row,
+    confirm_cells,
+    correction_rows,
+    corrections_by_record,
+    fault_row,
+    training_row,
+    work_row,
+)
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
@@ -22,6 +30,7 @@ from opsdesk.reports.sheets import (
     breached,
     columns,
     confirm_titles,
+    corrections_table,
     localise,
     record_table,
 )  # fmt: skip
@@ -82,6 +91,7 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
         key = (row.system, row.clock)
         merged = compliance.setdefault(key, Counter())
         merged.update(row.counts)
+    corrected = corrections_by_record(desk)
     stats = []
     for code, counts in by_system.items():
         entry = {"system": code, "fault": counts["fault"], "defect": counts["defect"], "data": counts["data"],
@@ -98,7 +108,8 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     return {
         "month": label_month, "since": since, "until": until, "contract": desk.contract, "prepared_by": desk.actor,
         "prepared_at": desk.local_now, "summary": summary, "items": items, "risks": risks, "stats": stats,
-        "sla": [fault_row(f) for f in faults], "changes": [change_row(v) for v in changes],
+        "sla": [fault_row(f, corrected) for f in faults], "corrections": correction_rows(desk, since, until),
+        "changes": [change_row(v) for v in changes],
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "unconfirmed_years": unconfirmed_years(faults),
     }  # fmt: skip
@@ -167,6 +178,7 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
                   percent=True),
         ]),
         record_table(lang, "sheet.sla", FAULT_COLUMNS, data["sla"], breached),
+        corrections_table(lang, data["corrections"]),
         record_table(lang, "sheet.changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),
         record_table(lang, "sheet.work", WORK_COLUMNS, data["work"]),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
+from sqlmodel import select
+
 from opsdesk.history import record_digest
-from opsdesk.records import FaultView
+from opsdesk.models import Correction
+from opsdesk.records import Desk, FaultView
 
 
-def fault_row(v: FaultView) -> dict[str, Any]:
+def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> dict[str, Any]:
+    """``corrected``: the ids of each ticket's corrections (:func:`corrections_by_record`)."""
     t, c = v.ticket, v.clocks
     return {
         "id": t.id, "system": v.system.code, "system_name": v.system.name, "kind": t.kind, "symptom": t.symptom,
@@ -17,6 +23,7 @@ def fault_row(v: FaultView) -> dict[str, Any]:
         "response_state": c.response.state, "arrival_state": c.arrival.state, "resolution_state": c.resolution.state,
         "cause": t.cause, "action": t.action, "outcome": t.result, "confirmed_by": t.confirmed_by,
         "confirmed_at": t.confirmed_at, "late": bool(v.late), "breached": v.breached,
+        "corrections": ", ".join(map(str, (corrected or {}).get(t.id, ()))) or None,
         "_key": f"fault:{t.id}", "_digest": record_digest(t), "_confirmer": t.confirmed_by,
         "_comment": t.confirm_comment,
     }  # fmt: skip
@@ -48,3 +55,32 @@ def work_row(w, system) -> dict[str, Any]:
 def training_row(t, system) -> dict[str, Any]:
     return {"id": t.id, "system": system.code, "at": t.at, "topic": t.topic, "trainer": t.trainer,
             "attendees": t.attendees, "hours": t.hours, "note": t.note, **confirm_cells("training", t)}  # fmt: skip
+
+
+def _corrections(desk: Desk, since: datetime | None, until: datetime | None):
+    query = select(Correction).order_by(Correction.id)
+    if since is not None:
+        query = query.where(Correction.recorded_at >= since)
+    if until is not None:
+        query = query.where(Correction.recorded_at < until)
+    return desk.session.exec(query)
+
+
+def corrections_by_record(desk: Desk, until: datetime | None = None) -> dict[int, list[int]]:
+    """Ticket id -> the ids of its corrections (few: a correction is of a confirmed record)."""
+    out: dict[int, list[int]] = {}
+    for c in _corrections(desk, None, until):
+        if c.entity == "ticket":
+            out.setdefault(c.entity_id, []).append(c.id)
+    return out
+
+
+def correction_rows(desk: Desk, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per corrected field: the confirmed value, the corrected one, why, by whom, when."""
+    rows = []
+    for c in _corrections(desk, since, until):
+        for field, (before, after) in sorted(json.loads(c.changes).items()):
+            rows.append({"id": c.id, "entity": c.entity, "entity_id": c.entity_id, "field": field,
+                         "before": before, "after": after, "reason": c.reason, "by": c.by,
+                         "at": c.recorded_at})  # fmt: skip
+    return rows

@@ -45,6 +45,7 @@ FAULT_COLUMNS = [
     ("resolution_state", "col.resolution_state", "text"), ("cause", "col.cause", "text"),
     ("action", "col.action", "text"), ("outcome", "col.outcome", "text"), ("late", "col.late", "text"),
     ("ref", "col.ref", "text"), ("confirmed_at", "col.confirmed_at", "datetime"),
+    ("corrections", "col.corrections", "text"),
 ]  # fmt: skip
 CHANGE_COLUMNS = [
     ("id", "col.id", "int"), ("system", "col.system", "text"), ("type", "col.type", "text"),
@@ -80,3 +81,36 @@ def record_table(lang: str, sheet_key: str, spec, rows, highlight=None) -> Table
     """A sheet of records the hospital confirms (with the confirmation block)."""
     return Table(label(lang, sheet_key), columns(lang, spec), localise(lang, rows), highlight,
                  confirm=confirm_titles(lang))  # fmt: skip
+
+
+CORRECTION_COLUMNS = [
+    ("id", "col.id", "int"), ("record", "col.corrected_record", "text"), ("field", "col.field", "text"),
+    ("before", "col.before", "text"), ("after", "col.after", "text"), ("reason", "col.reason", "text"),
+    ("by", "col.corrected_by", "text"), ("at", "col.corrected_at", "datetime"),
+]  # fmt: skip
+# a corrected column -> the title its sheet gives it
+CORRECTED_FIELDS = {
+    "reported_at": "col.reported", "responded_at": "col.responded", "arrived_at": "col.arrived",
+    "resolved_at": "col.resolved", "remote_at": "col.remote", "symptom": "col.symptom", "kind": "col.kind",
+    "reporter": "col.reporter", "dept": "col.dept", "phone": "col.phone", "channel": "col.channel",
+    "ref": "col.ref", "cause": "col.cause", "action": "col.action", "result": "col.outcome",
+}  # fmt: skip
+
+
+def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
+    """Every correction of a confirmed record, a row per field: the confirmed value and the new one."""
+
+    def shown(field: str, v: Any) -> Any:
+        if v is None:
+            return None
+        if field.endswith("_at"):
+            return str(v)[:16].replace("T", " ")  # ISO as stored -> 2026-11-02 10:20 (local to the contract)
+        return value(lang, v) if field == "kind" else v
+
+    out = [{
+        "id": r["id"], "record": f"{value(lang, 'entity.' + r['entity'])} {r['entity_id']}",
+        "field": label(lang, CORRECTED_FIELDS[r["field"]]) if r["field"] in CORRECTED_FIELDS else r["field"],
+        "before": shown(r["field"], r["before"]), "after": shown(r["field"], r["after"]), "reason": r["reason"],
+        "by": r["by"], "at": r["at"],
+    } for r in rows]  # fmt: skip
+    return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
