@@ -61,6 +61,14 @@ CASES = [
     (["fault", "open", "queue", "x", "--at", "2026-02-30 10:00"], 2),
     (["fault", "open", "queue", "x", "--at", "25:61"], 2),
     (["inspect", "risk", "1", "x", "--level", "low", "--remedy", "r", "--due", "2026-02-30"], 2),
+    # periods outside the contract's service (2026-09-01 to 2027-08-31)
+    (["report", "monthly", "2026-08"], 2),
+    (["report", "monthly", "2027-09"], 2),
+    (["report", "sla", "--month", "2026-08"], 2),
+    (["report", "sla", "--from", "2026-01-01", "--to", "2026-08-31"], 2),
+    (["report", "acceptance", "--to", "2026-08-31"], 2),
+    (["report", "acceptance", "--to", "2027-09-01"], 2),
+    (["inspect", "gaps", "--month", "2026-08"], 2),
     # wrong values
     (["fault", "open", "queue", "x", "--kind", "hardware"], 2),
     (["fault", "open", "queue", "x", "--channel", "fax"], 2),
@@ -140,3 +148,16 @@ def test_read_only_database(populated):
         assert "read-only" in result.stderr
     finally:
         os.chmod(populated, 0o600)
+
+
+def test_periods_at_the_service_edges_are_accepted(contract):
+    assert "Every system" not in ok("inspect", "gaps", "--month", "2026-09")  # the first month: all five owed
+    assert ok("report", "sla", "--from", "2026-08-01", "--to", "2026-09-01").startswith(
+        "# SLA 2026-08-01 to 2026-09-01"
+    )
+    assert run("report", "sla", "--month", "2027-08", "--json").exit_code == 0
+    assert run("report", "acceptance", "--to", "2027-08-31", "--json").exit_code == 0
+    assert run("report", "monthly", "2027-08", "--json").exit_code == 0
+    assert run("report", "sla", "--month", "2027-09").stderr == (
+        "Error: month 2027-09 is outside the contract's service period, 2026-09-01 to 2027-08-31\n"
+    )

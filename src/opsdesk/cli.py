@@ -950,11 +950,14 @@ def report_sla(
             first, last = parse_date(from_), parse_date(to)
             if last < first:
                 raise typer.BadParameter(f"--to {last} is before --from {first}")
+            d.check_in_service(first, last, f"{first} to {last}")
             since = datetime(first.year, first.month, first.day, tzinfo=d.tz)
             until = datetime(last.year, last.month, last.day, tzinfo=d.tz) + timedelta(days=1)
         else:
             ym = parse_month(month) if month else (d.local_now.year, d.local_now.month)
             since, until = month_bounds(*ym, d.tz)
+            if month:
+                d.check_month_in_service(*ym)
         r = period_sla(d, since, until, system)
     if as_json:
         emit_json(
@@ -1038,6 +1041,7 @@ def report_monthly(
     year, mon = parse_month(month)
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
     with desk(write=False) as d:
+        d.check_month_in_service(year, mon)
         if as_json:
             from opsdesk.reports import report_json
 
@@ -1067,6 +1071,8 @@ def report_acceptance(
 
     last = parse_date(to) if to else None
     with desk(write=False) as d:
+        if last is not None:
+            d.check_in_service(last, last, f"--to {last}")
         data = acceptance_data(d, last)
         if as_json:
             from opsdesk.reports import report_json

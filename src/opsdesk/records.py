@@ -98,6 +98,18 @@ class Desk:
             )
         return contract
 
+    def check_in_service(self, first: date, last: date, what: str) -> None:
+        """Refuse a period (``first`` to ``last``, inclusive) that lies wholly outside the contract's
+        service period: a report of it would be empty, or worse, a list of 'gaps' nobody owed."""
+        start = self.contract.start_date
+        last_day = contract_end(self.contract) - timedelta(days=1)
+        if last < start or first > last_day:
+            raise InvalidInput(f"{what} is outside the contract's service period, {start} to {last_day}")
+
+    def check_month_in_service(self, year: int, month: int) -> None:
+        since, until = month_bounds(year, month, self.tz)
+        self.check_in_service(since.date(), (until - timedelta(days=1)).date(), f"month {year}-{month:02d}")
+
     @cached_property
     def terms_history(self) -> list[tuple[datetime | None, Any]]:
         """The SLA terms in force over time: the contract's own, then each `contract set`."""

@@ -173,6 +173,7 @@ def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
 
     with desk(write=False) as d:
         ym = _month(d, month)
+        d.check_month_in_service(*ym)
         missing = gaps(d, ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:
