@@ -74,6 +74,7 @@ CASES = [
     (["fault", "open", "queue", "x", "--channel", "fax"], 2),
     (["change", "open", "queue", "x", "--type", "cosmetic"], 2),
     (["work", "log", "queue", "x", "--type", "nap"], 2),
+    (["work", "list", "--type", "backups"], 2),
     (["training", "add", "queue", "t", "--trainer", "a", "--attendees", "0", "--hours", "1"], 2),
     (["training", "add", "queue", "t", "--trainer", "a", "--attendees", "3", "--hours", "99"], 2),
     (["contract", "set", "response_inside_min", "soon"], 2),

@@ -71,6 +71,11 @@ def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contr
         "2027-12-29",
         False,
     )
+    refused(
+        ["change", "accept", "1", "--by", "陈主任"],
+        "change 1 was accepted on 2026-12-29 10:00 by 陈主任",
+        contract,
+    )
 
 
 def test_change_list_due_and_overdue(contract):

@@ -153,3 +153,15 @@ def test_backup_keep_and_restore_refusals(contract, tmp_path):
     assert result.stderr.startswith(
         f"Error: {other} holds the contract '别的合同' (from 2026-09-01), not '智慧医疗运维'"
     )
+
+
+@pytest.mark.sqlite_only  # a PostgreSQL store's backups go to opsdesk's folder (test_pg covers their names)
+def test_backups_in_the_same_second_and_keep(contract):
+    folder = contract.parent / "backups"
+    for _ in range(3):
+        ok("backup")  # the tests' clock stands still: every backup is taken in the same second
+    first = next(p.name for p in folder.iterdir() if p.name.count("-") == 2)  # name-YYYYmmdd-HHMMSS.db
+    stem = first.removesuffix(".db")
+    assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-2.db", f"{stem}-3.db", first]
+    ok("backup", "--keep", "2")  # the newest two: -3 and the one just taken, -4
+    assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-3.db", f"{stem}-4.db"]

@@ -155,12 +155,10 @@ def apply_acceptance(desk: Desk, change_id: int, *, at: datetime | str | None = 
 
 
 def _applied(change: ChangeRequest) -> None:
+    if change.acceptance == "accepted":
+        raise Refused(f"change {change.id} was accepted on {fmt(change.accepted_at)} by {change.accepted_by}")
     if change.acceptance != "applied":
-        state = {
-            "none": "has not been applied for",
-            "accepted": "is already accepted",
-            "rejected": "was rejected; apply again first",
-        }[change.acceptance]
+        state = {"none": "has not been applied for", "rejected": "was rejected; apply again first"}[change.acceptance]
         raise Refused(f"change {change.id} acceptance {state} (`opsdesk change apply-acceptance {change.id}`)")
 
 

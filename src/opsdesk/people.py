@@ -148,14 +148,19 @@ def trainings(desk: Desk) -> list[tuple[Training, System]]:
 # -- system-integration work log ----------------------------------------------------------
 
 
+def work_type(text: str) -> str:
+    kind = text.strip().lower()
+    if kind not in WORK_TYPES:
+        raise InvalidInput(f"unknown work type {text!r}; use one of {', '.join(WORK_TYPES)}")
+    return kind
+
+
 def log_work(
     desk: Desk, system: str, text: str, *, type: str, at: datetime | str | None = None, minutes: int | None = None
 ) -> WorkLog:
     """A dated entry of system-integration work (OS, database, security, backups, drills)."""
     sys_row = get_system(desk.session, system)
-    kind = type.strip().lower()
-    if kind not in WORK_TYPES:
-        raise InvalidInput(f"unknown work type {type!r}; use one of {', '.join(WORK_TYPES)}")
+    kind = work_type(type)
     if minutes is not None and not 0 < minutes <= 24 * 60:
         raise InvalidInput(f"--minutes {minutes}: give the time spent, 1 to 1440")
     moment = desk.moment(at)
@@ -172,5 +177,5 @@ def work_entries(desk: Desk, *, system: str | None = None, type: str | None = No
     if system:
         query = query.where(WorkLog.system_id == get_system(desk.session, system).id)
     if type:
-        query = query.where(WorkLog.type == type)
+        query = query.where(WorkLog.type == work_type(type))
     return list(desk.session.exec(query.order_by(WorkLog.at, WorkLog.id)))

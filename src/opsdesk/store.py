@@ -554,13 +554,19 @@ def sync_ids(conn: Connection, tables: list[str]) -> None:
 
 def backup_name(store: Store, now: datetime) -> Path:
     """The default backup file: ``backups/<name>-YYYYmmdd-HHMMSS.db`` beside an SQLite database
-    (in opsdesk's folder for a PostgreSQL one)."""
-    return store.backup_folder() / f"{store.backup_stem()}-{now:%Y%m%d-%H%M%S}.db"
+    (in opsdesk's folder for a PostgreSQL one); a second backup in the same second gets ``-2``."""
+    return _unused(store.backup_folder() / f"{store.backup_stem()}-{now:%Y%m%d-%H%M%S}.db")
 
 
 def prune_backups(folder: Path, stem: str, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest ``<stem>-*.db`` backups in ``folder``; return what was deleted."""
-    found = sorted(folder.glob(f"{stem}-????????-??????.db"))
+
+    def order(path: Path) -> tuple[str, int]:
+        rest = path.stem[len(stem) + 1 :]  # YYYYmmdd-HHMMSS, or YYYYmmdd-HHMMSS-n for a second one that second
+        return rest[:15], int(rest[16:] or 1)
+
+    same_second = [p for p in folder.glob(f"{stem}-????????-??????-*.db") if p.stem[len(stem) + 17 :].isdigit()]
+    found = sorted([*folder.glob(f"{stem}-????????-??????.db"), *same_second], key=order)
     doomed = found[:-keep] if keep > 0 else found
     for old in doomed:
         old.unlink()
