@@ -323,6 +323,10 @@ def test_milestones(contract, tmp_path):
     assert "98 day(s) with fewer than 2 engineers on site" in second  # 2026-09-01 to 12-07, nobody on the roster
     # 30 working days after 2027-08-31: 21 in September (09-15 中秋), 10-01..05 off, then 06-08, 11-15, 18
     assert data["acceptance_start_by"] == "2027-10-18"
+    assert data["unconfirmed_years"] == [2027]  # the plain rules: 2027's schedule is not published
+    assert "calendar 2027 is not officially published yet; the acceptance date uses" in ok("report", "milestones")
+    ok("calendar", "confirm", "2027")
+    assert json.loads(ok("report", "milestones", "--json"))["unconfirmed_years"] == []
 
 
 @pytest.mark.parametrize("kind", ["change", "inspection", "training", "work"])

@@ -21,7 +21,7 @@ from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app
 from opsdesk.commands.platform import export_app, import_app
 from opsdesk.errors import InvalidInput, OpsdeskError
-from opsdesk.output import emit_json, line, span, table
+from opsdesk.output import emit_json, line, span, table, warn_unpublished
 
 if TYPE_CHECKING:
     from opsdesk.records import FaultView
@@ -389,13 +389,7 @@ def fault_open(
 
 
 def _warn_unconfirmed(v: FaultView) -> None:
-    years = sorted({y for c in v.clocks for y in c.unconfirmed_years})
-    if years:
-        line(
-            f"  note: calendar {', '.join(map(str, years))} is not officially published yet; "
-            "deadlines use the plain rules (see `opsdesk calendar confirm`)",
-            style="yellow",
-        )
+    warn_unpublished({y for c in v.clocks for y in c.unconfirmed_years})
 
 
 def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
@@ -1106,6 +1100,7 @@ def report_milestones(as_json: JsonOpt = False) -> None:
         f"The hospital starts the final acceptance by {plan['acceptance_start_by']} (30 working days after "
         f"{plan['last_day']})"
     )
+    warn_unpublished(plan["unconfirmed_years"], "the acceptance date uses")
 
 
 # -- calendar -----------------------------------------------------------------------------

@@ -246,6 +246,7 @@ def milestones(desk: Desk) -> dict[str, Any]:
         "last_day": last_day,
         "half": half,
         "acceptance_start_by": acceptance_by,
+        "unconfirmed_years": list(desk.calendar.unconfirmed_years(last_day, acceptance_by)),
         "milestones": items,
     }
 

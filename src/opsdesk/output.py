@@ -49,6 +49,16 @@ def line(text: str = "", style: str | None = None) -> None:
         sys.stdout.write(text + "\n")
 
 
+def warn_unpublished(years, what: str = "deadlines use") -> None:
+    """The note that ``years`` of the official calendar are not published yet (nothing if none)."""
+    if years:
+        line(
+            f"  note: calendar {', '.join(map(str, sorted(years)))} is not officially published yet; "
+            f"{what} the plain rules (see `opsdesk calendar confirm`)",
+            style="yellow",
+        )
+
+
 NO_WRAP = {
     "id",
     "system",

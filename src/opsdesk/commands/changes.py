@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
-from opsdesk.output import emit_json, line, table
+from opsdesk.output import emit_json, line, table, warn_unpublished
 
 change_app = sub_app("Change requests (修改调整): review, implementation, acceptance, warranty.")
 IdArg = Annotated[int, typer.Argument(metavar="ID")]
@@ -77,11 +77,13 @@ def change_implement(
 
     with desk() as d:
         v = change_view(d, implement(d, change_id, at=at, note=note))
+        unpublished = d.calendar.unconfirmed_years(v.change.implemented_at, v.acceptance_from)
     late = " — LATE" if v.delivered_late else ""
     line(
         f"Change {v.change.id}: implemented {v.change.implemented_at:%Y-%m-%d %H:%M} (due {v.due:%Y-%m-%d}){late}; "
         f"acceptance may be applied for from {v.acceptance_from}"
     )
+    warn_unpublished(unpublished, "that date uses")
 
 
 @change_app.command("apply-acceptance")

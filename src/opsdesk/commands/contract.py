@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, sub_app
-from opsdesk.output import emit_json, line, table
+from opsdesk.output import emit_json, line, table, warn_unpublished
 
 
 class ConfirmGroup(DefaultCommandGroup):
@@ -133,6 +133,7 @@ def contract_show(as_json: JsonOpt = False) -> None:
                 "terms_changes": history,
                 "milestones": plan["milestones"],
                 "acceptance_start_by": plan["acceptance_start_by"],
+                "unconfirmed_years": plan["unconfirmed_years"],
             }
         )
         return
@@ -147,6 +148,7 @@ def contract_show(as_json: JsonOpt = False) -> None:
         later = " (not yet in force)" if e["effective_from"] > now else ""
         line(f"  from {e['effective_from']:%Y-%m-%d %H:%M}{later}: {e['note']}")
     milestone_table(plan)
+    warn_unpublished(plan["unconfirmed_years"], "the acceptance date uses")
 
 
 @contract_app.command("set")
