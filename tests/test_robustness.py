@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import connect, ok, run
+from conftest import connect, ok, run, snapshot
 
 WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
 
@@ -165,3 +165,21 @@ def test_backups_in_the_same_second_and_keep(contract):
     assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-2.db", f"{stem}-3.db", first]
     ok("backup", "--keep", "2")  # the newest two: -3 and the one just taken, -4
     assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-3.db", f"{stem}-4.db"]
+
+
+@pytest.mark.sqlite_only  # the backup file is tampered with through sqlite3
+def test_restore_of_a_backup_with_a_mangled_schema_names_it(contract, tmp_path):
+    ok("fault", "open", "queue", "x")
+    mangled = tmp_path / "mangled.db"
+    ok("backup", str(mangled))
+    conn = sqlite3.connect(mangled)
+    conn.execute("ALTER TABLE event DROP COLUMN happened_at")
+    conn.commit()
+    conn.close()
+    before = snapshot(contract)
+    result = run("restore", str(mangled))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {mangled} is not a sound opsdesk database (no such column: happened_at); nothing was restored\n",
+    )
+    assert snapshot(contract) == before

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from opsdesk.dburl import hide_password
@@ -590,18 +591,29 @@ def check_backup(path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "check.db"
         shutil.copyfile(path, copy)
-        store = SqliteStore.open(copy)
+        try:
+            store = SqliteStore.open(copy)
+        except DBAPIError as exc:
+            raise _unsound(path, exc) from None
         try:
             with store.transaction(write=False) as session:
                 result = verify(session)
                 row = session.connection().exec_driver_sql(
                     "SELECT name, start_date FROM contract WHERE id = 1").first()  # fmt: skip
+        except DBAPIError as exc:
+            raise _unsound(path, exc) from None
         finally:
             store.close()
     if not result.ok:
         raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
     return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts,
             "contract": (row[0], str(row[1])) if row else None}  # fmt: skip
+
+
+def _unsound(path: Path, exc: DBAPIError) -> StoreError:
+    """A backup whose tables or columns are missing or mangled: not a store opsdesk wrote."""
+    reason = str(exc.orig).splitlines()[0]
+    return StoreError(f"{path} is not a sound opsdesk database ({reason}); nothing was restored")
 
 
 def _unused(path: Path) -> Path:
