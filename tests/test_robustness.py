@@ -128,12 +128,7 @@ def test_backup_keep_and_restore_refusals(contract, tmp_path):
         1,
         f"Error: {bad} is not an SQLite file, so not an opsdesk backup; nothing was restored\n",
     )
-    tampered = tmp_path / "t.db"
-    ok("backup", str(tampered))
-    conn = sqlite3.connect(tampered)
-    conn.execute("UPDATE ticket SET symptom = 'y' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    tampered = _tampered_backup(tmp_path / "t.db", "UPDATE ticket SET symptom = 'y' WHERE id = 1")
     result = run("restore", str(tampered))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {tampered} is not a sound opsdesk database: ticket 1 differs")
@@ -170,12 +165,7 @@ def test_backups_in_the_same_second_and_keep(contract):
 @pytest.mark.sqlite_only  # the backup file is tampered with through sqlite3
 def test_restore_of_a_backup_with_a_mangled_schema_names_it(contract, tmp_path):
     ok("fault", "open", "queue", "x")
-    mangled = tmp_path / "mangled.db"
-    ok("backup", str(mangled))
-    conn = sqlite3.connect(mangled)
-    conn.execute("ALTER TABLE event DROP COLUMN happened_at")
-    conn.commit()
-    conn.close()
+    mangled = _tampered_backup(tmp_path / "mangled.db", "ALTER TABLE event DROP COLUMN happened_at")
     before = snapshot(contract)
     result = run("restore", str(mangled))
     assert (result.exit_code, result.stderr) == (
@@ -183,3 +173,13 @@ def test_restore_of_a_backup_with_a_mangled_schema_names_it(contract, tmp_path):
         f"Error: {mangled} is not a sound opsdesk database (no such column: happened_at); nothing was restored\n",
     )
     assert snapshot(contract) == before
+
+
+def _tampered_backup(path, sql: str):
+    """A backup of the test's store, then changed behind opsdesk's back."""
+    ok("backup", str(path))
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    return path
