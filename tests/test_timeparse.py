@@ -34,6 +34,12 @@ NOW = datetime(2026, 11, 25, 15, 0, 42, tzinfo=TZ)
         ("-2h", "2026-11-25 13:00"),
         ("-1d", "2026-11-24 15:00"),
         ("2026-11-25 15:05", "2026-11-25 15:05"),
+        ("2026/11/25 14:30", "2026-11-25 14:30"),
+        ("2026/11/5 9:40", "2026-11-05 09:40"),
+        ("2026.11.05 09:40", "2026-11-05 09:40"),
+        ("11-17 10:00", "2026-11-17 10:00"),
+        ("11/25 15:05", "2026-11-25 15:05"),
+        ("12-30 17:00", "2025-12-30 17:00"),  # a day still ahead this year: the one just past
     ],
 )
 def test_forms(text, expected):
@@ -52,6 +58,10 @@ def test_forms(text, expected):
         ("2026-11-25 15:06", "is in the future"),
         ("+2h", r"cannot read time '\+2h'"),
         ("yesterday", "cannot read time 'yesterday'"),
+        ("2026/02/30 10:00", "no such date '2026-02-30'"),
+        ("2026-11/25 10:00", "cannot read time"),
+        ("02-30 10:00", "no such date '2026-02-30'"),
+        ("13-01 10:00", "no such date '2026-13-01'"),
     ],
 )
 def test_refusals(text, message):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from opsdesk.errors import InvalidInput
 
 MOMENT_FORMS = (
-    "now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30, "
+    "now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30 (or 2026/11/25 14:30), 11-25 14:30 (this year), "
     "ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)"
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -20,7 +20,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 _AGO = re.compile(r"^-(\d+)\s*([mhd])$")
-_DATE_HHMM = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(:\d{2})?$")
+_DATE_HHMM = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})[ T](\d{1,2}:\d{2})(:\d{2})?$")
+_MONTH_DAY_HHMM = re.compile(r"^(\d{1,2})([-/])(\d{1,2}) +(\d{1,2}:\d{2})$")  # the latest such day, this year or last
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -79,6 +80,11 @@ def parse_moment(text: str | None, now: datetime, tz: tzinfo, *, allow_future: b
     elif lowered.startswith("yesterday"):
         hour, minute = _clock(lowered.removeprefix("yesterday").strip(), raw)
         moment = (now - timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    elif match := _MONTH_DAY_HHMM.match(lowered):
+        clock = _clock(match[4], raw)
+        moment = _on_day(now.year, int(match[1]), int(match[3]), clock, tz, raw)
+        if moment - now > FUTURE_TOLERANCE:  # 12-30 typed on 2 January: the one just past
+            moment = _on_day(now.year - 1, int(match[1]), int(match[3]), clock, tz, raw)
     else:
         moment = _absolute(raw, tz)
     moment = moment.replace(second=0, microsecond=0)
@@ -92,11 +98,14 @@ def parse_moment(text: str | None, now: datetime, tz: tzinfo, *, allow_future: b
     return moment
 
 
+def _on_day(year: int, month: int, day: int, clock: tuple[int, int], tz: tzinfo, raw: str) -> datetime:
+    found = _checked_date(f"{year:04d}-{month:02d}-{day:02d}", raw)
+    return datetime(found.year, found.month, found.day, *clock, tzinfo=tz)
+
+
 def _absolute(raw: str, tz: tzinfo) -> datetime:
     if match := _DATE_HHMM.match(raw):
-        day = _checked_date(match[1], raw)
-        hour, minute = _clock(match[2], raw)
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+        return _on_day(int(match[1]), int(match[3]), int(match[4]), _clock(match[5], raw), tz, raw)
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
