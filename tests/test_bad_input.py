@@ -75,6 +75,7 @@ CASES = [
     (["change", "open", "queue", "x", "--type", "cosmetic"], 2),
     (["work", "log", "queue", "x", "--type", "nap"], 2),
     (["work", "list", "--type", "backups"], 2),
+    (["staff", "add", "a", "--role", "r", "--phone", "abc", "--email", "a@b.c"], 2),
     (["training", "add", "queue", "t", "--trainer", "a", "--attendees", "0", "--hours", "1"], 2),
     (["training", "add", "queue", "t", "--trainer", "a", "--attendees", "3", "--hours", "99"], 2),
     (["contract", "set", "response_inside_min", "soon"], 2),

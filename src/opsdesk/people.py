@@ -5,6 +5,7 @@ SPEC: at least two engineers on site on every day of the contract; a day with fe
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,9 @@ WORK_TYPE_NAMES = {
 
 
 # -- staff --------------------------------------------------------------------------------
+
+
+PHONE = re.compile(r"\+?[\d\s()-]*\d[\d\s()-]*(\s*(转|ext\.?|x)\s*\d+)?", re.IGNORECASE)
 
 
 def add_staff(
@@ -48,8 +52,12 @@ def add_staff(
         raise Refused(f"--to {to_date} is before --from {start}")
     if "@" not in (email or ""):
         raise InvalidInput(f"--email {email!r} is not an e-mail address (name@example.com)")
+    phone = text_value(phone, "--phone", required=True)
+    if not PHONE.fullmatch(phone):
+        raise InvalidInput(f"--phone {phone!r} is not a phone number (digits, with + - ( ) spaces, e.g. 138 0013 8000 "
+                           "or 020-8888 6666 转 123)")  # fmt: skip
     staff = Staff(
-        name=name, role=text_value(role, "--role", required=True), phone=text_value(phone, "--phone", required=True),
+        name=name, role=text_value(role, "--role", required=True), phone=phone,
         email=email.strip(), onsite=onsite, from_date=start, to_date=to_date,
     )  # fmt: skip
     return desk.create(staff, "staff.add")
