@@ -76,6 +76,12 @@ def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contr
         "change 1 was accepted on 2026-12-29 10:00 by 陈主任",
         contract,
     )
+    assert [h["action"] for h in data["history"]] == [
+        "change.open", "change.review", "change.review", "change.implement", "change.apply-acceptance",
+        "change.reject-acceptance", "change.apply-acceptance", "change.accept",
+    ]  # fmt: skip
+    shown = ok("change", "show", "1", now=at("2026-12-29", "10:00"))
+    assert "  reviewed: 2026-12-03 10:00\n" in shown and "change.reject-acceptance" in shown
 
 
 def test_change_list_due_and_overdue(contract):

@@ -133,15 +133,25 @@ def change_reject_acceptance(
 
 @change_app.command("show")
 def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Show one change request: dates, review, acceptance, warranty.
+    """Show one change request: dates, review, delivery, acceptance, warranty, and its history.
 
     Example: opsdesk change show 3
     """
+    from sqlmodel import select
+
     from opsdesk.changes import change_view, get_change
+    from opsdesk.models import Event
 
     with desk(write=False) as d:
         v = change_view(d, get_change(d, change_id))
+        events = d.session.exec(
+            select(Event).where(Event.entity == "change_request", Event.entity_id == change_id).order_by(Event.id)
+        ).all()
     data = v.to_dict()
+    data["history"] = [
+        {"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action, "happened_at": e.happened_at}
+        for e in events
+    ]
     if as_json:
         emit_json(data)
         return
@@ -150,26 +160,38 @@ def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
         style="bold",
     )
     line(f"  {data['title']}")
+    if data["schema_change"]:
+        line("  touches the database schema: the hospital reviews it before it is implemented")
     for label, key in (
         ("submitted", "submitted_at"),
+        ("requested by", "requested_by"),
+        ("platform ref", "ref"),
         ("due", "due"),
         ("review", "review"),
         ("reviewed by", "reviewed_by"),
+        ("reviewed", "reviewed_at"),
+        ("review comment", "review_comment"),
         ("implemented", "implemented_at"),
+        ("delivered", "implement_note"),
         ("acceptance", "acceptance"),
         ("acceptance from", "acceptance_from"),
+        ("applied for", "acceptance_applied_at"),
         ("accepted by", "accepted_by"),
         ("accepted", "accepted_at"),
-        ("note", "acceptance_note"),
+        ("acceptance note", "acceptance_note"),
         ("warranty until", "warranty_end"),
-        ("platform ref", "ref"),
-        ("requested by", "requested_by"),
         ("confirmed by", "confirmed_by"),
+        ("confirmed", "confirmed_at"),
     ):
         value = data[key]
         if value not in (None, ""):
             line(f"  {label}: {value:%Y-%m-%d %H:%M}" if hasattr(value, "hour") else f"  {label}: {value}")
     line(f"  state: {_state(v)}", style="red" if v.overdue or v.delivered_late else None)
+    table(
+        "History",
+        ["event", "recorded", "by", "action", "happened"],
+        [[h["id"], h["recorded_at"], h["actor"], h["action"], h["happened_at"]] for h in data["history"]],
+    )
 
 
 @change_app.command("list")
