@@ -81,7 +81,8 @@ def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contr
         "change.reject-acceptance", "change.apply-acceptance", "change.accept",
     ]  # fmt: skip
     shown = ok("change", "show", "1", now=at("2026-12-29", "10:00"))
-    assert "  reviewed: 2026-12-03 10:00\n" in shown and "change.reject-acceptance" in shown
+    assert "  reviewed: 2026-12-03 10:00\n" in shown
+    assert "\tchange.reject-acceptance\t2026-12-24 16:00\t未覆盖急诊\n" in shown  # cleared from the record, kept here
 
 
 def test_change_list_due_and_overdue(contract):

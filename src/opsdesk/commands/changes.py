@@ -149,9 +149,10 @@ def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
         ).all()
     data = v.to_dict()
     data["history"] = [
-        {"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action, "happened_at": e.happened_at}
+        {"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action, "happened_at": e.happened_at,
+         "note": _event_note(e)}
         for e in events
-    ]
+    ]  # fmt: skip
     if as_json:
         emit_json(data)
         return
@@ -189,9 +190,18 @@ def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
     line(f"  state: {_state(v)}", style="red" if v.overdue or v.delivered_late else None)
     table(
         "History",
-        ["event", "recorded", "by", "action", "happened"],
-        [[h["id"], h["recorded_at"], h["actor"], h["action"], h["happened_at"]] for h in data["history"]],
+        ["event", "recorded", "by", "action", "happened", "note"],
+        [[h["id"], h["recorded_at"], h["actor"], h["action"], h["happened_at"], h["note"]] for h in data["history"]],
     )
+
+
+def _event_note(event) -> str | None:
+    """The words an event recorded (a review comment, a rejection reason, a delivery note): a later
+    event may clear them from the record, never from its history."""
+    import json
+
+    after = json.loads(event.after or "{}")
+    return next((after[k] for k in ("acceptance_note", "review_comment", "implement_note") if after.get(k)), None)
 
 
 @change_app.command("list")
