@@ -179,6 +179,17 @@ def test_risks_and_their_remedies(contract, tmp_path):
     refused(["inspect", "risk-done", "1"], "risk 1 was already done at 2026-12-07 10:00", contract)
     risks = json.loads(ok("inspect", "list", "--json"))[0]["risks"]
     assert [(r["level"], r["done_note"]) for r in risks] == [("medium", "已扩容")]
+    ok("inspect", "risk", "1", "归档日志未清理", "--level", "high", "--remedy", "加定时清理", "--owner", "张伟")
+    listed = json.loads(ok("inspect", "risks", "--json"))
+    assert [(r["id"], r["system"], r["inspection"], r["text"]) for r in listed] == [
+        (1, "queue", 1, "表空间使用率88%"), (2, "queue", 1, "归档日志未清理")
+    ]  # fmt: skip
+    assert [r["id"] for r in json.loads(ok("inspect", "risks", "--open", "--json"))] == [2]
+    assert "\t归档日志未清理\t加定时清理\t张伟\t-\topen\n" in ok("inspect", "risks", "--open")
+    shown = ok("inspect", "show", "1")
+    assert shown.startswith("Inspection 1 · queue ") and "# Risks: 2" in shown and "已扩容" in shown
+    assert json.loads(ok("inspect", "show", "1", "--json"))["risks"][1]["owner"] == "张伟"
+    assert run("inspect", "show", "9").stderr == "Error: no inspection 9; `opsdesk inspect list` shows them\n"
 
 
 def test_template_set_and_show(contract, tmp_path):

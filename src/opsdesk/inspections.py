@@ -293,11 +293,13 @@ class InspectionView:
 
 
 def list_inspections(
-    desk: Desk, *, month: tuple[int, int] | None = None, system: str | None = None
+    desk: Desk, *, month: tuple[int, int] | None = None, system: str | None = None, inspection_id: int | None = None
 ) -> list[InspectionView]:
     """Inspections with their items and risks (three queries, whatever the count)."""
     desk.contract  # noqa: B018
     query = select(Inspection, System).join(System, Inspection.system_id == System.id)
+    if inspection_id is not None:
+        query = query.where(Inspection.id == get_inspection(desk, inspection_id).id)
     if month:
         query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
     if system:

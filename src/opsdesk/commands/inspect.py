@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -161,6 +162,69 @@ def inspect_list(
         ],
         ["red" if v.counts["fail"] else ("yellow" if v.counts["warn"] else None) for v in views],
     )
+
+
+RISK_COLUMNS = ["risk", "system", "month", "level", "risk found", "remedy", "owner", "due", "done"]
+
+
+def _risk_rows(views) -> tuple[list[list], list[str | None]]:
+    rows, styles = [], []
+    for v in views:
+        for r in v.risks:
+            done = f"{r.done_at:%Y-%m-%d %H:%M}" + (f" {r.done_note}" if r.done_note else "") if r.done_at else "open"
+            rows.append([r.id, v.system.code, v.inspection.month, r.level, r.text, r.remedy, r.owner, r.due, done])
+            styles.append(None if r.done_at else ("red" if r.level == "high" else "yellow"))
+    return rows, styles
+
+
+@inspect_app.command("show")
+def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Show one inspection: every check item with its result, and the risks found.
+
+    Example: opsdesk inspect show 12
+    """
+    from opsdesk.inspections import list_inspections
+
+    with desk(write=False) as d:
+        (v,) = list_inspections(d, inspection_id=inspection_id)
+    if as_json:
+        emit_json(v.to_dict())
+        return
+    i = v.inspection
+    line(f"Inspection {i.id} · {v.system.code} {v.system.name} · {i.month} · {i.at:%Y-%m-%d %H:%M} by {i.inspector}",
+         style="bold")  # fmt: skip
+    line(f"  {v.counts['ok']} ok, {v.counts['warn']} warn, {v.counts['fail']} fail; database: {v.db_conclusion}")
+    if i.confirmed_at:
+        line(f"  confirmed by {i.confirmed_by} at {i.confirmed_at:%Y-%m-%d %H:%M}")
+    verdict_style = {"fail": "red", "warn": "yellow"}
+    table("Check items", ["section", "item", "standard", "result", "verdict", "note"],
+          [[x.section, x.item, x.standard, x.result, x.verdict, x.note] for x in v.items],
+          [verdict_style.get(x.verdict) for x in v.items])  # fmt: skip
+    rows, styles = _risk_rows([v])
+    table(f"Risks: {len(rows)}", RISK_COLUMNS, rows, styles)
+
+
+@inspect_app.command("risks")
+def inspect_risks(
+    open_only: Annotated[bool, typer.Option("--open", help="Only risks whose remedy is not yet carried out.")] = False,
+    system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the risks inspections found, with remedy, owner, due date and whether it was carried out.
+
+    Example: opsdesk inspect risks --open
+    """
+    from opsdesk.inspections import list_inspections
+
+    with desk(write=False) as d:
+        views = list_inspections(d, system=system)
+    views = [replace(v, risks=[r for r in v.risks if not (open_only and r.done_at)]) for v in views]
+    if as_json:
+        emit_json([dict(risk, system=v.system.code, month=v.inspection.month, inspection=v.inspection.id)
+                   for v in views for risk in v.to_dict()["risks"]])  # fmt: skip
+        return
+    rows, styles = _risk_rows(views)
+    table(f"{len(rows)} {'open ' if open_only else ''}risk(s)", RISK_COLUMNS, rows, styles)
 
 
 @inspect_app.command("gaps")
