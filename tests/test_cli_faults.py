@@ -187,8 +187,8 @@ def test_confirmed_record_refuses_edit_and_takes_a_visible_correction(contract):
         ),
         (
             ["fault", "respond", "1", "--at", "soon"],
-            "cannot read time 'soon'; use now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30, "
-            "ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)",
+            "cannot read time 'soon'; use now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30 (or 2026/11/25 "
+            "14:30), 11-25 14:30 (the latest such day), ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)",
             2,
         ),
         (
@@ -286,6 +286,8 @@ def test_explain_ledger_over_national_day(contract):
     reasons = {d["day"]: d["reason"] for d in data["days"]}
     assert "国庆" in reasons["2026-10-01"]
     assert data["total_minutes"] == 1200
+    ok("contract", "set", "workday_start", "09:00")  # from now on: the ledger keeps the hours that judged it
+    assert json.loads(ok("fault", "explain", "1", "--json"))["total_minutes"] == 1200
 
 
 def test_init_twice_refused(contract):

@@ -62,6 +62,7 @@ def test_forms(text, expected):
         ("2026-11/25 10:00", "cannot read time"),
         ("02-30 10:00", "no such date '2026-02-30'"),
         ("13-01 10:00", "no such date '2026-13-01'"),
+        ("11-25 15:10", "is in the future"),  # later today: not last year's
     ],
 )
 def test_refusals(text, message):
@@ -71,6 +72,13 @@ def test_refusals(text, message):
 
 def test_future_allowed_when_asked():
     assert parse_moment("2027-01-01 09:00", NOW, TZ, allow_future=True).year == 2027
+    assert f"{parse_moment('12-01 00:00', NOW, TZ, allow_future=True):%Y-%m-%d}" == "2026-12-01"  # the coming one
+
+
+def test_month_day_of_a_leap_day_ahead():
+    leap_now = datetime(2028, 2, 10, 9, 0, tzinfo=TZ)
+    with pytest.raises(InvalidInput, match="is in the future"):
+        parse_moment("02-29 10:00", leap_now, TZ)
 
 
 def test_month_date_duration():

@@ -283,7 +283,7 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
         ]  # fmt: skip
         assert rows(wb["更正记录"])[0]["更正时间"] == datetime(2026, 11, 6, 10, 0)
     ok("report", "monthly", "2026-12", "-o", str(tmp_path / "dec.xlsx"), now=at("2027-01-02", "10:00"))
-    assert rows(openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]) == []  # corrected in November
+    assert rows(openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]) == []  # a November fault: not December's
     data = json.loads(ok("report", "monthly", NOV, "--json"))
     assert [(c["id"], c["field"], c["before"], c["after"]) for c in data["corrections"]][1] == (
         1,

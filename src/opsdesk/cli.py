@@ -717,7 +717,8 @@ def fault_explain(
     with desk(write=False) as d:
         v = view(d, get_ticket(d.session, ticket_id))
         chosen = getattr(v.clocks, clock)
-        ledger = explain_clock(d.calendar, chosen, v.ticket.reported_at, d.local_now)
+        calendar = d.calendar_for(d.terms_at(v.ticket.reported_at))  # the hours that judged it, not today's
+        ledger = explain_clock(calendar, chosen, v.ticket.reported_at, d.local_now)
     days = [
         {
             "day": e.day,
@@ -1065,8 +1066,8 @@ def report_acceptance(
 
     last = parse_date(to) if to else None
     with desk(write=False) as d:
-        if last is not None:
-            d.check_in_service(last, last, f"--to {last}")
+        if last is not None:  # the evidence runs from the start to --to (at most the service's last day)
+            d.check_in_service(d.contract.start_date, last, f"{d.contract.start_date} to {last}")
         data = acceptance_data(d, last)
         if as_json:
             from opsdesk.reports import report_json

@@ -283,7 +283,7 @@ def verify(session: Session) -> VerifyResult:
 
 def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | None:
     """The first event naming a kind of record opsdesk does not keep."""
-    sql = "SELECT id, entity FROM event WHERE entity NOT IN :kinds"
+    sql = "SELECT id, entity FROM event WHERE (entity IS NULL OR entity NOT IN :kinds)"
     if before_event is not None:
         sql += " AND id < :limit"
     query = text(sql + " ORDER BY id LIMIT 1").bindparams(bindparam("kinds", expanding=True))
@@ -296,30 +296,33 @@ def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
     prev = GENESIS
     expected_id = 1
     query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
-    events = conn.execution_options(stream_results=True).execute(query)
-    for batch in events.partitions(VERIFY_BATCH):
-        for row in batch:
-            event_id, event_hash = row[0], row[-1]
-            if event_id != expected_id:
-                return expected_id, f"event {expected_id} is missing (the next event is {event_id})"
-            if row[-2] != prev:
-                return event_id, (
-                    f"event {event_id} does not follow event {event_id - 1}: its link to the previous hash is broken"
-                )
-            # :func:`digest` without converting: as stored, every value is JSON-ready (moments are their ISO text)
-            content = _CANONICAL.encode(dict(zip(EVENT_FIELDS, row[:-1], strict=True)))
-            if hashlib.sha256(content.encode()).hexdigest() != event_hash:
-                return event_id, (
-                    f"event {event_id} ({row[3]} {row[4]} {row[5]}) was altered: its hash does not match its content"
-                )
-            prev = event_hash
-            expected_id += 1
-    result.events = expected_id - 1
+    events = conn.execute(query, execution_options=STREAM)
+    try:  # events: those found sound, however the check ends
+        for batch in events.partitions(VERIFY_BATCH):
+            for row in batch:
+                event_id, event_hash = row[0], row[-1]
+                if event_id != expected_id:
+                    return expected_id, f"event {expected_id} is missing (the next event is {event_id})"
+                if row[-2] != prev:
+                    return event_id, f"event {event_id} does not follow event {event_id - 1}: " + (
+                        "its link to the previous hash is broken"
+                    )
+                # digest() without converting: as stored, every value is JSON-ready (moments are their ISO text)
+                content = _CANONICAL.encode(dict(zip(EVENT_FIELDS, row[:-1], strict=True)))
+                if hashlib.sha256(content.encode()).hexdigest() != event_hash:
+                    return event_id, f"event {event_id} ({row[3]} {row[4]} {row[5]}) was altered: " + (
+                        "its hash does not match its content"
+                    )
+                prev = event_hash
+                expected_id += 1
+    finally:
+        result.events = expected_id - 1
     result.head_hash = prev
     return None
 
 
 VERIFY_BATCH = 5000  # events (and records) read per fetch
+STREAM = {"stream_results": True}  # PostgreSQL: a server-side cursor, not the whole table in memory
 
 
 def _replay_and_compare(
@@ -364,8 +367,8 @@ def _event_groups(conn, entity: str, before_event: int | None):
     sql = "SELECT entity_id, id, before, after FROM event WHERE entity = :entity"
     if before_event is not None:
         sql += " AND id < :limit"
-    result = conn.execution_options(stream_results=True).execute(
-        text(sql + " ORDER BY entity_id, id"), {"entity": entity, "limit": before_event}
+    result = conn.execute(
+        text(sql + " ORDER BY entity_id, id"), {"entity": entity, "limit": before_event}, execution_options=STREAM
     )
     key, events = None, []
     for batch in result.partitions(VERIFY_BATCH):
@@ -387,9 +390,10 @@ def _raw_rows(conn, model: type[SQLModel]):
     booleans = [c.key for c in columns if isinstance(c.type, Boolean)]
     dates = [c.key for c in columns if isinstance(c.type, Date)]  # SQLite gives text, PostgreSQL dates
     names = [c.key for c in columns]
-    key = sa_inspect(model).primary_key[0].name
-    rows = conn.execution_options(stream_results=True).execute(
-        text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}" ORDER BY {key}')
+    pk = sa_inspect(model).primary_key[0].name
+    rows = conn.execute(
+        text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}" ORDER BY {pk}'),
+        execution_options=STREAM,
     )
     for batch in rows.partitions(VERIFY_BATCH):
         for row in batch:

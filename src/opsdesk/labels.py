@@ -73,7 +73,7 @@ ZH: dict[str, str] = {
     "v.entity.terms_change": "服务条款变更", "v.entity.platform_map": "平台映射",
     "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
     "col.after": "更正为", "col.reason": "更正原因", "col.corrected_by": "更正人", "col.corrected_at": "更正时间",
-    "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式",
+    "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式", "col.impact": "影响范围",
 }  # fmt: skip
 
 EN: dict[str, str] = {
@@ -202,7 +202,7 @@ EN: dict[str, str] = {
     "sheet.corrections": "Corrections", "col.corrections": "Corrections", "col.corrected_record": "Record corrected",
     "col.field": "Field", "col.before": "Confirmed value", "col.after": "Corrected to", "col.reason": "Reason",
     "col.corrected_by": "Corrected by", "col.corrected_at": "Corrected at", "col.remote": "Handled remotely",
-    "col.dept": "Department", "col.channel": "Channel",
+    "col.dept": "Department", "col.channel": "Channel", "col.impact": "Impact",
     # coded values that need more than their code in English (the rest show the code itself)
     "v.fault": "fault", "v.defect": "software error", "v.data": "data error", "v.total": "total",
     "v.response": "response", "v.arrival": "arrival", "v.resolution": "resolution",

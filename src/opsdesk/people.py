@@ -26,7 +26,7 @@ WORK_TYPE_NAMES = {
 # -- staff --------------------------------------------------------------------------------
 
 
-PHONE = re.compile(r"\+?[\d\s()-]*\d[\d\s()-]*(\s*(转|ext\.?|x)\s*\d+)?", re.IGNORECASE)
+PHONE = re.compile(r"\+?[\d\s()（）-]+((转|分机|ext\.?|x)\s*\d+)?", re.IGNORECASE)  # and a digit: see add_staff
 
 
 def add_staff(
@@ -53,7 +53,7 @@ def add_staff(
     if "@" not in (email or ""):
         raise InvalidInput(f"--email {email!r} is not an e-mail address (name@example.com)")
     phone = text_value(phone, "--phone", required=True)
-    if not PHONE.fullmatch(phone):
+    if not PHONE.fullmatch(phone) or not any(ch.isdigit() for ch in phone):
         raise InvalidInput(f"--phone {phone!r} is not a phone number (digits, with + - ( ) spaces, e.g. 138 0013 8000 "
                            "or 020-8888 6666 转 123)")  # fmt: skip
     staff = Staff(

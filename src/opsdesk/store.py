@@ -612,7 +612,7 @@ def check_backup(path: Path) -> dict:
 
 def _unsound(path: Path, exc: DBAPIError) -> StoreError:
     """A backup whose tables or columns are missing or mangled: not a store opsdesk wrote."""
-    reason = str(exc.orig).splitlines()[0]
+    reason = (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
     return StoreError(f"{path} is not a sound opsdesk database ({reason}); nothing was restored")
 
 

@@ -7,12 +7,13 @@ wall clock. Results are timezone-aware, in the contract's zone, to the minute.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date, datetime, timedelta, tzinfo
 
 from opsdesk.errors import InvalidInput
 
 MOMENT_FORMS = (
-    "now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30 (or 2026/11/25 14:30), 11-25 14:30 (this year), "
+    "now, 14:30 (today), yesterday 17:50, 2026-11-25 14:30 (or 2026/11/25 14:30), 11-25 14:30 (the latest such day), "
     "ISO 8601 such as 2026-11-25T14:30+08:00, or -20m / -2h (ago)"
 )
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -83,8 +84,9 @@ def parse_moment(text: str | None, now: datetime, tz: tzinfo, *, allow_future: b
     elif match := _MONTH_DAY_HHMM.match(lowered):
         clock = _clock(match[4], raw)
         moment = _on_day(now.year, int(match[1]), int(match[3]), clock, tz, raw)
-        if moment - now > FUTURE_TOLERANCE:  # 12-30 typed on 2 January: the one just past
-            moment = _on_day(now.year - 1, int(match[1]), int(match[3]), clock, tz, raw)
+        if not allow_future and moment.date() > now.date():  # 12-30 typed on 2 January: the one just past
+            with suppress(InvalidInput):  # 02-29 and last year had none: it is this year's, and ahead
+                moment = _on_day(now.year - 1, int(match[1]), int(match[3]), clock, tz, raw)
     else:
         moment = _absolute(raw, tz)
     moment = moment.replace(second=0, microsecond=0)

@@ -115,9 +115,13 @@ def contract_show(as_json: JsonOpt = False) -> None:
         now = d.local_now
         plan = milestones(d)
         history = [
-            {"effective_from": c.effective_from, "in_force": c.effective_from <= d.local_now, "note": c.note,
-             "terms": json.loads(c.terms)}
-            for c in d.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
+            {
+                "effective_from": change.effective_from,
+                "in_force": change.effective_from <= now,
+                "note": change.note,
+                "terms": json.loads(change.terms),
+            }
+            for change in d.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
         ]
     if as_json:
         emit_json(

@@ -36,7 +36,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     """All records from the contract's start to ``to`` (default: today, at most the contract's end)."""
     contract = desk.contract
     start = contract.start_date
-    last = to or min(desk.local_now.date(), contract_end(contract) - timedelta(days=1))
+    last = min(to or desk.local_now.date(), contract_end(contract) - timedelta(days=1))
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
     tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them

@@ -108,7 +108,8 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     return {
         "month": label_month, "since": since, "until": until, "contract": desk.contract, "prepared_by": desk.actor,
         "prepared_at": desk.local_now, "summary": summary, "items": items, "risks": risks, "stats": stats,
-        "sla": [fault_row(f, corrected) for f in faults], "corrections": correction_rows(desk, since, until),
+        "sla": [fault_row(f, corrected) for f in faults],
+        "corrections": correction_rows(desk, tickets={f.ticket.id for f in faults}),
         "changes": [change_row(v) for v in changes],
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "unconfirmed_years": unconfirmed_years(faults),

@@ -57,10 +57,8 @@ def training_row(t, system) -> dict[str, Any]:
             "attendees": t.attendees, "hours": t.hours, "note": t.note, **confirm_cells("training", t)}  # fmt: skip
 
 
-def _corrections(desk: Desk, since: datetime | None, until: datetime | None):
+def _corrections(desk: Desk, until: datetime | None):
     query = select(Correction).order_by(Correction.id)
-    if since is not None:
-        query = query.where(Correction.recorded_at >= since)
     if until is not None:
         query = query.where(Correction.recorded_at < until)
     return desk.session.exec(query)
@@ -69,17 +67,26 @@ def _corrections(desk: Desk, since: datetime | None, until: datetime | None):
 def corrections_by_record(desk: Desk, until: datetime | None = None) -> dict[int, list[int]]:
     """Ticket id -> the ids of its corrections (few: a correction is of a confirmed record)."""
     out: dict[int, list[int]] = {}
-    for c in _corrections(desk, None, until):
+    for c in _corrections(desk, until):
         if c.entity == "ticket":
             out.setdefault(c.entity_id, []).append(c.id)
     return out
 
 
-def correction_rows(desk: Desk, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per corrected field: the confirmed value, the corrected one, why, by whom, when."""
+# bookkeeping columns a correction may move with a step's time: not what the hospital confirmed
+UNSHOWN = ("responded_rec", "arrived_rec", "remote_rec", "resolved_rec", "reported_rec", "time_unknown")
+
+
+def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[dict[str, Any]]:
+    """One row per corrected field: the confirmed value, the corrected one, why, by whom, when.
+    ``tickets``: only the corrections of these faults (a monthly report's)."""
     rows = []
-    for c in _corrections(desk, since, until):
+    for c in _corrections(desk, until):
+        if tickets is not None and not (c.entity == "ticket" and c.entity_id in tickets):
+            continue
         for field, (before, after) in sorted(json.loads(c.changes).items()):
+            if field in UNSHOWN:
+                continue
             rows.append({"id": c.id, "entity": c.entity, "entity_id": c.entity_id, "field": field,
                          "before": before, "after": after, "reason": c.reason, "by": c.by,
                          "at": c.recorded_at})  # fmt: skip

@@ -93,7 +93,7 @@ CORRECTED_FIELDS = {
     "reported_at": "col.reported", "responded_at": "col.responded", "arrived_at": "col.arrived",
     "resolved_at": "col.resolved", "remote_at": "col.remote", "symptom": "col.symptom", "kind": "col.kind",
     "reporter": "col.reporter", "dept": "col.dept", "phone": "col.phone", "channel": "col.channel",
-    "ref": "col.ref", "cause": "col.cause", "action": "col.action", "result": "col.outcome",
+    "ref": "col.ref", "cause": "col.cause", "action": "col.action", "result": "col.outcome", "impact": "col.impact",
 }  # fmt: skip
 
 
