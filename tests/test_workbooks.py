@@ -293,6 +293,13 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
     )
 
 
+def test_every_editable_fault_field_has_a_title_in_the_corrections_sheet():
+    from opsdesk.records import EDITABLE
+    from opsdesk.reports.sheets import CORRECTED_FIELDS
+
+    assert set(EDITABLE.values()) <= set(CORRECTED_FIELDS)
+
+
 def test_english_edition(november, tmp_path):
     out = tmp_path / "en.xlsx"
     ok("report", "monthly", NOV, "-o", str(out), "--lang", "en")

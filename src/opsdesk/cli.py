@@ -326,11 +326,6 @@ def _row_style(v: FaultView) -> str | None:
     return "red" if "red" in styles else ("yellow" if "yellow" in styles else None)
 
 
-def _stored_time(value: str | None) -> str | None:
-    """A moment as kept in a correction (ISO, in the contract's zone) as the tool shows times."""
-    return value[:16].replace("T", " ") if value else value
-
-
 def _deadlines(v: FaultView) -> str:
     c = v.clocks
     return (
@@ -616,7 +611,9 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
     """
     import json
 
+    from opsdesk.history import event_line
     from opsdesk.records import fault_dict, get_ticket, timeline, view
+    from opsdesk.timeparse import stored_minute
 
     with desk(write=False) as d:
         v = view(d, get_ticket(d.session, ticket_id))
@@ -627,10 +624,7 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
         {"id": c.id, "reason": c.reason, "by": c.by, "recorded_at": c.recorded_at, "changes": json.loads(c.changes)}
         for c in extra["corrections"]
     ]
-    data["history"] = [
-        {"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action, "happened_at": e.happened_at}
-        for e in extra["events"]
-    ]
+    data["history"] = [event_line(e) for e in extra["events"]]
     if as_json:
         emit_json(data)
         return
@@ -682,7 +676,7 @@ def fault_show(ticket_id: Annotated[int, typer.Argument(metavar="ID")], as_json:
     _warn_unconfirmed(v)
     for c in data["corrections"]:
         changes = "; ".join(
-            f"{k}: {_stored_time(a)} → {_stored_time(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
+            f"{k}: {stored_minute(a)} → {stored_minute(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
             for k, (a, b) in c["changes"].items()
         )
         line(

@@ -135,6 +135,18 @@ def _pk_name(entity: str) -> str:
     return sa_inspect(ENTITIES[entity]).primary_key[0].key
 
 
+def events_of(session: Session, entity: str, entity_id: int) -> list[Event]:
+    """One record's history, oldest first."""
+    query = select(Event).where(Event.entity == entity, Event.entity_id == entity_id).order_by(Event.id)
+    return list(session.exec(query))
+
+
+def event_line(ev: Event) -> dict[str, Any]:
+    """An event as `show` commands list it."""
+    return {"id": ev.id, "recorded_at": ev.recorded_at, "actor": ev.actor, "action": ev.action,
+            "happened_at": ev.happened_at}  # fmt: skip
+
+
 def head(session: Session) -> Event | None:
     return session.exec(select(Event).order_by(Event.id.desc()).limit(1)).first()
 
@@ -266,16 +278,12 @@ def verify(session: Session) -> VerifyResult:
             return result
     broken = _check_chain(conn, result)  # (event id, problem) where the chain breaks first
     limit = broken[0] if broken else None
-    first: tuple[int, str] | None = broken
+    bad_events = [broken, _first_unknown_kind(conn, limit)]  # and each kind's first replay problem
     for name, model in ENTITIES.items():
-        replay_problem, count, problems = _replay_and_compare(conn, name, model, before_event=limit)
-        if replay_problem and (first is None or replay_problem[0] < first[0]):
-            first = replay_problem
-        result.counts[name] = count
+        replay_problem, result.counts[name], problems = _replay_and_compare(conn, name, model, before_event=limit)
+        bad_events.append(replay_problem)
         result.problems += problems
-    unknown = _first_unknown_kind(conn, limit)
-    if unknown and (first is None or unknown[0] < first[0]):
-        first = unknown
+    first = min(filter(None, bad_events), default=None)  # the earliest in history order
     if first:
         result.problems = [first[1]]  # the history itself is wrong: record differences would only repeat it
     return result
@@ -346,8 +354,7 @@ def _replay_and_compare(
             continue
         key, events = history
         record, problem = _replay(name, key, events)
-        if problem and (first is None or problem[0] < first[0]):
-            first = problem
+        first = min(filter(None, (first, problem)), default=None)
         if row is not None and row[key_name] == key:
             count += 1
             if record is not None and row != record:

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -316,6 +316,16 @@ def list_inspections(
         for risk in desk.session.exec(select(Risk).where(Risk.inspection_id.in_(ids)).order_by(Risk.id)):
             risks[risk.inspection_id].append(risk)
     return [InspectionView(i, s, items[i.id], risks[i.id]) for i, s in rows]
+
+
+def risk_views(desk: Desk, *, system: str | None = None, open_only: bool = False) -> list[InspectionView]:
+    """The inspections that found risks, each with its risks (only those not yet carried out with
+    ``open_only``)."""
+    views = [
+        replace(v, risks=[r for r in v.risks if not (open_only and r.done_at)])
+        for v in list_inspections(desk, system=system)
+    ]
+    return [v for v in views if v.risks]
 
 
 def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:

@@ -25,7 +25,6 @@ from opsdesk.models import (
     CalendarYear,
     Contract,
     Correction,
-    Event,
     Note,
     System,
     TermsChange,
@@ -731,10 +730,7 @@ def timeline(desk: Desk, ticket_id: int) -> dict[str, list]:
             .order_by(Correction.id)
         )
     )
-    events = list(
-        session.exec(select(Event).where(Event.entity == "ticket", Event.entity_id == ticket_id).order_by(Event.id))
-    )
-    return {"notes": notes, "corrections": corrections, "events": events}
+    return {"notes": notes, "corrections": corrections, "events": history.events_of(session, "ticket", ticket_id)}
 
 
 # -- calendar ---------------------------------------------------------------------------

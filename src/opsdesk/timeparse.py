@@ -134,3 +134,9 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise InvalidInput(f"cannot read duration {text!r}; use a number with m, h or d, e.g. 7d")
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def stored_minute(iso: str | None) -> str | None:
+    """A moment kept as ISO text in the contract's zone (a correction's values) as the tool shows
+    times: ``2026-11-02T10:20:00+08:00`` -> ``2026-11-02 10:20``."""
+    return iso[:16].replace("T", " ") if iso else iso

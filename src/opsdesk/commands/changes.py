@@ -137,22 +137,14 @@ def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
 
     Example: opsdesk change show 3
     """
-    from sqlmodel import select
-
     from opsdesk.changes import change_view, get_change
-    from opsdesk.models import Event
+    from opsdesk.history import event_line, events_of
 
     with desk(write=False) as d:
         v = change_view(d, get_change(d, change_id))
-        events = d.session.exec(
-            select(Event).where(Event.entity == "change_request", Event.entity_id == change_id).order_by(Event.id)
-        ).all()
+        events = events_of(d.session, "change_request", change_id)
     data = v.to_dict()
-    data["history"] = [
-        {"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor, "action": e.action, "happened_at": e.happened_at,
-         "note": _event_note(e)}
-        for e in events
-    ]  # fmt: skip
+    data["history"] = [dict(event_line(e), note=_event_note(e)) for e in events]
     if as_json:
         emit_json(data)
         return

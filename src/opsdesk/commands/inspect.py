@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -214,11 +213,10 @@ def inspect_risks(
 
     Example: opsdesk inspect risks --open
     """
-    from opsdesk.inspections import list_inspections
+    from opsdesk.inspections import risk_views
 
     with desk(write=False) as d:
-        views = list_inspections(d, system=system)
-    views = [replace(v, risks=[r for r in v.risks if not (open_only and r.done_at)]) for v in views]
+        views = risk_views(d, system=system, open_only=open_only)
     if as_json:
         emit_json([dict(risk, system=v.system.code, month=v.inspection.month, inspection=v.inspection.id)
                    for v in views for risk in v.to_dict()["risks"]])  # fmt: skip

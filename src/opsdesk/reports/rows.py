@@ -73,10 +73,6 @@ def corrections_by_record(desk: Desk, until: datetime | None = None) -> dict[int
     return out
 
 
-# bookkeeping columns a correction may move with a step's time: not what the hospital confirmed
-UNSHOWN = ("responded_rec", "arrived_rec", "remote_rec", "resolved_rec", "reported_rec", "time_unknown")
-
-
 def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[dict[str, Any]]:
     """One row per corrected field: the confirmed value, the corrected one, why, by whom, when.
     ``tickets``: only the corrections of these faults (a monthly report's)."""
@@ -85,8 +81,6 @@ def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int]
         if tickets is not None and not (c.entity == "ticket" and c.entity_id in tickets):
             continue
         for field, (before, after) in sorted(json.loads(c.changes).items()):
-            if field in UNSHOWN:
-                continue
             rows.append({"id": c.id, "entity": c.entity, "entity_id": c.entity_id, "field": field,
                          "before": before, "after": after, "reason": c.reason, "by": c.by,
                          "at": c.recorded_at})  # fmt: skip

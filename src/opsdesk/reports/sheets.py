@@ -88,7 +88,7 @@ CORRECTION_COLUMNS = [
     ("before", "col.before", "text"), ("after", "col.after", "text"), ("reason", "col.reason", "text"),
     ("by", "col.corrected_by", "text"), ("at", "col.corrected_at", "datetime"),
 ]  # fmt: skip
-# a corrected column -> the title its sheet gives it
+# a corrected column -> the title its sheet gives it; the rest are bookkeeping (*_rec, time_unknown), not shown
 CORRECTED_FIELDS = {
     "reported_at": "col.reported", "responded_at": "col.responded", "arrived_at": "col.arrived",
     "resolved_at": "col.resolved", "remote_at": "col.remote", "symptom": "col.symptom", "kind": "col.kind",
@@ -100,17 +100,17 @@ CORRECTED_FIELDS = {
 def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     """Every correction of a confirmed record, a row per field: the confirmed value and the new one."""
 
+    from opsdesk.timeparse import stored_minute
+
     def shown(field: str, v: Any) -> Any:
-        if v is None:
-            return None
         if field.endswith("_at"):
-            return str(v)[:16].replace("T", " ")  # ISO as stored -> 2026-11-02 10:20 (local to the contract)
-        return value(lang, v) if field == "kind" else v
+            return stored_minute(v)
+        return value(lang, v) if field == "kind" and v is not None else v
 
     out = [{
         "id": r["id"], "record": f"{value(lang, 'entity.' + r['entity'])} {r['entity_id']}",
-        "field": label(lang, CORRECTED_FIELDS[r["field"]]) if r["field"] in CORRECTED_FIELDS else r["field"],
+        "field": label(lang, CORRECTED_FIELDS[r["field"]]),
         "before": shown(r["field"], r["before"]), "after": shown(r["field"], r["after"]), "reason": r["reason"],
         "by": r["by"], "at": r["at"],
-    } for r in rows]  # fmt: skip
+    } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
