@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 import businesstimedelta as btd
 import pytz
 
-from opsdesk.sla import DEFAULT_TZ, WorkCalendar
+from opsdesk.terms import DEFAULT_TZ
+from opsdesk.workcalendar import WorkCalendar
 
 TZ = ZoneInfo(DEFAULT_TZ)
 FIRST, LAST = date(2025, 1, 1), date(2026, 12, 31)

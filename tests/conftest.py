@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from opsdesk.cli import app
 
-# The official calendar cache (see opsdesk.sla._cache_file) goes to a folder of this test run.
+# The official calendar cache (see opsdesk.workcalendar._cache_file) goes to a folder of this test run.
 os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 
 TZ = ZoneInfo("Asia/Shanghai")

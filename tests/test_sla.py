@@ -11,20 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsdesk.errors import InvalidInput
-from opsdesk.sla import (
-    CLOCKS,
-    KINDS,
-    DayKind,
-    Override,
-    SlaTerms,
-    WorkCalendar,
-    acceptance_earliest,
-    change_due,
-    clock_target,
-    explain_clock,
-    ticket_clocks,
-    warranty_end,
-)
+from opsdesk.sla import acceptance_earliest, change_due, clock_target, explain_clock, ticket_clocks, warranty_end
+from opsdesk.terms import CLOCKS, KINDS, SlaTerms
+from opsdesk.workcalendar import DayKind, Override, WorkCalendar
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 
@@ -684,7 +673,7 @@ def test_working_day_may_end_at_midnight():
 
 def test_the_disk_cache_gives_the_packages_calendar():
     """The cached official calendar (kept between commands to skip importing holidays) is the package's."""
-    from opsdesk import sla
+    from opsdesk import workcalendar as sla
 
     for year in (2024, 2025, 2026, 2027):
         sla._official_year(year)  # fills the cache

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsdesk.sla import Override, WorkCalendar
+from opsdesk.workcalendar import Override, WorkCalendar
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 

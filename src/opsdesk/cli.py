@@ -244,7 +244,7 @@ def _local_now() -> datetime:
     from zoneinfo import ZoneInfo
 
     from opsdesk.commands.common import _now
-    from opsdesk.sla import DEFAULT_TZ
+    from opsdesk.terms import DEFAULT_TZ
 
     return _now().astimezone(ZoneInfo(DEFAULT_TZ))
 

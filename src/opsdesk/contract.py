@@ -41,7 +41,7 @@ def set_term(
     A change that takes effect in the past would re-judge tickets already on record: it is
     refused, with how many, unless ``retroactive``. The time zone cannot change once records exist.
     """
-    from opsdesk.sla import SlaTerms
+    from opsdesk.terms import SlaTerms
     from opsdesk.timeparse import parse_moment
 
     desk.contract  # noqa: B018

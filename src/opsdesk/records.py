@@ -112,7 +112,7 @@ class Desk:
     @cached_property
     def terms_history(self) -> list[tuple[datetime | None, Any]]:
         """The SLA terms in force over time: the contract's own, then each `contract set`."""
-        from opsdesk.sla import SlaTerms
+        from opsdesk.terms import SlaTerms
 
         contract = self.session.get(Contract, 1)
         first = SlaTerms.from_dict(json.loads(contract.terms)) if contract else SlaTerms()
@@ -145,14 +145,14 @@ class Desk:
 
     @cached_property
     def _calendar_inputs(self) -> tuple[list, list[int]]:
-        from opsdesk.sla import Override
+        from opsdesk.workcalendar import Override
 
         overrides = [Override(o.day, o.working, o.note) for o in self.session.exec(select(CalendarOverride))]
         return overrides, [y.year for y in self.session.exec(select(CalendarYear))]
 
     def calendar_for(self, terms):
         """The working calendar under ``terms`` (working hours and zone), overrides included."""
-        from opsdesk.sla import WorkCalendar
+        from opsdesk.workcalendar import WorkCalendar
 
         cache = self.__dict__.setdefault("_calendars", {})
         hit = cache.get(id(terms))  # by identity: hashing the terms for every ticket of a report costs more
@@ -226,7 +226,7 @@ def text_value(value: str | None, what: str, *, required: bool = False) -> str |
 
 def init_contract(desk: Desk, *, name: str, hospital: str, vendor: str, start: date, months: int = 12) -> Contract:
     """Create the contract with SPEC's SLA terms and seed the five contracted systems."""
-    from opsdesk.sla import SlaTerms
+    from opsdesk.terms import SlaTerms
 
     if desk.session.get(Contract, 1) is not None:
         existing = desk.session.get(Contract, 1)
@@ -751,7 +751,7 @@ def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tupl
 
 def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ticket]:
     """Tickets whose SLA verdict would change if ``day`` became a working day (or a day off)."""
-    from opsdesk.sla import Override, WorkCalendar
+    from opsdesk.workcalendar import Override, WorkCalendar
 
     start = datetime(day.year, day.month, day.day, tzinfo=desk.tz)
     candidates = list(desk.session.exec(select(Ticket).where(
