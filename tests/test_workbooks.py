@@ -294,7 +294,7 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
 
 
 def test_every_editable_fault_field_has_a_title_in_the_corrections_sheet():
-    from opsdesk.records import EDITABLE
+    from opsdesk.faults import EDITABLE
     from opsdesk.reports.sheets import CORRECTED_FIELDS
 
     assert set(EDITABLE.values()) <= set(CORRECTED_FIELDS)

@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlmodel import select
 
+from opsdesk import history
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import ChangeRequest, System
-from opsdesk.records import Desk, fmt, get_system, text_value
+from opsdesk.models import ChangeRequest, Event, System
+from opsdesk.records import Desk, fmt, text_value
+from opsdesk.systems import get_system
 
 TYPES = {
     "perfective": "perfective", "完善性": "perfective",
@@ -42,6 +44,11 @@ def get_change(desk: Desk, change_id: int) -> ChangeRequest:
     return change
 
 
+def change_events(desk: Desk, change_id: int) -> list[Event]:
+    """A change request's history events, oldest first."""
+    return history.events_of(desk.session, "change_request", change_id)
+
+
 def _unconfirmed(change: ChangeRequest) -> None:
     if change.confirmed_at is not None:
         raise Refused(
@@ -62,7 +69,7 @@ def open_change(
     at: datetime | str | None = None,
 ) -> ChangeRequest:
     """Record a change request the hospital submitted."""
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     submitted = desk.moment(at)
     change = ChangeRequest(
         system_id=sys_row.id, type=normalise_type(type), title=text_value(title, "the title", required=True),
@@ -270,7 +277,7 @@ def list_changes(
     if open_only or due_within is not None or overdue:
         query = query.where(ChangeRequest.implemented_at.is_(None))
     if system:
-        query = query.where(ChangeRequest.system_id == get_system(desk.session, system).id)
+        query = query.where(ChangeRequest.system_id == get_system(desk, system).id)
     rows = desk.session.exec(query.order_by(ChangeRequest.submitted_at, ChangeRequest.id))
     views = [change_view(desk, c, s) for c, s in rows]
     if due_within is not None:

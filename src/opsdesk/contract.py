@@ -1,4 +1,4 @@
-"""The contract: its SLA terms over time, the hospital's confirmations, and the payment milestones.
+"""The contract: its creation, its SLA terms over time, and the payment milestones.
 
 SPEC: payment 30% after service start; 30% at half the service period with the maintenance
 records; 40% at the end after acceptance with the complete records. The hospital starts the
@@ -8,20 +8,47 @@ final acceptance within 30 working days after the contract ends.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import func, select
 
-from opsdesk import records
-from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import ChangeRequest, Inspection, System, TermsChange, Ticket, Training, WorkLog
+from opsdesk.confirmations import pending
+from opsdesk.errors import InvalidInput, Refused
+from opsdesk.models import ChangeRequest, Contract, Inspection, System, TermsChange, Ticket
 from opsdesk.records import Desk, contract_end, fmt, text_value
+from opsdesk.systems import SYSTEMS, systems
 
-CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "training": Training,
-               "work": WorkLog}  # fmt: skip
-KIND_LABELS = {"fault": "维护记录", "change": "修改调整", "inspection": "巡检", "training": "培训", "work": "系统集成"}
+# -- the contract -----------------------------------------------------------------------
+
+
+def init_contract(desk: Desk, *, name: str, hospital: str, vendor: str, start: date, months: int = 12) -> Contract:
+    """Create the contract with SPEC's SLA terms and seed the five contracted systems."""
+    from opsdesk.terms import SlaTerms
+
+    if desk.session.get(Contract, 1) is not None:
+        existing = desk.session.get(Contract, 1)
+        raise Refused(
+            f"this database already holds the contract {existing.name!r}; use another --db for another contract"
+        )
+    if not 1 <= months <= 120:
+        raise InvalidInput(f"--months {months} is out of range; a contract runs 1 to 120 months (12 by default)")
+    contract = Contract(
+        id=1,
+        name=text_value(name, "--name", required=True),
+        hospital=text_value(hospital, "--hospital", required=True),
+        vendor=text_value(vendor, "--vendor", required=True),
+        start_date=start,
+        months=months,
+        terms=json.dumps(SlaTerms().to_dict(), ensure_ascii=False, sort_keys=True),
+        created_at=desk.now.astimezone(ZoneInfo(SlaTerms().timezone)),
+    )
+    desk.create(contract, "contract.init")
+    for code, label in SYSTEMS:
+        desk.create(System(code=code, name=label), "system.add")
+    return contract
 
 
 # -- terms --------------------------------------------------------------------------------
@@ -86,70 +113,23 @@ def set_term(
     return desk.create(change, "contract.terms", happened_at=moment)
 
 
-# -- confirmation -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TermsChangeView:
+    """A change of the SLA terms (a supplementary agreement): from when, and the terms it sets."""
+
+    effective_from: datetime
+    in_force: bool  # already in force now
+    note: str
+    terms: dict[str, Any]
 
 
-def confirm(
-    desk: Desk, kind: str, record_id: int, *, by: str, comment: str | None = None, at: datetime | str | None = None
-):
-    """The hospital's named person confirms a record (双方确认)."""
-    kind = kind.strip().lower()
-    if kind not in CONFIRMABLE:
-        raise InvalidInput(f"unknown record kind {kind!r}; use one of {', '.join(CONFIRMABLE)}")
-    if kind == "fault":
-        return records.confirm(desk, record_id, by=by, comment=comment, at=at)
-    row = desk.session.get(CONFIRMABLE[kind], record_id)
-    if row is None:
-        raise NotFound(f"no {kind} {record_id}; `opsdesk confirm pending` lists what awaits confirmation")
-    if row.confirmed_at is not None:
-        raise Refused(f"{kind} {record_id} is already confirmed (by {row.confirmed_by} at {fmt(row.confirmed_at)})")
-    if kind == "change" and row.implemented_at is None:
-        raise Refused(f"change {record_id} is not implemented yet; the hospital confirms delivered work")
-    records.check_confirmer(desk, by)
-    moment = desk.moment(at)
-    happened = getattr(row, "implemented_at", None) or getattr(row, "at", None)
-    if happened is not None and moment < happened:
-        raise Refused(f"{kind} {record_id} happened at {fmt(happened)}; it cannot be confirmed before")
-    desk.update(
-        row,
-        {
-            "confirmed_at": moment,
-            "confirmed_by": text_value(by, "--by", required=True),
-            "confirm_comment": text_value(comment, "--comment"),
-        },
-        f"{kind}.confirm",
-        happened_at=moment,
-    )
-    return row
-
-
-def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
-    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
-    desk.contract  # noqa: B018
-    systems = {s.id: s for s in desk.session.exec(select(System))}
-    out: list[dict[str, Any]] = []
-    queries = {
-        "fault": (Ticket, Ticket.resolved_at, lambda t: t.symptom),
-        "change": (ChangeRequest, ChangeRequest.implemented_at, lambda c: c.title),
-        "inspection": (Inspection, Inspection.at, lambda i: f"{i.month} 巡检"),
-        "training": (Training, Training.at, lambda t: t.topic),
-        "work": (WorkLog, WorkLog.at, lambda w: w.text),
-    }
-    for kind, (model, when, summary) in queries.items():
-        query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
-        if until is not None:
-            query = query.where(when < until)
-        for row in desk.session.exec(query.order_by(when, model.id)):
-            out.append(
-                {
-                    "kind": kind,
-                    "id": row.id,
-                    "system": systems[row.system_id].code,
-                    "date": getattr(row, when.key),
-                    "summary": summary(row),
-                }
-            )
-    return out
+def terms_changes(desk: Desk) -> list[TermsChangeView]:
+    """Every change of the terms, in the order they take effect."""
+    query = select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id)
+    return [
+        TermsChangeView(c.effective_from, c.effective_from <= desk.local_now, c.note, json.loads(c.terms))
+        for c in desk.session.exec(query)
+    ]
 
 
 # -- milestones ---------------------------------------------------------------------------
@@ -162,7 +142,7 @@ def midpoint(start: date, end: date) -> date:
 def _inspection_gaps(desk: Desk, first: date, until: date) -> list[str]:
     """'YYYY-MM system' for each whole contract month before ``until`` with a system uninspected."""
     done = {(m, s) for m, s in desk.session.exec(select(Inspection.month, Inspection.system_id))}
-    active = records.systems(desk.session, include_inactive=False)
+    active = systems(desk, include_inactive=False)
     out = []
     year, month = first.year, first.month
     while date(year, month, 1) < until:
@@ -174,7 +154,7 @@ def _inspection_gaps(desk: Desk, first: date, until: date) -> list[str]:
     return out
 
 
-def milestones(desk: Desk) -> dict[str, Any]:
+def milestones(desk: Desk) -> Milestones:
     """The three payment milestones, their dates, and what evidence each still lacks.
 
     Each gap is given in English (``missing``, for the command line) and Chinese (``missing_zh``,
@@ -228,120 +208,42 @@ def milestones(desk: Desk) -> dict[str, Any]:
               else []) + record_gaps(half)  # fmt: skip
     acceptance_by = desk.calendar.working_day_after(last_day, 30)
     items = [
-        {"n": 1, "percent": 30, "name": "服务期开始后", "name_en": "after the service starts",
-         "date": start, "gaps": first},
-        {"n": 2, "percent": 30, "name": "服务时间达到50%，提供维护服务记录",
-         "name_en": "half the service period, with the maintenance records", "date": half, "gaps": second},
-        {"n": 3, "percent": 40, "name": "合同期满且通过维护验收，提供完整维护服务记录",
-         "name_en": "the contract's end and its acceptance, with the complete records", "date": end, "gaps": final},
+        _milestone(1, 30, "服务期开始后", "after the service starts", start, first),
+        _milestone(2, 30, "服务时间达到50%，提供维护服务记录", "half the service period, with the maintenance records",
+                  half, second),
+        _milestone(3, 40, "合同期满且通过维护验收，提供完整维护服务记录",
+                  "the contract's end and its acceptance, with the complete records", end, final),
     ]  # fmt: skip
-    for item in items:
-        gaps = item.pop("gaps")
-        item["missing"] = [en for en, _ in gaps]
-        item["missing_zh"] = [zh for _, zh in gaps]
-        item["ready"] = not gaps
-    return {
-        "start": start,
-        "end": end,
-        "last_day": last_day,
-        "half": half,
-        "acceptance_start_by": acceptance_by,
-        "unconfirmed_years": list(desk.calendar.unconfirmed_years(last_day, acceptance_by)),
-        "milestones": items,
-    }
+    unconfirmed = list(desk.calendar.unconfirmed_years(last_day, acceptance_by))
+    return Milestones(start, end, last_day, half, acceptance_by, unconfirmed, items)
 
 
-# -- confirmations read back from a workbook ----------------------------------------------
+@dataclass(frozen=True)
+class Milestone:
+    """One payment milestone and the evidence it still lacks (in English and in Chinese)."""
+
+    n: int
+    percent: int
+    name: str
+    name_en: str
+    date: date
+    missing: list[str]
+    missing_zh: list[str]
+    ready: bool
 
 
-def import_confirmations(desk: Desk, path) -> dict[str, int]:
-    """Read the 确认 columns of an exported workbook and confirm what the hospital filled in.
-
-    All or nothing: an unknown record, a record changed since the export, or a conflicting
-    confirmer refuses the whole file, naming the sheet and row. Rows already confirmed by the
-    same person are skipped, so importing the same file twice changes nothing.
-    """
-    from pathlib import Path
-
-    from opsdesk.errors import OpsdeskError
-    from opsdesk.history import record_digest
-    from opsdesk.labels import label
-
-    path = Path(path)
-    rows = _workbook_rows(path)
-    key_titles = {label(lang, "col.key") for lang in ("zh", "en")}
-    digest_titles = {label(lang, "col.digest") for lang in ("zh", "en")}
-    confirmer_titles = {label(lang, "col.confirmer") for lang in ("zh", "en")}
-    comment_titles = {label(lang, "col.confirm_comment") for lang in ("zh", "en")}
-    result: dict[str, Any] = {"confirmed": 0, "unchanged": 0, "rows": 0, "objections": []}
-    for sheet, header, body in rows:
-        index = {title: i for i, title in enumerate(header) if title}
-        key_col = next((index[t] for t in key_titles if t in index), None)
-        who_col = next((index[t] for t in confirmer_titles if t in index), None)
-        if key_col is None or who_col is None:
-            continue
-        digest_col = next((index[t] for t in digest_titles if t in index), None)
-        comment_col = next((index[t] for t in comment_titles if t in index), None)
-        for number, row in body:
-            key, who = _cell(row, key_col), _cell(row, who_col)
-            comment = _cell(row, comment_col)
-            if key and comment and not who:
-                # a comment with no name: the hospital objects or asks; nothing is confirmed
-                result["objections"].append({"sheet": sheet, "row": number, "record": key, "comment": comment})
-                continue
-            if not key or not who:
-                continue
-            result["rows"] += 1
-            where = f"sheet {sheet} row {number}"
-            kind, _, raw_id = key.partition(":")
-            if kind not in CONFIRMABLE or not raw_id.isdigit():
-                raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
-            record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
-            if record is None:
-                raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
-            if digest_col is not None and _cell(row, digest_col) != record_digest(record):
-                raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
-            if record.confirmed_at is not None:
-                if record.confirmed_by == who:
-                    result["unchanged"] += 1
-                    continue
-                raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
-            try:
-                confirm(desk, kind, int(raw_id), by=who, comment=comment or None)
-            except OpsdeskError as exc:
-                raise Refused(f"{where}: {exc}") from None
-            result["confirmed"] += 1
-    return result
+def _milestone(n: int, percent: int, name: str, name_en: str, day: date, gaps: list[tuple[str, str]]) -> Milestone:
+    return Milestone(n, percent, name, name_en, day, [en for en, _ in gaps], [zh for _, zh in gaps], not gaps)
 
 
-def _cell(row: tuple, index: int | None) -> str:
-    if index is None or index >= len(row) or row[index] is None:
-        return ""
-    return str(row[index]).strip()
+@dataclass(frozen=True)
+class Milestones:
+    """The service period's dates and the three payment milestones (see :func:`milestones`)."""
 
-
-def _workbook_rows(path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]]:
-    """(sheet, header, [(row number, values)]) for every sheet of an .xlsx file."""
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not path.is_file():
-        raise NotFound(f"no workbook at {path}")
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)") from None
-    try:
-        out = []
-        for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
-            if not header:
-                continue
-            out.append((ws.title, [str(h).strip() if h is not None else "" for h in header],
-                        list(enumerate(rows, start=2))))  # fmt: skip
-        return out
-    finally:
-        wb.close()
+    start: date
+    end: date  # the day after the service's last day
+    last_day: date
+    half: date
+    acceptance_start_by: date
+    unconfirmed_years: list[int]
+    milestones: list[Milestone]

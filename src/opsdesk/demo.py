@@ -12,7 +12,8 @@ from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from opsdesk import changes, contract, inspections, people, records
+from opsdesk import changes, confirmations, faults, inspections, people
+from opsdesk.contract import init_contract
 from opsdesk.records import Desk
 
 SYMPTOMS = {
@@ -75,7 +76,7 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     real_now = desk.now.replace(second=0, microsecond=0)
     first_day = real_now.date() - relativedelta(months=months)
     desk.now = real_now
-    contract = records.init_contract(
+    contract = init_contract(
         desk,
         name=DEMO_NAME,
         hospital="广东省人民医院（演示）",
@@ -174,20 +175,20 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         reported,
         lambda d: holder.setdefault(
             "id",
-            records.open_fault(
+            faults.open_fault(
                 d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel
             ).id,
         ),
     )
-    steps = [(response, lambda d: records.respond(d, holder["id"], response))]
+    steps = [(response, lambda d: faults.respond(d, holder["id"], response))]
     if arrival is not None:
-        steps.append((arrival, lambda d: records.arrive(d, holder["id"], arrival)))
+        steps.append((arrival, lambda d: faults.arrive(d, holder["id"], arrival)))
     else:
-        steps.append((response, lambda d: records.remote(d, holder["id"], response)))
-    steps.append((resolved, lambda d: records.resolve(d, holder["id"], cause=cause, action=action, at=resolved)))
+        steps.append((response, lambda d: faults.remote(d, holder["id"], response)))
+    steps.append((resolved, lambda d: faults.resolve(d, holder["id"], cause=cause, action=action, at=resolved)))
     if confirmed is not None:
         steps.append(
-            (confirmed, lambda d: records.confirm(d, holder["id"], by=confirmer, comment="已核实", at=confirmed))
+            (confirmed, lambda d: faults.confirm(d, holder["id"], by=confirmer, comment="已核实", at=confirmed))
         )
     for moment, run in steps:
         if moment > now:
@@ -291,7 +292,7 @@ def _plan_inspection(rng, system: str, at: datetime, add) -> None:
         confirm_at = at + timedelta(days=3)
         add(
             confirm_at,
-            lambda d: contract.confirm(d, "inspection", holder["id"], by=rng.choice(CONFIRMERS), at=confirm_at),
+            lambda d: confirmations.confirm(d, "inspection", holder["id"], by=rng.choice(CONFIRMERS), at=confirm_at),
         )
 
 

@@ -27,3 +27,8 @@ class InvalidInput(OpsdeskError):
 
 class StoreError(OpsdeskError):
     """The database cannot be opened, is damaged, or was written by a newer opsdesk."""
+
+
+class BadOption(InvalidInput):
+    """Options that do not go together, or an option's value out of its range: a usage mistake,
+    reported as the command line reports its own (``Invalid value: ... (see `opsdesk CMD -h`)``)."""

@@ -20,7 +20,8 @@ from sqlmodel import select
 
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
-from opsdesk.records import Desk, fmt, get_system, systems, text_value
+from opsdesk.records import Desk, fmt, text_value
+from opsdesk.systems import get_system, systems
 from opsdesk.textfile import decode
 
 SECTIONS = {"app": "app", "应用": "app", "application": "app", "db": "db", "database": "db", "数据库环境": "db"}
@@ -69,7 +70,7 @@ def normalise_level(value: str) -> str:
 
 def template(desk: Desk, system: str) -> list[dict[str, str]]:
     """The system's checklist: its own if set, else the default one."""
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     row = desk.session.exec(select(InspectionTemplate).where(InspectionTemplate.system_id == sys_row.id)).first()
     return json.loads(row.items) if row else [dict(i) for i in DEFAULT_TEMPLATE]
 
@@ -105,7 +106,7 @@ def _column(row: dict[str, str], *names: str) -> str:
 
 def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
     """Replace a system's checklist from a CSV file with columns section, item, standard."""
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     items = []
     needs = {"section": ("section", "分类", "类别"), "item": ("item", "巡检项"), "standard": ("standard", "检查标准")}
     for number, row in enumerate(read_csv(path, needs), start=2):
@@ -162,7 +163,7 @@ def record(
     A second inspection of the same system in the same month is refused unless ``again``
     (a re-inspection after a fix).
     """
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     checklist = {i["item"]: i for i in template(desk, system)}
     moment = desk.moment(at)
     if month is None:
@@ -303,7 +304,7 @@ def list_inspections(
     if month:
         query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
     if system:
-        query = query.where(Inspection.system_id == get_system(desk.session, system).id)
+        query = query.where(Inspection.system_id == get_system(desk, system).id)
     rows = list(desk.session.exec(query.order_by(Inspection.month, Inspection.at, Inspection.id)))
     ids = [i.id for i, _ in rows]
     items: dict[int, list] = {i: [] for i in ids}
@@ -332,4 +333,4 @@ def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:
     """Contracted (active) systems with no inspection in ``month``."""
     label = f"{month[0]}-{month[1]:02d}"
     done = set(desk.session.exec(select(Inspection.system_id).where(Inspection.month == label)))
-    return [s for s in systems(desk.session, include_inactive=False) if s.id not in done]
+    return [s for s in systems(desk, include_inactive=False) if s.id not in done]

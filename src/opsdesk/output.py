@@ -6,6 +6,7 @@ header row, no colour, no wrapping. ``--json``: one JSON document on stdout.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -28,6 +29,8 @@ def console(stderr: bool = False):
 
 
 def json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # typed rows from the library
+        return dataclasses.asdict(value)
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):

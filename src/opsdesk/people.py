@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.models import Staff, System, Training, WorkLog
-from opsdesk.records import Desk, contract_end, get_system, text_value
+from opsdesk.records import Desk, contract_end, text_value
+from opsdesk.systems import get_system
 
 MIN_ONSITE = 2
 WORK_TYPES = ("os", "database", "security", "backup", "restore-drill", "interface")
@@ -133,7 +134,7 @@ def add_training(
     note: str | None = None,
 ) -> Training:
     """A training session given to hospital staff."""
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     if attendees < 1:
         raise InvalidInput(f"--attendees {attendees}: give the number of people trained (1 or more)")
     if not 0 < hours <= 24:
@@ -167,7 +168,7 @@ def log_work(
     desk: Desk, system: str, text: str, *, type: str, at: datetime | str | None = None, minutes: int | None = None
 ) -> WorkLog:
     """A dated entry of system-integration work (OS, database, security, backups, drills)."""
-    sys_row = get_system(desk.session, system)
+    sys_row = get_system(desk, system)
     kind = work_type(type)
     if minutes is not None and not 0 < minutes <= 24 * 60:
         raise InvalidInput(f"--minutes {minutes}: give the time spent, 1 to 1440")
@@ -183,7 +184,7 @@ def work_entries(desk: Desk, *, system: str | None = None, type: str | None = No
     desk.contract  # noqa: B018
     query = select(WorkLog, System).join(System, WorkLog.system_id == System.id)
     if system:
-        query = query.where(WorkLog.system_id == get_system(desk.session, system).id)
+        query = query.where(WorkLog.system_id == get_system(desk, system).id)
     if type:
         query = query.where(WorkLog.type == work_type(type))
     return list(desk.session.exec(query.order_by(WorkLog.at, WorkLog.id)))

@@ -20,9 +20,11 @@ from typing import Any
 from sqlmodel import select
 
 from opsdesk.errors import InvalidInput, OpsdeskError, Refused
+from opsdesk.faults import KIND_NAMES, check_order, normalise_kind
 from opsdesk.history import to_json_value
 from opsdesk.models import ChangeRequest, PlatformMap, System, Ticket
-from opsdesk.records import KIND_NAMES, Desk, check_order, get_system, normalise_kind
+from opsdesk.records import Desk
+from opsdesk.systems import get_system
 from opsdesk.zentao import named, parse_time, read_export, resolution_label, status_of
 
 DEFAULT_SEVERITY = {"1": "fault", "2": "fault", "3": "defect", "4": "defect"}
@@ -68,7 +70,7 @@ def set_map(desk: Desk, key: str, value: str, *, severity: bool = False) -> Plat
     else:
         if not key:
             raise InvalidInput("the product name is empty")
-        value = get_system(desk.session, value).code
+        value = get_system(desk, value).code
     row = desk.session.exec(select(PlatformMap).where(PlatformMap.kind == kind, PlatformMap.key == key)).first()
     if row is None:
         return desk.create(PlatformMap(kind=kind, key=key, value=value), "import.map")
@@ -276,7 +278,7 @@ def _apply(
                                     f"{system.code}; the platform now files it elsewhere: not moved"))  # fmt: skip
             values = {k: v for k, v in values.items() if k != "system_id"}
             snapshot["system_id"] = last.get("system_id", to_json_value(existing.system_id))
-        changes: dict[str, Any] = {}
+        edits: dict[str, Any] = {}
         kept: list[str] = []
         for column, new in values.items():
             new_json, current = to_json_value(new), to_json_value(getattr(existing, column))
@@ -285,30 +287,30 @@ def _apply(
             if current == new_json:
                 continue
             if (column in last and current == last[column]) or (column not in last and current is None):
-                changes[column] = new
+                edits[column] = new
             else:
                 kept.append(column)
-        if existing.confirmed_at is not None and changes:
+        if existing.confirmed_at is not None and edits:
             result.reported.append((number, platform_id, f"{kind} {existing.id} is confirmed; the platform's "
-                                    f"changes to {', '.join(changes)} are not applied"))  # fmt: skip
-            changes = {}
-        for column in list(changes):
+                                    f"changes to {', '.join(edits)} are not applied"))  # fmt: skip
+            edits = {}
+        for column in list(edits):
             recorded = STEP_RECORDED.get(column)
-            if recorded and getattr(existing, column) is None and changes[column] is not None:
-                changes[recorded] = desk.local_now
-        if model is Ticket and changes:
+            if recorded and getattr(existing, column) is None and edits[column] is not None:
+                edits[recorded] = desk.local_now
+        if model is Ticket and edits:
             merged = {
-                k: changes.get(k, getattr(existing, k))
+                k: edits.get(k, getattr(existing, k))
                 for k in ("reported_at", "responded_at", "arrived_at", "remote_at", "resolved_at", "confirmed_at")
             }
             check_order(existing.id, merged)
         new_data = json.dumps(snapshot, ensure_ascii=False)
         if new_data != existing.platform_data:
-            changes["platform_data"] = new_data
+            edits["platform_data"] = new_data
         if kept:
             result.kept.append((number, platform_id, existing.id, kept))
-        if changes and desk.update(existing, changes, "import.zentao") is not None:
-            moved = [c for c in changes if c != "platform_data" and c not in STEP_RECORDED.values()]
+        if edits and desk.update(existing, edits, "import.zentao") is not None:
+            moved = [c for c in edits if c != "platform_data" and c not in STEP_RECORDED.values()]
             if moved:
                 result.updated.append((number, platform_id, existing.id, moved))
             else:

@@ -13,11 +13,13 @@ from datetime import datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import func, select
 
-from opsdesk import records
+from opsdesk.contract import init_contract
 from opsdesk.history import BulkWriter, to_json_value
 from opsdesk.inspections import DEFAULT_TEMPLATE
 from opsdesk.models import ChangeRequest, Event, Inspection, InspectionItem, System, Ticket
 from opsdesk.records import Desk
+from opsdesk.systems import SYSTEMS as SEEDED
+from opsdesk.systems import add_system
 
 YEARS = 10
 SYSTEMS = 50
@@ -40,10 +42,10 @@ def build_scale(desk: Desk, *, tickets: int, seed: int = 1) -> dict[str, int]:
     rng = random.Random(seed)
     now = desk.local_now.replace(second=0, microsecond=0)
     start = now.date() - relativedelta(years=YEARS)
-    records.init_contract(desk, name=f"{SCALE_NAME_PREFIX}（{tickets} 条工单）", hospital="某医院集团",
+    init_contract(desk, name=f"{SCALE_NAME_PREFIX}（{tickets} 条工单）", hospital="某医院集团",
                           vendor="示例信息技术有限公司", start=start, months=12 * YEARS)  # fmt: skip
-    for n in range(len(records.SYSTEMS) + 1, SYSTEMS + 1):
-        records.add_system(desk, f"sys{n:02d}", f"信息系统{n:02d}")
+    for n in range(len(SEEDED) + 1, SYSTEMS + 1):
+        add_system(desk, f"sys{n:02d}", f"信息系统{n:02d}")
     system_ids = [s.id for s in desk.session.exec(select(System).order_by(System.id))]
     codes = {s.id: s.code for s in desk.session.exec(select(System))}
     cal, tz = desk.calendar, desk.tz

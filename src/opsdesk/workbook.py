@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from opsdesk.errors import OpsdeskError
+from opsdesk.errors import InvalidInput, NotFound, OpsdeskError
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -358,3 +358,33 @@ def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: 
         bar.y_axis.scaling.max = 1
     anchor_col = get_column_letter(len(columns) + 2)
     ws.add_chart(bar, f"{anchor_col}{2 + n * 18}")
+
+
+# -- reading back ---------------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]]:
+    """(sheet, header, [(row number, values)]) for every sheet of an .xlsx file."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.is_file():
+        raise NotFound(f"no workbook at {path}")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)") from None
+    try:
+        out = []
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if not header:
+                continue
+            out.append((ws.title, [str(h).strip() if h is not None else "" for h in header],
+                        list(enumerate(rows, start=2))))  # fmt: skip
+        return out
+    finally:
+        wb.close()

@@ -137,12 +137,12 @@ def change_show(change_id: IdArg, as_json: JsonOpt = False) -> None:
 
     Example: opsdesk change show 3
     """
-    from opsdesk.changes import change_view, get_change
-    from opsdesk.history import event_line, events_of
+    from opsdesk.changes import change_events, change_view, get_change
+    from opsdesk.history import event_line
 
     with desk(write=False) as d:
         v = change_view(d, get_change(d, change_id))
-        events = events_of(d.session, "change_request", change_id)
+        events = change_events(d, change_id)
     data = v.to_dict()
     data["history"] = [dict(event_line(e), note=_event_note(e)) for e in events]
     if as_json:

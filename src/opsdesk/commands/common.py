@@ -16,10 +16,10 @@ import typer
 from typer.core import TyperGroup
 
 from opsdesk import output
-from opsdesk.errors import InvalidInput, OpsdeskError
+from opsdesk.errors import BadOption, InvalidInput, OpsdeskError
 
 if TYPE_CHECKING:
-    from opsdesk.records import Desk
+    from opsdesk.records import Desk, PeriodAsked
 
 
 class OpsdeskGroup(TyperGroup):
@@ -234,11 +234,13 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     try:
         with store.transaction(write=write) as session:
             yield Desk(session, actor, now)
-    except BaseException:
+    except BaseException as exc:
         if new:  # a refused `init` leaves no file behind
             store.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if isinstance(exc, BadOption):  # reported as the command line reports a usage mistake
+            raise typer.BadParameter(str(exc)) from None
         raise
     finally:
         store.close()
@@ -248,3 +250,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for scripts."
 AtOpt = Annotated[
     str | None, typer.Option("--at", help="When it happened: now, 14:30, 'yesterday 17:50', '2026-11-25 14:30', -20m.")
 ]
+
+
+def read_period(month: str | None, first: str | None = None, last: str | None = None) -> PeriodAsked:
+    """A report's ``--month`` / ``--from`` / ``--to`` (see :func:`opsdesk.records.ask_period`), a
+    mistake in them reported as a usage mistake."""
+    from opsdesk.records import ask_period
+
+    try:
+        return ask_period(month, first, last)
+    except BadOption as exc:
+        raise typer.BadParameter(str(exc)) from None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, sub_app
 from opsdesk.output import emit_json, line, table, warn_unpublished
+
+if TYPE_CHECKING:
+    from opsdesk.contract import Milestones
 
 
 class ConfirmGroup(DefaultCommandGroup):
@@ -31,7 +34,7 @@ def confirm_record(
 
     Example: opsdesk confirm inspection 4 --by 信息科陈主任 --comment 属实
     """
-    from opsdesk.contract import confirm
+    from opsdesk.confirmations import confirm
 
     with desk() as d:
         row = confirm(d, kind, record_id, by=by, comment=comment, at=at)
@@ -44,7 +47,7 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
 
     Example: opsdesk confirm pending
     """
-    from opsdesk.contract import pending
+    from opsdesk.confirmations import pending
 
     with desk(write=False) as d:
         rows = pending(d)
@@ -67,7 +70,7 @@ def confirm_import(
 
     Example: opsdesk confirm import 验收资料.xlsx
     """
-    from opsdesk.contract import import_confirmations
+    from opsdesk.confirmations import import_confirmations
 
     with desk() as d:
         result = import_confirmations(d, file)
@@ -83,16 +86,13 @@ def confirm_import(
              f"{o['comment']!r} without a name; follow it up", style="yellow")  # fmt: skip
 
 
-def milestone_table(plan: dict) -> None:
+def milestone_table(plan: Milestones) -> None:
     """The payment milestones, yellow where evidence is missing."""
     table(
         "Payment milestones",
         ["#", "share", "when", "date", "evidence"],
-        [
-            [m["n"], f"{m['percent']}%", m["name"], m["date"], "ready" if m["ready"] else "; ".join(m["missing"])]
-            for m in plan["milestones"]
-        ],
-        [None if m["ready"] else "yellow" for m in plan["milestones"]],
+        [[m.n, f"{m.percent}%", m.name, m.date, "ready" if m.ready else "; ".join(m.missing)] for m in plan.milestones],
+        [None if m.ready else "yellow" for m in plan.milestones],
     )
 
 
@@ -102,57 +102,43 @@ def contract_show(as_json: JsonOpt = False) -> None:
 
     Example: opsdesk contract show
     """
-    import json
-
-    from sqlmodel import select
-
-    from opsdesk.contract import milestones
-    from opsdesk.models import TermsChange
+    from opsdesk.contract import milestones, terms_changes
 
     with desk(write=False) as d:
         c = d.contract
         terms = d.terms.to_dict()
-        now = d.local_now
         plan = milestones(d)
-        history = [
-            {
-                "effective_from": change.effective_from,
-                "in_force": change.effective_from <= now,
-                "note": change.note,
-                "terms": json.loads(change.terms),
-            }
-            for change in d.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
-        ]
+        history = terms_changes(d)
     if as_json:
         emit_json(
             {
                 "name": c.name,
                 "hospital": c.hospital,
                 "vendor": c.vendor,
-                "start": plan["start"],
-                "end": plan["end"],
-                "last_day": plan["last_day"],
+                "start": plan.start,
+                "end": plan.end,
+                "last_day": plan.last_day,
                 "months": c.months,
                 "terms": terms,
                 "terms_changes": history,
-                "milestones": plan["milestones"],
-                "acceptance_start_by": plan["acceptance_start_by"],
-                "unconfirmed_years": plan["unconfirmed_years"],
+                "milestones": plan.milestones,
+                "acceptance_start_by": plan.acceptance_start_by,
+                "unconfirmed_years": plan.unconfirmed_years,
             }
         )
         return
     line(f"{c.name}", style="bold")
     line(f"  hospital: {c.hospital} · vendor: {c.vendor}")
     line(
-        f"  service: {plan['start']} to {plan['last_day']} ({c.months} months); "
-        f"the hospital starts final acceptance by {plan['acceptance_start_by']} (30 working days)"
+        f"  service: {plan.start} to {plan.last_day} ({c.months} months); "
+        f"the hospital starts final acceptance by {plan.acceptance_start_by} (30 working days)"
     )
     table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
     for e in history:
-        later = " (not yet in force)" if e["effective_from"] > now else ""
-        line(f"  from {e['effective_from']:%Y-%m-%d %H:%M}{later}: {e['note']}")
+        later = "" if e.in_force else " (not yet in force)"
+        line(f"  from {e.effective_from:%Y-%m-%d %H:%M}{later}: {e.note}")
     milestone_table(plan)
-    warn_unpublished(plan["unconfirmed_years"], "the acceptance date uses")
+    warn_unpublished(plan.unconfirmed_years, "the acceptance date uses")
 
 
 @contract_app.command("set")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, sub_app
+from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, read_period, sub_app
 from opsdesk.errors import InvalidInput
 from opsdesk.output import emit_json, is_terminal, line, table
 
@@ -15,12 +15,6 @@ inspect_app = sub_app("Monthly inspections (每月巡检): `opsdesk inspect SYST
 template_app = sub_app("The per-system checklists.")
 inspect_app.add_typer(template_app, name="template")
 MonthOpt = Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this month).")]
-
-
-def _month(d, month: str | None) -> tuple[int, int]:
-    from opsdesk.timeparse import parse_month
-
-    return parse_month(month) if month else (d.local_now.year, d.local_now.month)
 
 
 def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -233,9 +227,9 @@ def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     """
     from opsdesk.inspections import gaps
 
+    asked = read_period(month)
     with desk(write=False) as d:
-        ym = _month(d, month)
-        d.check_month_in_service(*ym)
+        ym = d.period(asked, check_default_month=True).month
         missing = gaps(d, ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:

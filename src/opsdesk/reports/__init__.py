@@ -1,4 +1,4 @@
-"""Queries that turn the records into report data (plain rows and dicts)."""
+"""Queries that turn the records into report data (typed rows; JSON is made at the edge)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from opsdesk.changes import list_changes
+from opsdesk.changes import ChangeView, list_changes
+from opsdesk.faults import FaultView, each_fault, list_faults
 from opsdesk.inspections import gaps
+from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
-from opsdesk.records import Desk, FaultView, contract_end, each_fault, list_faults, month_bounds
+from opsdesk.records import Desk, contract_end
+from opsdesk.workcalendar import DayKind
 
 DECIDED = ("met", "not_applicable", "breached", "overdue", "time_unknown")  # time unknown: never met
 
@@ -123,41 +126,76 @@ def unconfirmed_years(views: list[FaultView]) -> list[int]:
     return sorted(years)
 
 
-def status(desk: Desk) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ContractSummary:
+    name: str
+    hospital: str
+    vendor: str
+    start: date
+    end: date  # the day after the service's last day
+
+
+@dataclass(frozen=True)
+class Status:
+    """The morning view (see :func:`status`)."""
+
+    now: datetime
+    contract: ContractSummary
+    today: DayKind
+    inside_hours: bool
+    month: str  # YYYY-MM
+    open: list[FaultView]
+    breaches: list[FaultView]  # this month's
+    sla: list[ClockSummary]  # this month's
+    unconfirmed_years: list[int]
+    uninspected: list[System]  # this month
+    changes_due: list[ChangeView]  # within 7 days, or late
+    onsite_today: int
+    staff_recorded: bool
+
+
+def status(desk: Desk) -> Status:
     """The morning view: open tickets and their running clocks, this month's breaches and SLA."""
     now = desk.local_now
     contract = desk.contract
     open_views = list_faults(desk, open_only=True)
     month = (now.year, now.month)
     month_views = list_faults(desk, month=month)
-    breaches = [v for v in month_views if v.breached]
-    start, _ = month_bounds(*month, desk.tz)
     staff = roster(desk)
-    return {
-        "now": now,
-        "contract": {
-            "name": contract.name,
-            "hospital": contract.hospital,
-            "vendor": contract.vendor,
-            "start": contract.start_date,
-            "end": contract_end(contract),
-        },
-        "today": desk.calendar.day_kind(now.date()),
-        "inside_hours": desk.calendar.in_working_hours(now),
-        "month": f"{now:%Y-%m}",
-        "open": open_views,
-        "breaches": breaches,
-        "sla": sla_summary(month_views),
-        "unconfirmed_years": sorted(set(unconfirmed_years(open_views + month_views))),
-        "month_start": start,
-        "uninspected": gaps(desk, month),
-        "changes_due": list_changes(desk, due_within=timedelta(days=7)),
-        "onsite_today": onsite_on(staff, now.date()),
-        "staff_recorded": bool(staff),
-    }
+    return Status(
+        now=now,
+        contract=ContractSummary(
+            contract.name, contract.hospital, contract.vendor, contract.start_date, contract_end(contract)
+        ),
+        today=desk.calendar.day_kind(now.date()),
+        inside_hours=desk.calendar.in_working_hours(now),
+        month=f"{now:%Y-%m}",
+        open=open_views,
+        breaches=[v for v in month_views if v.breached],
+        sla=sla_summary(month_views),
+        unconfirmed_years=sorted(set(unconfirmed_years(open_views + month_views))),
+        uninspected=gaps(desk, month),
+        changes_due=list_changes(desk, due_within=timedelta(days=7)),
+        onsite_today=onsite_on(staff, now.date()),
+        staff_recorded=bool(staff),
+    )
 
 
-def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PeriodSla:
+    """SLA compliance over a period (see :func:`period_sla`)."""
+
+    since: datetime
+    until: datetime
+    tickets: int
+    summary: list[ClockSummary]
+    by_system: list[ClockSummary]
+    breaches: list[FaultView]
+    late: list[FaultView]  # with a step recorded more than an hour late
+    unconfirmed_years: list[int]
+
+
+def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> PeriodSla:
     """SLA compliance for tickets reported in [since, until), in one pass that keeps only the
     breached and late tickets' views."""
     summary, by_system = SlaTally(), SlaTally(by_system=True)
@@ -169,16 +207,9 @@ def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None 
             breaches.append(v)
         if v.late:
             late.append(v)
-    return {
-        "since": since,
-        "until": until,
-        "tickets": tickets,
-        "summary": summary.summary(),
-        "by_system": by_system.summary(),
-        "breaches": breaches,
-        "late": late,
-        "unconfirmed_years": sorted(summary.years),
-    }
+    return PeriodSla(
+        since, until, tickets, summary.summary(), by_system.summary(), breaches, late, sorted(summary.years)
+    )
 
 
 def report_json(data: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,14 @@ from typing import Any
 from sqlmodel import func, select
 
 from opsdesk.changes import list_changes
-from opsdesk.contract import milestones, pending
+from opsdesk.confirmations import pending
+from opsdesk.contract import milestones
+from opsdesk.faults import each_fault
 from opsdesk.history import head
 from opsdesk.labels import label, value
 from opsdesk.models import ENTITIES, Event, Inspection, System, Training, WorkLog
 from opsdesk.people import roster, staff_dict
-from opsdesk.records import Desk, contract_end, each_fault, systems
+from opsdesk.records import Desk, contract_end
 from opsdesk.reports import SlaTally
 from opsdesk.reports.monthly import cover
 from opsdesk.reports.rows import change_row, correction_rows, corrections_by_record, fault_row, training_row, work_row
@@ -29,6 +31,7 @@ from opsdesk.reports.sheets import (
     localise,
     record_table,
 )  # fmt: skip
+from opsdesk.systems import systems
 from opsdesk.workbook import Chart, Column, Cover, Later, Table
 
 
@@ -74,7 +77,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
 
 def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
     """Month x system: the inspection date, or a gap."""
-    codes = [s.code for s in systems(desk.session, include_inactive=False)]
+    codes = [s.code for s in systems(desk, include_inactive=False)]
     done: dict[tuple[str, str], datetime] = {}
     for month, code, at in desk.session.exec(
         select(Inspection.month, System.code, Inspection.at)
@@ -111,15 +114,13 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         (label(lang, "cover.contract"), contract.name), (label(lang, "cover.hospital"), contract.hospital),
         (label(lang, "cover.vendor"), contract.vendor),
         (label(lang, "cover.period"),
-         f"{plan['start']} — {plan['last_day']}" + paren(f"{data['start']} — {data['last']}")),
+         f"{plan.start} — {plan.last_day}" + paren(f"{data['start']} — {data['last']}")),
         (label(lang, "cover.prepared_by"), data["prepared_by"]),
         (label(lang, "cover.prepared_at"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
     ]  # fmt: skip
-    for m in plan["milestones"]:
-        evidence = (
-            value(lang, "ready") if m["ready"] else ("；" if zh else "; ").join(m["missing_zh" if zh else "missing"])
-        )
-        fields.append((f"{m['percent']}% {m['name' if zh else 'name_en']}" + paren(str(m["date"])), evidence))
+    for m in plan.milestones:
+        evidence = value(lang, "ready") if m.ready else ("；" if zh else "; ").join(m.missing_zh if zh else m.missing)
+        fields.append((f"{m.percent}% {m.name if zh else m.name_en}" + paren(str(m.date)), evidence))
 
     def summary() -> Table:
         sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",

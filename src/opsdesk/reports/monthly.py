@@ -8,10 +8,11 @@ from typing import Any
 from sqlmodel import select
 
 from opsdesk.changes import list_changes
+from opsdesk.faults import list_faults
 from opsdesk.inspections import gaps, list_inspections
 from opsdesk.labels import label, value
 from opsdesk.models import Inspection, Risk, System, Training, WorkLog
-from opsdesk.records import Desk, list_faults, month_bounds, systems
+from opsdesk.records import Desk, month_bounds
 from opsdesk.reports import DECIDED, sla_summary, unconfirmed_years
 from opsdesk.reports.rows import (
     change_row,
@@ -34,6 +35,7 @@ from opsdesk.reports.sheets import (
     localise,
     record_table,
 )  # fmt: skip
+from opsdesk.systems import systems
 from opsdesk.workbook import Chart, Cover, Table
 
 
@@ -43,7 +45,7 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     label_month = f"{year}-{month:02d}"
     inspections = list_inspections(desk, month=(year, month))
     faults = list_faults(desk, since=since, until=until)
-    active = systems(desk.session, include_inactive=False)
+    active = systems(desk, include_inactive=False)
     changes = [
         v
         for v in list_changes(desk)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlmodel import select
 
+from opsdesk.faults import FaultView
 from opsdesk.history import record_digest
 from opsdesk.models import Correction
-from opsdesk.records import Desk, FaultView
+from opsdesk.records import Desk
 
 
 def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> dict[str, Any]:

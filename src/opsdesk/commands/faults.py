@@ -1,0 +1,480 @@
+"""`opsdesk fault ...`: fault tickets, from the first call to the hospital's confirmation."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
+from opsdesk.errors import InvalidInput
+from opsdesk.output import emit_json, line, span, table, warn_unpublished
+
+if TYPE_CHECKING:
+    from opsdesk.faults import FaultView
+
+fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
+IdArg = Annotated[int, typer.Argument(metavar="ID")]
+
+
+def _span(delta: timedelta, clock, working_day: timedelta) -> str:
+    """Wall-clock durations in 24-hour days; working time in working days (SPEC: 1 working day = 10 h)."""
+    return span(delta, working_day if clock.basis == "working" else None)
+
+
+def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
+    if clock.state == "running":
+        return f"{_span(clock.margin, clock, working_day)} left"
+    if clock.state == "overdue":
+        return f"OVERDUE {_span(-clock.margin, clock, working_day)}"
+    if clock.state == "breached":
+        return f"late {_span(-clock.margin, clock, working_day)}"
+    return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown"}[clock.state]
+
+
+def clock_style(clock) -> str | None:
+    if clock.state in ("overdue", "breached"):
+        return "red"
+    if clock.state == "running" and clock.margin * 4 < clock.target:
+        return "yellow"
+    return None
+
+
+def _deadlines(v: FaultView) -> str:
+    c = v.clocks
+    return (
+        f"respond by {c.response.deadline:%Y-%m-%d %H:%M} · on site by {c.arrival.deadline:%Y-%m-%d %H:%M} · "
+        f"resolve by {c.resolution.deadline:%Y-%m-%d %H:%M}"
+    )
+
+
+@fault_app.command("open")
+def fault_open(
+    system: Annotated[str, typer.Argument(help="System code, e.g. queue (see `opsdesk system list`).")],
+    symptom: Annotated[str, typer.Argument(help="What the caller reports.")],
+    kind: Annotated[str, typer.Option(help="fault (故障), defect (系统错误) or data (数据错误).")] = "fault",
+    at: AtOpt = None,
+    reporter: Annotated[str | None, typer.Option(help="Who reported it.")] = None,
+    dept: Annotated[str | None, typer.Option(help="Reporter's department.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Reporter's phone.")] = None,
+    channel: Annotated[str | None, typer.Option(help="phone, platform, onsite, wechat or email.")] = None,
+    ref: Annotated[str | None, typer.Option(help="Id on the hospital's platform (禅道 bug id).")] = None,
+    impact: Annotated[str | None, typer.Option(help="Who or what is affected.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Log a fault the moment it is reported; prints its id and deadlines.
+
+    Example: opsdesk fault open queue "3号诊区叫号屏黑屏" --reporter 王护士 --channel phone
+    """
+    from opsdesk.faults import open_fault, view
+
+    with desk() as d:
+        ticket = open_fault(
+            d,
+            system,
+            symptom,
+            kind=kind,
+            at=at,
+            reporter=reporter,
+            dept=dept,
+            phone=phone,
+            channel=channel,
+            ref=ref,
+            impact=impact,
+        )
+        v = view(d, ticket)
+    if as_json:
+        from opsdesk.faults import fault_dict
+
+        emit_json(fault_dict(v))
+        return
+    hours = "inside" if v.clocks.inside_hours else "outside"
+    line(
+        f"Opened fault {ticket.id} ({v.system.code}, {ticket.kind}) reported {ticket.reported_at:%Y-%m-%d %H:%M} "
+        f"({hours} working hours)"
+    )
+    line(f"  {_deadlines(v)}")
+    _warn_unconfirmed(v)
+
+
+def _warn_unconfirmed(v: FaultView) -> None:
+    warn_unpublished({y for c in v.clocks for y in c.unconfirmed_years})
+
+
+def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
+    t = v.ticket
+    text = f"Fault {t.id}: {what}"
+    if clock_name:
+        clock = getattr(v.clocks, clock_name)
+        text += f" — {clock_name} {clock_left(clock, v.working_day)} (deadline {clock.deadline:%Y-%m-%d %H:%M})"
+    line(text, style=clock_style(getattr(v.clocks, clock_name)) if clock_name else None)
+
+
+@fault_app.command("respond")
+def fault_respond(ticket_id: IdArg, at: AtOpt = None) -> None:
+    """Record the response (the engineer answered the report).
+
+    Example: opsdesk fault respond 12 --at 14:35
+    """
+    from opsdesk.faults import respond, view
+
+    with desk() as d:
+        v = view(d, respond(d, ticket_id, at))
+    _step_done(f"responded at {v.ticket.responded_at:%Y-%m-%d %H:%M}", v, "response")
+
+
+@fault_app.command("arrive")
+def fault_arrive(ticket_id: IdArg, at: AtOpt = None) -> None:
+    """Record arrival on site.
+
+    Example: opsdesk fault arrive 12 --at 15:10
+    """
+    from opsdesk.faults import arrive, view
+
+    with desk() as d:
+        v = view(d, arrive(d, ticket_id, at))
+    _step_done(f"on site at {v.ticket.arrived_at:%Y-%m-%d %H:%M}", v, "arrival")
+
+
+@fault_app.command("remote")
+def fault_remote(ticket_id: IdArg, at: AtOpt = None) -> None:
+    """Record that the fault is handled remotely (no visit needed if resolved before the arrival deadline).
+
+    Example: opsdesk fault remote 12
+    """
+    from opsdesk.faults import remote, view
+
+    with desk() as d:
+        v = view(d, remote(d, ticket_id, at))
+    line(
+        f"Fault {v.ticket.id}: handled remotely from {v.ticket.remote_at:%Y-%m-%d %H:%M}; resolve it before "
+        f"{v.clocks.arrival.deadline:%Y-%m-%d %H:%M} or an arrival on site is due"
+    )
+
+
+@fault_app.command("resolve")
+def fault_resolve(
+    ticket_id: IdArg,
+    cause: Annotated[str, typer.Option(help="原因分析: what caused it.")],
+    action: Annotated[str, typer.Option(help="处理过程: what was done.")],
+    result: Annotated[str | None, typer.Option(help="处理结果: the outcome (left empty if not given).")] = None,
+    at: AtOpt = None,
+) -> None:
+    """Record that service is restored, with cause and action.
+
+    Example: opsdesk fault resolve 12 --cause "显示服务进程挂死" --action "重启服务并加守护"
+    """
+    from opsdesk.faults import resolve, view
+
+    with desk() as d:
+        v = view(d, resolve(d, ticket_id, cause=cause, action=action, result=result, at=at))
+    _step_done(f"resolved at {v.ticket.resolved_at:%Y-%m-%d %H:%M}", v, "resolution")
+    for clock in (v.clocks.response, v.clocks.arrival):
+        if clock.state in ("breached", "overdue"):
+            line(f"  {clock.name} {clock_left(clock, v.working_day)}", style="red")
+
+
+@fault_app.command("confirm")
+def fault_confirm(
+    ticket_id: IdArg,
+    by: Annotated[str, typer.Option("--by", help="The hospital person who confirms (院方确认人).")],
+    comment: Annotated[str | None, typer.Option(help="Their comment.")] = None,
+    at: AtOpt = None,
+) -> None:
+    """Record the hospital's confirmation of a resolved fault (双方确认).
+
+    Example: opsdesk fault confirm 12 --by 李工 --comment 已恢复
+    """
+    from opsdesk.faults import confirm
+
+    with desk() as d:
+        ticket = confirm(d, ticket_id, by=by, comment=comment, at=at)
+    line(f"Fault {ticket.id}: confirmed by {ticket.confirmed_by} at {ticket.confirmed_at:%Y-%m-%d %H:%M}")
+
+
+@fault_app.command("note")
+def fault_note(
+    ticket_id: IdArg,
+    text: Annotated[str, typer.Argument(help="The remark.")],
+    at: AtOpt = None,
+) -> None:
+    """Add a dated remark to a fault's timeline.
+
+    Example: opsdesk fault note 12 "已联系厂商，等待补丁"
+    """
+    from opsdesk.faults import add_note
+
+    with desk() as d:
+        note = add_note(d, ticket_id, text, at)
+    line(f"Fault {ticket_id}: note {note.id} at {note.at:%Y-%m-%d %H:%M}")
+
+
+EditOpt = Annotated[str | None, typer.Option()]
+# The fields `fault edit` and `fault correct` can change, as options, in the order --help lists them.
+FIELD_OPTIONS: list[tuple[str, Any]] = [
+    ("at", Annotated[str | None, typer.Option("--at", help="Corrected report time.")]),
+    *((name, EditOpt) for name in ("symptom", "kind", "reporter", "dept", "phone", "channel", "ref", "impact")),
+    ("responded", Annotated[str | None, typer.Option(help="Corrected response time.")]),
+    ("arrived", Annotated[str | None, typer.Option(help="Corrected arrival time.")]),
+    ("remote", Annotated[str | None, typer.Option(help="Corrected remote-handling time.")]),
+    ("resolved", Annotated[str | None, typer.Option(help="Corrected resolution time.")]),
+    *((name, EditOpt) for name in ("cause", "action", "result")),
+]
+
+
+def with_field_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command taking ``**fields`` the editable-field options (shared by edit and correct)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+             for name, annotation in FIELD_OPTIONS]  # fmt: skip
+    command.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    return command
+
+
+def _edit_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The options as the library names the fields (--at is the report time)."""
+    named = {name: value for name, value in fields.items() if name != "at"}
+    named["reported"] = fields["at"]
+    return named
+
+
+@fault_app.command("edit")
+@with_field_options
+def fault_edit(ticket_id: IdArg, **fields: str | None) -> None:
+    """Change an unconfirmed fault; the old values stay in the history.
+
+    Example: opsdesk fault edit 12 --at "2026-11-25 14:20" --reporter 王护士长
+    """
+    from opsdesk.faults import edit
+
+    with desk() as d:
+        changed = edit(d, ticket_id, **_edit_fields(fields))
+    shown = ", ".join("report time" if name == "reported" else name for name in changed)
+    line(f"Fault {ticket_id}: changed {shown} (old values kept in the history)")
+
+
+@fault_app.command("correct")
+@with_field_options
+def fault_correct(
+    ticket_id: IdArg,
+    reason: Annotated[str, typer.Option(help="Why the confirmed record is corrected.")],
+    **fields: str | None,
+) -> None:
+    """Correct a confirmed fault with a visible correction entry.
+
+    Example: opsdesk fault correct 12 --reason "到场时间记错" --arrived "2026-11-25 15:05"
+    """
+    from opsdesk.faults import correct
+
+    with desk() as d:
+        correction = correct(d, ticket_id, reason, **_edit_fields(fields))
+    line(f"Fault {ticket_id}: correction {correction.id} recorded ({reason})")
+
+
+@fault_app.command("show")
+def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Show one fault: its details, every clock, and its timeline.
+
+    Example: opsdesk fault show 12
+    """
+    import json
+
+    from opsdesk.faults import fault_dict, get_ticket, timeline, view
+    from opsdesk.history import event_line
+    from opsdesk.timeparse import stored_minute
+
+    with desk(write=False) as d:
+        v = view(d, get_ticket(d, ticket_id))
+        extra = timeline(d, ticket_id)
+    data = fault_dict(v)
+    data["notes"] = [{"id": n.id, "at": n.at, "by": n.by, "text": n.text} for n in extra.notes]
+    data["corrections"] = [
+        {"id": c.id, "reason": c.reason, "by": c.by, "recorded_at": c.recorded_at, "changes": json.loads(c.changes)}
+        for c in extra.corrections
+    ]
+    data["history"] = [event_line(e) for e in extra.events]
+    if as_json:
+        emit_json(data)
+        return
+    t = v.ticket
+    line(
+        f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}",
+        style="bold",
+    )
+    line(f"  {t.symptom}")
+    for label, key in (
+        ("reporter", "reporter"),
+        ("dept", "dept"),
+        ("phone", "phone"),
+        ("channel", "channel"),
+        ("platform ref", "ref"),
+        ("impact", "impact"),
+        ("cause", "cause"),
+        ("action", "action"),
+        ("result", "result"),
+    ):
+        if data[key]:
+            line(f"  {label}: {data[key]}")
+    if t.confirmed_at:
+        line(
+            f"  confirmed by {t.confirmed_by} at {t.confirmed_at:%Y-%m-%d %H:%M}"
+            + (f": {t.confirm_comment}" if t.confirm_comment else "")
+        )
+    hours = "inside" if v.clocks.inside_hours else "outside"
+    line(f"  reported {t.reported_at:%Y-%m-%d %H:%M} ({hours} working hours)")
+    if v.late:
+        line(f"  late entry: {', '.join(v.late)} recorded more than an hour after it happened", style="yellow")
+    table(
+        "Clocks",
+        ["clock", "target", "basis", "deadline", "actual", "elapsed", "state"],
+        [
+            [
+                c.name,
+                _span(c.target, c, v.working_day),
+                c.basis,
+                c.deadline,
+                c.actual,
+                _span(c.elapsed, c, v.working_day),
+                clock_left(c, v.working_day),
+            ]
+            for c in v.clocks
+        ],
+        [clock_style(c) for c in v.clocks],
+    )
+    _warn_unconfirmed(v)
+    for c in data["corrections"]:
+        changes = "; ".join(
+            f"{k}: {stored_minute(a)} → {stored_minute(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
+            for k, (a, b) in c["changes"].items()
+        )
+        line(
+            f"  correction {c['id']} by {c['by']} at {c['recorded_at']:%Y-%m-%d %H:%M} ({c['reason']}): {changes}",
+            style="magenta",
+        )
+    if data["notes"]:
+        table("Notes", ["at", "by", "note"], [[n["at"], n["by"], n["text"]] for n in data["notes"]])
+    table(
+        "History",
+        ["event", "recorded", "by", "action", "happened"],
+        [[h["id"], h["recorded_at"], h["actor"], h["action"], h["happened_at"]] for h in data["history"]],
+    )
+
+
+@fault_app.command("explain")
+def fault_explain(
+    ticket_id: IdArg,
+    clock: Annotated[str, typer.Argument(help="response, arrival or resolution.")] = "resolution",
+    as_json: JsonOpt = False,
+) -> None:
+    """Explain a clock: the working-time ledger, day by day, a person can check by hand.
+
+    Example: opsdesk fault explain 12 resolution
+    """
+    from opsdesk.faults import get_ticket, view
+    from opsdesk.sla import explain_clock
+
+    clock = clock.strip().lower()
+    if clock not in ("response", "arrival", "resolution"):
+        raise InvalidInput(f"unknown clock {clock!r}; use response, arrival or resolution")
+    with desk(write=False) as d:
+        v = view(d, get_ticket(d, ticket_id))
+        chosen = getattr(v.clocks, clock)
+        calendar = d.calendar_for(d.terms_at(v.ticket.reported_at))  # the hours that judged it, not today's
+        ledger = explain_clock(calendar, chosen, v.ticket.reported_at, d.local_now)
+    days = [
+        {
+            "day": e.day,
+            "counted": e.seconds > 0,
+            "from": e.start,
+            "to": e.end,
+            "minutes": e.seconds // 60,
+            "reason": e.kind.reason,
+            "kind": e.kind.kind,
+            "running_total_minutes": e.running_total // 60,
+        }
+        for e in ledger.days
+    ]
+    if as_json:
+        emit_json(
+            {
+                "id": ticket_id,
+                "clock": clock,
+                "basis": chosen.basis,
+                "state": chosen.state,
+                "target_minutes": int(chosen.target.total_seconds() // 60),
+                "deadline": chosen.deadline,
+                "start": ledger.start,
+                "end": ledger.end,
+                "total_minutes": int(ledger.total.total_seconds() // 60),
+                "unconfirmed_years": list(ledger.unconfirmed_years),
+                "days": days,
+            }
+        )
+        return
+    line(
+        f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
+        f"deadline {chosen.deadline:%Y-%m-%d %H:%M}, {clock_left(chosen, v.working_day)}"
+    )
+    rows = [
+        [
+            f"{e['day']:%Y-%m-%d %a}",
+            f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["counted"] else "-",
+            e["minutes"] if e["counted"] else "-",
+            e["reason"] if not e["counted"] or e["kind"] != "working" else "",
+            _span(timedelta(minutes=e["running_total_minutes"]), chosen, v.working_day),
+        ]
+        for e in days
+    ]
+    table(
+        f"From {ledger.start:%Y-%m-%d %H:%M} to {ledger.end:%Y-%m-%d %H:%M}",
+        ["day", "clock ran", "minutes", "why (not) counted", "total"],
+        rows,
+    )
+    line(f"Total {_span(ledger.total, chosen, v.working_day)} of {_span(chosen.target, chosen, v.working_day)}")
+
+
+@fault_app.command("list")
+def fault_list(
+    open_only: Annotated[bool, typer.Option("--open", help="Only unresolved faults.")] = False,
+    system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    month: Annotated[str | None, typer.Option(help="Reported in this month, YYYY-MM.")] = None,
+    breached: Annotated[bool, typer.Option("--breached", help="Only faults with a breached clock.")] = False,
+    late: Annotated[bool, typer.Option("--late", help="Only faults with a step recorded late.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List faults with their clocks.
+
+    Example: opsdesk fault list --open --system queue
+    """
+    from opsdesk.faults import fault_dict, list_faults
+    from opsdesk.timeparse import parse_month
+
+    month_value = parse_month(month) if month else None
+    with desk(write=False) as d:
+        views = list_faults(
+            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late
+        )
+    if as_json:
+        emit_json([fault_dict(v) for v in views])
+        return
+    fault_table(f"{len(views)} fault(s)", views)
+
+
+def fault_table(title: str, views: list[FaultView]) -> None:
+    """Faults with their three clocks; an id marked * has a step recorded more than an hour late."""
+    from opsdesk.faults import fault_status
+
+    rows = []
+    for v in views:
+        t = v.ticket
+        clocks = [(clock_left(c, v.working_day), clock_style(c)) for c in v.clocks]
+        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
+                     t.symptom[:40]])  # fmt: skip
+    table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
+    if any(v.late for v in views):
+        line("* recorded more than an hour after it happened", style="yellow")

@@ -1,0 +1,287 @@
+"""`opsdesk status` and `opsdesk report ...`: the morning view, SLA compliance, the monthly report and
+the acceptance evidence (Excel), the payment milestones."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from opsdesk.commands.common import JsonOpt, desk, read_period, sub_app
+from opsdesk.commands.contract import milestone_table
+from opsdesk.commands.faults import fault_table
+from opsdesk.errors import OpsdeskError
+from opsdesk.output import emit_json, line, table, warn_unpublished
+
+report_app = sub_app("Reports: SLA compliance, the monthly report and the acceptance evidence (Excel), milestones.")
+
+
+def _sla_rows(summary, with_system: bool = False) -> list[list[Any]]:
+    rows = []
+    for s in summary:
+        row = [
+            s.clock if s.kind is None else f"{s.clock} ({s.kind})",
+            sum(s.counts.values()),
+            s.counts["met"] + s.counts["not_applicable"],
+            s.counts["breached"] + s.counts["overdue"],
+            s.counts["running"],
+            s.counts["time_unknown"],
+            "-" if s.compliance is None else f"{s.compliance:.1f}%",
+            "-" if s.median is None else s.median,
+            "-" if s.worst is None else s.worst,
+        ]
+        rows.append([s.system, *row] if with_system else row)
+    return rows
+
+
+SLA_COLUMNS = [
+    "clock", "tickets", "met", "breached", "running", "time unknown", "compliance", "median min", "worst min",
+]  # fmt: skip
+
+
+def status(as_json: JsonOpt = False) -> None:
+    """The morning view: open faults and their clocks, this month's breaches and SLA.
+
+    Example: opsdesk status
+    """
+    from opsdesk.faults import fault_dict, urgency
+    from opsdesk.reports import status as build_status
+
+    with desk(write=False) as d:
+        s = build_status(d)
+    if as_json:
+        emit_json(
+            {
+                "now": s.now,
+                "contract": asdict(s.contract),
+                "month": s.month,
+                "today": {"working": s.today.working, "kind": s.today.kind, "reason": s.today.reason},
+                "inside_working_hours": s.inside_hours,
+                "open": [fault_dict(v) for v in s.open],
+                "breaches_this_month": [fault_dict(v) for v in s.breaches],
+                "sla_this_month": [x.to_dict() for x in s.sla],
+                "unconfirmed_years": s.unconfirmed_years,
+                "uninspected_this_month": [x.code for x in s.uninspected],
+                "changes_due_within_7_days": [v.to_dict() for v in s.changes_due],
+                "onsite_today": s.onsite_today if s.staff_recorded else None,
+            }
+        )
+        return
+    c, today = s.contract, s.today
+    if not today.working:
+        day = f"day off ({today.reason})"
+    else:
+        day = "working hours" if s.inside_hours else "working day, outside working hours"
+    line(f"{c.name} · {c.hospital} · {c.start} to {c.end - timedelta(days=1)}", style="bold")
+    line(f"{s.now:%Y-%m-%d %H:%M %a} · {day}")
+    if s.open:
+        fault_table(f"Open faults: {len(s.open)}, most urgent first", sorted(s.open, key=urgency))
+    else:
+        line("No open faults.", style="green")
+    if s.breaches:
+        fault_table(f"Breaches in {s.month}: {len(s.breaches)}", s.breaches)
+    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla))
+    if s.changes_due:
+        table(
+            f"Change requests due within 7 days or late: {len(s.changes_due)}",
+            ["id", "system", "due", "state", "title"],
+            [
+                [
+                    v.change.id,
+                    v.system.code,
+                    v.due,
+                    "LATE" if v.overdue else f"{v.days_left}d left",
+                    v.change.title[:40],
+                ]
+                for v in s.changes_due
+            ],
+            ["red" if v.overdue else "yellow" for v in s.changes_due],
+        )
+    if s.uninspected:
+        line(f"Not inspected in {s.month}: {', '.join(x.code for x in s.uninspected)}", style="yellow")
+    if s.staff_recorded:
+        count = s.onsite_today
+        line(
+            f"On site today: {count}" + (" (at least 2 required)" if count < 2 else ""),
+            style="red" if count < 2 else None,
+        )
+    if s.unconfirmed_years:
+        line(
+            f"Calendar {', '.join(map(str, s.unconfirmed_years))} not officially published: "
+            "deadlines use the plain rules until `opsdesk calendar confirm YEAR`",
+            style="yellow",
+        )
+
+
+@report_app.command("sla")
+def report_sla(
+    month: Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this month).")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")] = None,
+    system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """SLA compliance per clock for a month or a date range, then every breach.
+
+    Example: opsdesk report sla --month 2026-12
+    """
+    from opsdesk.faults import fault_dict
+    from opsdesk.reports import period_sla
+
+    asked = read_period(month, from_, to)
+    with desk(write=False) as d:
+        period = d.period(asked)
+        r = period_sla(d, period.since, period.until, system)
+    if as_json:
+        emit_json(
+            {
+                "since": r.since,
+                "until": r.until,
+                "tickets": r.tickets,
+                "summary": [x.to_dict() for x in r.summary],
+                "by_system": [x.to_dict() for x in r.by_system],
+                "breaches": [fault_dict(v) for v in r.breaches],
+                "late_entries": [v.ticket.id for v in r.late],
+                "unconfirmed_years": r.unconfirmed_years,
+            }
+        )
+        return
+    shown = f"{r.since:%Y-%m-%d} to {r.until - timedelta(days=1):%Y-%m-%d}"
+    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary))
+    per_system = [x for x in r.by_system if sum(x.counts.values())]
+    if per_system and not system:
+        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, with_system=True))
+    if r.breaches:
+        fault_table(f"Breaches: {len(r.breaches)}", r.breaches)
+    if r.late:
+        line(
+            f"Late entries (recorded > 1 h after the fact): {', '.join(str(v.ticket.id) for v in r.late)}",
+            style="yellow",
+        )
+    if r.unconfirmed_years:
+        line(
+            f"Calendar {', '.join(map(str, r.unconfirmed_years))} not officially published: plain rules used",
+            style="yellow",
+        )
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Workbook language: zh (default) or en.")]
+
+
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Where to write the .xlsx file.")]
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+
+
+def _write_workbook(d, sheets, output_path: Path, force: bool) -> Path:
+    from opsdesk import workbook
+    from opsdesk.output import progress
+
+    if output_path.exists() and not force:
+        raise OpsdeskError(
+            f"{output_path} already exists (it may be a copy the hospital filled in); "
+            "choose another -o or add --force to overwrite it"
+        )
+    with progress(f"Writing {output_path.name}") as advance:
+        return workbook.write(output_path, sheets, d.tz, advance)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter(f"--lang {lang!r}: use zh or en")
+    return lang
+
+
+ReportJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the report's data as JSON instead of writing the workbook.")
+]
+
+
+@report_app.command("monthly")
+def report_monthly(
+    month: Annotated[str, typer.Argument(help="Month YYYY-MM.")],
+    output_path: OutOpt = None,
+    lang: LangOpt = "zh",
+    force: ForceOpt = False,
+    as_json: ReportJsonOpt = False,
+) -> None:
+    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data).
+
+    Example: opsdesk report monthly 2026-12 -o 巡检报告-2026-12.xlsx
+    """
+    from opsdesk.reports.monthly import monthly_data, monthly_sheets
+
+    asked = read_period(month)
+    year, mon = asked.month
+    target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
+    with desk(write=False) as d:
+        d.period(asked)  # refuses a month outside the service
+        if as_json:
+            from opsdesk.reports import report_json
+
+            data = monthly_data(d, year, mon)
+            data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
+            emit_json(report_json(data))
+            return
+        sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
+        written = _write_workbook(d, sheets, target, force)
+    line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
+
+
+@report_app.command("acceptance")
+def report_acceptance(
+    to: Annotated[str | None, typer.Option("--to", help="Last day covered, YYYY-MM-DD (default: today).")] = None,
+    output_path: OutOpt = None,
+    lang: LangOpt = "zh",
+    force: ForceOpt = False,
+    as_json: ReportJsonOpt = False,
+) -> None:
+    """Write the acceptance evidence (验收资料) from the contract's start as an Excel workbook (--json: its data).
+
+    Example: opsdesk report acceptance --to 2027-05-31 -o 验收资料.xlsx
+    """
+    from opsdesk.reports.acceptance import acceptance_data, acceptance_sheets
+    from opsdesk.timeparse import parse_date
+
+    last = parse_date(to) if to else None
+    with desk(write=False) as d:
+        if last is not None:  # the evidence runs from the start to --to (at most the service's last day)
+            d.check_in_service(d.contract.start_date, last, f"{d.contract.start_date} to {last}")
+        data = acceptance_data(d, last)
+        if as_json:
+            from opsdesk.reports import report_json
+
+            emit_json(report_json(data))
+            return
+        sheets = acceptance_sheets(data, _check_lang(lang))
+        target = output_path or Path(f"opsdesk-acceptance-{data['last']}.xlsx")
+        written = _write_workbook(d, sheets, target, force)
+    line(
+        f"Wrote the acceptance evidence {data['start']} to {data['last']} ({len(sheets)} sheets, "
+        f"history head {data['head_hash'][:16]}) to {written.resolve()}"
+    )
+
+
+@report_app.command("milestones")
+def report_milestones(as_json: JsonOpt = False) -> None:
+    """The 30/30/40 payment milestones, their dates, and the evidence ready or missing.
+
+    Example: opsdesk report milestones
+    """
+    from opsdesk.contract import milestones
+
+    with desk(write=False) as d:
+        plan = milestones(d)
+    if as_json:
+        emit_json(plan)
+        return
+    milestone_table(plan)
+    line(
+        f"The hospital starts the final acceptance by {plan.acceptance_start_by} (30 working days after "
+        f"{plan.last_day})"
+    )
+    warn_unpublished(plan.unconfirmed_years, "the acceptance date uses")
