@@ -341,3 +341,42 @@ def test_by_option_records_actor(contract, store_env):
     ok("--by", "张工", "fault", "open", "queue", "x")
     conn = connect(store_env)
     assert conn.execute("SELECT actor FROM event ORDER BY id DESC LIMIT 1").fetchone() == ("张工",)
+
+
+def test_a_fix_after_hours_on_the_deadline_day_is_met_and_never_late_0m(contract):
+    # Reported Sat 10:00: the clock waits for Mon 08:00; 20 working hours end Tue 18:00.
+    ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-05 10:00", now=at("2026-12-05", "10:00"))
+    opened = ok("fault", "show", "1", now=at("2026-12-05", "10:01"))
+    assert "a fix until 2026-12-09 08:00 still meets it" in opened
+    ok("fault", "respond", "1", "--at", "2026-12-05 10:20", now=at("2026-12-05", "10:20"))
+    out = ok("fault", "resolve", "1", "--cause", "缓存", "--action", "重启", "--at", "2026-12-08 18:30",
+             now=at("2026-12-08", "18:30"))  # fmt: skip
+    assert "resolution met (deadline 2026-12-08 18:00, met until 2026-12-09 08:00)" in out
+    clock = show()["clocks"]["resolution"]
+    assert (clock["state"], clock["margin_minutes"]) == ("met", 0)
+    assert (clock["deadline"], clock["met_until"]) == ("2026-12-08T18:00:00+08:00", "2026-12-09T08:00:00+08:00")
+    ok("fault", "edit", "1", "--resolved", "2026-12-09 08:01", now=at("2026-12-09", "08:02"))
+    assert show()["clocks"]["resolution"]["state"] == "breached"
+    for command in (["fault", "show", "1"], ["fault", "list"], ["status"], ["report", "sla", "--month", "2026-12"]):
+        text = ok(*command, now=at("2026-12-09", "08:02"))
+        assert "late 0m" not in text and "OVERDUE 0m" not in text
+        assert "late 1m" in text or command == ["report", "sla", "--month", "2026-12"]
+
+
+def test_the_arrival_rate_leaves_no_visit_due_out_of_its_denominator(contract):
+    day = "2026-12-07"  # a Monday
+    for n, (arrived, resolved) in enumerate([("09:40", "10:30"), (None, "09:50"), (None, "11:00")], start=1):
+        ok("fault", "open", "queue", f"故障{n}", "--at", f"{day} 09:00", now=at(day, "09:00"))
+        ok("fault", "respond", str(n), "--at", f"{day} 09:10", now=at(day, "09:10"))
+        if arrived:
+            ok("fault", "arrive", str(n), "--at", f"{day} {arrived}", now=at(day, arrived))
+        ok("fault", "resolve", str(n), "--cause", "c", "--action", "a", "--at", f"{day} {resolved}",
+           now=at(day, resolved))  # fmt: skip
+    # 1: arrived in time (met); 2: resolved remotely before the arrival deadline (n/a); 3: neither (breached).
+    summary = json.loads(ok("report", "sla", "--month", "2026-12", "--json", now=at(day, "12:00")))["summary"]
+    arrival = next(r for r in summary if r["clock"] == "arrival")
+    assert (arrival["met"], arrival["not_applicable"], arrival["breached"]) == (1, 1, 1)
+    assert arrival["compliance"] == 50.0  # met / (met + breached), not (met + n/a) / 3
+    row = next(ln for ln in ok("report", "sla", "--month", "2026-12", now=at(day, "12:00")).splitlines()
+               if ln.startswith("arrival"))  # fmt: skip
+    assert row.split("\t")[:9] == ["arrival", "3", "1", "1", "1", "0", "0", "0", "50.0%"]

@@ -62,13 +62,13 @@ def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contr
     )
     ok("change", "apply-acceptance", "1", now=at("2026-12-28", "09:00"))
     assert ok("change", "accept", "1", "--by", "陈主任", now=at("2026-12-29", "10:00")) == (
-        "Change 1: accepted by 陈主任; free maintenance until 2027-12-29\n"
+        "Change 1: accepted by 陈主任; free maintenance until 2027-12-28\n"
     )
     data = json.loads(ok("change", "show", "1", "--json", now=at("2026-12-29", "10:00")))
     assert (data["review"], data["acceptance"], data["warranty_end"], data["delivered_late"]) == (
         "approved",
         "accepted",
-        "2027-12-29",
+        "2027-12-28",
         False,
     )
     refused(

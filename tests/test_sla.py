@@ -417,11 +417,55 @@ def test_resolution_states_and_working_margins():
     assert (overdue.state, overdue.elapsed, overdue.margin) == ("overdue", 21.5 * H, -1.5 * H)
 
 
-def test_resolution_just_after_an_end_of_day_deadline_is_late_with_no_working_margin():
-    # Deadline Tue 18:00; resolved at 18:30 used no more working time but is past it.
-    result = clocks("2026-12-05 10:00", resolved="2026-12-08 18:30", now="2026-12-09 09:00")
-    assert result.resolution.deadline == at("2026-12-08 18:00")
-    assert (result.resolution.state, result.resolution.margin) == ("breached", timedelta(0))
+# SPEC: resolution is met while the working time elapsed is at most the target. A deadline that
+# falls at the end of a working day holds until the next working minute; one minute into it is late.
+END_OF_DAY = [
+    # (reported, deadline, next working minute): Sat 12-05 10:00 waits for Mon; Mon 10 h, Tue 10 h.
+    ("2026-12-05 10:00", "2026-12-08 18:00", "2026-12-09 08:00"),
+    # Wed 12-02 18:00 waits for Thu; Thu 10 h, Fri 10 h; the weekend follows.
+    ("2026-12-02 18:00", "2026-12-04 18:00", "2026-12-07 08:00"),
+    # Tue 09-29 08:00: Tue 10 h, Wed 10 h; 10-01..10-07 off (国庆节, 周末, 补假, 调休).
+    ("2026-09-29 08:00", "2026-09-30 18:00", "2026-10-08 08:00"),
+    # Thu 10-08 08:00: Thu 10 h, Fri 10 h; Sat 10-10 is 调休上班, a working day.
+    ("2026-10-08 08:00", "2026-10-09 18:00", "2026-10-10 08:00"),
+]
+
+
+@pytest.mark.parametrize(("reported", "deadline", "next_minute"), END_OF_DAY)
+def test_a_deadline_at_the_end_of_a_working_day_holds_until_the_next_working_minute(reported, deadline, next_minute):
+    clock = clocks(reported, now=reported).resolution
+    assert (clock.deadline, clock.met_until) == (at(deadline), at(next_minute))
+
+
+@pytest.mark.parametrize(("reported", "deadline", "next_minute"), END_OF_DAY)
+def test_a_fix_after_hours_past_the_deadline_used_no_working_time_beyond_the_target(reported, deadline, next_minute):
+    day_end, next_start = at(deadline), at(next_minute)
+    for fixed, state, margin in [
+        (day_end - M, "met", M),  # 17:59
+        (day_end, "met", timedelta(0)),  # 18:00
+        (day_end + M, "met", timedelta(0)),  # 18:01
+        (day_end.replace(hour=23, minute=59), "met", timedelta(0)),
+        (next_start.replace(hour=0, minute=30), "met", timedelta(0)),  # after midnight
+        (next_start, "met", timedelta(0)),  # the next working period has not begun
+        (next_start + M, "breached", -M),  # one minute into it
+    ]:
+        clock = ticket_clocks(CAL, TERMS, kind="fault", reported=at(reported), resolved=fixed, now=next_start + H)
+        assert (clock.resolution.state, clock.resolution.margin) == (state, margin), fixed
+
+
+@pytest.mark.parametrize(("reported", "deadline", "next_minute"), END_OF_DAY)
+def test_a_running_clock_is_overdue_from_the_first_working_minute_past_the_target(reported, deadline, next_minute):
+    assert clocks(reported, now=deadline).resolution.state == "running"
+    assert clocks(reported, now=next_minute).resolution.state == "running"
+    overdue = ticket_clocks(CAL, TERMS, kind="fault", reported=at(reported), now=at(next_minute) + M).resolution
+    assert (overdue.state, overdue.margin) == ("overdue", -M)
+
+
+def test_a_deadline_inside_working_hours_holds_until_itself():
+    clock = clocks("2026-12-04 17:30", now="2026-12-04 17:30").resolution
+    assert clock.deadline == clock.met_until == at("2026-12-08 17:30")
+    response = clocks("2026-12-05 10:00", now="2026-12-05 10:00").response
+    assert response.met_until == response.deadline  # wall clocks: the deadline itself
 
 
 def test_ticket_clocks_iterate_in_order_and_report_breaches():
@@ -596,10 +640,14 @@ def test_working_day_after():
         CAL.working_day_after(date(2026, 12, 4), -1)
 
 
-def test_warranty_end_is_twelve_months_after_acceptance():
-    assert warranty_end(date(2026, 12, 24), TERMS) == date(2027, 12, 24)
-    assert warranty_end(date(2028, 2, 29), TERMS) == date(2029, 2, 28)
-    assert warranty_end(at("2026-12-24 23:30"), TERMS) == date(2027, 12, 24)
+def test_free_maintenance_ends_the_day_before_the_anniversary_of_acceptance():
+    # SPEC: accepted 2026-11-24, free maintenance until 2027-11-23 (as the contract's period runs).
+    assert warranty_end(date(2026, 11, 24), TERMS) == date(2027, 11, 23)
+    assert warranty_end(date(2026, 12, 24), TERMS) == date(2027, 12, 23)
+    assert warranty_end(date(2026, 3, 1), TERMS) == date(2027, 2, 28)
+    # 2029 has no 02-29: the period of 12 months ends as a contract starting that day would.
+    assert warranty_end(date(2028, 2, 29), TERMS) == date(2029, 2, 27)
+    assert warranty_end(at("2026-12-24 23:30"), TERMS) == date(2027, 12, 23)
 
 
 # --------------------------------------------------------------------------- terms

@@ -123,3 +123,34 @@ def test_deadlines_fall_inside_working_hours_or_exactly_at_the_close(start, dura
     deadline = CAL.add_working_time(start, timedelta(seconds=duration))
     assert deadline.tzinfo == TZ
     assert CAL.in_working_hours(deadline) or (deadline.time() == CLOSES and CAL.is_working_day(deadline.date()))
+
+
+def next_working_minute(cal: WorkCalendar, moment: datetime) -> datetime:
+    """The first working minute at or after ``moment`` (minute-aligned), one minute at a time."""
+    while not working_minute(cal, moment):
+        moment += MINUTE
+    return moment
+
+
+@settings(max_examples=200, deadline=None)
+@given(reported=minutes, kind=st.sampled_from(["fault", "defect", "data"]), fixed_after=st.integers(0, 60 * 24 * 12))
+def test_moving_a_fix_inside_a_non_working_span_never_changes_its_verdict(reported, kind, fixed_after):
+    """SPEC: resolution met iff working time elapsed <= target; a fix anywhere in a span with no
+    working minute (evening, night, weekend, holiday) gets the verdict of that span's start."""
+    from opsdesk.sla import ticket_clocks
+    from opsdesk.terms import SlaTerms
+
+    fixed = reported + fixed_after * MINUTE
+    if working_minute(CAL, fixed):
+        return
+    span_start = fixed  # walk back to the start of the non-working span (not before the report)
+    while span_start > reported and not working_minute(CAL, span_start - MINUTE):
+        span_start -= MINUTE
+    terms = SlaTerms()
+
+    def verdict(moment: datetime) -> str:
+        return ticket_clocks(CAL, terms, kind=kind, reported=reported, resolved=moment, now=moment).resolution.state
+
+    assert verdict(fixed) == verdict(span_start) == verdict(next_working_minute(CAL, fixed))
+    target = terms.resolution_target(kind)
+    assert verdict(fixed) == ("met" if oracle_between(CAL, reported, fixed) <= target else "breached")

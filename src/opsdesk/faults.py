@@ -509,6 +509,7 @@ def clock_dict(clock) -> dict[str, Any]:
         "basis": clock.basis,
         "target_minutes": int(clock.target.total_seconds() // 60),
         "deadline": clock.deadline,
+        "met_until": clock.met_until,
         "actual": clock.actual,
         "elapsed_minutes": int(clock.elapsed.total_seconds() // 60),
         "margin_minutes": int(clock.margin.total_seconds() // 60),

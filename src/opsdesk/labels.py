@@ -37,7 +37,7 @@ ZH: dict[str, str] = {
     "col.symptom": "故障现象", "col.reported": "报修时间", "col.inside": "工作期间", "col.responded": "响应时间",
     "col.arrived": "到场时间", "col.resolved": "修复时间", "col.response_state": "响应", "col.arrival_state": "到场",
     "col.resolution_state": "修复", "col.cause": "原因分析", "col.action": "处理过程", "col.outcome": "处理结果",
-    "col.reporter": "报修人", "col.late": "补录", "col.clock": "时限", "col.tickets": "工单数", "col.met": "达标",
+    "col.reporter": "报修人", "col.late": "补录", "col.clock": "时限", "col.tickets": "工单数", "col.met": "达标", "col.not_applicable": "无需到场",
     "col.breached": "超时", "col.running": "进行中", "col.time_unknown": "时间未知", "col.compliance": "达标率", "col.median": "中位用时（分钟）",
     "col.worst": "最长用时（分钟）", "col.late_by": "超时（分钟）", "col.ref": "平台编号",
     # changes
@@ -158,6 +158,7 @@ EN: dict[str, str] = {
     "col.clock": "Clock",
     "col.tickets": "Tickets",
     "col.met": "Met",
+    "col.not_applicable": "No visit due",
     "col.breached": "Breached",
     "col.running": "Running",
     "col.time_unknown": "Time unknown",

@@ -31,15 +31,19 @@ class Clock:
     from the report to the actual time, or to the time the clock stopped otherwise (the
     resolution, for an arrival that never happened), or to now; for a working clock it is
     working time. ``margin`` is time left (positive) or late by (negative): the deadline
-    minus that time for a wall clock, target minus elapsed for a working clock. A working
-    clock closed after hours just past a deadline that fell at the end of a working day is
-    breached/overdue with margin 0: no working time was left, but the deadline has passed.
+    minus that time for a wall clock, target minus elapsed for a working clock.
+
+    A wall clock is met at or before its ``deadline``. A working clock is met while the working
+    time elapsed is at most the target (修复时间不超过N个工作日): a deadline at the end of a working
+    day holds until the next working minute, ``met_until`` (Friday 18:00 holds until Monday
+    08:00); for every other clock ``met_until`` is the deadline.
     """
 
     name: str
     basis: str
     target: timedelta
     deadline: datetime
+    met_until: datetime
     actual: datetime | None
     elapsed: timedelta
     margin: timedelta
@@ -104,7 +108,7 @@ def _wall_clock(
     else:
         until, state = now, "running" if now <= deadline else "overdue"
     elapsed = max(until - reported, timedelta(0))
-    return Clock(name, "wall", target, deadline, actual, elapsed, deadline - until, state, unconfirmed)
+    return Clock(name, "wall", target, deadline, deadline, actual, elapsed, deadline - until, state, unconfirmed)
 
 
 def ticket_clocks(
@@ -172,17 +176,20 @@ def ticket_clocks(
 
     target = clock_target(terms, kind, "resolution", inside)
     deadline = cal.add_working_time(reported, target)
+    # A deadline at the end of a working day: no working time passes until the next working minute.
+    met_until = deadline if cal.in_working_hours(deadline) else cal.next_working_moment(deadline)
     until = resolved if resolved is not None else now
     elapsed = cal.working_time_between(reported, until)
     if resolved is not None:
-        state = "met" if resolved <= deadline else "breached"
+        state = "met" if elapsed <= target else "breached"
     else:
-        state = "running" if now <= deadline else "overdue"
+        state = "running" if elapsed <= target else "overdue"
     resolution = Clock(
         "resolution",
         "working",
         target,
         deadline,
+        met_until,
         resolved,
         elapsed,
         target - elapsed,
@@ -227,9 +234,11 @@ def acceptance_earliest(cal: WorkCalendar, implemented: datetime | date, terms: 
 
 
 def warranty_end(accepted: date, terms: SlaTerms) -> date:
-    """The day free maintenance of a change ends: ``warranty_months`` after acceptance."""
+    """The last day of a change's free maintenance: ``warranty_months`` from acceptance, ending the
+    day before the anniversary, as the contract's own period runs (accepted 2026-11-24: until
+    2027-11-23). A zero-month warranty ends the day before acceptance: none."""
     from dateutil.relativedelta import relativedelta
 
     if isinstance(accepted, datetime):
         accepted = aware(accepted, zone(terms.timezone)).date()
-    return accepted + relativedelta(months=terms.warranty_months)
+    return accepted + relativedelta(months=terms.warranty_months) - timedelta(days=1)

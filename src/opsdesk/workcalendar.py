@@ -398,6 +398,12 @@ class WorkCalendar:
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
         return midnight + timedelta(microseconds=self._start_us + into)
 
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """``moment`` itself inside working hours, else the start of the next working period: the
+        last moment at which no working time has passed since ``moment``."""
+        tick = timedelta(microseconds=1)  # working time is counted in whole microseconds
+        return self.add_working_time(moment, tick) - tick
+
     def working_day_after(self, d: date, n: int) -> date:
         """The ``n``-th working day after ``d`` (``d`` itself when ``n`` is 0)."""
         d = self._as_day(d)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,11 +29,16 @@ def _span(delta: timedelta, clock, working_day: timedelta) -> str:
 def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
     if clock.state == "running":
         return f"{_span(clock.margin, clock, working_day)} left"
-    if clock.state == "overdue":
-        return f"OVERDUE {_span(-clock.margin, clock, working_day)}"
-    if clock.state == "breached":
-        return f"late {_span(-clock.margin, clock, working_day)}"
+    if clock.state in ("overdue", "breached"):  # late by part of a minute is shown as 1m, never 0m
+        late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
+        return f"{'OVERDUE' if clock.state == 'overdue' else 'late'} {_span(late, clock, working_day)}"
     return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown"}[clock.state]
+
+
+def met_until(clock) -> str:
+    """``, met until ...`` for a deadline at the end of a working day (no working time passes
+    until the next working minute), else nothing."""
+    return "" if clock.met_until == clock.deadline else f", met until {clock.met_until:%Y-%m-%d %H:%M}"
 
 
 def clock_style(clock) -> str | None:
@@ -47,7 +53,7 @@ def _deadlines(v: FaultView) -> str:
     c = v.clocks
     return (
         f"respond by {c.response.deadline:%Y-%m-%d %H:%M} · on site by {c.arrival.deadline:%Y-%m-%d %H:%M} · "
-        f"resolve by {c.resolution.deadline:%Y-%m-%d %H:%M}"
+        f"resolve by {c.resolution.deadline:%Y-%m-%d %H:%M}{met_until(c.resolution)}"
     )
 
 
@@ -109,7 +115,10 @@ def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
     text = f"Fault {t.id}: {what}"
     if clock_name:
         clock = getattr(v.clocks, clock_name)
-        text += f" — {clock_name} {clock_left(clock, v.working_day)} (deadline {clock.deadline:%Y-%m-%d %H:%M})"
+        text += (
+            f" — {clock_name} {clock_left(clock, v.working_day)} (deadline {clock.deadline:%Y-%m-%d %H:%M}"
+            f"{met_until(clock)})"
+        )
     line(text, style=clock_style(getattr(v.clocks, clock_name)) if clock_name else None)
 
 
@@ -345,6 +354,9 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         ],
         [clock_style(c) for c in v.clocks],
     )
+    if v.clocks.resolution.met_until != v.clocks.resolution.deadline and v.clocks.resolution.state == "running":
+        line(f"  resolution: no working time passes after the deadline, so a fix until "
+             f"{v.clocks.resolution.met_until:%Y-%m-%d %H:%M} still meets it")  # fmt: skip
     _warn_unconfirmed(v)
     for c in data["corrections"]:
         changes = "; ".join(
@@ -407,6 +419,7 @@ def fault_explain(
                 "state": chosen.state,
                 "target_minutes": int(chosen.target.total_seconds() // 60),
                 "deadline": chosen.deadline,
+                "met_until": chosen.met_until,
                 "start": ledger.start,
                 "end": ledger.end,
                 "total_minutes": int(ledger.total.total_seconds() // 60),
@@ -417,7 +430,7 @@ def fault_explain(
         return
     line(
         f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
-        f"deadline {chosen.deadline:%Y-%m-%d %H:%M}, {clock_left(chosen, v.working_day)}"
+        f"deadline {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}, {clock_left(chosen, v.working_day)}"
     )
     rows = [
         [

@@ -14,32 +14,42 @@ from opsdesk.commands.common import JsonOpt, desk, read_period, sub_app
 from opsdesk.commands.contract import milestone_table
 from opsdesk.commands.faults import fault_table
 from opsdesk.errors import OpsdeskError
-from opsdesk.output import emit_json, line, table, warn_unpublished
+from opsdesk.output import emit_json, line, span, table, warn_unpublished
 
 report_app = sub_app("Reports: SLA compliance, the monthly report and the acceptance evidence (Excel), milestones.")
 
 
-def _sla_rows(summary, with_system: bool = False) -> list[list[Any]]:
+def _sla_rows(summary, working_day: timedelta, with_system: bool = False) -> list[list[Any]]:
+    """One row per clock: each state in its own column; the rate leaves n/a out (SPEC); median and
+    worst as durations, wall-clock for response and arrival, working time for resolution."""
+
+    def duration(minutes: int | None, clock: str) -> str:
+        if minutes is None:
+            return "-"
+        return span(timedelta(minutes=minutes), working_day if clock == "resolution" else None)
+
     rows = []
     for s in summary:
         row = [
             s.clock if s.kind is None else f"{s.clock} ({s.kind})",
             sum(s.counts.values()),
-            s.counts["met"] + s.counts["not_applicable"],
-            s.counts["breached"] + s.counts["overdue"],
-            s.counts["running"],
+            *(s.counts[state] for state in ("met", "not_applicable", "breached", "overdue", "running")),
             s.counts["time_unknown"],
             "-" if s.compliance is None else f"{s.compliance:.1f}%",
-            "-" if s.median is None else s.median,
-            "-" if s.worst is None else s.worst,
+            duration(s.median, s.clock),
+            duration(s.worst, s.clock),
         ]
         rows.append([s.system, *row] if with_system else row)
     return rows
 
 
 SLA_COLUMNS = [
-    "clock", "tickets", "met", "breached", "running", "time unknown", "compliance", "median min", "worst min",
+    "clock", "tickets", "met", "n/a", "breached", "overdue", "running", "unknown", "rate", "median", "worst",
 ]  # fmt: skip
+SLA_NOTE = (
+    "rate = met / (met + breached + overdue + unknown); n/a (no visit due) is left out. Median and worst: "
+    "wall-clock time for response and arrival, working time for resolution."
+)
 
 
 def status(as_json: JsonOpt = False) -> None:
@@ -52,6 +62,7 @@ def status(as_json: JsonOpt = False) -> None:
 
     with desk(write=False) as d:
         s = build_status(d)
+        working_day = d.terms.working_day_length
     if as_json:
         emit_json(
             {
@@ -83,7 +94,7 @@ def status(as_json: JsonOpt = False) -> None:
         line("No open faults.", style="green")
     if s.breaches:
         fault_table(f"Breaches in {s.month}: {len(s.breaches)}", s.breaches)
-    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla))
+    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla, working_day))
     if s.changes_due:
         table(
             f"Change requests due within 7 days or late: {len(s.changes_due)}",
@@ -135,6 +146,7 @@ def report_sla(
     with desk(write=False) as d:
         period = d.period(asked)
         r = period_sla(d, period.since, period.until, system)
+        working_day = d.terms.working_day_length
     if as_json:
         emit_json(
             {
@@ -150,10 +162,11 @@ def report_sla(
         )
         return
     shown = f"{r.since:%Y-%m-%d} to {r.until - timedelta(days=1):%Y-%m-%d}"
-    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary))
+    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary, working_day))
     per_system = [x for x in r.by_system if sum(x.counts.values())]
     if per_system and not system:
-        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, with_system=True))
+        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, working_day, with_system=True))
+    line(SLA_NOTE, style="dim")
     if r.breaches:
         fault_table(f"Breaches: {len(r.breaches)}", r.breaches)
     if r.late:

@@ -18,7 +18,15 @@ from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, contract_end
 from opsdesk.workcalendar import DayKind
 
-DECIDED = ("met", "not_applicable", "breached", "overdue", "time_unknown")  # time unknown: never met
+JUDGED = ("met", "breached", "overdue", "time_unknown")  # a rate's denominator: not applicable is left out
+
+
+def compliance_of(counts: Counter) -> float | None:
+    """The compliance rate in percent: met / (met + breached + overdue + time unknown). SPEC: a
+    clock that was not applicable (no arrival due: resolved remotely in time) is counted and shown
+    beside the rate, never in its denominator. None when nothing was judged."""
+    judged = sum(counts[state] for state in JUDGED)
+    return None if not judged else 100.0 * counts["met"] / judged
 
 
 @dataclass
@@ -39,10 +47,7 @@ class ClockSummary:
 
     @property
     def compliance(self) -> float | None:
-        decided = sum(self.counts[s] for s in DECIDED)
-        if not decided:
-            return None
-        return 100.0 * (self.counts["met"] + self.counts["not_applicable"]) / decided
+        return compliance_of(self.counts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +73,7 @@ _MINUTE = timedelta(minutes=1)
 
 class SlaTally:
     """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
-    response, arrival, then resolution per kind (SPEC: n/a counts as met).
+    response, arrival, then resolution per kind (SPEC: n/a is left out of the rate).
 
     With ``by_system`` one block of rows per system (systems in the order met), else one block.
     Median and worst elapsed cover clocks that stopped or ran past their deadline.

@@ -124,7 +124,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
 
     def summary() -> Table:
         sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
-                         met=r["met"] + r["not_applicable"], breached=r["breached"] + r["overdue"])
+                         breached=r["breached"] + r["overdue"])
                     for r in (s.to_dict() for s in tally.summary())]  # fmt: skip
         for r in sla_rows:
             r["_label"] = value(lang, r["clock"]) + (paren(value(lang, r["kind"])) if r["kind"] else "")

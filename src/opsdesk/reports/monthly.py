@@ -13,7 +13,7 @@ from opsdesk.inspections import gaps, list_inspections
 from opsdesk.labels import label, value
 from opsdesk.models import Inspection, Risk, System, Training, WorkLog
 from opsdesk.records import Desk, month_bounds
-from opsdesk.reports import DECIDED, sla_summary, unconfirmed_years
+from opsdesk.reports import compliance_of, sla_summary, unconfirmed_years
 from opsdesk.reports.rows import (
     change_row,
     confirm_cells,
@@ -125,8 +125,8 @@ def _risk_row(system: str, month: str, r) -> dict[str, Any]:
 
 
 def _compliance(counts: Counter) -> float | None:
-    decided = sum(counts[state] for state in DECIDED)
-    return None if not decided else round(100.0 * (counts["met"] + counts["not_applicable"]) / decided, 1)
+    rate = compliance_of(counts)
+    return None if rate is None else round(rate, 1)
 
 
 def _flag(row: dict[str, Any]) -> str | None:

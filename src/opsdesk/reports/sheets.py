@@ -67,7 +67,8 @@ TRAINING_COLUMNS = [
 ]  # fmt: skip
 SLA_COLUMNS = [
     ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("tickets", "col.tickets", "int"),
-    ("met", "col.met", "int"), ("breached", "col.breached", "int"), ("running", "col.running", "int"),
+    ("met", "col.met", "int"), ("not_applicable", "col.not_applicable", "int"), ("breached", "col.breached", "int"),
+    ("running", "col.running", "int"),
     ("time_unknown", "col.time_unknown", "int"), ("compliance", "col.compliance", "percent"),
     ("median", "col.median", "int"), ("worst", "col.worst", "int"),
 ]  # fmt: skip
