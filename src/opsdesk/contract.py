@@ -21,7 +21,6 @@ from opsdesk.records import Desk, contract_end, fmt, text_value
 
 CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "training": Training,
                "work": WorkLog}  # fmt: skip
-KIND_LABELS = {"fault": "维护记录", "change": "修改调整", "inspection": "巡检", "training": "培训", "work": "系统集成"}
 
 
 # -- terms --------------------------------------------------------------------------------

@@ -181,7 +181,6 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m003_platform_import,
     m004_scale_indexes,
 ]
-SCHEMA_VERSION = len(MIGRATIONS)
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 _OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
