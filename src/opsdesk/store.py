@@ -14,8 +14,10 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -23,7 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from opsdesk.dburl import hide_password
-from opsdesk.errors import InvalidInput, NotFound, StoreError
+from opsdesk.errors import InvalidInput, NotFound, Refused, StoreError
+from opsdesk.paths import app_dir
 
 BUSY_TIMEOUT_MS = 30_000
 PG_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
@@ -182,7 +185,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m004_scale_indexes,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
-_OPSDESK_TABLES = frozenset({
+OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
     "work_log", "terms_change", "platform_map"})  # fmt: skip
@@ -318,6 +321,15 @@ class Store:
     def contract_name(self) -> str | None:
         with self.engine.execution_options(opsdesk_read=True).connect() as conn:
             return conn.exec_driver_sql("SELECT name FROM contract WHERE id = 1").scalar()
+
+    def contents(self) -> Contents | None:
+        """The contract this database holds and the length of its history (None if it holds no contract)."""
+        with self.transaction(write=False) as session:
+            conn = session.connection()
+            contract = _contract_identity(conn)
+            if contract is None:
+                return None
+            return Contents(contract, conn.exec_driver_sql("SELECT count(*) FROM event").scalar())
 
     # -- backups: always SQLite files, whatever the store -------------------------------------
 
@@ -480,16 +492,14 @@ class PostgresStore(Store):
         """Delete every record and the history (`demo --replace`), keeping the schema and anything
         else in the database."""
         with self.engine.begin() as conn:
-            names = [n for n in self._tables(conn) if n in _OPSDESK_TABLES and n != "schema_migrations"]
+            names = [n for n in self._tables(conn) if n in OPSDESK_TABLES and n != "schema_migrations"]
             conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY")
 
     def aside_name(self, label: str) -> Path:
         return _unused(self.backup_folder() / f"{self.backup_stem()}.{label}.db")
 
     def backup_folder(self) -> Path:
-        import typer
-
-        return Path(typer.get_app_dir("opsdesk")) / "backups"
+        return app_dir() / "backups"
 
     def backup_stem(self) -> str:
         """``host-port-database`` (``@schema`` when the URL's options set a search_path): two
@@ -573,7 +583,81 @@ def prune_backups(folder: Path, stem: str, keep: int) -> list[Path]:
     return doomed
 
 
-def check_backup(path: Path) -> dict:
+class ContractIdentity(NamedTuple):
+    """Which contract a database holds: its name and start date (as text)."""
+
+    name: str
+    start: str
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a database holds, as a restore weighs it: the contract and the number of history events."""
+
+    contract: ContractIdentity
+    events: int
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """A backup proved sound (:func:`check_backup`): its history (events, head hash, records per
+    table) and its contract. Only a checked backup is restored (:func:`restore`)."""
+
+    path: Path
+    events: int
+    head_hash: str
+    counts: dict[str, int]
+    contract: ContractIdentity | None  # None: a backup of a store without a contract
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the backup it took in, the store it replaced, where the old content went."""
+
+    backup: BackupCheck
+    store_name: str  # how messages name the store (the file, or the URL without its password)
+    aside: Path | None  # the replaced content, kept aside (None: the store held no contract)
+
+
+def _contract_identity(conn: Connection) -> ContractIdentity | None:
+    row = conn.exec_driver_sql("SELECT name, start_date FROM contract WHERE id = 1").first()
+    return ContractIdentity(row[0], str(row[1])) if row else None
+
+
+def restore(
+    target: str | Path, checked: BackupCheck, *, force: bool = False, clock: Callable[[], datetime]
+) -> Restored:
+    """Replace the content of the store ``target`` names with a backup :func:`check_backup` proved sound.
+
+    Refused, unless ``force``, when the store holds another contract or more history than the
+    backup. What the store held is first kept aside, in a file named for the time ``clock`` gives.
+    """
+    store = open_store(target, create=True)
+    try:
+        current = store.contents()
+        if current and not force:
+            _refuse_restore(checked, current)
+        aside = store.backup(store.aside_name(f"before-restore-{clock():%Y%m%d-%H%M%S}")) if current else None
+        store.restore_from(checked.path)
+    finally:
+        store.close()
+    return Restored(checked, store.name, aside)
+
+
+def _refuse_restore(checked: BackupCheck, current: Contents) -> None:
+    if checked.contract and current.contract != checked.contract:
+        raise Refused(
+            f"{checked.path} holds the contract {checked.contract.name!r} (from {checked.contract.start}), not "
+            f"{current.contract.name!r}; add --force to replace this database with it anyway"
+        )
+    if current.events > checked.events:
+        raise Refused(
+            f"{checked.path} has {checked.events} history events, this database {current.events}: restoring "
+            f"it loses the {current.events - checked.events} newest; add --force if that is intended"
+        )
+
+
+def check_backup(path: Path) -> BackupCheck:
     """Open a copy of a backup, bring it to the current schema, and prove it whole before it replaces anything."""
     import shutil
     import tempfile
@@ -597,16 +681,14 @@ def check_backup(path: Path) -> dict:
         try:
             with store.transaction(write=False) as session:
                 result = verify(session)
-                row = session.connection().exec_driver_sql(
-                    "SELECT name, start_date FROM contract WHERE id = 1").first()  # fmt: skip
+                contract = _contract_identity(session.connection())
         except DBAPIError as exc:
             raise _unsound(path, exc) from None
         finally:
             store.close()
     if not result.ok:
         raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
-    return {"events": result.events, "head_hash": result.head_hash, "counts": result.counts,
-            "contract": (row[0], str(row[1])) if row else None}  # fmt: skip
+    return BackupCheck(path, result.events, result.head_hash, result.counts, contract)
 
 
 def _unsound(path: Path, exc: DBAPIError) -> StoreError:

@@ -195,7 +195,7 @@ def db_name(target: Path | str) -> str:
     return hide_password(target)
 
 
-def _now() -> datetime:
+def command_now() -> datetime:
     fixed = os.environ.get("OPSDESK_NOW")
     if fixed:
         try:
@@ -226,7 +226,7 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.store import open_store
 
     path = db_path()
-    actor, now = _actor(), _now()
+    actor, now = _actor(), command_now()
     new = create and isinstance(path, Path) and not path.exists()
     store = open_store(path, create=create)
     if store.migrated and store.backup_path:
