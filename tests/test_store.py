@@ -12,7 +12,7 @@ import pytest
 import opsdesk.models  # noqa: F401 - registers the tables
 from conftest import check_schema
 from opsdesk.errors import StoreError
-from opsdesk.store import MIGRATIONS
+from opsdesk.migrations import MIGRATIONS
 from opsdesk.store import SqliteStore as Store
 
 
@@ -90,12 +90,13 @@ def test_first_schema_migrates_to_the_current_one(tmp_path):
 def test_added_columns_and_the_table_list_agree_with_the_migrations(tmp_path, store_env):
     """Two lists kept by hand beside the migrations: ``history.ADDED_COLUMNS`` (the columns a later
     migration adds to a table an earlier one created; a replay gives them their defaults) and
-    ``store.OPSDESK_TABLES`` (every table of an opsdesk database: `demo --replace` empties them)."""
+    ``migrations.OPSDESK_TABLES`` (every table of an opsdesk database: `demo --replace` empties them)."""
     from sqlalchemy import create_engine, inspect
 
     from opsdesk.history import ADDED_COLUMNS
+    from opsdesk.migrations import OPSDESK_TABLES
     from opsdesk.models import ENTITIES
-    from opsdesk.store import OPSDESK_TABLES, open_store
+    from opsdesk.store import open_store
 
     engine = create_engine(f"sqlite:///{tmp_path / 'steps.db'}")
     created: dict[str, set[str]] = {}  # each table's columns as the migration that created it left them

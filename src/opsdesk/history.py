@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, select
 from opsdesk.models import ENTITIES, Event
 
 GENESIS = "0" * 64
-# Columns added to an existing table by a migration after m001/m002 (see store.py).
+# Columns added to an existing table by a later migration (see migrations.py; a test checks this list).
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "ticket": ("source", "time_unknown", "platform_data"),
     "change_request": ("source", "platform_data"),
