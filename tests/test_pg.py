@@ -13,7 +13,8 @@ import pytest
 
 import opsdesk.models  # noqa: F401 - registers the tables
 from conftest import PG, check_schema, connect, ok, run, snapshot
-from opsdesk.store import MIGRATIONS, open_store
+from opsdesk.migrations import MIGRATIONS
+from opsdesk.store import open_store
 
 needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
 
@@ -44,7 +45,8 @@ def test_a_first_release_schema_upgrades_in_place(pg, tmp_path):
     """A schema left at m001 (with a record in it) migrates on open, after a backup of what it held."""
     from sqlalchemy import create_engine, text
 
-    from opsdesk.store import pg_url, run_ddl
+    from opsdesk.migrations import run_ddl
+    from opsdesk.store import pg_url
 
     engine = create_engine(pg_url(pg))
     with engine.begin() as conn:

@@ -12,7 +12,7 @@ import pytest
 import opsdesk.models  # noqa: F401 - registers the tables
 from conftest import check_schema
 from opsdesk.errors import StoreError
-from opsdesk.store import MIGRATIONS
+from opsdesk.migrations import MIGRATIONS
 from opsdesk.store import SqliteStore as Store
 
 
@@ -85,3 +85,58 @@ def test_first_schema_migrates_to_the_current_one(tmp_path):
     ]
     ok("--db", str(old), "fault", "respond", "2", "--at", "2026-10-10 09:20")
     assert ok("--db", str(old), "verify").startswith("History verified: 15 events")
+
+
+def test_added_columns_and_the_table_list_agree_with_the_migrations(tmp_path, store_env):
+    """Two lists kept by hand beside the migrations: ``history.ADDED_COLUMNS`` (the columns a later
+    migration adds to a table an earlier one created; a replay gives them their defaults) and
+    ``migrations.OPSDESK_TABLES`` (every table of an opsdesk database: `demo --replace` empties them)."""
+    from sqlalchemy import create_engine, inspect
+
+    from opsdesk.history import ADDED_COLUMNS
+    from opsdesk.migrations import OPSDESK_TABLES
+    from opsdesk.models import ENTITIES
+    from opsdesk.store import open_store
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'steps.db'}")
+    created: dict[str, set[str]] = {}  # each table's columns as the migration that created it left them
+    added: dict[str, set[str]] = {}
+    try:
+        for migration in MIGRATIONS:
+            with engine.begin() as conn:
+                migration(conn)
+                schema = inspect(conn)
+                for table in schema.get_table_names():
+                    columns = {c["name"] for c in schema.get_columns(table)}
+                    created.setdefault(table, columns)
+                    if columns - created[table]:
+                        added[table] = columns - created[table]
+    finally:
+        engine.dispose()
+    assert added == {ENTITIES[entity].__table__.name: set(names) for entity, names in ADDED_COLUMNS.items()}
+
+    store = open_store(store_env, create=True)  # a blank database of the backend under test, migrated
+    try:
+        assert set(inspect(store.engine).get_table_names()) == OPSDESK_TABLES
+    finally:
+        store.close()
+
+
+@pytest.mark.sqlite_only  # no store involved
+def test_the_store_and_the_command_line_name_the_same_opsdesk_folder(monkeypatch, tmp_path):
+    """PostgreSQL backups go to ``paths.app_dir()`` (the store imports no CLI framework); the default
+    database goes to Typer's app folder. The two are one folder."""
+    import typer
+
+    from opsdesk.commands.common import db_path, state
+    from opsdesk.paths import app_dir
+
+    monkeypatch.setattr(state, "db", None)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for config_home in (str(tmp_path / "config"), "", None):
+        if config_home is None:
+            monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_CONFIG_HOME", config_home)
+        assert app_dir() == Path(typer.get_app_dir("opsdesk"))
+        assert db_path() == app_dir() / "opsdesk.db"

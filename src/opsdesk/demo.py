@@ -9,12 +9,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
 from opsdesk import changes, confirmations, faults, inspections, people
 from opsdesk.contract import init_contract
+from opsdesk.errors import Refused
 from opsdesk.records import Desk
+from opsdesk.store import open_store
 
 SYMPTOMS = {
     "queue": [
@@ -68,6 +71,36 @@ def is_demo_name(name: str) -> bool:
     from opsdesk.scale import SCALE_NAME_PREFIX
 
     return name == DEMO_NAME or name.startswith(SCALE_NAME_PREFIX)
+
+
+def clear_for_demo(target: Path | str, replace: bool) -> None:
+    """A demo is built into an empty database; ``--replace`` empties one that holds a demo, never a
+    real contract (a typo on a shared database must not cost the team its records)."""
+    if isinstance(target, Path):
+        if not target.exists():
+            return
+        if not replace:
+            raise Refused(f"{target} already exists; add --replace to rebuild it, or choose another --db")
+    store = open_store(target, create=True)
+    try:
+        name = store.contract_name()
+        if name is None and isinstance(target, Path):
+            return
+        if name is not None and not replace:
+            raise Refused(f"{store.name} already holds a contract; add --replace to rebuild the demo there")
+        if name is not None and not is_demo_name(name):
+            raise Refused(
+                f"{store.name} holds the contract {name!r}, not a demo; --replace only rebuilds a demo database "
+                "(choose another --db)"
+            )
+        if isinstance(target, Path):
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        else:
+            store.empty()
+    finally:
+        store.close()
 
 
 def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:

@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, select
 from opsdesk.models import ENTITIES, Event
 
 GENESIS = "0" * 64
-# Columns added to an existing table by a migration after m001/m002 (see store.py).
+# Columns added to an existing table by a later migration (see migrations.py; a test checks this list).
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "ticket": ("source", "time_unknown", "platform_data"),
     "change_request": ("source", "platform_data"),
@@ -52,7 +52,8 @@ def _column_keys(model: type[SQLModel]) -> tuple[str, ...]:
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # made once, not per call
 
 
-def _dumps(value: Any) -> str | None:
+def canonical_json(value: Any) -> str | None:
+    """The JSON text events keep and hash: sorted keys, no spaces, non-ASCII as is."""
     if value is None:
         return None
     return _CANONICAL.encode(value)
@@ -65,9 +66,9 @@ EVENT_FIELDS = ("id", "recorded_at", "actor", "action", "entity", "entity_id", "
 def digest(*values: Any) -> str:
     """SHA-256 over an event's canonical content: the :data:`EVENT_FIELDS` values as JSON, moments as
     the ISO text they are stored as, the previous event's hash included. The one definition that
-    writing (:func:`create`, :class:`BulkWriter`) and checking (:func:`verify`) share."""
+    writing (:func:`create`, :class:`opsdesk.scale.BulkWriter`) and checking (:func:`verify`) share."""
     content = dict(zip(EVENT_FIELDS, (to_json_value(v) for v in values), strict=True))
-    return hashlib.sha256(_dumps(content).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
 def event_digest(ev: Event) -> str:
@@ -75,63 +76,8 @@ def event_digest(ev: Event) -> str:
     return digest(*(getattr(ev, name) for name in EVENT_FIELDS))
 
 
-class BulkWriter:
-    """Append many records and their creation events at once (the synthetic scale stores).
-
-    The same rows and the same hash chain as :func:`create` would write, without an ORM object
-    and two statements per record: rows and events go in with one ``executemany`` per batch.
-    """
-
-    def __init__(self, session: Session, actor: str):
-        self.session = session
-        self.actor = actor
-        last = head(session)
-        self.next_id = (last.id + 1) if last else 1
-        self.prev = last.hash if last else GENESIS
-        self.rows: dict[str, list[dict]] = {}
-        self.events: list[tuple] = []
-
-    def add(
-        self,
-        entity: str,
-        row: dict[str, Any],
-        *,
-        action: str,
-        recorded_at: datetime,
-        happened_at: datetime | None = None,
-    ) -> None:
-        """``row`` holds every column as its JSON value (what :func:`row_dict` would give)."""
-        values = (self.next_id, to_json_value(recorded_at), self.actor, action, entity, row[_pk_name(entity)],
-                  to_json_value(happened_at), None, _dumps(row), self.prev)  # fmt: skip
-        fingerprint = digest(*values)
-        self.events.append((*values, fingerprint))
-        self.rows.setdefault(entity, []).append(row)
-        self.prev = fingerprint
-        self.next_id += 1
-
-    def flush(self) -> None:
-        from opsdesk.store import sync_ids
-
-        conn = self.session.connection()
-        sqlite = conn.dialect.name == "sqlite"
-        mark = "?" if sqlite else "%s"
-        for entity, rows in self.rows.items():
-            columns = list(rows[0])
-            sql = f'INSERT INTO "{entity}" ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
-            conn.exec_driver_sql(sql, [tuple(_db_value(r[c], sqlite) for c in columns) for r in rows])
-        if self.events:
-            conn.exec_driver_sql(
-                "INSERT INTO event (id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, "
-                f"prev_hash, hash) VALUES ({', '.join([mark] * 11)})", self.events)  # fmt: skip
-        sync_ids(conn, [*self.rows, "event"])
-        self.rows, self.events = {}, []
-
-
-def _db_value(value: Any, sqlite: bool) -> Any:
-    return int(value) if sqlite and isinstance(value, bool) else value
-
-
-def _pk_name(entity: str) -> str:
+def pk_name(entity: str) -> str:
+    """The primary-key column of an entity's table."""
     return sa_inspect(ENTITIES[entity]).primary_key[0].key
 
 
@@ -172,8 +118,8 @@ def _append(
         entity=entity,
         entity_id=entity_id,
         happened_at=happened_at,
-        before=_dumps(before),
-        after=_dumps(after),
+        before=canonical_json(before),
+        after=canonical_json(after),
         prev_hash=last.hash if last else GENESIS,
         hash="",
     )
@@ -342,7 +288,7 @@ def _replay_and_compare(
     first: tuple[int, str] | None = None
     found: list[str] = []
     count = 0
-    key_name = _pk_name(name)
+    key_name = pk_name(name)
     rows = _raw_rows(conn, model)
     histories = _event_groups(conn, name, before_event)
     row, history = next(rows, None), next(histories, None)
@@ -452,4 +398,4 @@ def record_digest(obj: SQLModel) -> str:
     """A short fingerprint of a record's content (confirmation aside): a workbook row carries it so
     that ``confirm import`` can tell a record that changed after the export."""
     content = {k: v for k, v in row_dict(obj).items() if k not in CONFIRM_FIELDS}
-    return hashlib.sha256(_dumps(content).encode()).hexdigest()[:12]
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]

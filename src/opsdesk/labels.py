@@ -6,8 +6,6 @@ missing key is a programming error (KeyError), caught by the tests.
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
-
 ZH: dict[str, str] = {
     # sheets
     "sheet.cover": "封面", "sheet.summary": "巡检汇总", "sheet.items": "巡检明细", "sheet.risks": "风险与整改",

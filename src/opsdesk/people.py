@@ -18,10 +18,6 @@ from opsdesk.systems import get_system
 
 MIN_ONSITE = 2
 WORK_TYPES = ("os", "database", "security", "backup", "restore-drill", "interface")
-WORK_TYPE_NAMES = {
-    "os": "操作系统维护", "database": "数据库维护", "security": "系统安全", "backup": "数据备份",
-    "restore-drill": "恢复演练", "interface": "接口维护",
-}  # fmt: skip
 
 
 # -- staff --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from opsdesk import output
 from opsdesk.errors import BadOption, InvalidInput, OpsdeskError
+from opsdesk.paths import app_dir
 
 if TYPE_CHECKING:
     from opsdesk.records import Desk, PeriodAsked
@@ -183,7 +184,7 @@ def db_path() -> Path | str:
         if "://" in str(state.db):
             return str(state.db).strip()
         return Path(state.db)
-    return Path(typer.get_app_dir("opsdesk")) / "opsdesk.db"
+    return app_dir() / "opsdesk.db"
 
 
 def db_name(target: Path | str) -> str:
@@ -195,7 +196,7 @@ def db_name(target: Path | str) -> str:
     return hide_password(target)
 
 
-def _now() -> datetime:
+def command_now() -> datetime:
     fixed = os.environ.get("OPSDESK_NOW")
     if fixed:
         try:
@@ -226,7 +227,7 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.store import open_store
 
     path = db_path()
-    actor, now = _actor(), _now()
+    actor, now = _actor(), command_now()
     new = create and isinstance(path, Path) and not path.exists()
     store = open_store(path, create=create)
     if store.migrated and store.backup_path:

@@ -1,0 +1,197 @@
+"""The store's commands: `opsdesk init`, `db path`, `verify`, `backup`, `restore` and `demo`."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opsdesk.commands.common import JsonOpt, command_now, db_name, db_path, desk, state, sub_app
+from opsdesk.errors import OpsdeskError
+from opsdesk.output import emit_json, line
+
+db_app = sub_app("Where the data lives.")
+
+
+def init(
+    name: Annotated[str, typer.Option(help="Contract name, e.g. 智慧医疗建设服务系统运维项目.")],
+    hospital: Annotated[str, typer.Option(help="The hospital (院方).")],
+    vendor: Annotated[str, typer.Option(help="The maintenance vendor (服务商).")],
+    start: Annotated[str, typer.Option(help="Service start date, YYYY-MM-DD.")],
+    months: Annotated[int, typer.Option(help="Service period in months.")] = 12,
+) -> None:
+    """Create the contract in a new database and seed the five contracted systems.
+
+    Example: opsdesk init --name 智慧医疗运维 --hospital 广东省人民医院 --vendor 某某科技 --start 2026-12-01
+    """
+    from opsdesk.contract import init_contract
+    from opsdesk.records import contract_end
+    from opsdesk.timeparse import parse_date
+
+    start_date = parse_date(start)
+    with desk(create=True) as d:
+        contract = init_contract(d, name=name, hospital=hospital, vendor=vendor, start=start_date, months=months)
+        end = contract_end(contract)
+    line(
+        f"Created contract {contract.name!r}: {contract.start_date} to {end - timedelta(days=1)} "
+        f"({contract.months} months, five systems seeded)"
+    )
+    line(f"Database: {db_name(db_path())}")
+
+
+@db_app.command("path")
+def db_path_cmd() -> None:
+    """Print where the database is: the SQLite file, or the PostgreSQL URL (password hidden).
+
+    Example: opsdesk db path
+    """
+    typer.echo(db_name(db_path()))
+
+
+def verify(as_json: JsonOpt = False) -> None:
+    """Prove the history untouched: every hash, and the records equal a replay of the events.
+
+    Example: opsdesk verify
+    """
+    from opsdesk.history import verify as run_verify
+
+    with desk(write=False) as d:
+        result = run_verify(d.session)
+    if as_json:
+        emit_json(
+            {
+                "ok": result.ok,
+                "events": result.events,
+                "head_hash": result.head_hash,
+                "problems": result.problems,
+                "counts": result.counts,
+            }
+        )
+    if not result.ok:
+        raise OpsdeskError(f"history check failed: {result.problems[0]}")
+    if not as_json:
+        counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
+        line(f"History verified: {result.events} events, head {result.head_hash[:16]}; records match ({counts})")
+
+
+def backup(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Backup file (default: backups/<name>-<time>.db beside an SQLite database; for "
+            "PostgreSQL <host>-<port>-<database>-<time>.db in opsdesk's folder, ~/.config/opsdesk/backups on Linux)."
+        ),
+    ] = None,
+    keep: Annotated[int | None, typer.Option(help="Keep only the N newest default-named backups.")] = None,
+) -> None:
+    """Back up the database into an SQLite file, consistently even while others write.
+
+    SQLite stores are copied with SQLite's online backup API; a PostgreSQL store is read in one
+    snapshot into an SQLite file of the same schema, which `verify` and `restore` take as it is.
+
+    Example: opsdesk backup --keep 30
+    """
+    from opsdesk.store import backup_name, open_store, prune_backups
+
+    if keep is not None and keep < 1:
+        raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
+    store = open_store(db_path())
+    try:
+        target = path or backup_name(store, _local_now())
+        written = store.backup(target)
+    finally:
+        store.close()
+    size = written.stat().st_size
+    line(f"Backed up {size / 1_048_576:.1f} MB to {written.resolve()}")
+    if keep is not None:
+        removed = prune_backups(written.parent, store.backup_stem(), keep)
+        if removed:
+            line(f"Removed {len(removed)} older backup(s), keeping the newest {keep}")
+
+
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by `opsdesk backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore even a backup of another contract, or one missing newer events.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup, after checking it (integrity and history); the current content is kept aside.
+
+    A backup restores into either kind of store, so this also moves an SQLite store into a new
+    PostgreSQL database: `opsdesk --db postgresql+psycopg://host/db restore laptop.db`.
+
+    Example: opsdesk restore backups/opsdesk-20261207-090000.db
+    """
+    from opsdesk.store import check_backup
+    from opsdesk.store import restore as restore_store
+
+    checked = check_backup(path)
+    done = restore_store(db_path(), checked, force=force, clock=_local_now)
+    line(f"Restored {path} ({checked.events} events, head {checked.head_hash[:16]}) into {done.store_name}")
+    if done.aside:
+        line(f"The previous database is kept at {done.aside}")
+
+
+def _local_now() -> datetime:
+    """Now in the contract's default zone, for file names (backups), without opening the store."""
+    from zoneinfo import ZoneInfo
+
+    from opsdesk.terms import DEFAULT_TZ
+
+    return command_now().astimezone(ZoneInfo(DEFAULT_TZ))
+
+
+def demo(
+    db: Annotated[
+        str, typer.Option("--db", help="Where to build the demo database: a file, or a postgresql+psycopg:// URL.")
+    ] = "opsdesk-demo.db",
+    months: Annotated[int, typer.Option(help="Months of history to generate (1-12).")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same demo.")] = 1,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an existing demo database.")] = False,
+    scale: Annotated[
+        int | None, typer.Option(help="Instead: a synthetic store of N faults, 10 years, 50 systems (benchmarks).")
+    ] = None,
+) -> None:
+    """Build a realistic demo contract: five systems, a few hundred faults over real holidays.
+
+    Example: opsdesk demo --db /tmp/demo.db --months 3
+    """
+    from opsdesk.demo import build_demo, clear_for_demo
+
+    if scale is not None and not 1 <= scale <= 10_000_000:
+        raise typer.BadParameter(f"--scale {scale}: give 1 to 10000000 faults")
+    if not 1 <= months <= 12:
+        raise typer.BadParameter(f"--months {months}: give 1 to 12")
+    state.db = db
+    target = db_path()
+    clear_for_demo(target, replace)
+    with desk(create=True) as d:
+        if scale is not None:
+            from opsdesk.scale import build_scale
+
+            summary = build_scale(d, tickets=scale, seed=seed)
+        else:
+            summary = build_demo(d, months=months, seed=seed)
+    span = "10 years" if scale is not None else f"{months} month(s)"
+    line(
+        f"Built the demo contract: {summary['tickets']} faults over {span}, "
+        f"{summary['open']} still open, {summary['events']} history events"
+    )
+    shown = str(target.resolve()) if isinstance(target, Path) else db_name(target)
+    line(f"Demo database: {shown}")
+    line(f"Try: OPSDESK_DB={shlex.quote(shown)} {_program()} status")
+
+
+def _program() -> str:
+    """How the user can run opsdesk again: plain `opsdesk` if that is on PATH, else the path used."""
+    import shutil
+    import sys
+
+    found = shutil.which("opsdesk")
+    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if found and here and Path(found).resolve() == here:
+        return "opsdesk"
+    return str(Path(sys.argv[0])) if here and here.name == "opsdesk" else "opsdesk"
