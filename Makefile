@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := demo/opsdesk-demo.db
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench wheel clean
 
 $(BIN)/opsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,12 @@ lint: $(BIN)/opsdesk
 format: $(BIN)/opsdesk
 	$(BIN)/ruff format src tests benchmarks
 
+wheel: $(BIN)/opsdesk
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+
 bench: $(BIN)/opsdesk
 	$(BIN)/python benchmarks/sla_bench.py
 
 clean:
-	rm -rf $(VENV) demo build *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -198,7 +198,7 @@ def test_confirmed_record_refuses_edit_and_takes_a_visible_correction(contract):
         ),
         (
             ["fault", "open", "queue", "x", "--channel", "fax"],
-            "unknown channel 'fax'; use one of phone, platform, onsite, wechat, email",
+            "unknown channel 'fax'; use one of phone, platform, onsite, wechat, email (电话 / 平台 / 现场 / 微信 / 邮件)",
             2,
         ),
         (["fault", "open", "queue", "   "], "the symptom cannot be empty", 2),
@@ -380,3 +380,26 @@ def test_the_arrival_rate_leaves_no_visit_due_out_of_its_denominator(contract):
     row = next(ln for ln in ok("report", "sla", "--month", "2026-12", now=at(day, "12:00")).splitlines()
                if ln.startswith("arrival"))  # fmt: skip
     assert row.split("\t")[:9] == ["arrival", "3", "1", "1", "1", "0", "0", "0", "50.0%"]
+
+
+def test_explain_a_running_clock_counts_what_passed_and_projects_the_rest(contract):
+    # Reported Mon 19:30 (after hours); now Wed 10:00: Tue 10 h and Wed 2 h have passed, Wed's 8 h to come.
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-12-07 19:30", now=at("2026-12-07", "19:30"))
+    data = json.loads(ok("fault", "explain", "1", "--json", now=at("2026-12-09", "10:00")))
+    assert data["elapsed_minutes"] == 12 * 60 and data["deadline"] == "2026-12-09T18:00:00+08:00"
+    days = {d["day"]: d for d in data["days"]}
+    assert days["2026-12-07"]["why"] == "reported at 19:30, after working hours"
+    assert (days["2026-12-09"]["minutes"], days["2026-12-09"]["projected_minutes"]) == (120, 480)
+    assert days["2026-12-08"]["minutes"] == 600 and "2026-12-10" not in days
+    text = ok("fault", "explain", "1", now=at("2026-12-09", "10:00"))
+    assert "So far 1 working day 2h00m of 2 working days; the rest is a projection" in text
+    assert "Total" not in text
+
+
+def test_explain_names_why_a_day_did_not_count(contract):
+    # Fri 10-09 17:00: Sat 10-10 is a swapped working day (调休上班), Sun a weekend.
+    ok("fault", "open", "face", "考勤离线", "--at", "2026-10-09 17:00", now=at("2026-10-09", "17:00"))
+    explained = json.loads(ok("fault", "explain", "1", "--json", now=at("2026-10-13", "09:00")))
+    days = {d["day"]: d["why"] for d in explained["days"]}
+    assert days["2026-10-10"].startswith("swapped working day")
+    assert days["2026-10-11"].startswith("weekend")

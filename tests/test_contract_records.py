@@ -275,7 +275,8 @@ def test_training_and_work_log(contract):
     assert json.loads(ok("work", "list", "--type", "restore-drill", "--json"))[0]["minutes"] == 120
     refused(
         ["work", "log", "queue", "x", "--type", "coffee"],
-        "unknown work type 'coffee'; use one of os, database, security, backup, restore-drill, interface",
+        "unknown work type 'coffee'; use one of os, database, security, backup, restore-drill, interface "
+        "(操作系统 / 数据库 / 安全 / 备份 / 恢复演练 / 接口)",
         contract,
         2,
     )

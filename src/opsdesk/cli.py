@@ -63,7 +63,13 @@ def root(
         str | None, typer.Option("--db", envvar="OPSDESK_DB", help="Database file (default: see `opsdesk db path`).")
     ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", envvar="OPSDESK_USER", help="Who is recording (default: your OS user).")
+        str | None,
+        typer.Option(
+            "--by",
+            envvar="OPSDESK_USER",
+            help="Who records this: the vendor's engineer (default: your OS user). Not the hospital's "
+            "confirmer, who is named by a command's own --by (`confirm`, `change review`).",
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")

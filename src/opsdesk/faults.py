@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from opsdesk import history
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -34,6 +34,7 @@ KIND_ALIASES = {
     "数据修复": "data",
 }
 CHANNELS = ("phone", "platform", "onsite", "wechat", "email")
+CHANNEL_ALIASES = {"电话": "phone", "平台": "platform", "现场": "onsite", "微信": "wechat", "邮件": "email"}
 STEPS = ("reported", "responded", "arrived", "remote", "resolved")
 STEP_ACTIONS = {
     "responded": "fault.respond",
@@ -71,9 +72,12 @@ def normalise_kind(kind: str) -> str:
 def normalise_channel(channel: str | None) -> str | None:
     if channel is None:
         return None
-    if channel.strip().lower() not in CHANNELS:
-        raise InvalidInput(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
-    return channel.strip().lower()
+    found = CHANNEL_ALIASES.get(channel.strip(), channel.strip().lower())
+    if found not in CHANNELS:
+        raise InvalidInput(
+            f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)} (电话 / 平台 / 现场 / 微信 / 邮件)"
+        )
+    return found
 
 
 def get_ticket(desk: Desk, ticket_id: int) -> Ticket:
@@ -243,6 +247,12 @@ def confirm(
     return ticket
 
 
+def note_number(desk: Desk, note: Note) -> int:
+    """A note's number within its fault (1, 2, 3... in the order they were written)."""
+    query = select(func.count()).select_from(Note).where(Note.ticket_id == note.ticket_id, Note.id <= note.id)
+    return desk.session.exec(query).one()
+
+
 def add_note(desk: Desk, ticket_id: int, text: str, at: datetime | str | None = None) -> Note:
     """A dated remark on a ticket's timeline (allowed at any stage, confirmed ones too)."""
     ticket = get_ticket(desk, ticket_id)
@@ -338,6 +348,30 @@ def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> Correctio
 # -- views ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FaultFilter:
+    """Text filters of `fault list`: a text in the symptom, cause or notes; the reporter; the department."""
+
+    search: str | None = None
+    reporter: str | None = None
+    dept: str | None = None
+
+    def apply(self, query):
+        if self.search:
+            text = text_value(self.search, "--search", required=True)
+            in_notes = select(Note.id).where(Note.ticket_id == Ticket.id, Note.text.contains(text, autoescape=True))
+            query = query.where(
+                Ticket.symptom.contains(text, autoescape=True)
+                | Ticket.cause.contains(text, autoescape=True)
+                | in_notes.exists()
+            )
+        if self.reporter:
+            query = query.where(Ticket.reporter == text_value(self.reporter, "--reporter", required=True))
+        if self.dept:
+            query = query.where(Ticket.dept == text_value(self.dept, "--dept", required=True))
+        return query
+
+
 @dataclass
 class FaultView:
     """A ticket with its system, its three clocks and its late-recorded steps."""
@@ -420,9 +454,12 @@ def list_faults(
     late: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
+    where: FaultFilter | None = None,
 ) -> list[FaultView]:
     """Tickets matching the filters, oldest report first."""
-    views = each_fault(desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until)
+    views = each_fault(
+        desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until, where=where
+    )
     return [v for v in views if (v.breached or not breached) and (v.late or not late)]
 
 
@@ -436,6 +473,7 @@ def each_fault(
     since: datetime | None = None,
     until: datetime | None = None,
     light: bool = False,
+    where: FaultFilter | None = None,
 ) -> Iterator[FaultView]:
     """The views :func:`list_faults` gives, one at a time from a query read in batches, so that a
     report over every ticket holds one batch rather than them all. With ``light`` each view's
@@ -454,6 +492,8 @@ def each_fault(
         query = query.where(Ticket.reported_at >= since.astimezone(desk.tz))
     if until is not None:
         query = query.where(Ticket.reported_at < until.astimezone(desk.tz))
+    if where is not None:
+        query = where.apply(query)
     query = query.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=FAULT_BATCH)
     if not light:
         for t, s in desk.session.exec(query):

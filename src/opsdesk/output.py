@@ -20,6 +20,11 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def terminal_width() -> int | None:
+    """The terminal's width in columns, or None when the output is not a terminal."""
+    return console().width if is_terminal() else None
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 
@@ -62,25 +67,22 @@ def warn_unpublished(years, what: str = "deadlines use") -> None:
         )
 
 
-NO_WRAP = {
-    "id",
-    "system",
-    "kind",
-    "status",
-    "reported",
-    "response",
-    "arrival",
-    "resolution",
-    "state",
-    "due",
-    "deadline",
-    "at",
-    "day",
-}
+def table(
+    title: str | None,
+    columns: list[str],
+    rows: list[list[Any]],
+    styles: list[str | None] | None = None,
+    *,
+    flex: str | None = None,
+    optional: tuple[str, ...] = (),
+    short: dict[str, str] | None = None,
+) -> None:
+    """A table: Rich on a terminal, tab-separated text otherwise. ``styles`` colours whole rows.
 
-
-def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: list[str | None] | None = None) -> None:
-    """A table: Rich on a terminal, tab-separated text otherwise. ``styles`` colours whole rows."""
+    On a terminal the table fits the console: no column is cut or broken, except ``flex`` (long
+    text such as a symptom), which is shortened with an ellipsis; while it does not fit, headings
+    take their ``short`` form, then the ``optional`` columns are left out, the first named first.
+    """
     if not is_terminal():
         if title:
             sys.stdout.write(f"# {title}\n")
@@ -91,12 +93,85 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]], styles: 
     from rich import box
     from rich.table import Table
 
-    rich_table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in columns:
-        rich_table.add_column(column, overflow="fold", no_wrap=column in NO_WRAP, min_width=len(column))
-    for i, row in enumerate(rows):
-        rich_table.add_row(*(_rich_cell(c) for c in row), style=(styles[i] if styles else None))
-    console().print(rich_table)
+    out = console()
+    headers, keep = _fit(columns, rows, out.width, flex, optional, short or {})
+    rich_table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                       show_edge=False)  # fmt: skip
+    gaps = 3 * (len(keep) - 1)
+    widths = {i: _natural(headers[i], rows, i) for i in keep}
+    if flex in columns and columns.index(flex) in keep:  # the text column takes the room left, at least a little
+        widths[columns.index(flex)] = 0
+        room = out.width - sum(widths.values()) - gaps
+        flex_at = columns.index(flex)
+        widths[flex_at] = min(max(room, _flex_min(headers[flex_at])), _natural(headers[flex_at], rows, flex_at))
+    excess = sum(widths.values()) + gaps - out.width
+    if excess > 0:  # still too wide: the widest column wraps, at words
+        widest = max((i for i in keep if columns[i] != flex), key=widths.get)
+        widths[widest] = max(10, widths[widest] - excess)
+    for i in keep:
+        rich_table.add_column(headers[i], no_wrap=columns[i] == flex, overflow="fold", min_width=widths[i],
+                              max_width=widths[i])  # fmt: skip
+    for n, row in enumerate(rows):
+        cells = [_rich_cell(_shorten(row[i], widths[i]) if columns[i] == flex else row[i]) for i in keep]
+        rich_table.add_row(*cells, style=(styles[n] if styles else None))
+    out.print()
+    out.print(rich_table)
+
+
+def _shorten(value: Any, width: int) -> str:
+    """Text cut to ``width`` cells with an ellipsis, at a word where it has spaces."""
+    from rich.cells import cell_len, set_cell_size
+
+    text = _cell(value)
+    if cell_len(text) <= width:
+        return text
+    cut = set_cell_size(text, width - 1).rstrip()
+    if " " in cut and cut.rfind(" ") > len(cut) // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut + "…"
+
+
+_FLEX_MIN = 12  # the least a shortened text column keeps
+
+
+def _flex_min(header: str) -> int:
+    from rich.cells import cell_len
+
+    return max(_FLEX_MIN, cell_len(header))
+
+
+def fits(columns: list[str], rows: list[list[Any]], flex: str | None = None) -> bool:
+    """Whether :func:`table` shows these columns whole (the ``flex`` one at least shortened) here:
+    always when the output is not a terminal."""
+    width = terminal_width()
+    if width is None:
+        return True
+    needed = [_flex_min(c) if c == flex else _natural(c, rows, i) for i, c in enumerate(columns)]
+    return sum(needed) + 3 * (len(columns) - 1) <= width
+
+
+def _natural(header: str, rows: list[list[Any]], i: int) -> int:
+    """The width a column needs to show every cell (and its heading) whole."""
+    from rich.cells import cell_len
+
+    return max([cell_len(header), *(cell_len(part) for row in rows for part in _cell(row[i]).split("\n"))])
+
+
+def _fit(columns, rows, width, flex, optional, short) -> tuple[list[str], list[int]]:
+    """Headings and the columns kept so that the table fits ``width`` (see :func:`table`)."""
+    headers, keep = list(columns), list(range(len(columns)))
+
+    def needed() -> int:
+        widths = [_flex_min(headers[i]) if columns[i] == flex else _natural(headers[i], rows, i) for i in keep]
+        return sum(widths) + 3 * (len(widths) - 1)  # a space each side of a column, and one between
+
+    if needed() > width:
+        headers = [short.get(c, c) for c in columns]
+    for name in optional:
+        if needed() <= width:
+            break
+        keep = [i for i in keep if columns[i] != name]
+    return headers, keep
 
 
 def _rich_cell(value: Any):

@@ -153,10 +153,16 @@ def trainings(desk: Desk) -> list[tuple[Training, System]]:
 # -- system-integration work log ----------------------------------------------------------
 
 
+WORK_TYPE_ALIASES = {"操作系统": "os", "数据库": "database", "安全": "security", "备份": "backup",
+                     "恢复演练": "restore-drill", "接口": "interface"}  # fmt: skip
+
+
 def work_type(text: str) -> str:
-    kind = text.strip().lower()
+    kind = WORK_TYPE_ALIASES.get(text.strip(), text.strip().lower())
     if kind not in WORK_TYPES:
-        raise InvalidInput(f"unknown work type {text!r}; use one of {', '.join(WORK_TYPES)}")
+        raise InvalidInput(
+            f"unknown work type {text!r}; use one of {', '.join(WORK_TYPES)} ({' / '.join(WORK_TYPE_ALIASES)})"
+        )
     return kind
 
 

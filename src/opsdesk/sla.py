@@ -202,14 +202,16 @@ def ticket_clocks(
 def explain_clock(cal: WorkCalendar, clock: Clock, reported: datetime, now: datetime) -> Ledger:
     """How ``clock`` was counted from ``reported``.
 
-    A working clock gets a day-by-day ledger: to the actual time if it has one, else to
-    the later of now and the deadline (so a running clock shows how its deadline was
-    reached, an overdue one how far it has run past). A wall clock gets one line.
+    A working clock gets a day-by-day ledger: to the actual time if it has one, else to now
+    and, for a running clock, on to its deadline as a projection (the working time still to
+    come, marked, not counted). A wall clock gets one line.
     """
     reported = aware(reported, cal.tz)
     if clock.basis == "working":
-        end = clock.actual if clock.actual is not None else max(aware(now, cal.tz), clock.deadline)
-        return cal.ledger(reported, end, clock.target)
+        if clock.actual is not None:
+            return cal.ledger(reported, clock.actual, clock.target)
+        now = aware(now, cal.tz)
+        return cal.ledger(reported, max(now, clock.deadline), clock.target, now=now)
     end = reported + clock.elapsed
     seconds = clock.elapsed // timedelta(seconds=1)
     line = LedgerDay(reported.date(), cal.day_kind(reported), reported, end, seconds, seconds)

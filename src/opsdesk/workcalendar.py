@@ -32,6 +32,15 @@ DAY_KINDS = (
     "override_work",
 )
 
+_DAY_WORDS = {
+    "working": "working day",
+    "weekend": "weekend",
+    "holiday": "holiday",
+    "swapped_off": "swapped day off",
+    "swapped_workday": "swapped working day",
+    "override_off": "local day off",
+    "override_work": "local working day",
+}
 _US = 1_000_000  # microseconds per second: working time is counted in whole microseconds
 _LAST_YEAR = 9999  # datetime's limit
 _MIN_WORKING_DAYS_PER_YEAR = 200  # lower bound used to size forward extensions of the index
@@ -207,6 +216,8 @@ class LedgerDay:
     end: datetime | None
     seconds: int  # whole seconds counted this day
     running_total: int  # whole seconds counted from the ledger's start to the end of this day
+    why: str = ""  # for people: why the clock ran or did not run this day
+    projected: int = 0  # whole seconds of this day after "now": what is still to come, not yet counted
 
 
 @dataclass(frozen=True)
@@ -417,11 +428,14 @@ class WorkCalendar:
         self._cover_working_days(needed)
         return date.fromordinal(self._base + bisect.bisect_left(self._cum, needed) - 1)
 
-    def ledger(self, start: datetime, end: datetime, target: timedelta | None = None) -> Ledger:
+    def ledger(
+        self, start: datetime, end: datetime, target: timedelta | None = None, now: datetime | None = None
+    ) -> Ledger:
         """Day by day, when the working clock ran from ``start`` to ``end`` and why not.
 
-        Every calendar day from ``start``'s to ``end``'s appears, with its
-        :class:`DayKind`; ``target`` is carried for the caller to compare against.
+        Every calendar day from ``start``'s to ``end``'s appears, with its :class:`DayKind` and
+        the reason it counted or not; ``target`` is carried for the caller to compare against.
+        Working time after ``now`` (when given) is a projection: ``projected``, not counted.
         """
         local_start, local_end = aware(start, self.tz), aware(end, self.tz)
         if local_end < local_start:
@@ -435,6 +449,8 @@ class WorkCalendar:
             kind = self.day_kind(day)
             ran_from = ran_to = None
             seconds = 0
+            projected = 0
+            why = _DAY_WORDS[kind.kind] + (f" ({kind.reason})" if kind.reason else "")
             if kind.working:
                 midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
                 opens = midnight + timedelta(microseconds=self._start_us)
@@ -442,8 +458,15 @@ class WorkCalendar:
                 if max(opens, local_start) < min(closes, local_end):
                     ran_from, ran_to = max(opens, local_start), min(closes, local_end)
                     seconds = (ran_to - ran_from) // timedelta(seconds=1)
+                    if now is not None and ran_to > now:
+                        projected = (ran_to - max(ran_from, now)) // timedelta(seconds=1)
+                        seconds -= projected
+                elif day == local_start.date() and local_start >= closes:
+                    why = f"reported at {local_start:%H:%M}, after working hours"
+                elif day == local_end.date() and local_end <= opens:
+                    why = f"stopped at {local_end:%H:%M}, before working hours"
             running += seconds
-            days.append(LedgerDay(day, kind, ran_from, ran_to, seconds, running))
+            days.append(LedgerDay(day, kind, ran_from, ran_to, seconds, running, why, projected))
             day += timedelta(days=1)
         return Ledger(
             start=local_start,

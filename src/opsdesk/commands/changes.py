@@ -230,9 +230,12 @@ def change_list(
                 v.review_state,
                 v.change.acceptance,
                 v.warranty_end,
-                v.change.title[:40],
+                v.change.title,
             ]
             for v in views
         ],
         ["red" if v.overdue else None for v in views],
+        flex="title",
+        short={"acceptance": "accept.", "warranty until": "warranty"},
+        optional=("review", "warranty until", "type"),
     )

@@ -38,11 +38,14 @@ class OpsdeskGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         # typer bundles its own click (typer>=0.26); its usage errors are reported here in one line.
-        from typer._click.exceptions import ClickException, UsageError
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
         try:
             rv = super().main(args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var,
                               standalone_mode=False, **extra)  # fmt: skip
+        except NoArgsIsHelpError as exc:  # `opsdesk fault`: what it can do, on stdout, not an error
+            sys.stdout.write(_command_list(exc.ctx))
+            sys.exit(0)
         except UsageError as exc:
             where = " ".join(["opsdesk", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
             output.error(f"{exc.format_message()} (see `{where} -h`)")
@@ -63,8 +66,11 @@ class OpsdeskGroup(TyperGroup):
         except OpsdeskError as exc:
             output.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C: the command's transaction was rolled back
+            output.error("aborted: nothing was recorded")
+            raise typer.Exit(130) from None
         except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
             _silence_stdout()
             raise typer.Exit(0) from None
@@ -115,6 +121,21 @@ class LazyCommands(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _command_list(ctx) -> str:
+    """A group's commands, one line each, and where to read more."""
+    group, path = ctx.command, " ".join(["opsdesk", *ctx.command_path.split()[1:]])
+    about = (group.help or "").splitlines()[0] if group.help else ""
+    lines = [about if about.startswith(f"{path}:") else f"{path}: {about}"]
+    names = group.list_commands(ctx)
+    width = max(map(len, names), default=0)
+    for name in names:
+        command = group.get_command(ctx, name)
+        summary = command.get_short_help_str(limit=70) if command is not None else ""
+        lines.append(f"  {name.ljust(width)}  {summary}")
+    lines.append(f"See `{path} COMMAND -h` for a command's options.")
+    return "\n".join(lines) + "\n"
 
 
 def _database_failed(exc: Exception) -> str:

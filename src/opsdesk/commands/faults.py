@@ -5,14 +5,14 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
 from opsdesk.errors import InvalidInput
-from opsdesk.output import emit_json, line, span, table, warn_unpublished
+from opsdesk.output import emit_json, fits, line, span, table, warn_unpublished
 
 if TYPE_CHECKING:
     from opsdesk.faults import FaultView
@@ -66,7 +66,9 @@ def fault_open(
     reporter: Annotated[str | None, typer.Option(help="Who reported it.")] = None,
     dept: Annotated[str | None, typer.Option(help="Reporter's department.")] = None,
     phone: Annotated[str | None, typer.Option(help="Reporter's phone.")] = None,
-    channel: Annotated[str | None, typer.Option(help="phone, platform, onsite, wechat or email.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="phone, platform, onsite, wechat or email (电话/平台/现场/微信/邮件).")
+    ] = None,
     ref: Annotated[str | None, typer.Option(help="Id on the hospital's platform (禅道 bug id).")] = None,
     impact: Annotated[str | None, typer.Option(help="Who or what is affected.")] = None,
     as_json: JsonOpt = False,
@@ -214,11 +216,12 @@ def fault_note(
 
     Example: opsdesk fault note 12 "已联系厂商，等待补丁"
     """
-    from opsdesk.faults import add_note
+    from opsdesk.faults import add_note, note_number
 
     with desk() as d:
         note = add_note(d, ticket_id, text, at)
-    line(f"Fault {ticket_id}: note {note.id} at {note.at:%Y-%m-%d %H:%M}")
+        number = note_number(d, note)
+    line(f"Fault {ticket_id}: note {number} at {note.at:%Y-%m-%d %H:%M}")
 
 
 EditOpt = Annotated[str | None, typer.Option()]
@@ -300,7 +303,9 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         v = view(d, get_ticket(d, ticket_id))
         extra = timeline(d, ticket_id)
     data = fault_dict(v)
-    data["notes"] = [{"id": n.id, "at": n.at, "by": n.by, "text": n.text} for n in extra.notes]
+    numbers = {n.id: i for i, n in enumerate(sorted(extra.notes, key=lambda n: n.id), start=1)}  # as written
+    data["notes"] = [{"id": n.id, "number": numbers[n.id], "at": n.at, "by": n.by, "text": n.text}
+                     for n in extra.notes]  # fmt: skip
     data["corrections"] = [
         {"id": c.id, "reason": c.reason, "by": c.by, "recorded_at": c.recorded_at, "changes": json.loads(c.changes)}
         for c in extra.corrections
@@ -353,6 +358,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
             for c in v.clocks
         ],
         [clock_style(c) for c in v.clocks],
+        optional=("basis", "actual", "target"),
     )
     if v.clocks.resolution.met_until != v.clocks.resolution.deadline and v.clocks.resolution.state == "running":
         line(f"  resolution: no working time passes after the deadline, so a fix until "
@@ -368,7 +374,8 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
             style="magenta",
         )
     if data["notes"]:
-        table("Notes", ["at", "by", "note"], [[n["at"], n["by"], n["text"]] for n in data["notes"]])
+        table("Notes", ["#", "at", "by", "note"], [[n["number"], n["at"], n["by"], n["text"]] for n in data["notes"]],
+              flex="note")  # fmt: skip
     table(
         "History",
         ["event", "recorded", "by", "action", "happened"],
@@ -396,7 +403,8 @@ def fault_explain(
         v = view(d, get_ticket(d, ticket_id))
         chosen = getattr(v.clocks, clock)
         calendar = d.calendar_for(d.terms_at(v.ticket.reported_at))  # the hours that judged it, not today's
-        ledger = explain_clock(calendar, chosen, v.ticket.reported_at, d.local_now)
+        now = d.local_now
+        ledger = explain_clock(calendar, chosen, v.ticket.reported_at, now)
     days = [
         {
             "day": e.day,
@@ -407,9 +415,12 @@ def fault_explain(
             "reason": e.kind.reason,
             "kind": e.kind.kind,
             "running_total_minutes": e.running_total // 60,
+            "why": e.why,
+            "projected_minutes": e.projected // 60,
         }
         for e in ledger.days
     ]
+    elapsed = timedelta(seconds=ledger.days[-1].running_total) if ledger.days else timedelta(0)
     if as_json:
         emit_json(
             {
@@ -423,6 +434,7 @@ def fault_explain(
                 "start": ledger.start,
                 "end": ledger.end,
                 "total_minutes": int(ledger.total.total_seconds() // 60),
+                "elapsed_minutes": int(elapsed.total_seconds() // 60),
                 "unconfirmed_years": list(ledger.unconfirmed_years),
                 "days": days,
             }
@@ -432,22 +444,39 @@ def fault_explain(
         f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
         f"deadline {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}, {clock_left(chosen, v.working_day)}"
     )
-    rows = [
-        [
-            f"{e['day']:%Y-%m-%d %a}",
-            f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["counted"] else "-",
-            e["minutes"] if e["counted"] else "-",
-            e["reason"] if not e["counted"] or e["kind"] != "working" else "",
-            _span(timedelta(minutes=e["running_total_minutes"]), chosen, v.working_day),
-        ]
-        for e in days
-    ]
+    rows = [_ledger_row(e, now, chosen, v.working_day) for e in days]
     table(
         f"From {ledger.start:%Y-%m-%d %H:%M} to {ledger.end:%Y-%m-%d %H:%M}",
         ["day", "clock ran", "minutes", "why (not) counted", "total"],
         rows,
+        [None if e["minutes"] or not e["projected_minutes"] else "dim" for e in days],
+        flex="why (not) counted",
+        short={"why (not) counted": "why"},
     )
-    line(f"Total {_span(ledger.total, chosen, v.working_day)} of {_span(chosen.target, chosen, v.working_day)}")
+    if any(e["projected_minutes"] for e in days):
+        line("(in brackets) the working time still to come: a projection, not counted", style="dim")
+    target = _span(chosen.target, chosen, v.working_day)
+    if chosen.state == "running":
+        line(
+            f"So far {_span(elapsed, chosen, v.working_day)} of {target}; the rest is a projection: "
+            f"the target runs out at {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}"
+        )
+    else:
+        line(f"Total {_span(ledger.total, chosen, v.working_day)} of {target}")
+
+
+def _ledger_row(e: dict[str, Any], now: datetime, clock, working_day: timedelta) -> list[Any]:
+    """One day of a ledger: the time counted, or (in brackets) the time still to come after now."""
+    ran = f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["from"] else "-"
+    minutes: Any = e["minutes"] if e["from"] else "-"
+    if e["projected_minutes"]:
+        start = max(e["from"], now)
+        ran = f"({start:%H:%M}–{e['to']:%H:%M})" if not e["minutes"] else f"{e['from']:%H:%M}–{now:%H:%M}"
+        minutes = f"{e['minutes']} ({e['projected_minutes']})" if e["minutes"] else f"({e['projected_minutes']})"
+    plain_working = e["kind"] == "working" and (e["minutes"] or e["projected_minutes"])
+    why = "" if plain_working else e["why"]
+    return [f"{e['day']:%Y-%m-%d %a}", ran, minutes, why, _span(timedelta(minutes=e["running_total_minutes"]),
+            clock, working_day)]  # fmt: skip
 
 
 @fault_app.command("list")
@@ -458,36 +487,103 @@ def fault_list(
     month: Annotated[str | None, typer.Option(help="Reported in this month, YYYY-MM.")] = None,
     breached: Annotated[bool, typer.Option("--breached", help="Only faults with a breached clock.")] = False,
     late: Annotated[bool, typer.Option("--late", help="Only faults with a step recorded late.")] = False,
+    search: Annotated[str | None, typer.Option(help="Only faults with this text in symptom, cause or notes.")] = None,
+    reporter: Annotated[str | None, typer.Option(help="Only faults reported by this person.")] = None,
+    dept: Annotated[str | None, typer.Option(help="Only faults reported from this department.")] = None,
+    by_time: Annotated[
+        bool, typer.Option("--by-time", help="Oldest report first, as --json lists them (default: most urgent first).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List faults with their clocks.
+    """List faults with their clocks, most urgent first (the least time left on a running clock; --json: oldest first).
 
     Example: opsdesk fault list --open --system queue
     """
-    from opsdesk.faults import fault_dict, list_faults
+    from opsdesk.faults import FaultFilter, fault_dict, list_faults, urgency
     from opsdesk.timeparse import parse_month
 
     month_value = parse_month(month) if month else None
+    where = FaultFilter(search=search, reporter=reporter, dept=dept)
     with desk(write=False) as d:
         views = list_faults(
-            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late
-        )
-    if as_json:
+            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late,
+            where=where,
+        )  # fmt: skip
+        now = d.local_now
+    if as_json:  # for scripts, a stable order: oldest report first
         emit_json([fault_dict(v) for v in views])
         return
-    fault_table(f"{len(views)} fault(s)", views)
+    if not by_time:
+        views.sort(key=urgency)
+    fault_table(f"{len(views)} fault(s)", views, now)
 
 
-def fault_table(title: str, views: list[FaultView]) -> None:
-    """Faults with their three clocks; an id marked * has a step recorded more than an hour late."""
+def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
+    """Faults with their clocks, deadlines as local times; an id marked * has a step recorded more
+    than an hour late. On a terminal narrower than the full table, the three clocks share one
+    column that names only those not met, and the symptom is shortened."""
     from opsdesk.faults import fault_status
 
     rows = []
     for v in views:
         t = v.ticket
-        clocks = [(clock_left(c, v.working_day), clock_style(c)) for c in v.clocks]
+        clocks = [(clock_cell(c, now, v.working_day), clock_style(c)) for c in v.clocks]
         rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
-                     t.symptom[:40]])  # fmt: skip
-    table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
+                     t.symptom])  # fmt: skip
+    columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"]
+    if fits(columns, rows, flex="symptom"):
+        table(title, columns, rows, flex="symptom")
+    else:
+        rows = [[f"{v.ticket.id}*" if v.late else v.ticket.id, v.system.code, f"{v.ticket.reported_at:%m-%d %H:%M}",
+                 _clocks_cell(v, now), v.ticket.symptom] for v in views]  # fmt: skip
+        table(title, ["id", "system", "reported", "clocks", "symptom"], rows, [_row_style(v) for v in views],
+              flex="symptom", optional=("system", "reported"))  # fmt: skip
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
+
+
+CLOCK_VERBS = {"response": "respond", "arrival": "on site", "resolution": "resolve"}
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    """A deadline as people read it: 15:00 today, else 周二 12-01 17:59."""
+    if moment.date() == now.astimezone(moment.tzinfo).date():
+        return f"{moment:%H:%M}"
+    return f"{WEEKDAYS[moment.weekday()]} {moment:%m-%d %H:%M}"
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
+    """A clock for a list: a running one by its deadline as a time and the time left; an overdue
+    one since when and by how much, in its own unit (working time for resolution)."""
+
+    def labelled(delta: timedelta) -> str:  # working time says so, also under one working day
+        text = _span(delta, clock, working_day)
+        return text if clock.basis != "working" or "working" in text else f"{text} working"
+
+    if clock.state == "running":
+        if now >= clock.deadline:  # a working clock whose time ran out at the end of a working day
+            return f"no working time left: breaches at {_when(clock.met_until, now)}"
+        return f"by {_when(clock.deadline, now)} ({labelled(clock.margin)})"
+    late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
+    if clock.state == "overdue":
+        return f"OVERDUE since {_when(clock.met_until, now)} ({labelled(late)})"
+    if clock.state == "breached":
+        return f"late {labelled(late)}"
+    return clock_left(clock, working_day)
+
+
+def _clocks_cell(v: FaultView, now: datetime) -> str:
+    """The clocks of one fault that are not met or not applicable, each named on a line, the
+    resolution first (its deadline is the one that stays); "met" if none."""
+    order = (v.clocks.resolution, v.clocks.response, v.clocks.arrival)  # the resolution's deadline first
+    parts = [f"{CLOCK_VERBS[c.name] if c.state == 'running' else c.name} {clock_cell(c, now, v.working_day)}"
+             for c in order if c.state not in ("met", "not_applicable")]  # fmt: skip
+    return "\n".join(parts) or "met"
+
+
+def _row_style(v: FaultView) -> str | None:
+    styles = [clock_style(c) for c in v.clocks]
+    return "red" if "red" in styles else ("yellow" if "yellow" in styles else None)

@@ -154,6 +154,8 @@ def inspect_list(
             for v in views
         ],
         ["red" if v.counts["fail"] else ("yellow" if v.counts["warn"] else None) for v in views],
+        short={"inspector": "by", "database": "db", "open risks": "risks"},
+        optional=("at",),
     )
 
 

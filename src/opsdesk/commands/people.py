@@ -155,7 +155,13 @@ def training_list(as_json: JsonOpt = False) -> None:
 def work_log(
     system: Annotated[str, typer.Argument(help="System code.")],
     text: Annotated[str, typer.Argument(help="What was done.")],
-    type: Annotated[str, typer.Option("--type", help="os, database, security, backup, restore-drill or interface.")],
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="os, database, security, backup, restore-drill, interface (操作系统/数据库/安全/备份/恢复演练/接口).",
+        ),
+    ],
     at: AtOpt = None,
     minutes: Annotated[int | None, typer.Option(help="Time spent.")] = None,
 ) -> None:

@@ -46,10 +46,19 @@ def _sla_rows(summary, working_day: timedelta, with_system: bool = False) -> lis
 SLA_COLUMNS = [
     "clock", "tickets", "met", "n/a", "breached", "overdue", "running", "unknown", "rate", "median", "worst",
 ]  # fmt: skip
+SLA_SHORT = {"tickets": "n", "breached": "late", "overdue": "ovd", "running": "run", "unknown": "unk"}
 SLA_NOTE = (
     "rate = met / (met + breached + overdue + unknown); n/a (no visit due) is left out. Median and worst: "
     "wall-clock time for response and arrival, working time for resolution."
 )
+
+
+def _since_yesterday(changes) -> None:
+    """One line: faults opened, resolved and breached in the last 24 hours (nothing if none)."""
+    parts = [f"{what} {', '.join(map(str, ids))}" for what, ids in (("opened", changes.opened),
+             ("resolved", changes.resolved), ("breached", changes.breached)) if ids]  # fmt: skip
+    if parts:
+        line("Since yesterday: " + "; ".join(parts))
 
 
 def status(as_json: JsonOpt = False) -> None:
@@ -78,6 +87,9 @@ def status(as_json: JsonOpt = False) -> None:
                 "uninspected_this_month": [x.code for x in s.uninspected],
                 "changes_due_within_7_days": [v.to_dict() for v in s.changes_due],
                 "onsite_today": s.onsite_today if s.staff_recorded else None,
+                "overdue_risks": s.overdue_risks,
+                "awaiting_confirmation": s.awaiting_confirmation,
+                "since_yesterday": s.since_yesterday,
             }
         )
         return
@@ -86,15 +98,18 @@ def status(as_json: JsonOpt = False) -> None:
         day = f"day off ({today.reason})"
     else:
         day = "working hours" if s.inside_hours else "working day, outside working hours"
-    line(f"{c.name} · {c.hospital} · {c.start} to {c.end - timedelta(days=1)}", style="bold")
+    line(f"{c.name} · {c.hospital} · {c.start} to {c.end}", style="bold")
     line(f"{s.now:%Y-%m-%d %H:%M %a} · {day}")
+    _since_yesterday(s.since_yesterday)
     if s.open:
-        fault_table(f"Open faults: {len(s.open)}, most urgent first", sorted(s.open, key=urgency))
+        fault_table(f"Open faults: {len(s.open)}, most urgent first", sorted(s.open, key=urgency), s.now)
     else:
         line("No open faults.", style="green")
-    if s.breaches:
-        fault_table(f"Breaches in {s.month}: {len(s.breaches)}", s.breaches)
-    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla, working_day))
+    closed = [v for v in s.breaches if not v.is_open]  # an open one is listed once, above
+    if closed:
+        fault_table(f"Breaches in {s.month}: {len(s.breaches)} ({len(closed)} closed, below)", closed, s.now)
+    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla, working_day), short=SLA_SHORT,
+          optional=("worst", "median", "running", "unknown"))  # fmt: skip
     if s.changes_due:
         table(
             f"Change requests due within 7 days or late: {len(s.changes_due)}",
@@ -105,12 +120,23 @@ def status(as_json: JsonOpt = False) -> None:
                     v.system.code,
                     v.due,
                     "LATE" if v.overdue else f"{v.days_left}d left",
-                    v.change.title[:40],
+                    v.change.title,
                 ]
                 for v in s.changes_due
             ],
             ["red" if v.overdue else "yellow" for v in s.changes_due],
+            flex="title",
         )
+    if s.overdue_risks:
+        table(
+            f"Risks past their due date: {len(s.overdue_risks)}",
+            ["risk", "system", "due", "owner", "risk found"],
+            [[r.id, r.system, r.due, r.owner, r.text] for r in s.overdue_risks],
+            ["red"] * len(s.overdue_risks),
+            flex="risk found",
+        )
+    if s.awaiting_confirmation:
+        line(f"Awaiting the hospital's confirmation: {s.awaiting_confirmation} record(s) (`opsdesk confirm pending`)")
     if s.uninspected:
         line(f"Not inspected in {s.month}: {', '.join(x.code for x in s.uninspected)}", style="yellow")
     if s.staff_recorded:
@@ -146,7 +172,7 @@ def report_sla(
     with desk(write=False) as d:
         period = d.period(asked)
         r = period_sla(d, period.since, period.until, system)
-        working_day = d.terms.working_day_length
+        working_day, now = d.terms.working_day_length, d.local_now
     if as_json:
         emit_json(
             {
@@ -162,13 +188,14 @@ def report_sla(
         )
         return
     shown = f"{r.since:%Y-%m-%d} to {r.until - timedelta(days=1):%Y-%m-%d}"
-    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary, working_day))
+    fits = {"short": SLA_SHORT, "optional": ("worst", "median", "running", "unknown")}
+    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary, working_day), **fits)
     per_system = [x for x in r.by_system if sum(x.counts.values())]
     if per_system and not system:
-        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, working_day, with_system=True))
+        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, working_day, with_system=True), **fits)
     line(SLA_NOTE, style="dim")
     if r.breaches:
-        fault_table(f"Breaches: {len(r.breaches)}", r.breaches)
+        fault_table(f"Breaches: {len(r.breaches)}", r.breaches, now)
     if r.late:
         line(
             f"Late entries (recorded > 1 h after the fact): {', '.join(str(v.ticket.id) for v in r.late)}",

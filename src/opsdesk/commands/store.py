@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from opsdesk.commands.common import JsonOpt, command_now, db_name, db_path, desk, state, sub_app
-from opsdesk.errors import OpsdeskError
+from opsdesk.errors import OpsdeskError, Refused
 from opsdesk.output import emit_json, line
 
 db_app = sub_app("Where the data lives.")
@@ -22,6 +22,7 @@ def init(
     vendor: Annotated[str, typer.Option(help="The maintenance vendor (服务商).")],
     start: Annotated[str, typer.Option(help="Service start date, YYYY-MM-DD.")],
     months: Annotated[int, typer.Option(help="Service period in months.")] = 12,
+    parents: Annotated[bool, typer.Option("--parents", help="Create the database's folder if it is missing.")] = False,
 ) -> None:
     """Create the contract in a new database and seed the five contracted systems.
 
@@ -32,6 +33,11 @@ def init(
     from opsdesk.timeparse import parse_date
 
     start_date = parse_date(start)
+    target = db_path()
+    if isinstance(target, Path) and not target.parent.is_dir():
+        if state.db is not None and not parents:  # a typo in --db must not start a contract somewhere else
+            raise Refused(f"the folder {target.parent} does not exist; check --db, or add --parents to create it")
+        target.parent.mkdir(parents=True)
     with desk(create=True) as d:
         contract = init_contract(d, name=name, hospital=hospital, vendor=vendor, start=start_date, months=months)
         end = contract_end(contract)

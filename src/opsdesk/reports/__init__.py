@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsdesk.changes import ChangeView, list_changes
+from opsdesk.confirmations import pending
 from opsdesk.faults import FaultView, each_fault, list_faults
-from opsdesk.inspections import gaps
+from opsdesk.inspections import gaps, risk_views
 from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, contract_end
@@ -137,7 +138,27 @@ class ContractSummary:
     hospital: str
     vendor: str
     start: date
-    end: date  # the day after the service's last day
+    end: date  # the service's last day
+
+
+@dataclass(frozen=True)
+class OverdueRisk:
+    """A risk found by an inspection, not carried out by its due date."""
+
+    id: int
+    system: str
+    text: str
+    due: date
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class SinceYesterday:
+    """What changed in the 24 hours before now: faults opened, resolved, and clocks that breached."""
+
+    opened: list[int]
+    resolved: list[int]
+    breached: list[int]
 
 
 @dataclass(frozen=True)
@@ -150,13 +171,16 @@ class Status:
     inside_hours: bool
     month: str  # YYYY-MM
     open: list[FaultView]
-    breaches: list[FaultView]  # this month's
+    breaches: list[FaultView]  # this month's, the open ones among them included
     sla: list[ClockSummary]  # this month's
     unconfirmed_years: list[int]
     uninspected: list[System]  # this month
     changes_due: list[ChangeView]  # within 7 days, or late
     onsite_today: int
     staff_recorded: bool
+    overdue_risks: list[OverdueRisk]
+    awaiting_confirmation: int  # records the hospital has yet to confirm
+    since_yesterday: SinceYesterday
 
 
 def status(desk: Desk) -> Status:
@@ -167,11 +191,10 @@ def status(desk: Desk) -> Status:
     month = (now.year, now.month)
     month_views = list_faults(desk, month=month)
     staff = roster(desk)
+    last_day = contract_end(contract) - timedelta(days=1)
     return Status(
         now=now,
-        contract=ContractSummary(
-            contract.name, contract.hospital, contract.vendor, contract.start_date, contract_end(contract)
-        ),
+        contract=ContractSummary(contract.name, contract.hospital, contract.vendor, contract.start_date, last_day),
         today=desk.calendar.day_kind(now.date()),
         inside_hours=desk.calendar.in_working_hours(now),
         month=f"{now:%Y-%m}",
@@ -183,6 +206,40 @@ def status(desk: Desk) -> Status:
         changes_due=list_changes(desk, due_within=timedelta(days=7)),
         onsite_today=onsite_on(staff, now.date()),
         staff_recorded=bool(staff),
+        overdue_risks=overdue_risks(desk),
+        awaiting_confirmation=len(pending(desk)),
+        since_yesterday=since_yesterday(desk, open_views),
+    )
+
+
+def overdue_risks(desk: Desk) -> list[OverdueRisk]:
+    """Risks not carried out whose due date has passed, the longest overdue first."""
+    today = desk.local_now.date()
+    found = [
+        OverdueRisk(r.id, v.system.code, r.text, r.due, r.owner)
+        for v in risk_views(desk, open_only=True)
+        for r in v.risks
+        if r.due is not None and r.due < today
+    ]
+    return sorted(found, key=lambda r: (r.due, r.id))
+
+
+def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
+    """Faults opened and resolved in the last 24 hours, and those with a clock that breached then."""
+    now = desk.local_now
+    since = now - timedelta(days=1)
+    recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
+    seen = {v.ticket.id: v for v in [*recent, *open_views]}
+    views = sorted(seen.values(), key=lambda v: v.ticket.id)
+    breached = [
+        v.ticket.id
+        for v in views
+        if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
+    ]
+    return SinceYesterday(
+        opened=[v.ticket.id for v in views if since <= v.ticket.reported_at < now],
+        resolved=[v.ticket.id for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now],
+        breached=breached,
     )
 
 

@@ -1,0 +1,124 @@
+"""What people see on a terminal: screens that fit 80, 100 and 160 columns without cutting an id,
+a number or a word, with every open fault's deadline as a local time on the line that names it.
+
+Rendering is the same whatever the store, so these run on SQLite only; the store tests run on both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import at, ok, run
+
+pytestmark = pytest.mark.sqlite_only  # rendering only
+WIDTHS = (80, 100, 160)
+SUNDAY = at("2026-11-29", "11:10")
+LONG = "3号诊区叫号屏黑屏并且候诊患者无法看到叫号信息需要紧急处理的很长的故障描述"
+
+
+@pytest.fixture
+def desk_of_faults(contract):
+    """112 faults in November (ids up to three digits), the last five still open over the weekend;
+    seeded through the library in one transaction."""
+    from opsdesk import faults
+    from opsdesk.records import Desk
+    from opsdesk.store import open_store
+
+    store = open_store(contract)
+    try:
+        with store.transaction() as session:
+            for n in range(1, 113):
+                reported = at("2026-11-02", "09:00").replace(day=2 + n % 25, hour=8 + n % 9)
+                desk = Desk(session, "tester", reported)
+                faults.open_fault(desk, "queue" if n % 2 else "bi", f"{LONG}{n}", at=reported)
+                if n < 108:
+                    faults.respond(desk, n, at=reported)
+                    faults.resolve(desk, n, cause="c", action="a", at=reported)
+    finally:
+        store.close()
+    return contract
+
+
+def screen(width: int, *args: str) -> list[str]:
+    result = run(*args, now=SUNDAY, env={"OPSDESK_FORCE_TERMINAL": "1", "COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("command", [["status"], ["fault", "list", "--open"]])
+def test_open_faults_show_their_whole_id_and_deadline_as_a_time(desk_of_faults, width, command):
+    lines = screen(width, *command)
+    assert all(cell_len(ln) <= width for ln in lines), [ln for ln in lines if cell_len(ln) > width]
+    open_faults = json.loads(ok("fault", "list", "--open", "--json", now=SUNDAY))
+    assert [f["id"] for f in open_faults] == [108, 109, 110, 111, 112] or len(open_faults) == 5
+    for fault in open_faults:
+        row = next(ln for ln in lines if ln.split() and ln.split()[0].rstrip("*") == str(fault["id"]))
+        clock = fault["clocks"]["resolution"]  # an overdue clock says since when: the moment it breached
+        deadline = clock["met_until" if clock["state"] == "overdue" else "deadline"][5:16].replace("T", " ")
+        assert deadline in row, "\n".join(lines)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_long_text_is_shortened_with_an_ellipsis_never_cut(desk_of_faults, width):
+    for ln in screen(width, "fault", "list", "--open"):
+        if LONG[:6] in ln:
+            shown = ln[ln.index(LONG[:6]) :].rstrip()
+            assert shown.endswith("…") or shown[len(LONG) :].isdigit(), shown
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_sla_table_abbreviates_headings_rather_than_breaking_them(desk_of_faults, width):
+    lines = screen(width, "report", "sla", "--month", "2026-11")
+    assert all(cell_len(ln) <= width for ln in lines)
+    header = next(ln for ln in lines if ln.startswith("clock"))
+    assert header.split()[:3] in (["clock", "tickets", "met"], ["clock", "n", "met"])
+    for name in ("response", "arrival", "resolution"):
+        assert any(ln.startswith(name) for ln in lines), name
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_open_breached_fault_is_listed_once_in_status(desk_of_faults, width):
+    rows = [ln for ln in screen(width, "status") if ln.split() and ln.split()[0].rstrip("*") == "112"]
+    assert len(rows) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+def test_status_through_a_real_pseudo_terminal_at_80_columns(desk_of_faults, store_env):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "OPSDESK_FORCE_TERMINAL")}
+    env.update(OPSDESK_DB=str(store_env), OPSDESK_NOW=SUNDAY.isoformat(), TERM="xterm-256color")
+    proc = subprocess.Popen([sys.executable, "-m", "opsdesk", "status"], stdin=child_fd, stdout=child_fd,
+                            stderr=child_fd, env=env, close_fds=True)  # fmt: skip
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(main_fd)
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode("utf-8", "replace")).replace("\r", "")
+    lines = text.splitlines()
+    assert proc.returncode == 0, text
+    assert all(cell_len(ln) <= 80 for ln in lines), text
+    for fault_id in (108, 109, 110, 111, 112):
+        assert any(ln.split() and ln.split()[0] == str(fault_id) for ln in lines), text
