@@ -98,3 +98,16 @@ def test_ctrl_c_says_nothing_was_recorded_and_exits_130(contract, monkeypatch):
     result = run("fault", "open", "queue", "x")
     assert (result.exit_code, result.stderr) == (130, "Error: aborted: nothing was recorded\n")
     refused(["fault", "show", "1"], "no fault 1; `opsdesk fault list` shows the faults on record", contract)
+
+
+def test_status_says_what_changed_since_yesterday(contract):
+    ok("fault", "open", "queue", "a", "--at", "2026-12-06 09:00", now=at("2026-12-06", "09:00"))  # Sunday
+    ok("fault", "respond", "1", "--at", "2026-12-06 09:10", now=at("2026-12-06", "09:10"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-06 09:20",
+       now=at("2026-12-06", "09:20"))  # fmt: skip
+    open_at("bi", "b", "09:00")  # Monday 09:00, never answered: response breached at 09:30
+    data = json.loads(ok("status", "--json", now=at(MON, "10:00")))
+    assert data["since_yesterday"] == {"opened": [2], "resolved": [], "breached": [2]}
+    assert "Since yesterday: opened 2; breached 2" in ok("status", now=at(MON, "10:00"))
+    later = json.loads(ok("status", "--json", now=at("2026-12-06", "12:00")))["since_yesterday"]
+    assert later == {"opened": [1], "resolved": [1], "breached": []}
