@@ -69,6 +69,7 @@ def fault_open(
     channel: Annotated[str | None, typer.Option(help="phone, platform, onsite, wechat or email.")] = None,
     ref: Annotated[str | None, typer.Option(help="Id on the hospital's platform (禅道 bug id).")] = None,
     impact: Annotated[str | None, typer.Option(help="Who or what is affected.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Who owns it: a name on the staff roster, on duty then.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Log a fault the moment it is reported; prints its id and deadlines.
@@ -90,6 +91,7 @@ def fault_open(
             channel=channel,
             ref=ref,
             impact=impact,
+            owner=owner,
         )
         v = view(d, ticket)
     if as_json:
@@ -102,8 +104,24 @@ def fault_open(
         f"Opened fault {ticket.id} ({v.system.code}, {ticket.kind}) reported {ticket.reported_at:%Y-%m-%d %H:%M} "
         f"({hours} working hours)"
     )
-    line(f"  {_deadlines(v)}")
+    line(f"  {_deadlines(v)}" + (f" · owner {ticket.owner}" if ticket.owner else ""))
     _warn_unconfirmed(v)
+
+
+@fault_app.command("assign")
+def fault_assign(
+    ticket_id: IdArg,
+    owner: Annotated[str, typer.Argument(metavar="NAME", help="A name on the staff roster, on duty today.")],
+) -> None:
+    """Make someone on the roster the owner of a fault: the one its alerts name and mention.
+
+    Example: opsdesk fault assign 12 张伟
+    """
+    from opsdesk.faults import assign
+
+    with desk() as d:
+        ticket = assign(d, ticket_id, owner)
+    line(f"Fault {ticket.id}: owned by {ticket.owner}")
 
 
 def _warn_unconfirmed(v: FaultView) -> None:
@@ -322,6 +340,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         ("channel", "channel"),
         ("platform ref", "ref"),
         ("impact", "impact"),
+        ("owner", "owner"),
         ("cause", "cause"),
         ("action", "action"),
         ("result", "result"),
@@ -458,6 +477,8 @@ def fault_list(
     month: Annotated[str | None, typer.Option(help="Reported in this month, YYYY-MM.")] = None,
     breached: Annotated[bool, typer.Option("--breached", help="Only faults with a breached clock.")] = False,
     late: Annotated[bool, typer.Option("--late", help="Only faults with a step recorded late.")] = False,
+    owner: Annotated[str | None, typer.Option(help="Only the faults this person on the roster owns.")] = None,
+    mine: Annotated[bool, typer.Option("--mine", help="Only the faults you own (--by / OPSDESK_USER).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List faults with their clocks.
@@ -465,13 +486,17 @@ def fault_list(
     Example: opsdesk fault list --open --system queue
     """
     from opsdesk.faults import fault_dict, list_faults
+    from opsdesk.people import actor_on_roster
     from opsdesk.timeparse import parse_month
 
+    if owner is not None and mine:
+        raise typer.BadParameter("give either --owner NAME or --mine, not both")
     month_value = parse_month(month) if month else None
     with desk(write=False) as d:
         views = list_faults(
-            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late
-        )
+            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late,
+            owner=actor_on_roster(d) if mine else owner,
+        )  # fmt: skip
     if as_json:
         emit_json([fault_dict(v) for v in views])
         return
@@ -487,7 +512,8 @@ def fault_table(title: str, views: list[FaultView]) -> None:
         t = v.ticket
         clocks = [(clock_left(c, v.working_day), clock_style(c)) for c in v.clocks]
         rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
-                     t.symptom[:40]])  # fmt: skip
-    table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
+                     t.owner, t.symptom[:40]])  # fmt: skip
+    columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
+    table(title, columns, rows)
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
