@@ -30,6 +30,8 @@ class Robot:
     answer: dict = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     posts: list[Post] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)  # set when a POST came in
+    gate: threading.Event | None = None  # when given, each answer waits until it is set
 
     def url(self, path: str = "/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
@@ -49,6 +51,9 @@ def start_robot() -> Robot:
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             robot.posts.append(Post(parts.path, parts.query, query, body))
+            robot.arrived.set()
+            if robot.gate is not None:
+                robot.gate.wait(60)
             data = json.dumps(robot.answer).encode()
             self.send_response(robot.status)
             self.send_header("Content-Type", "application/json")

@@ -520,3 +520,57 @@ def test_backup_and_restore_keep_the_alert_bookkeeping(team, robot, tmp_path):
     assert ok("verify").startswith("History verified")
     assert [c["name"] for c in json.loads(ok("alert", "list", "--json"))["channels"]] == ["ops"]
     assert ok("alert", "run", now=LATER).endswith("ops: nothing new\n")  # the restored log still knows it was sent
+
+
+# -- an alert run beside the engineers -----------------------------------------------------------
+
+
+def test_an_engineer_is_not_kept_waiting_while_a_service_is_slow(team, robot):
+    """The run holds no transaction while it waits on a service: an engineer's `fault open` goes
+    through meanwhile (were the write lock held, it would wait 30 s and fail)."""
+    import threading
+
+    from opsdesk.alerts.runs import run_pass
+    from opsdesk.store import open_store
+
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
+    ok("alert", "add", "wecom", robot.url(), "--name", "ops")
+    robot.gate = threading.Event()
+    store = open_store(team)
+    outcomes = []
+    worker = threading.Thread(target=lambda: outcomes.append(run_pass(store, now=NOW, actor="cron")))
+    worker.start()
+    try:
+        assert robot.arrived.wait(30)
+        ok("fault", "open", "cdss", "知识库检索慢", "--at", "09:58")  # while the robot has not answered yet
+        ok("fault", "respond", "1", "--at", "09:59")
+    finally:
+        robot.gate.set()
+        worker.join(30)
+        store.close()
+    assert [c.sent for c in outcomes[0].channels] == [1]
+    assert log()[0]["state"] == "sent"
+
+
+def test_alert_watch_runs_until_ctrl_c(team, robot):
+    """`alert watch` in its own process: a pass every second until SIGINT, then a clean stop."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    ok("alert", "add", "wecom", robot.url(), "--name", "ops")
+    process = subprocess.Popen([sys.executable, "-m", "opsdesk", "alert", "watch", "--every", "1s"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))  # fmt: skip
+    try:
+        shown = [process.stdout.readline() for _ in range(4)]  # each pass shows its lines at once
+        assert ["alert(s) due" in line for line in shown] == [True, False, True, False], shown
+        assert shown[1].endswith("  ops: nothing new\n")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert out.splitlines()[-1].startswith("Stopped after ")

@@ -213,6 +213,7 @@ def alert_watch(
     Example: opsdesk alert watch --every 60s
     """
     import signal
+    import sys
     import time
 
     from opsdesk.alerts.runs import run_pass
@@ -239,6 +240,7 @@ def alert_watch(
                     error(str(exc))
                 else:
                     _show_run(outcome, False, prefix=f"{outcome.now:%H:%M:%S} ")
+                sys.stdout.flush()  # each pass shows when it ran, even into a log file
                 passes += 1
                 deadline = time.monotonic() + interval
                 while not stop and time.monotonic() < deadline:
