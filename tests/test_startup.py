@@ -59,6 +59,8 @@ def loaded(args: list[str], env: dict[str, str] | None = None, watched: list[str
         ["report", "monthly", "--help"],
         ["import", "zentao-bugs", "--help"],
         ["calendar", "show", "-h"],
+        ["alert", "--help"],
+        ["alert", "run", "--help"],
     ],
     ids=" ".join,
 )
@@ -84,6 +86,17 @@ def test_fault_commands_load_the_database_only(contract, args):
     ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
     watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.workbook"]
     assert loaded(args, watched=watched) == ["sqlalchemy", "sqlmodel"]
+
+
+ALERT_CODE = ["opsdesk.alerts", "urllib.request", "http.client", "smtplib"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["alert", "add", "--help"], ["fault", "open", "queue", "叫号屏黑屏"]])
+def test_only_the_alert_commands_load_the_alerts_and_the_network(contract, args):
+    """The HTTP and SMTP clients, and the alerts themselves, are imported by the alert commands alone."""
+    ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
+    assert loaded(args, watched=ALERT_CODE) == []
+    assert loaded(["alert", "list"], watched=ALERT_CODE) == ["opsdesk.alerts"]
 
 
 def test_status_loads_no_workbook(contract):

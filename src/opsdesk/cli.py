@@ -13,6 +13,7 @@ import typer
 from opsdesk import __version__
 from opsdesk.commands import reports
 from opsdesk.commands import store as store_commands
+from opsdesk.commands.alerts import alert_app
 from opsdesk.commands.calendar import calendar_app
 from opsdesk.commands.changes import change_app
 from opsdesk.commands.common import CONTEXT, OpsdeskGroup, state
@@ -48,6 +49,7 @@ OpsdeskGroup.groups = {  # each built only when one of its commands runs (see Op
     "contract": contract_app,
     "import": import_app,
     "export": export_app,
+    "alert": alert_app,
 }
 
 

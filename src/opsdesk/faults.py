@@ -100,11 +100,14 @@ def open_fault(
     channel: str | None = None,
     ref: str | None = None,
     impact: str | None = None,
+    owner: str | None = None,
 ) -> Ticket:
-    """Log a fault the moment it is reported."""
+    """Log a fault the moment it is reported (``owner``: a name on the roster, on duty that day)."""
     desk.contract  # noqa: B018
     sys_row = get_system(desk, system)
     reported = desk.moment(at)
+    if owner is not None:
+        owner = _owner_on_duty(desk, owner, reported)
     ticket = Ticket(
         system_id=sys_row.id,
         kind=normalise_kind(kind),
@@ -117,8 +120,28 @@ def open_fault(
         impact=text_value(impact, "--impact"),
         reported_at=reported,
         reported_rec=desk.local_now,
+        owner=owner,
     )
     return desk.create(ticket, "fault.open", happened_at=reported)
+
+
+def _owner_on_duty(desk: Desk, name: str, moment: datetime) -> str:
+    from opsdesk.people import on_duty
+
+    return on_duty(desk, name, moment.astimezone(desk.tz).date()).name
+
+
+def assign(desk: Desk, ticket_id: int, owner: str) -> Ticket:
+    """Make a person on the roster, on duty today, the owner of a fault (the one its alerts name)."""
+    ticket = get_ticket(desk, ticket_id)
+    if ticket.confirmed_at is not None:
+        raise Refused(f"fault {ticket_id} was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}; "
+                      "its owner can no longer change")  # fmt: skip
+    name = _owner_on_duty(desk, owner, desk.local_now)
+    if ticket.owner == name:
+        raise Refused(f"fault {ticket_id} is already owned by {name}")
+    desk.update(ticket, {"owner": name}, "fault.assign")
+    return ticket
 
 
 def _open_ticket(desk: Desk, ticket_id: int, step: str) -> Ticket:
@@ -455,11 +478,11 @@ def list_faults(
     since: datetime | None = None,
     until: datetime | None = None,
     where: FaultFilter | None = None,
+    owner: str | None = None,
 ) -> list[FaultView]:
-    """Tickets matching the filters, oldest report first."""
-    views = each_fault(
-        desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until, where=where
-    )
+    """Tickets matching the filters, oldest report first (``owner``: a name on the roster)."""
+    views = each_fault(desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until,
+                       where=where, owner=owner)  # fmt: skip
     return [v for v in views if (v.breached or not breached) and (v.late or not late)]
 
 
@@ -474,6 +497,7 @@ def each_fault(
     until: datetime | None = None,
     light: bool = False,
     where: FaultFilter | None = None,
+    owner: str | None = None,
 ) -> Iterator[FaultView]:
     """The views :func:`list_faults` gives, one at a time from a query read in batches, so that a
     report over every ticket holds one batch rather than them all. With ``light`` each view's
@@ -486,6 +510,10 @@ def each_fault(
         query = query.where(Ticket.system_id == get_system(desk, system).id)
     if kind:
         query = query.where(Ticket.kind == normalise_kind(kind))
+    if owner is not None:
+        from opsdesk.people import roster_name
+
+        query = query.where(Ticket.owner == roster_name(desk, owner))
     if month:
         since, until = month_bounds(*month, desk.tz)
     if since is not None:
@@ -575,6 +603,7 @@ def fault_dict(v: FaultView) -> dict[str, Any]:
         "channel": t.channel,
         "ref": t.ref,
         "impact": t.impact,
+        "owner": t.owner,
         "reported_at": t.reported_at,
         "responded_at": t.responded_at,
         "arrived_at": t.arrived_at,

@@ -25,7 +25,7 @@ from opsdesk.models import ENTITIES, Event
 GENESIS = "0" * 64
 # Columns added to an existing table by a later migration (see migrations.py; a test checks this list).
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "ticket": ("source", "time_unknown", "platform_data"),
+    "ticket": ("source", "time_unknown", "platform_data", "owner"),
     "change_request": ("source", "platform_data"),
 }
 

@@ -157,14 +157,38 @@ def m004_scale_indexes(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m009_owners_and_alerts(conn: Connection) -> None:
+    """A fault's owner (a name on the staff roster), and the alerts' own bookkeeping: the channels they
+    go to, their thresholds, and each delivery (once per channel and key; see opsdesk.alerts). The
+    alert tables are not contract records: no history events, `verify` does not replay them."""
+    for ddl in (
+        "ALTER TABLE ticket ADD COLUMN owner TEXT",
+        "CREATE INDEX ix_ticket_owner ON ticket (owner)",
+        """CREATE TABLE alert_channel (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, secret TEXT,
+            settings TEXT NOT NULL, added_at TEXT NOT NULL, added_by TEXT NOT NULL, removed_at TEXT)""",
+        "CREATE UNIQUE INDEX ix_alert_channel_name ON alert_channel (name) WHERE removed_at IS NULL",
+        """CREATE TABLE alert_setting (
+            key TEXT PRIMARY KEY, value TEXT NOT NULL, set_at TEXT NOT NULL, set_by TEXT NOT NULL)""",
+        """CREATE TABLE alert_delivery (
+            id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL REFERENCES alert_channel(id), key TEXT NOT NULL,
+            subject TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, first_tried TEXT NOT NULL,
+            last_tried TEXT NOT NULL, sent_at TEXT, error TEXT, UNIQUE (channel_id, key))""",
+        "CREATE INDEX ix_alert_delivery_last_tried ON alert_delivery (last_tried)",
+    ):
+        run_ddl(conn, ddl)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_contract_records,
     m003_platform_import,
     m004_scale_indexes,
+    m009_owners_and_alerts,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
-    "work_log", "terms_change", "platform_map"})  # fmt: skip
+    "work_log", "terms_change", "platform_map",
+    "alert_channel", "alert_setting", "alert_delivery"})  # fmt: skip

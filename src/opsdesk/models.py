@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, String
+from sqlalchemy import Column, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -92,6 +92,7 @@ class Ticket(Table, table=True):
     source: str | None = None  # "zentao" when imported from the hospital's platform
     time_unknown: bool = False  # imported with a report date but no time of day
     platform_data: str | None = None  # JSON: the values last imported from the platform
+    owner: str | None = Field(default=None, index=True)  # a name on the staff roster (`fault assign`)
 
 
 class Note(Table, table=True):
@@ -302,6 +303,53 @@ class TermsChange(Table, table=True):
     effective_from: datetime = Field(sa_column=moment(False))
     terms: str
     note: str | None = None
+
+
+class AlertChannel(Table, table=True):
+    """Where alerts go: a WeCom or DingTalk group robot, a plain webhook, or an e-mail address.
+    Alert bookkeeping, not a contract record: no history events (see :mod:`opsdesk.alerts`)."""
+
+    __tablename__ = "alert_channel"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # unique among the channels not removed
+    kind: str  # wecom | dingtalk | webhook | email
+    target: str  # the robot's URL, or the e-mail address
+    secret: str | None = None  # DingTalk's signing secret, an SMTP password given at a prompt
+    settings: str  # JSON: SMTP host, port, user, starttls, password_env, sender
+    added_at: datetime = Field(sa_column=moment(False))
+    added_by: str
+    removed_at: datetime | None = Field(default=None, sa_column=moment())
+
+
+class AlertSetting(Table, table=True):
+    """An alert threshold changed from its default (`opsdesk alert set`)."""
+
+    __tablename__ = "alert_setting"
+
+    key: str = Field(primary_key=True)
+    value: str
+    set_at: datetime = Field(sa_column=moment(False))
+    set_by: str
+
+
+class AlertDelivery(Table, table=True):
+    """One alert (``key``) to one channel: claimed before it is sent, marked sent when the service
+    accepts it, failed (and retried by the next run) when it does not."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (UniqueConstraint("channel_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="alert_channel.id")
+    key: str
+    subject: str
+    state: str  # sending | sent | failed
+    attempts: int
+    first_tried: datetime = Field(sa_column=moment(False))
+    last_tried: datetime = Field(sa_column=moment(False))
+    sent_at: datetime | None = Field(default=None, sa_column=moment())
+    error: str | None = None
 
 
 ENTITIES: dict[str, type[SQLModel]] = {

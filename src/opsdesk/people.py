@@ -73,6 +73,37 @@ def end_staff(desk: Desk, name: str, *, last_day: date) -> Staff:
     return staff
 
 
+def on_duty(desk: Desk, name: str, day: date, what: str = "the owner") -> Staff:
+    """The person named ``name`` on the roster, on duty on ``day`` (between their --from and --to);
+    a one-line refusal naming the roster otherwise."""
+    name = text_value(name, what, required=True)
+    staff = desk.session.exec(select(Staff).where(Staff.name == name)).first()
+    if staff is None:
+        raise NotFound(f"{name} is not on the staff roster; {what} must be on it (`opsdesk staff list` shows "
+                       "who is, `opsdesk staff add` puts a person on it)")  # fmt: skip
+    if day < staff.from_date or (staff.to_date is not None and day > staff.to_date):
+        until = f"to {staff.to_date}" if staff.to_date else "on"
+        raise Refused(f"{name} is not on duty on {day} (on the staff roster from {staff.from_date} {until}); "
+                      "`opsdesk staff list` shows who is")  # fmt: skip
+    return staff
+
+
+def roster_name(desk: Desk, name: str) -> str:
+    """``name`` if it is on the staff roster (a filter such as ``fault list --owner``)."""
+    name = text_value(name, "--owner", required=True)
+    if desk.session.exec(select(Staff).where(Staff.name == name)).first() is None:
+        raise NotFound(f"{name} is not on the staff roster; `opsdesk staff list` shows who is")
+    return name
+
+
+def actor_on_roster(desk: Desk) -> str:
+    """The roster name of who is typing (``fault list --mine``): the actor (--by / OPSDESK_USER / OS user)."""
+    if desk.session.exec(select(Staff).where(Staff.name == desk.actor)).first() is None:
+        raise NotFound(f"--mine: you are recording as {desk.actor!r} (--by / OPSDESK_USER), who is not on the staff "
+                       "roster; set OPSDESK_USER to your roster name (`opsdesk staff list`)")  # fmt: skip
+    return desk.actor
+
+
 def roster(desk: Desk) -> list[Staff]:
     desk.contract  # noqa: B018
     return list(desk.session.exec(select(Staff).order_by(Staff.from_date, Staff.id)))

@@ -230,7 +230,7 @@ def command_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _actor() -> str:
+def command_actor() -> str:
     if state.by is not None:
         if not state.by.strip():
             raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
@@ -248,7 +248,7 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.store import open_store
 
     path = db_path()
-    actor, now = _actor(), command_now()
+    actor, now = command_actor(), command_now()
     new = create and isinstance(path, Path) and not path.exists()
     store = open_store(path, create=create)
     if store.migrated and store.backup_path:

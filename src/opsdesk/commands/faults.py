@@ -71,6 +71,7 @@ def fault_open(
     ] = None,
     ref: Annotated[str | None, typer.Option(help="Id on the hospital's platform (禅道 bug id).")] = None,
     impact: Annotated[str | None, typer.Option(help="Who or what is affected.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Who owns it: a name on the staff roster, on duty then.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Log a fault the moment it is reported; prints its id and deadlines.
@@ -92,6 +93,7 @@ def fault_open(
             channel=channel,
             ref=ref,
             impact=impact,
+            owner=owner,
         )
         v = view(d, ticket)
     if as_json:
@@ -104,8 +106,24 @@ def fault_open(
         f"Opened fault {ticket.id} ({v.system.code}, {ticket.kind}) reported {ticket.reported_at:%Y-%m-%d %H:%M} "
         f"({hours} working hours)"
     )
-    line(f"  {_deadlines(v)}")
+    line(f"  {_deadlines(v)}" + (f" · owner {ticket.owner}" if ticket.owner else ""))
     _warn_unconfirmed(v)
+
+
+@fault_app.command("assign")
+def fault_assign(
+    ticket_id: IdArg,
+    owner: Annotated[str, typer.Argument(metavar="NAME", help="A name on the staff roster, on duty today.")],
+) -> None:
+    """Make someone on the roster the owner of a fault: the one its alerts name and mention.
+
+    Example: opsdesk fault assign 12 张伟
+    """
+    from opsdesk.faults import assign
+
+    with desk() as d:
+        ticket = assign(d, ticket_id, owner)
+    line(f"Fault {ticket.id}: owned by {ticket.owner}")
 
 
 def _warn_unconfirmed(v: FaultView) -> None:
@@ -327,6 +345,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         ("channel", "channel"),
         ("platform ref", "ref"),
         ("impact", "impact"),
+        ("owner", "owner"),
         ("cause", "cause"),
         ("action", "action"),
         ("result", "result"),
@@ -490,6 +509,8 @@ def fault_list(
     search: Annotated[str | None, typer.Option(help="Only faults with this text in symptom, cause or notes.")] = None,
     reporter: Annotated[str | None, typer.Option(help="Only faults reported by this person.")] = None,
     dept: Annotated[str | None, typer.Option(help="Only faults reported from this department.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only the faults this person on the roster owns.")] = None,
+    mine: Annotated[bool, typer.Option("--mine", help="Only the faults you own (--by / OPSDESK_USER).")] = False,
     by_time: Annotated[
         bool, typer.Option("--by-time", help="Oldest report first, as --json lists them (default: most urgent first).")
     ] = False,
@@ -500,14 +521,17 @@ def fault_list(
     Example: opsdesk fault list --open --system queue
     """
     from opsdesk.faults import FaultFilter, fault_dict, list_faults, urgency
+    from opsdesk.people import actor_on_roster
     from opsdesk.timeparse import parse_month
 
+    if owner is not None and mine:
+        raise typer.BadParameter("give either --owner NAME or --mine, not both")
     month_value = parse_month(month) if month else None
     where = FaultFilter(search=search, reporter=reporter, dept=dept)
     with desk(write=False) as d:
         views = list_faults(
             d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late,
-            where=where,
+            where=where, owner=actor_on_roster(d) if mine else owner,
         )  # fmt: skip
         now = d.local_now
     if as_json:  # for scripts, a stable order: oldest report first
@@ -529,15 +553,15 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
         t = v.ticket
         clocks = [(clock_cell(c, now, v.working_day), clock_style(c)) for c in v.clocks]
         rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
-                     t.symptom])  # fmt: skip
-    columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"]
+                     t.owner, t.symptom])  # fmt: skip
+    columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
     if fits(columns, rows, flex="symptom"):
         table(title, columns, rows, flex="symptom")
     else:
         rows = [[f"{v.ticket.id}*" if v.late else v.ticket.id, v.system.code, f"{v.ticket.reported_at:%m-%d %H:%M}",
-                 _clocks_cell(v, now), v.ticket.symptom] for v in views]  # fmt: skip
-        table(title, ["id", "system", "reported", "clocks", "symptom"], rows, [_row_style(v) for v in views],
-              flex="symptom", optional=("system", "reported"))  # fmt: skip
+                 _clocks_cell(v, now), v.ticket.owner, v.ticket.symptom] for v in views]  # fmt: skip
+        table(title, ["id", "system", "reported", "clocks", "owner", "symptom"], rows,
+              [_row_style(v) for v in views], flex="symptom", optional=("system", "owner", "reported"))  # fmt: skip
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
 

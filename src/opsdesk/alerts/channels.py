@@ -1,0 +1,266 @@
+"""Where alerts go (a WeCom or DingTalk group robot, a plain webhook, an e-mail address) and when
+they are due (the warning thresholds). Both are kept in the store, outside the contract's records.
+
+Secrets: a robot's URL carries its key, a DingTalk robot may have a signing secret, an SMTP server
+a password. They are kept in the store as given, so anyone who can read the database (or a backup of
+it) can read them; every listing shows them cut short. An SMTP password need not be kept at all:
+with ``--password-env NAME`` only the variable's name is stored, and `alert run` reads it then.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlmodel import select
+
+from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.models import AlertChannel, AlertSetting
+from opsdesk.records import Desk, text_value
+
+KINDS = ("wecom", "dingtalk", "webhook", "email")
+SECRET_PARAMS = ("key", "access_token", "token", "secret", "sign", "password", "apikey", "api_key")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """How an e-mail channel reaches its server."""
+
+    host: str
+    port: int
+    user: str | None = None
+    starttls: bool = False
+    password_env: str | None = None  # the variable holding the password, read at send time
+    sender: str | None = None  # From: (default: the user, else opsdesk@host)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel as the senders use it (no database object crosses into the network code)."""
+
+    id: int
+    name: str
+    kind: str
+    target: str  # the URL, or the e-mail address
+    secret: str | None
+    smtp: Smtp | None
+    added_at: datetime
+    added_by: str
+
+    @property
+    def shown(self) -> str:
+        """The target with keys and tokens cut short: never printed in full."""
+        return self.target if self.kind == "email" else hide_url(self.target)
+
+    def describe(self) -> str:
+        """What else there is to know, secrets hidden."""
+        if self.kind == "dingtalk":
+            return f"signed (secret {hide(self.secret)})" if self.secret else "unsigned"
+        if self.smtp is None:
+            return ""
+        s = self.smtp
+        parts = [f"via {s.host}:{s.port}", "STARTTLS" if s.starttls else ("TLS" if s.port == 465 else "plain")]
+        if s.user:
+            parts.append(f"user {s.user}")
+            parts.append(f"password from ${s.password_env}" if s.password_env else f"password {hide(self.secret)}")
+        return ", ".join(parts)
+
+
+def hide(secret: str | None) -> str:
+    """A secret as listings show it: its first 3 characters at most, then ***."""
+    if not secret:
+        return "-"
+    return (secret[:3] if len(secret) >= 12 else "") + "***"
+
+
+def hide_url(url: str) -> str:
+    """A webhook URL with the password, every key-like query value and any long token-like path
+    segment cut short (``key=693a***``)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    path = "/".join(hide(seg) if len(seg) >= 16 and any(c.isdigit() for c in seg) else seg
+                    for seg in parts.path.split("/"))  # fmt: skip
+    query = "&".join(f"{k}={hide(v) if k.lower() in SECRET_PARAMS or len(v) >= 16 else v}"
+                     for k, v in parse_qsl(parts.query, keep_blank_values=True))  # fmt: skip
+    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def as_channel(row: AlertChannel) -> Channel:
+    settings = json.loads(row.settings or "{}")
+    smtp = Smtp(**settings["smtp"]) if settings.get("smtp") else None
+    return Channel(row.id, row.name, row.kind, row.target, row.secret, smtp, row.added_at, row.added_by)
+
+
+def _check_url(url: str, kind: str) -> str:
+    url = text_value(url, "the URL", required=True)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
+        raise InvalidInput(f"{url!r} is not a web address; give {robot} webhook URL, https://...")
+    return url
+
+
+def _smtp(address: str | None) -> tuple[str, int]:
+    host, sep, port = (address or "").strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInput(f"--smtp {address!r} is not HOST:PORT; e.g. smtp.example.com:587")
+    return host, int(port)
+
+
+def add_channel(
+    desk: Desk,
+    kind: str,
+    target: str,
+    *,
+    name: str | None = None,
+    secret: str | None = None,
+    smtp: str | None = None,
+    user: str | None = None,
+    starttls: bool = False,
+    password: str | None = None,
+    password_env: str | None = None,
+    sender: str | None = None,
+) -> Channel:
+    """Keep a channel alerts go to. An e-mail channel with ``user`` needs ``password`` (kept in the
+    store) or ``password_env`` (only the variable's name kept)."""
+    desk.contract  # noqa: B018
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown channel kind {kind!r}; use one of {', '.join(KINDS)}")
+    settings: dict = {}
+    if kind == "email":
+        target = text_value(target, "the address", required=True)
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", target):
+            raise InvalidInput(f"{target!r} is not an e-mail address (name@example.com)")
+        if smtp is None:
+            raise InvalidInput("an e-mail channel needs --smtp HOST:PORT (the server that sends it)")
+        host, port = _smtp(smtp)
+        if password_env is not None and not ENV_NAME.fullmatch(password_env):
+            raise InvalidInput(
+                f"--password-env {password_env!r} is not an environment variable's name, e.g. SMTP_PASSWORD"
+            )
+        if user and not (password or password_env):
+            raise InvalidInput("--user needs a password: --password-env NAME, or OPSDESK_SMTP_PASSWORD, or the prompt")
+        settings["smtp"] = Smtp(host, port, text_value(user, "--user"), starttls, password_env if user else None,
+                                text_value(sender, "--from")).__dict__  # fmt: skip
+        secret = password if user and not password_env else None
+    else:
+        target = _check_url(target, kind)
+        if smtp or user or starttls or password_env or sender:
+            raise InvalidInput("--smtp, --user, --starttls, --password-env and --from are for an e-mail channel")
+        if secret is not None and kind != "dingtalk":
+            raise InvalidInput("--secret is for a DingTalk robot (加签); a WeCom or webhook URL carries its own key")
+        secret = text_value(secret, "--secret")
+    name = text_value(name, "--name") or _free_name(desk, kind)
+    if len(name) > 40 or any(c.isspace() for c in name):
+        raise InvalidInput(f"--name {name!r}: a short name without spaces, e.g. ops-group")
+    if _active(desk, name) is not None:
+        raise Refused(f"there is already an alert channel {name}; choose another --name (`opsdesk alert list`)")
+    row = AlertChannel(name=name, kind=kind, target=target, secret=secret, settings=json.dumps(settings),
+                       added_at=desk.local_now, added_by=desk.actor)  # fmt: skip
+    desk.session.add(row)
+    desk.session.flush()
+    return as_channel(row)
+
+
+def _active(desk: Desk, name: str) -> AlertChannel | None:
+    query = select(AlertChannel).where(AlertChannel.name == name, AlertChannel.removed_at.is_(None))
+    return desk.session.exec(query).first()
+
+
+def _free_name(desk: Desk, kind: str) -> str:
+    n = 1
+    while _active(desk, kind if n == 1 else f"{kind}-{n}") is not None:
+        n += 1
+    return kind if n == 1 else f"{kind}-{n}"
+
+
+def channels(desk: Desk) -> list[Channel]:
+    """The channels alerts go to, in the order they were added."""
+    desk.contract  # noqa: B018
+    query = select(AlertChannel).where(AlertChannel.removed_at.is_(None)).order_by(AlertChannel.id)
+    return [as_channel(row) for row in desk.session.exec(query)]
+
+
+def get_channel(desk: Desk, name: str) -> Channel:
+    row = _active(desk, name.strip())
+    if row is None:
+        raise NotFound(f"no alert channel {name}; `opsdesk alert list` shows them")
+    return as_channel(row)
+
+
+def remove_channel(desk: Desk, name: str) -> Channel:
+    """Stop sending to a channel. Its deliveries stay in the log (under its name)."""
+    row = _active(desk, name.strip())
+    if row is None:
+        raise NotFound(f"no alert channel {name}; `opsdesk alert list` shows them")
+    row.removed_at = desk.local_now
+    desk.session.add(row)
+    return as_channel(row)
+
+
+# -- thresholds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How long before a deadline a warning is due; ``resolution`` is working time (counted on the
+    working calendar). ``inspection_days``: an inspection still owed in the last N working days of a
+    month is due."""
+
+    response: timedelta = timedelta(minutes=10)
+    arrival: timedelta = timedelta(minutes=20)
+    resolution: timedelta = timedelta(hours=2)
+    inspection_days: int = 5
+
+
+SETTINGS = {
+    "response": "minutes before the response deadline (10m)",
+    "arrival": "minutes before the arrival deadline (20m)",
+    "resolution": "working time before the resolution deadline (2h)",
+    "inspection-days": "the last N working days of a month in which an owed inspection is due (5)",
+}
+
+
+def _duration(key: str, value: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)\s*([mh])", value.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise InvalidInput(f"alert {key} {value!r}: give minutes or hours above 0, e.g. 10m or 2h")
+    amount = timedelta(minutes=int(match[1])) * (60 if match[2] == "h" else 1)
+    if amount > timedelta(days=7):
+        raise InvalidInput(f"alert {key} {value!r}: at most 7 days (168h)")
+    return amount
+
+
+def _read(key: str, value: str) -> timedelta | int:
+    if key == "inspection-days":
+        if not value.strip().isdigit() or not 1 <= int(value) <= 23:
+            raise InvalidInput(f"alert inspection-days {value!r}: give a number of working days, 1 to 23")
+        return int(value)
+    return _duration(key, value)
+
+
+def thresholds(desk: Desk) -> Thresholds:
+    """The thresholds in force: the defaults, with what `alert set` changed."""
+    values = {row.key.replace("-", "_"): _read(row.key, row.value) for row in desk.session.exec(select(AlertSetting))}
+    return Thresholds(**values)
+
+
+def set_threshold(desk: Desk, key: str, value: str) -> Thresholds:
+    """Change one threshold (see :data:`SETTINGS`)."""
+    desk.contract  # noqa: B018
+    key = key.strip().lower()
+    if key not in SETTINGS:
+        raise InvalidInput(f"unknown alert setting {key!r}; use one of {', '.join(SETTINGS)}")
+    _read(key, value)
+    row = desk.session.get(AlertSetting, key) or AlertSetting(key=key, value="", set_at=desk.local_now, set_by="")
+    row.value, row.set_at, row.set_by = value.strip().lower(), desk.local_now, desk.actor
+    desk.session.add(row)
+    desk.session.flush()
+    return thresholds(desk)

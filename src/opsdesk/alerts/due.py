@@ -1,0 +1,206 @@
+"""What is due now: each an :class:`Alert` with a key that names it once and for all.
+
+* a running clock at its warning threshold (``fault:12:response:warning``), and again when it
+  breaches (``fault:12:response:breach``); the resolution threshold is working time, counted on the
+  working calendar, so a resolution due Monday 09:00 warns Friday 17:00, and one whose warning
+  falls outside working hours warns at the next working minute, never over the weekend;
+* a risk past its due date and not carried out (``risk:4:overdue``);
+* an inspection still owed in the last working days of a month (``inspection:2026-12:queue``);
+* an exception request awaiting the hospital (:func:`exception_request_alerts`, a hook);
+* the morning digest (``digest:2026-12-07``), only when asked for (:func:`digest_alert`).
+
+Pure reading: nothing here writes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+
+from opsdesk.alerts.channels import Thresholds
+from opsdesk.models import Staff
+from opsdesk.records import Desk, contract_end
+
+CLOCK_NAMES = {"response": "响应", "arrival": "到场", "resolution": "修复"}
+LEVEL_NAMES = {"high": "高", "medium": "中", "low": "低"}
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One thing to tell the team: ``subject`` is one line (an e-mail's subject, the log's entry),
+    ``body`` the text for the group; ``mobiles`` the roster's mobile numbers to mention."""
+
+    key: str
+    kind: str  # warning | breach | risk | inspection | exception | digest | test
+    subject: str
+    body: str
+    mobiles: tuple[str, ...] = ()
+
+
+def due_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
+    """Everything due now, most pressing first: breaches, warnings, then risks and inspections."""
+    mobiles = _mobiles(desk)
+    found = fault_alerts(desk, limits, mobiles) + risk_alerts(desk, mobiles) + inspection_alerts(desk, limits)
+    found += exception_request_alerts(desk)
+    order = {"breach": 0, "warning": 1, "exception": 2, "risk": 3, "inspection": 4}
+    return sorted(found, key=lambda a: order.get(a.kind, 9))
+
+
+def _mobiles(desk: Desk) -> dict[str, str]:
+    """Each roster name's mobile number (11 digits from 1, +86 dropped), where the phone is one."""
+    out = {}
+    for staff in desk.session.exec(select(Staff)):
+        digits = re.sub(r"\D", "", staff.phone or "")
+        if len(digits) == 13 and digits.startswith("86"):
+            digits = digits[2:]
+        if re.fullmatch(r"1[3-9]\d{9}", digits):
+            out[staff.name] = digits
+    return out
+
+
+def zh_span(delta: timedelta, *, late: bool = False) -> str:
+    """``1小时5分钟`` (time left in whole minutes; late by part of a minute counts as a minute)."""
+    seconds = abs(delta.total_seconds())
+    total = math.ceil(seconds / 60) if late else int(seconds // 60)
+    days, rest = divmod(total, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}天"] if days else []
+    if hours:
+        parts.append(f"{hours}小时")
+    if minutes or not parts:
+        parts.append(f"{minutes}分钟")
+    return "".join(parts)
+
+
+def warning_at(desk: Desk, view, clock, limits: Thresholds) -> datetime:
+    """When a running clock's warning is due. A wall clock: the threshold before its deadline. The
+    resolution clock: when the working time left reaches the threshold, counted on the calendar
+    that judges the ticket; a moment outside working hours moves to the next working minute."""
+    if clock.basis == "wall":
+        return clock.deadline - (limits.response if clock.name == "response" else limits.arrival)
+    calendar = desk.calendar_for(desk.terms_at(view.ticket.reported_at))
+    moment = calendar.add_working_time(view.ticket.reported_at, max(clock.target - limits.resolution, timedelta(0)))
+    return moment if calendar.in_working_hours(moment) else calendar.next_working_moment(moment)
+
+
+def fault_alerts(desk: Desk, limits: Thresholds, mobiles: dict[str, str]) -> list[Alert]:
+    """A warning for each running clock past its threshold, a breach alert for each overdue one."""
+    from opsdesk.faults import each_fault
+
+    now = desk.local_now
+    found = []
+    for view in each_fault(desk, open_only=True):
+        for clock in view.clocks:
+            if clock.state == "overdue":
+                found.append(_fault_alert(view, clock, "breach", mobiles))
+            elif clock.state == "running" and now >= warning_at(desk, view, clock, limits):
+                found.append(_fault_alert(view, clock, "warning", mobiles))
+    return found
+
+
+def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
+    t, s = view.ticket, view.system
+    name = CLOCK_NAMES[clock.name]
+    tag = f"{name}{'超时' if kind == 'breach' else '预警'}"
+    working = "（工作时间）" if clock.basis == "working" else ""
+    if kind == "breach":
+        state = f"已超时 {zh_span(clock.margin, late=True)}{working}"
+    else:
+        state = f"还剩 {zh_span(clock.margin)}{working}"
+    symptom = t.symptom if len(t.symptom) <= 80 else t.symptom[:79] + "…"
+    owner = f"负责人：{t.owner}" if t.owner else "负责人：未指派（opsdesk fault assign）"
+    body = "\n".join([
+        f"【{tag}】故障 {t.id} · {s.code} {s.name}",
+        f"症状：{symptom}",
+        f"{name}时限 {clock.deadline:%Y-%m-%d %H:%M}，{state}",
+        owner,
+    ])  # fmt: skip
+    subject = f"【{tag}】故障 {t.id} {s.code} {symptom[:30]} · {name}时限 {clock.deadline:%m-%d %H:%M}"
+    mobile = mobiles.get(t.owner or "")
+    return Alert(f"fault:{t.id}:{clock.name}:{kind}", kind, subject, body, (mobile,) if mobile else ())
+
+
+def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
+    """Each risk past its due date whose remedy is not carried out."""
+    from opsdesk.inspections import risk_views
+
+    today = desk.local_now.date()
+    found = []
+    for view in risk_views(desk, open_only=True):
+        for risk in view.risks:
+            if risk.due is None or risk.due >= today:
+                continue
+            days = (today - risk.due).days
+            s = view.system
+            body = "\n".join([
+                f"【风险逾期】巡检 {view.inspection.id}（{view.inspection.month}）· {s.code} {s.name}",
+                f"风险：{risk.text}（{LEVEL_NAMES.get(risk.level, risk.level)}）",
+                f"解决方案：{risk.remedy}",
+                f"整改期限 {risk.due}，已逾期 {days} 天，尚未落实（opsdesk inspect risk-done {risk.id}）",
+                f"负责人：{risk.owner or '未指定'}",
+            ])  # fmt: skip
+            subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
+            mobile = mobiles.get(risk.owner or "")
+            found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
+    return found
+
+
+def inspection_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
+    """Each system not yet inspected this month, once the month's last working days have come."""
+    from opsdesk.inspections import gaps
+
+    today = desk.local_now.date()
+    contract = desk.contract
+    if today < contract.start_date or today >= contract_end(contract):
+        return []
+    left = _working_days_left(desk, today)
+    if left > limits.inspection_days:
+        return []
+    month = f"{today:%Y-%m}"
+    found = []
+    for s in gaps(desk, (today.year, today.month)):
+        body = (f"【巡检待做】{s.code} {s.name} 本月（{month}）尚未巡检；本月还剩 {left} 个工作日"
+                f"（opsdesk inspect {s.code}）")  # fmt: skip
+        subject = f"【巡检待做】{s.code} {month} 尚未巡检"
+        found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body))
+    return found
+
+
+def _working_days_left(desk: Desk, today: date) -> int:
+    """Working days from today (inclusive) to the month's end."""
+    return sum(1 for day in desk.calendar.month_days(today.year, today.month) if day.day >= today and day.working)
+
+
+def exception_request_alerts(desk: Desk) -> list[Alert]:
+    """HOOK for exception requests (void / waive / pause, issue 16): one alert per request still
+    awaiting the hospital's answer, keyed ``exception:{id}:awaiting``, kind ``exception``. Exception
+    requests do not exist in this store yet, so nothing is due; fill this in where they are merged."""
+    return []
+
+
+def digest_alert(desk: Desk) -> Alert:
+    """The morning digest: `status`'s headline (open clocks, breaches this month, owed inspections,
+    on-site headcount), once a day (``digest:YYYY-MM-DD``)."""
+    from opsdesk.reports import status
+
+    s = status(desk)
+    now = s.now
+    overdue = sum(1 for v in s.open if v.breached)
+    uninspected = ", ".join(x.code for x in s.uninspected) or "无"
+    lines = [
+        f"【每日概况】{now:%Y-%m-%d} 周{WEEKDAYS[now.weekday()]} · {s.contract.name}",
+        f"未关闭故障 {len(s.open)}（其中已超时 {overdue}）",
+        f"本月（{s.month}）违约工单 {len(s.breaches)}",
+        f"本月未巡检：{uninspected}",
+    ]
+    if s.staff_recorded:
+        lines.append(f"今日驻场 {s.onsite_today} 人" + ("（少于 2 人）" if s.onsite_today < 2 else ""))
+    if s.changes_due:
+        lines.append(f"7 天内到期或逾期的修改调整 {len(s.changes_due)}")
+    subject = f"【每日概况】{now:%Y-%m-%d} 未关闭故障 {len(s.open)} · 本月违约 {len(s.breaches)}"
+    return Alert(f"digest:{now:%Y-%m-%d}", "digest", subject, "\n".join(lines))

@@ -1,0 +1,154 @@
+"""The services: a WeCom or DingTalk group robot, a plain JSON webhook (HTTP through the standard
+library's urllib, with short timeouts), and e-mail (smtplib).
+
+:func:`deliver` returns when the service accepted the message and raises :class:`DeliveryFailed`
+otherwise: the connection refused or timed out, an HTTP error status, a robot's ``errcode`` not 0.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from opsdesk.alerts.channels import Channel
+from opsdesk.alerts.messages import Message
+from opsdesk.errors import OpsdeskError
+
+HTTP_TIMEOUT = 5.0  # seconds, to connect and again to read the answer
+SMTP_TIMEOUT = 10.0
+ANSWER_LIMIT = 64 * 1024  # bytes of a service's answer read
+
+
+class DeliveryFailed(OpsdeskError):
+    """The service did not accept the message (the text says what it answered, secrets left out)."""
+
+
+def deliver(channel: Channel, message: Message, *, timestamp_ms: int) -> None:
+    """Send ``message`` to ``channel``; return only once the service accepted it."""
+    if channel.kind == "email":
+        send_email(channel, message)
+        return
+    url, payload = channel.target, webhook_payload(message)
+    if channel.kind == "wecom":
+        payload = {"msgtype": "text", "text": {"content": message.text, "mentioned_mobile_list": list(message.mobiles)}}
+    elif channel.kind == "dingtalk":
+        payload = {"msgtype": "text", "text": {"content": message.text},
+                   "at": {"atMobiles": list(message.mobiles), "isAtAll": False}}  # fmt: skip
+        if channel.secret:
+            url = dingtalk_signed_url(url, channel.secret, timestamp_ms)
+    answer = post_json(url, payload)
+    if channel.kind in ("wecom", "dingtalk"):
+        code = answer.get("errcode") if isinstance(answer, dict) else None
+        if code != 0:
+            detail = answer.get("errmsg", "") if isinstance(answer, dict) else "no JSON answer"
+            raise DeliveryFailed(f"the robot answered errcode {code}: {detail}".rstrip(": "))
+
+
+def webhook_payload(message: Message) -> dict:
+    """A plain webhook's JSON: the text, and each alert with its key."""
+    return {
+        "source": "opsdesk",
+        "subject": message.subject,
+        "text": message.text,
+        "alerts": [{"key": a.key, "kind": a.kind, "subject": a.subject, "body": a.body} for a in message.alerts],
+    }
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's signature (加签): HMAC-SHA256 over ``timestamp + "\\n" + secret`` keyed with the
+    secret, in base64, URL-encoded."""
+    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return urllib.parse.quote_plus(base64.b64encode(digest).decode())
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """The robot's URL with ``&timestamp=...&sign=...`` (DingTalk refuses a timestamp an hour off)."""
+    return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
+
+
+def post_json(url: str, payload: dict) -> object:
+    """POST ``payload`` as JSON; the answer's JSON (None if it is not JSON)."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8",
+                                              "User-Agent": "opsdesk-alerts"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            raw = response.read(ANSWER_LIMIT)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryFailed(f"HTTP {exc.code} {exc.reason}".strip()) from None
+    except urllib.error.URLError as exc:
+        raise DeliveryFailed(f"cannot reach {_host(url)}: {_reason(exc.reason)}") from None
+    except TimeoutError:
+        raise DeliveryFailed(f"{_host(url)} did not answer within {HTTP_TIMEOUT:g} s") from None
+    except (OSError, ValueError) as exc:  # a connection reset, a malformed answer
+        raise DeliveryFailed(f"{_host(url)}: {_reason(exc)}") from None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {HTTP_TIMEOUT:g} s"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower()
+    return str(reason) or type(reason).__name__
+
+
+def smtp_password(channel: Channel) -> str | None:
+    """The SMTP password: from the environment variable the channel names, else as kept."""
+    smtp = channel.smtp
+    if smtp is None or not smtp.user:
+        return None
+    if smtp.password_env:
+        value = os.environ.get(smtp.password_env)
+        if not value:
+            raise DeliveryFailed(f"${smtp.password_env} (the SMTP password of {channel.name}) is not set")
+        return value
+    return channel.secret
+
+
+def send_email(channel: Channel, message: Message) -> None:
+    """One e-mail to the channel's address through its SMTP server."""
+    import smtplib
+
+    smtp = channel.smtp
+    password = smtp_password(channel)
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = smtp.sender or (smtp.user if smtp.user and "@" in smtp.user else f"opsdesk@{smtp.host}")
+    mail["To"] = channel.target
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain="opsdesk")
+    mail.set_content(message.text)
+    opener = smtplib.SMTP_SSL if smtp.port == 465 else smtplib.SMTP
+    try:
+        with opener(smtp.host, smtp.port, timeout=SMTP_TIMEOUT) as server:
+            if smtp.starttls:
+                server.starttls()
+            if smtp.user:
+                server.login(smtp.user, password)
+            server.send_message(mail)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryFailed(f"{smtp.host}:{smtp.port} refused the login of {smtp.user} ({exc.smtp_code})") from None
+    except smtplib.SMTPException as exc:
+        raise DeliveryFailed(f"{smtp.host}:{smtp.port}: {_reason(exc)}") from None
+    except TimeoutError:
+        raise DeliveryFailed(f"{smtp.host}:{smtp.port} did not answer within {SMTP_TIMEOUT:g} s") from None
+    except OSError as exc:
+        raise DeliveryFailed(f"cannot reach {smtp.host}:{smtp.port}: {_reason(exc)}") from None
