@@ -109,6 +109,10 @@ def _read_api(path: Path, raw: bytes, kind: str) -> Export:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"{path} is not valid JSON ({exc}); save the API answer as it came") from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{path} is JSON nested too deeply to be a ZenTao export; save the API answer as it came"
+        ) from None
     key = "bugs" if kind == "bugs" else "stories"
     items = data.get(key) if isinstance(data, dict) else data
     if not isinstance(items, list):

@@ -40,6 +40,10 @@ class OpsdeskGroup(TyperGroup):
         # typer bundles its own click (typer>=0.26); its usage errors are reported here in one line.
         from typer._click.exceptions import ClickException, UsageError
 
+        undecodable = _not_utf8(sys.argv[1:] if args is None else args)
+        if undecodable is not None:
+            output.error(f"the argument {undecodable} holds bytes that are not UTF-8; opsdesk takes UTF-8 text")
+            sys.exit(2)
         try:
             rv = super().main(args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var,
                               standalone_mode=False, **extra)  # fmt: skip
@@ -115,6 +119,15 @@ class LazyCommands(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _not_utf8(args) -> str | None:
+    """The first argument holding bytes that were not UTF-8 (Python keeps them as surrogates),
+    shown with those bytes escaped; None when every argument is text."""
+    for arg in args:
+        if isinstance(arg, str) and any("\udc80" <= c <= "\udcff" for c in arg):
+            return "'" + arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") + "'"
+    return None
 
 
 def _database_failed(exc: Exception) -> str:
@@ -211,9 +224,11 @@ def command_now() -> datetime:
 
 def _actor() -> str:
     if state.by is not None:
+        from opsdesk.records import text_value
+
         if not state.by.strip():
             raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
-        return state.by.strip()
+        return text_value(state.by, "--by (or OPSDESK_USER)")
     try:
         return getpass.getuser()
     except (KeyError, OSError):
