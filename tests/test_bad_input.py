@@ -234,7 +234,9 @@ def test_hostile_input_is_refused_naming_the_field(populated, args, message):
 
 
 def test_hostile_files_are_refused(populated, tmp_path):
-    (tmp_path / "surrogate.json").write_text('{"bugs": [{"id": 1, "title": "\\ud800"}]}', encoding="utf-8")
+    (tmp_path / "surrogate.json").write_text(
+        '{"bugs": [{"id": 1, "title": "\\ud800", "product": "p", "openedDate": "2026-11-02"}]}', encoding="utf-8"
+    )
     (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
     (tmp_path / "deep2.json").write_text('{"bugs": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     for name, message in (

@@ -384,6 +384,10 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
     handled_by: dict[tuple[str, int], str] = {}
     for ev in desk.session.exec(select(Event).where(Event.action.in_(("fault.resolve", "change.implement")))):
         handled_by[(ev.entity, ev.entity_id)] = ev.actor
+    for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%"), Ticket.resolved_at.is_not(None))):
+        resolver = json.loads(t.platform_data or "{}").get("resolved_by")  # 解决者, when the platform resolved it
+        if resolver and ("ticket", t.id) not in handled_by:
+            handled_by[("ticket", t.id)] = resolver
     for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%")).order_by(Ticket.id)):
         status = "已确认" if t.confirmed_at else ("已解决" if t.resolved_at else "处理中")
         rows.append({"平台编号": t.ref.removeprefix("bug#"), "类型": f"Bug（{KIND_NAMES[t.kind]}）",
@@ -419,8 +423,10 @@ def safe_text(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_feedback_csv(rows: list[dict[str, Any]], path: Path) -> Path:
-    """UTF-8 with BOM so Excel opens the Chinese text right."""
+def write_feedback_csv(rows: list[dict[str, Any]], path: Path, *, force: bool = False) -> Path:
+    """UTF-8 with BOM so Excel opens the Chinese text right; an existing file is replaced only with ``force``."""
+    if Path(path).exists() and not force:
+        raise Refused(f"{path} already exists; choose another -o or add --force to overwrite it")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FEEDBACK_COLUMNS)

@@ -210,7 +210,9 @@ SEVERITIES = ("1", "2", "3", "4")
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _LABELS = {"title": "the title", "product": "the product", "module": "the module", "type": "the type",
            "opened_by": "由谁创建", "resolved_by": "解决者", "closed_by": "由谁关闭", "assigned_to": "指派给",
-           "reviewed_by": "由谁评审"}  # fmt: skip
+           "reviewed_by": "由谁评审",
+           "opened": "创建日期", "resolved": "解决日期", "closed": "关闭日期", "edited": "最后修改日期",
+           "reviewed": "评审时间"}  # fmt: skip
 _TIMES = ("opened", "resolved", "closed", "edited", "reviewed")
 _NUMBERED = ("product", "module", "pri")  # may come as the platform's numeric id
 

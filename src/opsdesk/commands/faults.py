@@ -335,6 +335,9 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     hours = "inside" if v.clocks.inside_hours else "outside"
     line(f"  reported {t.reported_at:%Y-%m-%d %H:%M} ({hours} working hours)")
+    if t.time_unknown:
+        line(f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
+             f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`', style="yellow")  # fmt: skip
     if v.late:
         line(f"  late entry: {', '.join(v.late)} recorded more than an hour after it happened", style="yellow")
     table(
@@ -486,8 +489,17 @@ def fault_table(title: str, views: list[FaultView]) -> None:
     for v in views:
         t = v.ticket
         clocks = [(clock_left(c, v.working_day), clock_style(c)) for c in v.clocks]
-        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
+        marked = f"{t.id}{'*' if v.late else ''}{'?' if t.time_unknown else ''}"
+        reported = f"{t.reported_at:%Y-%m-%d} ??:??" if t.time_unknown else t.reported_at
+        rows.append([marked if marked != str(t.id) else t.id, v.system.code, t.kind, reported, fault_status(t), *clocks,
                      t.symptom[:40]])  # fmt: skip
     table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
+    if any(v.ticket.time_unknown for v in views):
+        line(
+            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --at`", style="yellow"
+        )
+
+
+TIME_UNKNOWN = "report time of day unknown"
