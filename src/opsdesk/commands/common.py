@@ -78,6 +78,10 @@ class OpsdeskGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.startswith("typer"):
                 raise
+            explained = _database_said(exc)
+            if explained:  # a lost server, or a login without the grant it needs
+                output.error(explained)
+                raise typer.Exit(1) from None
             if type(exc).__name__ == "DataError" and "out of range" in str(exc):  # PostgreSQL's OverflowError
                 output.error("a number or date given is out of range")
                 raise typer.Exit(2) from None
@@ -128,6 +132,14 @@ def _not_utf8(args) -> str | None:
         if isinstance(arg, str) and any("\udc80" <= c <= "\udcff" for c in arg):
             return "'" + arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") + "'"
     return None
+
+
+def _database_said(exc: Exception) -> str | None:
+    if not type(exc).__module__.startswith(("sqlalchemy", "psycopg")):
+        return None
+    from opsdesk.dberrors import CONNECTION_LOST, connection_lost, permission_denied
+
+    return CONNECTION_LOST if connection_lost(exc) else permission_denied(exc, state.db)
 
 
 def _database_failed(exc: Exception) -> str:
@@ -196,6 +208,9 @@ def db_path() -> Path | str:
             )
         if "://" in str(state.db):
             return str(state.db).strip()
+        from opsdesk.dburl import check_not_keywords
+
+        check_not_keywords(state.db)
         return Path(state.db)
     return app_dir() / "opsdesk.db"
 
