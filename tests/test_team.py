@@ -14,15 +14,13 @@ from pathlib import Path
 import pytest
 
 from conftest import PG, connect, ok, refused, run, snapshot
+from test_pg import needs_pg, pg  # noqa: F401 - pg: the PostgreSQL run only
 from test_zentao import bug, write_csv
-
-needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
 
 
 @pytest.fixture
-def pg(backend: str, contract):
-    if backend != "pg":
-        pytest.skip("a PostgreSQL-only check")
+def team(pg, contract):  # noqa: F811
+    """A contract in a PostgreSQL schema (the PostgreSQL run only)."""
     return contract
 
 
@@ -90,7 +88,7 @@ def test_a_libpq_keyword_string_is_refused_naming_the_url_form(store_env, tmp_pa
     assert run("--db", "reports/a=b.db", "db", "path").stdout == "reports/a=b.db\n"  # a path with '=' is a path
 
 
-def test_a_lost_connection_is_one_line(pg, monkeypatch):
+def test_a_lost_connection_is_one_line(team, monkeypatch):
     """The server ends this command's session half-way (a restart, a cut network): nothing is recorded."""
     import psycopg
     from sqlalchemy import text
@@ -107,16 +105,16 @@ def test_a_lost_connection_is_one_line(pg, monkeypatch):
         return ticket
 
     monkeypatch.setattr(faults, "open_fault", cut_off)
-    refused(["fault", "open", "queue", "断线"], "the connection to the server was lost; nothing was recorded", pg)
+    refused(["fault", "open", "queue", "断线"], "the connection to the server was lost; nothing was recorded", team)
 
 
 @pytest.fixture
-def login(pg):
+def login(team):
     """Make a login on the test server: ``login("read")`` may read the schema, ``login("none")`` nothing;
     returns the URL of the test's schema for it. Dropped afterwards."""
     made: list[str] = []
-    schema = pg.rsplit("%3D", 1)[1]
-    admin = connect(pg)
+    schema = team.rsplit("%3D", 1)[1]
+    admin = connect(team)
 
     def make(rights: str) -> str:
         name = f"o19_{rights}_{uuid.uuid4().hex[:6]}"
@@ -126,7 +124,7 @@ def login(pg):
             admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {name}")
         if rights == "read":
             admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {name}")
-        return pg.replace("://opsdesk@", f"://{name}@", 1), name, schema
+        return team.replace("://opsdesk@", f"://{name}@", 1), name, schema
 
     yield make
     for name in made:
@@ -136,7 +134,7 @@ def login(pg):
 
 
 @needs_pg
-def test_a_login_without_rights_is_told_which_grant_is_missing(pg, login):
+def test_a_login_without_rights_is_told_which_grant_is_missing(team, login):
     ok("fault", "open", "queue", "叫号屏黑屏")
     url, name, schema = login("none")
     for args in (["status"], ["init", "--name", "a", "--hospital", "b", "--vendor", "c", "--start", "2026-09-01"]):
@@ -154,15 +152,15 @@ def test_a_login_without_rights_is_told_which_grant_is_missing(pg, login):
 
 
 @needs_pg
-def test_a_read_only_login_reads_and_is_told_it_cannot_record(pg, login):
+def test_a_read_only_login_reads_and_is_told_it_cannot_record(team, login):
     ok("fault", "open", "queue", "叫号屏黑屏")
     url, name, schema = login("read")
     assert run("status", env={"OPSDESK_DB": url}).exit_code == 0
     assert run("fault", "show", "1", env={"OPSDESK_DB": url}).exit_code == 0
-    before = snapshot(pg)
+    before = snapshot(team)
     result = run("fault", "open", "queue", "二", env={"OPSDESK_DB": url})
     assert (result.exit_code, result.stderr) == (1, (
         f"Error: permission denied for table ticket: the login {name} may read but not record (a read-only "
         f"login, as a lead's is); record with an engineer's login, or the owner grants it: GRANT SELECT, INSERT, "
         f"UPDATE ON ALL TABLES IN SCHEMA {schema} TO {name}\n"))  # fmt: skip
-    assert snapshot(pg) == before
+    assert snapshot(team) == before
