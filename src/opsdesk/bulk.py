@@ -1,5 +1,8 @@
 """Many records at once, with the same rows and the same hash chain one at a time would give.
 
+Rows come numbered (each table's max + 1, as :func:`opsdesk.history.create` numbers them); no
+database sequence is used or moved, so an engineer's login needs no grant on sequences.
+
 :func:`opsdesk.history.create` writes a record and its creation event with two statements and an
 ORM object each; an import of thousands of platform bugs (and the synthetic stores of
 ``opsdesk demo --scale``) write them here instead, one ``executemany`` per table.
@@ -15,7 +18,6 @@ from typing import Any
 from sqlmodel import Session
 
 from opsdesk.history import GENESIS, canonical_json, digest, head, pk_name, to_json_value
-from opsdesk.store import sync_ids
 
 
 def row(model, **values) -> dict:
@@ -80,5 +82,4 @@ class BulkWriter:
             conn.exec_driver_sql(
                 "INSERT INTO event (id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, "
                 f"prev_hash, hash) VALUES ({', '.join([mark] * 11)})", self.events)  # fmt: skip
-        sync_ids(conn, [*self.rows, "event"])
         self.rows, self.events = {}, []
