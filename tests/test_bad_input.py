@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import ok, run, snapshot
+from conftest import ok, refused, run, snapshot
 
 LONG = "长" * 10_000
 CSV = "item,result,verdict,note\n实例与监听状态,正常,ok,\n"
@@ -162,3 +162,143 @@ def test_periods_at_the_service_edges_are_accepted(contract):
     assert run("report", "sla", "--month", "2027-09").stderr == (
         "Error: month 2027-09 is outside the contract's service period, 2026-09-01 to 2027-08-31\n"
     )
+
+
+# -- hostile input: one line naming the field, nothing written (issue 19) ------------------------
+
+CONTROL = "only printable text, tabs and newlines are accepted"
+HOSTILE = [
+    (
+        ["fault", "open", "queue", "叫号\x1b]0;owned\x07屏"],
+        f"the symptom contains U+001B, a control character (\\x1b); {CONTROL}",
+    ),
+    (
+        ["fault", "open", "queue", "x", "--reporter", "a\x9b2Jb"],
+        f"--reporter contains U+009B, a control character (\\x9b); {CONTROL}",
+    ),
+    (
+        ["fault", "open", "queue", "x", "--dept", "a\rb"],
+        f"--dept contains U+000D, a control character (\\r); {CONTROL}",
+    ),
+    (["fault", "note", "1", "a\x00b"], f"the note contains U+0000, a control character (\\x00); {CONTROL}"),
+    (
+        ["fault", "open", "queue", "叫号\uffff"],
+        "the symptom contains U+FFFF, a character XML 1.0 forbids, which no workbook can hold; remove it",
+    ),
+    (
+        ["change", "open", "queue", "\ufffe需求", "--type", "adaptive"],
+        "the title contains U+FFFE, a character XML 1.0 forbids, which no workbook can hold; remove it",
+    ),
+    (
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "a\x7f@b.c"],
+        f"--email contains U+007F, a control character (\\x7f); {CONTROL}",
+    ),
+    (
+        ["fault", "open", "queue", "ab\udcff"],
+        "the argument 'ab\\xff' holds bytes that are not UTF-8; opsdesk takes UTF-8 text",
+    ),
+    (
+        ["--by", "x" * 5001, "fault", "open", "queue", "x"],
+        "--by (or OPSDESK_USER) is 5001 characters long; at most 5000 are accepted",
+    ),
+    (
+        ["--by", "a\x1bb", "fault", "open", "queue", "x"],
+        f"--by (or OPSDESK_USER) contains U+001B, a control character (\\x1b); {CONTROL}",
+    ),
+    (
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "@" * 5001],
+        "--email is 5001 characters long; at most 5000 are accepted",
+    ),
+    (
+        ["contract", "set", "response_inside_min", "99999999999", "--retroactive"],
+        "response_inside_min must be a whole number of at least 1 and at most 10080 (7 days), got 99999999999",
+    ),
+    (
+        ["contract", "set", "resolve_fault_days", "400"],
+        "resolve_fault_days must be a number of days above 0 and at most 365 (working days), got 400",
+    ),
+    (
+        ["contract", "set", "warranty_months", "121"],
+        "warranty_months must be a whole number of at least 0 and at most 120 (months, 10 years), got 121",
+    ),
+    (["report", "monthly", "0000-01"], "month 0000-01 is outside the years 2000-2099 opsdesk keeps records for"),
+    (["report", "monthly", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
+    (["report", "sla", "--month", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
+    (["fault", "list", "--month", "0000-01"], "month 0000-01 is outside the years 2000-2099 opsdesk keeps records for"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), HOSTILE, ids=[repr(" ".join(a))[:60] for a, _ in HOSTILE])
+def test_hostile_input_is_refused_naming_the_field(populated, args, message):
+    refused(args, message, populated, code=2)
+
+
+def test_hostile_files_are_refused(populated, tmp_path):
+    (tmp_path / "surrogate.json").write_text(
+        '{"bugs": [{"id": 1, "title": "\\ud800", "product": "p", "openedDate": "2026-11-02"}]}', encoding="utf-8"
+    )
+    (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    (tmp_path / "deep2.json").write_text('{"bugs": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    for name, message in (
+        (
+            "surrogate.json",
+            "surrogate.json row 1: the title contains U+D800, not a character: bytes that are not "
+            "UTF-8, or a lone surrogate; give UTF-8 text",
+        ),
+        ("deep.json", "deep.json is JSON nested too deeply to be a ZenTao export; save the API answer as it came"),
+        ("deep2.json", "deep2.json is JSON nested too deeply to be a ZenTao export; save the API answer as it came"),
+    ):
+        refused(["import", "zentao-bugs", name], message, populated, code=2)
+
+
+def _workbook(tmp_path, name="r.xlsx"):
+    ok("report", "monthly", "2026-12", "-o", str(tmp_path / name))
+    return tmp_path / name
+
+
+def test_a_corrupt_or_foreign_workbook_is_a_usage_error(populated, tmp_path):
+    import zipfile
+
+    good = _workbook(tmp_path).read_bytes()
+    (tmp_path / "cut.xlsx").write_bytes(good[: len(good) // 2])
+    with zipfile.ZipFile(tmp_path / "other.xlsx", "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as src, zipfile.ZipFile(tmp_path / "ffff.xlsx", "w") as dst:
+        for item in src.infolist():  # a workbook some other tool wrote with a character XML forbids
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(
+                    b"</sheetData>",
+                    '<row r="999"><c r="A999" t="inlineStr"><is><t>\uffff</t></is></c></row></sheetData>'.encode(),
+                )
+            dst.writestr(item, data)
+    for name in ("cut.xlsx", "other.xlsx", "ffff.xlsx"):
+        message = f"{name} is not a readable .xlsx workbook (damaged, truncated or another format)"
+        refused(["confirm", "import", name], message, populated, code=2)
+
+
+def test_stored_control_characters_are_shown_not_obeyed(populated, tmp_path):
+    from conftest import connect
+
+    conn = connect(populated)  # text stored before opsdesk refused it
+    conn.execute(
+        "UPDATE ticket SET symptom = ?, cause = ? WHERE id = 1", ("黑屏\x1b[2J\x1b]0;owned\x07", "a\x9bb\uffff")
+    )
+    conn.commit()
+    conn.close()
+    for env in ({}, {"OPSDESK_FORCE_TERMINAL": "1"}):
+        out = run("fault", "show", "1", env=env).stdout
+        assert "黑屏\\x1b[2J\\x1b]0;owned\\x07" in out and "a\\x9bb" in out
+        assert "\x1b]0" not in out and "\x07" not in out and "\x9b" not in out
+        listed = run("fault", "list", env=env).stdout
+        assert "\x1b[2J" not in listed and "\x1b]0" not in listed and "\x07" not in listed
+    assert "黑屏\\x1b[2J" in ok("fault", "list")
+    assert json.loads(ok("fault", "show", "1", "--json"))["symptom"] == "黑屏\x1b[2J\x1b]0;owned\x07"  # JSON escapes it
+    # never written into a workbook: it opens, and reads back
+    from openpyxl import load_workbook
+
+    path = _workbook(tmp_path)
+    cells = [c for ws in load_workbook(path).worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert not any(isinstance(c, str) and ("\uffff" in c or "\x1b" in c) for c in cells)
+    assert any(isinstance(c, str) and c.startswith("黑屏") for c in cells)
+    assert run("confirm", "import", str(path)).exit_code == 0

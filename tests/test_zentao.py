@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ok, run, snapshot
+from conftest import ok, refused, run, snapshot
 
 OLD_HEADER = [
     "Bug编号",
@@ -104,7 +104,7 @@ def test_csv_variants_import_the_same(mapped, tmp_path, header, encoding):
         header,
         encoding,
     )
-    assert ok("import", "zentao-bugs", path) == "2 fault(s) were created, 0 updated, 0 unchanged (csv)\n"
+    assert ok("import", "zentao-bugs", path).splitlines()[0] == "2 fault(s) were created, 0 updated, 0 unchanged (csv)"
     got = faults()
     assert [(f["ref"], f["system"], f["kind"], f["status"], f["reporter"]) for f in got] == [
         ("bug#12", "queue", "fault", "resolved", "王护士"),
@@ -384,3 +384,145 @@ def test_reimport_keeps_the_type_given_with_type(mapped, tmp_path):
     )
     assert snapshot(mapped) == before
     assert json.loads(ok("change", "list", "--json"))[0]["type"] == "adaptive"
+
+
+# -- ZenTao's exports as they come (issue 19) ----------------------------------------------------
+
+
+def _api(tmp_path, *bugs, name="bugs.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"page": 1, "total": len(bugs), "limit": 20, "bugs": list(bugs)}, ensure_ascii=False),
+                    encoding="utf-8")  # fmt: skip
+    return str(path)
+
+
+def api_bug(id_=21, **extra):
+    return {"id": id_, "product": 3, "productName": "智能候诊", "module": 7, "title": "签到失败", "severity": 2,
+            "type": "codeerror", "status": "active", "openedBy": "wang", "openedDate": "2026-11-02T01:15:00Z", **extra}  # fmt: skip
+
+
+def test_an_api_product_id_maps_by_the_name_beside_it(contract, tmp_path):
+    ok("import", "map", "智能候诊", "queue")  # the name only, as for a CSV; "3" is not mapped
+    assert ok("import", "zentao-bugs", _api(tmp_path, api_bug())).startswith("1 fault(s) were created")
+    assert [(f["ref"], f["system"]) for f in faults()] == [("bug#21", "queue")]
+
+
+def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped, tmp_path):
+    path = write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")])
+    hint = ('row 3: bug#13 (fault 2) was exported with the date 2026-11-05 but no time of day; its response and '
+            'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --at "2026-11-05 HH:MM"')  # fmt: skip
+    assert ok("import", "zentao-bugs", path, "--dry-run").splitlines()[1:] == [hint]
+    assert json.loads(ok("import", "zentao-bugs", path, "--json"))["time_unknown"] == [
+        {"row": 3, "platform_id": "bug#13", "id": 2, "date": "2026-11-05"}
+    ]
+    assert [f["time_unknown"] for f in faults()] == [False, True]
+    listed = ok("fault", "list").splitlines()
+    assert listed[3].startswith("2?\tqueue\tfault\t2026-11-05 ??:??\topen\ttime unknown\ttime unknown\t")
+    assert (
+        listed[-1]
+        == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --at`"
+    )
+    assert ('  report time of day unknown: the platform gave the date only; record it with '
+            '`opsdesk fault edit 2 --at "2026-11-05 HH:MM"`') in ok("fault", "show", "2").splitlines()  # fmt: skip
+    assert ok("import", "zentao-bugs", path).splitlines()[1:] == [hint]  # named again until recorded
+    ok("fault", "edit", "2", "--at", "2026-11-05 09:40")
+    assert ok("import", "zentao-bugs", path) == "0 fault(s) were created, 0 updated, 2 unchanged (csv)\n"
+    assert "?" not in ok("fault", "list") and "time of day unknown" not in ok("fault", "show", "2")
+    assert faults()[1]["time_unknown"] is False
+
+
+def test_bug_types_and_severities_map_to_kinds(mapped, tmp_path):
+    rows = [bug(1), bug(2, severity="4"), bug(3), bug(4, severity="3")]
+    rows[0]["Bug类型"] = "数据错误"
+    rows[2]["Bug类型"] = "配置相关"
+    ok("import", "map", "配置相关", "data", "--type")
+    ok("import", "map", "4", "fault", "--severity")
+    ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", rows))
+    assert [(f["ref"], f["kind"]) for f in faults()] == [
+        ("bug#1", "data"), ("bug#2", "fault"), ("bug#3", "data"), ("bug#4", "defect")]  # fmt: skip
+    data = json.loads(ok("import", "maps", "--json"))
+    assert data["type"] == {"数据错误": "data", "数据修复": "data", "配置相关": "data"}
+    assert "type\t配置相关\tdata" in ok("import", "maps")
+    assert ok("verify").startswith("History verified")
+
+
+def test_feedback_names_who_resolved_and_keeps_an_existing_file(mapped, tmp_path):
+    done = bug(12, status="已解决", resolution="已解决", resolved="2026-11-02 11:00:00")
+    done["解决者"] = "张伟(#9)"
+    header = [*OLD_HEADER]
+    ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", [done, bug(13)], header))
+    ok("fault", "respond", "2", "--at", "2026-12-07 09:00")
+    ok("fault", "resolve", "2", "--cause", "c", "--action", "a", "--at", "2026-12-07 09:30")
+    rows = json.loads(ok("export", "zentao-feedback", "--json"))
+    assert [(r["平台编号"], r["处理人"]) for r in rows] == [("12", "张伟"), ("13", "tester")]
+    target = tmp_path / "fb.csv"
+    target.write_text("the hospital's copy", encoding="utf-8")
+    before = snapshot(mapped)
+    result = run("export", "zentao-feedback", "-o", str(target))
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {target} already exists; choose another -o or add --force to overwrite it\n")  # fmt: skip
+    assert target.read_text(encoding="utf-8") == "the hospital's copy" and snapshot(mapped) == before
+    ok("export", "zentao-feedback", "-o", str(target), "--force")
+    assert target.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[8] == "张伟"
+
+
+NONSENSE = [
+    ({"id": "abc"}, "the bug id 'abc' is not a whole number from 1 to 2147483647"),
+    ({"id": -5}, "the bug id -5 is not a whole number from 1 to 2147483647"),
+    ({"id": 2**63}, "the bug id 9223372036854775808 is not a whole number from 1 to 2147483647"),
+    ({"id": {"x": 1}}, 'the bug id {"x": 1} is not a whole number from 1 to 2147483647'),
+    ({"id": 1.5}, "the bug id 1.5 is not a whole number from 1 to 2147483647"),
+    ({"id": True}, "the bug id true is not a whole number from 1 to 2147483647"),
+    ({"title": ["a"]}, 'the title must be text, not list ["a"]'),
+    ({"title": 7}, "the title must be text, not int 7"),
+    ({"severity": 9}, "severity 9 is not one of ZenTao's severities 1, 2, 3, 4"),
+    ({"severity": "0"}, "severity '0' is not one of ZenTao's severities 1, 2, 3, 4"),
+    ({"severity": [1]}, "severity [1] is not one of ZenTao's severities 1, 2, 3, 4"),
+    (
+        {"openedBy": "王\x1b[2J"},
+        "由谁创建 contains U+001B, a control character (\\x1b); only printable text, tabs and newlines are accepted",
+    ),
+    ({"openedDate": 20261102}, "创建日期 20261102 is not a date; ZenTao writes 2026-11-02 09:15:00"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), NONSENSE, ids=[m[:40] for _, m in NONSENSE])
+def test_nonsense_in_an_export_is_refused_naming_the_row(mapped, tmp_path, fields, message):
+    path = _api(tmp_path, api_bug(1), api_bug(2, **fields))
+    refused(["import", "zentao-bugs", path], f"bugs.json row 2: {message}", mapped, code=2)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [("abc", "the bug id 'abc' is not a whole number from 1 to 2147483647"),
+     ("-5", "the bug id '-5' is not a whole number from 1 to 2147483647"),
+     (str(2**63), "the bug id '9223372036854775808' is not a whole number from 1 to 2147483647"),
+     ("0", "the bug id '0' is not a whole number from 1 to 2147483647")],
+)  # fmt: skip
+def test_nonsense_ids_in_a_csv_are_refused_naming_the_row(mapped, tmp_path, cell, message):
+    refused(["import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(1), bug(cell)])],
+            f"b.csv row 3: {message}", mapped, code=2)  # fmt: skip
+
+
+def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped, tmp_path, monkeypatch):
+    import tracemalloc
+
+    from opsdesk import zentao
+
+    tracemalloc.start()
+    refused(["import", "zentao-bugs", "/dev/zero"], "/dev/zero has a line longer than 10 MB; a ZenTao CSV export has "
+            "none: export the bugs again as CSV (or API JSON)", mapped, code=2)  # fmt: skip
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 64 * 2**20, peak  # it stopped reading at the stated length
+    monkeypatch.setattr(zentao, "MAX_BYTES", 2**20)
+    monkeypatch.setattr(zentao, "CHUNK", 2**16)
+    big = tmp_path / "big.csv"
+    write_csv(big, [bug(n, title="长" * 300) for n in range(1, 1500)])
+    assert big.stat().st_size > 2**20
+    refused(["import", "zentao-bugs", str(big)], f"{big} is larger than 1 MB, more than any ZenTao export opsdesk "
+            "reads; export fewer bugs at a time (by product or by date)", mapped, code=2)  # fmt: skip
+    monkeypatch.setattr(zentao, "MAX_LINE", 1000)
+    long_line = write_csv(tmp_path / "long.csv", [bug(1), bug(2, title="长" * 400)])
+    refused(["import", "zentao-bugs", long_line], f"{long_line} has a line longer than 0 MB; a ZenTao CSV export "
+            "has none: export the bugs again as CSV (or API JSON)", mapped, code=2)  # fmt: skip

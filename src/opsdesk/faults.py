@@ -616,6 +616,7 @@ def fault_dict(v: FaultView) -> dict[str, Any]:
         "confirmed_by": t.confirmed_by,
         "confirm_comment": t.confirm_comment,
         "inside_hours": v.clocks.inside_hours,
+        "time_unknown": t.time_unknown,  # reported with a date only: the report's time of day is not known
         "late": v.late,
         "breached": v.breached,
         "clocks": {c.name: clock_dict(c) for c in v.clocks},

@@ -111,12 +111,13 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
     needs = {"section": ("section", "分类", "类别"), "item": ("item", "巡检项"), "standard": ("standard", "检查标准")}
     for number, row in enumerate(read_csv(path, needs), start=2):
         section = _column(row, "section", "分类", "类别")
-        item = _column(row, "item", "巡检项")
+        item = text_value(_column(row, "item", "巡检项"), f"{path} row {number}: the item")
         if not item:
             raise InvalidInput(f"{path} row {number}: the item is empty (columns: section, item, standard)")
         items.append({
             "section": _normalise(SECTIONS, section, f"section in row {number}", "app or db (应用 / 数据库环境)"),
-            "item": item, "standard": _column(row, "standard", "检查标准"),
+            "item": item,
+            "standard": text_value(_column(row, "standard", "检查标准"), f"{path} row {number}: the standard") or "",
         })  # fmt: skip
     if not any(i["section"] == "db" for i in items):
         raise Refused(f"{path} has no database-environment (db) items; every inspection must check the database")

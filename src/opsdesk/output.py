@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,8 +50,18 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_default) + "\n")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character but tab and newline written out (``\\x1b``): text
+    stored before opsdesk refused them must not clear a screen or set a window title."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode(), text)
+
+
 def line(text: str = "", style: str | None = None) -> None:
     """One line of text; ``style`` (Rich markup style) only on a terminal."""
+    text = visible(text)
     if is_terminal():
         console().print(text, style=style, markup=False)
     else:
@@ -191,7 +202,7 @@ def _cell(value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value))
 
 
 def minutes(delta: timedelta) -> str:
@@ -224,7 +235,7 @@ def span(delta: timedelta, working_day: timedelta | None = None) -> str:
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {visible(message)}\n")
 
 
 def error_note(message: str) -> None:

@@ -47,7 +47,8 @@ def add_staff(
         raise Refused(f"--from {start} is after the contract's last day ({last})")
     if to_date is not None and to_date < start:
         raise Refused(f"--to {to_date} is before --from {start}")
-    if "@" not in (email or ""):
+    email = text_value(email, "--email", required=True)
+    if "@" not in email:
         raise InvalidInput(f"--email {email!r} is not an e-mail address (name@example.com)")
     phone = text_value(phone, "--phone", required=True)
     if not PHONE.fullmatch(phone) or not any(ch.isdigit() for ch in phone):
@@ -55,7 +56,7 @@ def add_staff(
                            "or 020-8888 6666 转 123)")  # fmt: skip
     staff = Staff(
         name=name, role=text_value(role, "--role", required=True), phone=phone,
-        email=email.strip(), onsite=onsite, from_date=start, to_date=to_date,
+        email=email, onsite=onsite, from_date=start, to_date=to_date,
     )  # fmt: skip
     return desk.create(staff, "staff.add")
 

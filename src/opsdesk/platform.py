@@ -17,17 +17,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import func, select
 
-from opsdesk.errors import InvalidInput, OpsdeskError, Refused
+from opsdesk import bulk
+from opsdesk.errors import BadOption, InvalidInput, OpsdeskError, Refused
 from opsdesk.faults import KIND_NAMES, check_order, normalise_kind
 from opsdesk.history import to_json_value
 from opsdesk.models import ChangeRequest, PlatformMap, System, Ticket
-from opsdesk.records import Desk
+from opsdesk.records import Desk, text_value
 from opsdesk.systems import get_system
-from opsdesk.zentao import named, parse_time, read_export, resolution_label, status_of
+from opsdesk.zentao import Export, named, parse_time, read_export, resolution_label, status_of
 
 DEFAULT_SEVERITY = {"1": "fault", "2": "fault", "3": "defect", "4": "defect"}
+DEFAULT_TYPE = {"数据错误": "data", "数据修复": "data"}  # a bug of this type is of this kind, whatever its severity
 SEVERITY_NAMES = {"1": "致命", "2": "严重", "3": "一般", "4": "轻微"}
 DONE_REASONS = {"已完成", "done"}
 DRAFT_STATUSES = {"草稿", "draft"}
@@ -35,9 +37,9 @@ NOT_FAULTS = {"重复Bug", "转为需求"}
 
 
 def _check_unique(path: Path, rows, what: str) -> None:
-    seen: dict[str, int] = {}
+    seen: dict[int, int] = {}
     for number, row in rows:
-        key = str(row.get("id") or "").strip()
+        key = row["id"]
         if key in seen:
             raise InvalidInput(f"{Path(path).name} rows {seen[key]} and {number} both hold {what}#{key}; "
                                "export again without duplicates")  # fmt: skip
@@ -58,12 +60,19 @@ def _in_service(desk: Desk, result, number: int, where: str, platform_id: str, m
 # -- maps ---------------------------------------------------------------------------------
 
 
-def set_map(desk: Desk, key: str, value: str, *, severity: bool = False) -> PlatformMap:
-    """Map a platform product (or ``product/module``) to a system, or a severity 1-4 to a ticket kind."""
+def set_map(desk: Desk, key: str, value: str, *, severity: bool = False, bug_type: bool = False) -> PlatformMap:
+    """Map a platform product (or ``product/module``) to a system, a severity 1-4 to a ticket kind,
+    or (``bug_type``) a bug type such as 数据错误 to a ticket kind."""
     desk.contract  # noqa: B018
-    kind = "severity" if severity else "product"
-    key = key.strip()
-    if severity:
+    if severity and bug_type:
+        raise BadOption("give either --severity or --type, not both")
+    kind = "severity" if severity else "type" if bug_type else "product"
+    key = text_value(key, "the platform's name") or ""
+    if bug_type:
+        if not key:
+            raise InvalidInput("the bug type is empty")
+        value = normalise_kind(value)
+    elif severity:
         if key not in DEFAULT_SEVERITY:
             raise InvalidInput(f"severity {key!r}: ZenTao severities are 1, 2, 3 and 4")
         value = normalise_kind(value)
@@ -80,7 +89,7 @@ def set_map(desk: Desk, key: str, value: str, *, severity: bool = False) -> Plat
 
 
 def maps(desk: Desk) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {"product": {}, "severity": dict(DEFAULT_SEVERITY)}
+    out: dict[str, dict[str, str]] = {"product": {}, "severity": dict(DEFAULT_SEVERITY), "type": dict(DEFAULT_TYPE)}
     for row in desk.session.exec(select(PlatformMap).order_by(PlatformMap.kind, PlatformMap.key)):
         out.setdefault(row.kind, {})[row.key] = row.value
     return out
@@ -96,6 +105,7 @@ class ImportResult:
     unchanged: int = 0
     kept: list[tuple[int, str, int, list[str]]] = field(default_factory=list)  # fields changed by hand, kept
     reported: list[tuple[int, str, str]] = field(default_factory=list)  # (row, platform id, what)
+    time_unknown: list[tuple[int, str, int, date]] = field(default_factory=list)  # (row, platform id, id, the day)
     format: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +116,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "kept_hand_edits": [{"row": r, "platform_id": p, "id": i, "fields": f} for r, p, i, f in self.kept],
             "reported": [{"row": r, "platform_id": p, "message": m} for r, p, m in self.reported],
+            "time_unknown": [{"row": r, "platform_id": p, "id": i, "date": d} for r, p, i, d in self.time_unknown],
         }
 
 
@@ -151,11 +162,9 @@ class _Row:
         return parse_time(self.cells.get(field_name), self.tz, api=self.api, where=self.where)[0]
 
 
-def _read(desk: Desk, path: Path, kind: str, prefix: str) -> tuple[ImportResult, list[_Row]]:
-    """What bugs and stories share: read, check products and ids, date each row, skip what predates
-    the contract (reported in the result)."""
-    export = read_export(path, kind)
-    known = maps(desk)
+def _read(desk: Desk, path: Path, export: Export, known: dict, prefix: str) -> tuple[ImportResult, list[_Row]]:
+    """What bugs and stories share: check products and ids, date each row, skip what predates the
+    contract (reported in the result)."""
     _check_products(path, export.rows, known["product"])
     _check_unique(path, export.rows, prefix)
     systems = {s.code: s.id for s in desk.session.exec(select(System))}
@@ -163,9 +172,7 @@ def _read(desk: Desk, path: Path, kind: str, prefix: str) -> tuple[ImportResult,
     rows = []
     for number, cells in export.rows:
         where = f"{Path(path).name} row {number}"
-        platform_id = f"{prefix}#{str(cells.get('id') or '').strip()}"
-        if platform_id == f"{prefix}#":
-            raise InvalidInput(f"{where}: the {prefix} id is empty")
+        platform_id = f"{prefix}#{cells['id']}"
         opened, date_only = parse_time(cells.get("opened"), desk.tz, api=export.format == "api", where=where)
         if opened is None:
             raise InvalidInput(f"{where}: {platform_id} has no creation date (创建日期)")
@@ -178,9 +185,16 @@ def _read(desk: Desk, path: Path, kind: str, prefix: str) -> tuple[ImportResult,
 
 
 def import_bugs(desk: Desk, path: Path) -> ImportResult:
-    """ZenTao bugs -> fault tickets."""
-    severities = maps(desk)["severity"]
-    result, rows = _read(desk, path, "bugs", "bug")
+    """ZenTao bugs -> fault tickets.
+
+    The file is read and every row checked before the store is touched; the store is then read
+    (maps, the bugs imported before) and written in bulk, so the write lock, which the first
+    statement takes, is held for seconds however long the export is. All or nothing.
+    """
+    export = read_export(path, "bugs")
+    known = maps(desk)
+    result, rows = _read(desk, path, export, known, "bug")
+    writer = _Writer(desk, Ticket, "bug")
     for r in rows:
         resolution = resolution_label(r.cells.get("resolution"))
         if resolution in NOT_FAULTS:
@@ -188,7 +202,7 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
                 (r.number, r.platform_id, f"{r.platform_id} was closed as {resolution}: not a fault, skipped")
             )
             continue
-        severity = str(r.cells.get("severity") or "").strip()
+        severity = r.cells.get("severity") or ""
         resolved = None
         if status_of(r.cells.get("status")) in ("resolved", "closed"):
             resolved = r.time("resolved") or r.time("closed")
@@ -198,7 +212,7 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
                 )
         values = {
             "system_id": r.system_id,
-            "kind": severities.get(severity, "defect"),
+            "kind": known["type"].get(r.cells.get("type") or "") or known["severity"].get(severity, "defect"),
             "symptom": named(r.cells.get("title")) or r.platform_id,
             "reporter": named(r.cells.get("opened_by")) or None,
             "impact": f"严重程度{severity}（{SEVERITY_NAMES[severity]}）" if severity in SEVERITY_NAMES else None,
@@ -208,7 +222,11 @@ def import_bugs(desk: Desk, path: Path) -> ImportResult:
             "result": resolution,
             "channel": "platform",
         }
-        _apply(desk, Ticket, result, r.number, r.where, r.platform_id, values)
+        resolver = named(r.cells.get("resolved_by")) if resolved else None
+        record_id, unknown = writer.apply(result, r, values, meta={"resolved_by": resolver} if resolver else None)
+        if unknown:
+            result.time_unknown.append((r.number, r.platform_id, record_id, r.opened.date()))
+    writer.write()
     return result
 
 
@@ -217,23 +235,25 @@ def import_stories(desk: Desk, path: Path, *, type: str = "perfective") -> Impor
     from opsdesk.changes import normalise_type
 
     change_type = normalise_type(type)
-    result, rows = _read(desk, path, "stories", "story")
+    export = read_export(path, "stories")
+    result, rows = _read(desk, path, export, maps(desk), "story")
+    writer = _Writer(desk, ChangeRequest, "story")
     for r in rows:
         status = named(r.cells.get("status"))
-        reason = str(r.cells.get("closed_reason") or "").strip()
-        if status in DRAFT_STATUSES or (reason and reason not in DONE_REASONS):
-            existing = desk.session.exec(select(ChangeRequest.id).where(ChangeRequest.ref == r.platform_id)).first()
-            if existing is None:
-                why = f"closed as {reason}" if reason else f"still {status}"
-                result.reported.append((r.number, r.platform_id, f"{r.platform_id} is {why}: no change request made"))
-                continue
+        reason = r.cells.get("closed_reason") or ""
+        dropped = status in DRAFT_STATUSES or (reason and reason not in DONE_REASONS)
+        if dropped and r.platform_id not in writer.existing:
+            why = f"closed as {reason}" if reason else f"still {status}"
+            result.reported.append((r.number, r.platform_id, f"{r.platform_id} is {why}: no change request made"))
+            continue
         values = {
             "system_id": r.system_id, "title": named(r.cells.get("title")) or r.platform_id,
             "requested_by": named(r.cells.get("opened_by")) or None, "submitted_at": r.opened,
             "implemented_at": r.time("closed") if reason in DONE_REASONS else None,
         }  # fmt: skip
         # the type is ours, not the platform's: --type sets it on a new request; a re-import never moves it
-        _apply(desk, ChangeRequest, result, r.number, r.where, r.platform_id, values, on_create={"type": change_type})
+        writer.apply(result, r, values, on_create={"type": change_type})
+    writer.write()
     return result
 
 
@@ -241,35 +261,64 @@ STEP_RECORDED = {"reported_at": "reported_rec", "resolved_at": "resolved_rec", "
                  "implemented_at": "implemented_rec"}  # fmt: skip
 
 
-def _apply(
-    desk: Desk,
-    model,
-    result: ImportResult,
-    number: int,
-    where: str,
-    platform_id: str,
-    values: dict[str, Any],
-    on_create: dict[str, Any] | None = None,
-) -> None:
-    """Create the record (with ``values`` and ``on_create``), or move the fields of ``values`` the
-    platform changed and nobody changed by hand."""
-    kind = "fault" if model is Ticket else "change"
-    existing = desk.session.exec(select(model).where(model.ref == platform_id)).first()
-    snapshot = {k: to_json_value(v) for k, v in values.items()}
-    try:
-        if existing is None:
-            record = model(ref=platform_id, source="zentao", platform_data=json.dumps(snapshot, ensure_ascii=False),
-                           **values, **(on_create or {}), **{rec: desk.local_now for col, rec in STEP_RECORDED.items()
-                                        if col in values and values[col] is not None})  # fmt: skip
-            if model is Ticket:
-                check_order(platform_id, {k: getattr(record, k) for k in ("reported_at", "resolved_at")})
-            elif record.implemented_at is not None and record.implemented_at < record.submitted_at:
-                raise Refused(f"{platform_id} was closed before it was created")
-            desk.create(record, "import.zentao", happened_at=values.get("reported_at") or values.get("submitted_at"))
-            result.created.append((number, platform_id, record.id))
+class _Writer:
+    """The records of one import: those the platform sent before, read at once; new ones numbered
+    on from the table's highest id and written in bulk (:meth:`write`) after every update."""
+
+    def __init__(self, desk: Desk, model, prefix: str):
+        self.desk, self.model = desk, model
+        self.kind = "fault" if model is Ticket else "change"
+        query = select(model).where(model.ref.like(f"{prefix}#%"))
+        self.existing = {record.ref: record for record in desk.session.exec(query)}
+        self.next_id = (desk.session.exec(select(func.max(model.id))).one() or 0) + 1
+        self.new: list[tuple[dict[str, Any], datetime | None]] = []
+
+    def apply(self, result: ImportResult, r: _Row, values: dict[str, Any], *, on_create: dict[str, Any] | None = None,
+              meta: dict[str, Any] | None = None) -> tuple[int, bool]:  # fmt: skip
+        """Create the record (with ``values`` and ``on_create``), or move the fields of ``values`` the
+        platform changed and nobody changed by hand. ``meta``: what else the platform said, kept in the
+        snapshot only. Returns the record's id and whether its report time of day is still unknown."""
+        snapshot = {k: to_json_value(v) for k, v in values.items()} | (meta or {})
+        try:
+            existing = self.existing.get(r.platform_id)
+            if existing is None:
+                return self._create(result, r, values, snapshot, on_create or {}), bool(values.get("time_unknown"))
+            self._update(result, r, existing, values, snapshot, on_create or {})
+            return existing.id, bool(getattr(existing, "time_unknown", False))
+        except OpsdeskError as exc:
+            if str(exc).startswith(r.where):
+                raise
+            raise type(exc)(f"{r.where}: {exc}") from None
+
+    def _create(self, result: ImportResult, r: _Row, values: dict, snapshot: dict, on_create: dict) -> int:
+        if self.model is Ticket:
+            check_order(r.platform_id, {k: values.get(k) for k in ("reported_at", "resolved_at")})
+        elif values["implemented_at"] is not None and values["implemented_at"] < values["submitted_at"]:
+            raise Refused(f"{r.platform_id} was closed before it was created")
+        recorded = {rec: self.desk.local_now for col, rec in STEP_RECORDED.items() if values.get(col) is not None}
+        record_id, self.next_id = self.next_id, self.next_id + 1
+        data = json.dumps(snapshot, ensure_ascii=False)
+        row = bulk.row(self.model, id=record_id, ref=r.platform_id, source="zentao", platform_data=data, **values,
+                       **on_create, **recorded)  # fmt: skip
+        self.new.append((row, values.get("reported_at") or values.get("submitted_at")))
+        result.created.append((r.number, r.platform_id, record_id))
+        return record_id
+
+    def write(self) -> None:
+        """The new records and their creation events, after the updates' (the chain stays one line)."""
+        self.desk.session.flush()
+        if not self.new:
             return
+        writer = bulk.BulkWriter(self.desk.session, self.desk.actor)
+        for row, happened in self.new:
+            writer.add(self.model.__tablename__, row, action="import.zentao", recorded_at=self.desk.local_now,
+                       happened_at=happened)  # fmt: skip
+        writer.flush()
+
+    def _update(self, result: ImportResult, r: _Row, existing, values: dict, snapshot: dict, on_create: dict) -> None:
+        desk, number, platform_id, kind = self.desk, r.number, r.platform_id, self.kind
         last = json.loads(existing.platform_data or "{}")
-        for column in on_create or {}:  # earlier imports kept these in the snapshot: leave it as it was
+        for column in on_create:  # earlier imports kept these in the snapshot: leave it as it was
             if column in last:
                 snapshot[column] = last[column]
         if existing.system_id != values["system_id"]:
@@ -298,7 +347,7 @@ def _apply(
             recorded = STEP_RECORDED.get(column)
             if recorded and getattr(existing, column) is None and edits[column] is not None:
                 edits[recorded] = desk.local_now
-        if model is Ticket and edits:
+        if self.model is Ticket and edits:
             merged = {
                 k: edits.get(k, getattr(existing, k))
                 for k in ("reported_at", "responded_at", "arrived_at", "remote_at", "resolved_at", "confirmed_at")
@@ -317,10 +366,6 @@ def _apply(
                 result.unchanged += 1
         else:
             result.unchanged += 1
-    except OpsdeskError as exc:
-        if str(exc).startswith(where):
-            raise
-        raise type(exc)(f"{where}: {exc}") from None
 
 
 # -- hand back ----------------------------------------------------------------------------
@@ -339,6 +384,10 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
     handled_by: dict[tuple[str, int], str] = {}
     for ev in desk.session.exec(select(Event).where(Event.action.in_(("fault.resolve", "change.implement")))):
         handled_by[(ev.entity, ev.entity_id)] = ev.actor
+    for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%"), Ticket.resolved_at.is_not(None))):
+        resolver = json.loads(t.platform_data or "{}").get("resolved_by")  # 解决者, when the platform resolved it
+        if resolver and ("ticket", t.id) not in handled_by:
+            handled_by[("ticket", t.id)] = resolver
     for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%")).order_by(Ticket.id)):
         status = "已确认" if t.confirmed_at else ("已解决" if t.resolved_at else "处理中")
         rows.append({"平台编号": t.ref.removeprefix("bug#"), "类型": f"Bug（{KIND_NAMES[t.kind]}）",
@@ -374,8 +423,10 @@ def safe_text(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_feedback_csv(rows: list[dict[str, Any]], path: Path) -> Path:
-    """UTF-8 with BOM so Excel opens the Chinese text right."""
+def write_feedback_csv(rows: list[dict[str, Any]], path: Path, *, force: bool = False) -> Path:
+    """UTF-8 with BOM so Excel opens the Chinese text right; an existing file is replaced only with ``force``."""
+    if Path(path).exists() and not force:
+        raise Refused(f"{path} already exists; choose another -o or add --force to overwrite it")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FEEDBACK_COLUMNS)

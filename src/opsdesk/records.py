@@ -10,6 +10,7 @@ completely, appending its events to the history, or raises an
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -163,20 +164,55 @@ def fmt(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
+TEXT_LIMIT = 5000
+# What text may not hold: C0 controls but tab and newline, DEL and C1 controls (a terminal obeys them:
+# ESC clears the screen or sets the window title), surrogates (bytes that were not UTF-8, or JSON's
+# lone \ud800: no character at all) and U+FFFE/U+FFFF, which XML 1.0 forbids (no workbook holds them).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def text_value(value: str | None, what: str, *, required: bool = False) -> str | None:
-    """User text, trimmed; empty is None (or refused when required); over 5000 characters refused."""
+    """User text, trimmed; empty is None (or refused when required). The one place for the rules
+    every text keeps: at most :data:`TEXT_LIMIT` characters; Windows line ends (CRLF) become newlines;
+    control characters other than tab and newline, surrogates and the characters XML 1.0 forbids are
+    refused, naming the field (see :func:`check_characters`)."""
     if value is None:
         if required:
             raise InvalidInput(f"{what} is required")
         return None
-    value = value.strip()
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, not {type(value).__name__} {_short(value)}")
+    value = value.replace("\r\n", "\n").strip()
     if not value:
         if required:
             raise InvalidInput(f"{what} cannot be empty")
         return None
-    if len(value) > 5000:
-        raise InvalidInput(f"{what} is {len(value)} characters long; at most 5000 are accepted")
+    if len(value) > TEXT_LIMIT:
+        raise InvalidInput(f"{what} is {len(value)} characters long; at most {TEXT_LIMIT} are accepted")
+    check_characters(value, what)
     return value
+
+
+def check_characters(value: str, what: str) -> None:
+    """Refuse text holding a character :func:`text_value` does not accept, naming it and the field."""
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return
+    char = found[0]
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        why = "not a character: bytes that are not UTF-8, or a lone surrogate; give UTF-8 text"
+    elif char in "\ufffe\uffff":
+        why = "a character XML 1.0 forbids, which no workbook can hold; remove it"
+    else:
+        shown = char.encode("unicode_escape").decode()
+        why = f"a control character ({shown}); only printable text, tabs and newlines are accepted"
+    raise InvalidInput(f"{what} contains {code}, {why}")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def contract_end(contract: Contract) -> date:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
+from opsdesk.bulk import BulkWriter
+from opsdesk.bulk import row as _row
 from opsdesk.contract import init_contract
-from opsdesk.history import GENESIS, canonical_json, digest, head, pk_name, to_json_value
 from opsdesk.inspections import DEFAULT_TEMPLATE
 from opsdesk.models import ChangeRequest, Event, Inspection, InspectionItem, System, Ticket
 from opsdesk.records import Desk
-from opsdesk.store import sync_ids
 from opsdesk.systems import SYSTEMS as SEEDED
 from opsdesk.systems import add_system
 
@@ -29,15 +28,6 @@ BATCH = 20_000
 
 
 SCALE_NAME_PREFIX = "规模测试合同"  # `demo --replace` rebuilds only stores named so, or the demo
-
-
-def _row(model, **values) -> dict:
-    """Every column of ``model`` as its JSON value, defaults filled in."""
-    out = {}
-    for name, info in model.model_fields.items():
-        value = values.get(name, info.default)
-        out[name] = to_json_value(value)
-    return out
 
 
 def build_scale(desk: Desk, *, tickets: int, seed: int = 1) -> dict[str, int]:
@@ -122,57 +112,3 @@ def _flush(desk: Desk, writer: BulkWriter) -> None:
     """One batch per transaction."""
     writer.flush()
     desk.session.commit()
-
-
-class BulkWriter:
-    """Append many records and their creation events at once (the synthetic scale stores).
-
-    The same rows and the same hash chain as :func:`opsdesk.history.create` would write, without an ORM object
-    and two statements per record: rows and events go in with one ``executemany`` per batch.
-    """
-
-    def __init__(self, session: Session, actor: str):
-        self.session = session
-        self.actor = actor
-        last = head(session)
-        self.next_id = (last.id + 1) if last else 1
-        self.prev = last.hash if last else GENESIS
-        self.rows: dict[str, list[dict]] = {}
-        self.events: list[tuple] = []
-
-    def add(
-        self,
-        entity: str,
-        row: dict[str, Any],
-        *,
-        action: str,
-        recorded_at: datetime,
-        happened_at: datetime | None = None,
-    ) -> None:
-        """``row`` holds every column as its JSON value (what :func:`opsdesk.history.row_dict` would give)."""
-        values = (self.next_id, to_json_value(recorded_at), self.actor, action, entity, row[pk_name(entity)],
-                  to_json_value(happened_at), None, canonical_json(row), self.prev)  # fmt: skip
-        fingerprint = digest(*values)
-        self.events.append((*values, fingerprint))
-        self.rows.setdefault(entity, []).append(row)
-        self.prev = fingerprint
-        self.next_id += 1
-
-    def flush(self) -> None:
-        conn = self.session.connection()
-        sqlite = conn.dialect.name == "sqlite"
-        mark = "?" if sqlite else "%s"
-        for entity, rows in self.rows.items():
-            columns = list(rows[0])
-            sql = f'INSERT INTO "{entity}" ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
-            conn.exec_driver_sql(sql, [tuple(_db_value(r[c], sqlite) for c in columns) for r in rows])
-        if self.events:
-            conn.exec_driver_sql(
-                "INSERT INTO event (id, recorded_at, actor, action, entity, entity_id, happened_at, before, after, "
-                f"prev_hash, hash) VALUES ({', '.join([mark] * 11)})", self.events)  # fmt: skip
-        sync_ids(conn, [*self.rows, "event"])
-        self.rows, self.events = {}, []
-
-
-def _db_value(value: Any, sqlite: bool) -> Any:
-    return int(value) if sqlite and isinstance(value, bool) else value

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from opsdesk.dberrors import no_schema, pg_error
 from opsdesk.dburl import hide_password
 from opsdesk.errors import InvalidInput, NotFound, Refused, StoreError
 from opsdesk.migrations import MIGRATIONS, OPSDESK_TABLES, run_ddl
@@ -270,10 +271,15 @@ class PostgresStore(Store):
     """A PostgreSQL database (or one schema of it, by the URL's ``search_path``) that a team shares."""
 
     kind = "PostgreSQL"
-    TABLES_SQL = (
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    TABLES_SQL = (  # the catalog, not information_schema: that lists only the tables a login has rights on
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname"
     )
+
+    def _tables(self, conn: Connection) -> list[str]:
+        if conn.exec_driver_sql("SELECT current_schema()").scalar() is None:  # none, or no USAGE on it
+            raise StoreError(f"cannot use PostgreSQL database {self.name}: {no_schema(self.name)}")
+        return super()._tables(conn)
 
     def __init__(self, url: str, engine: Engine):
         super().__init__()
@@ -286,7 +292,7 @@ class PostgresStore(Store):
         return cls(url, _pg_engine(url))._prepare(create)
 
     def _error(self, exc: Exception) -> StoreError:
-        return _pg_error(self.name, exc)
+        return pg_error(self.name, exc)
 
     def backup(self, target: Path) -> Path:
         """Copy every table, read in one snapshot, into a new SQLite file of the same schema.
@@ -573,15 +579,6 @@ def _store_error(path: Path, exc: Exception) -> StoreError:
     if "not a database" in text:
         return StoreError(f"{path} is not an opsdesk database ({text}); point --db at the right file")
     return StoreError(f"cannot use database {path}: {text}")
-
-
-def _pg_error(name: str, exc: Exception) -> StoreError:
-    """One line from a driver error (psycopg's messages run over several lines, with hints)."""
-    orig = getattr(exc, "orig", exc)
-    first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), type(orig).__name__)
-    if "no schema has been selected" in first:
-        first += " (the schema the URL's search_path names does not exist: CREATE SCHEMA it first)"
-    return StoreError(f"cannot use PostgreSQL database {name}: {first}")
 
 
 def _sqlite_engine(path: Path) -> Engine:

@@ -18,6 +18,21 @@ from opsdesk.errors import InvalidInput
 DEFAULT_TZ = "Asia/Shanghai"
 KINDS = ("fault", "defect", "data")
 CLOCKS = ("response", "arrival", "resolution")
+WEEK_MIN = 7 * 24 * 60
+# The largest value each setting may take: beyond it a contract means something else (or a typo),
+# and a clock or a date computed from it would leave the calendar.
+UPPER_BOUNDS: dict[str, tuple[float, str]] = {
+    "response_inside_min": (WEEK_MIN, "7 days"),
+    "response_outside_min": (WEEK_MIN, "7 days"),
+    "arrival_inside_min": (WEEK_MIN, "7 days"),
+    "arrival_outside_min": (WEEK_MIN, "7 days"),
+    "resolve_fault_days": (365, "working days"),
+    "resolve_defect_days": (365, "working days"),
+    "resolve_data_days": (365, "working days"),
+    "change_due_days": (365, "days"),
+    "acceptance_wait_days": (365, "working days"),
+    "warranty_months": (120, "months, 10 years"),
+}
 
 # --------------------------------------------------------------------------- contract terms
 
@@ -39,6 +54,14 @@ def zone(key: object) -> ZoneInfo:
         return ZoneInfo(str(key))
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {key!r}: use an IANA name such as {DEFAULT_TZ}") from None
+
+
+def _shown(value: object) -> str:
+    """A value as a refusal quotes it: a number of a hundred digits as 1e+100."""
+    text = repr(value)
+    if len(text) > 20 and type(value) in (int, float):
+        return f"{value:.6g}"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_kind(kind: str) -> None:
@@ -73,12 +96,18 @@ class SlaTerms:
         # With postponed annotations, f.type is the annotation's text: "int", "float", "str".
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name in UPPER_BOUNDS:
+                top, unit = UPPER_BOUNDS[f.name]
+                bound = f"at most {top:g} ({unit})"
             if f.type == "int":
                 lowest = 0 if f.name in ("acceptance_wait_days", "warranty_months") else 1
-                if type(value) is not int or value < lowest:
-                    raise InvalidInput(f"{f.name} must be a whole number of at least {lowest}, got {value!r}")
-            elif f.type == "float" and (type(value) not in (int, float) or not math.isfinite(value) or value <= 0):
-                raise InvalidInput(f"{f.name} must be a number of days above 0, got {value!r}")
+                if type(value) is not int or not lowest <= value <= top:
+                    raise InvalidInput(
+                        f"{f.name} must be a whole number of at least {lowest} and {bound}, got {_shown(value)}"
+                    )
+            elif f.type == "float" and (type(value) not in (int, float) or not math.isfinite(value)
+                                        or not 0 < value <= top):  # fmt: skip
+                raise InvalidInput(f"{f.name} must be a number of days above 0 and {bound}, got {_shown(value)}")
         start = minutes_of_day(self.workday_start, "workday_start")
         end = minutes_of_day(self.workday_end, "workday_end")
         if start >= end:

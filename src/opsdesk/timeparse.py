@@ -53,6 +53,10 @@ def parse_month(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput(f"cannot read month {text!r}; use YYYY-MM, e.g. 2026-12")
+    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise InvalidInput(
+            f"month {text.strip()} is outside the years {FIRST_YEAR}-{LAST_YEAR} opsdesk keeps records for"
+        )
     return int(match[1]), int(match[2])
 
 

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +28,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = "1F4E78"
 FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
 MAX_WIDTH = 60
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # what XML cannot carry (openpyxl's list)
+# what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass
@@ -186,7 +188,7 @@ def _cover(ws, cover: Cover) -> None:
 
 
 def _text_cell(cell, text: Any) -> None:
-    cell.value = text
+    cell.value = _ILLEGAL.sub("", text) if isinstance(text, str) else text
     if isinstance(text, str):
         cell.data_type = "s"  # never a formula, whatever the first character
 
@@ -363,22 +365,26 @@ def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: 
 # -- reading back ---------------------------------------------------------------------------
 
 
+# what reading a damaged or foreign file raises: a bad zip, a cut-off stream, XML that does not parse
+# (ParseError and lxml's XMLSyntaxError are SyntaxErrors), or parts openpyxl does not find or understand
+_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, IndexError, OSError, ValueError, TypeError)
+
+
 def read_rows(path: Path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]]:
     """(sheet, header, [(row number, values)]) for every sheet of an .xlsx file."""
-    import zipfile
-
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not path.is_file():
         raise NotFound(f"no workbook at {path}")
+    unreadable = InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)") from None
+    except (*_BROKEN, InvalidFileException):
+        raise unreadable from None
     try:
         out = []
-        for ws in wb.worksheets:
+        for ws in wb.worksheets:  # read_only: each sheet's XML is parsed here, row by row
             rows = ws.iter_rows(values_only=True)
             header = next(rows, None)
             if not header:
@@ -386,5 +392,7 @@ def read_rows(path: Path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]
             out.append((ws.title, [str(h).strip() if h is not None else "" for h in header],
                         list(enumerate(rows, start=2))))  # fmt: skip
         return out
+    except _BROKEN:
+        raise unreadable from None
     finally:
         wb.close()

@@ -40,6 +40,10 @@ class OpsdeskGroup(TyperGroup):
         # typer bundles its own click (typer>=0.26); its usage errors are reported here in one line.
         from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+        undecodable = _not_utf8(sys.argv[1:] if args is None else args)
+        if undecodable is not None:
+            output.error(f"the argument {undecodable} holds bytes that are not UTF-8; opsdesk takes UTF-8 text")
+            sys.exit(2)
         try:
             rv = super().main(args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var,
                               standalone_mode=False, **extra)  # fmt: skip
@@ -80,6 +84,10 @@ class OpsdeskGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.startswith("typer"):
                 raise
+            explained = _database_said(exc)
+            if explained:  # a lost server, or a login without the grant it needs
+                output.error(explained)
+                raise typer.Exit(1) from None
             if type(exc).__name__ == "DataError" and "out of range" in str(exc):  # PostgreSQL's OverflowError
                 output.error("a number or date given is out of range")
                 raise typer.Exit(2) from None
@@ -136,6 +144,23 @@ def _command_list(ctx) -> str:
         lines.append(f"  {name.ljust(width)}  {summary}")
     lines.append(f"See `{path} COMMAND -h` for a command's options.")
     return "\n".join(lines) + "\n"
+
+
+def _not_utf8(args) -> str | None:
+    """The first argument holding bytes that were not UTF-8 (Python keeps them as surrogates),
+    shown with those bytes escaped; None when every argument is text."""
+    for arg in args:
+        if isinstance(arg, str) and any("\udc80" <= c <= "\udcff" for c in arg):
+            return "'" + arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") + "'"
+    return None
+
+
+def _database_said(exc: Exception) -> str | None:
+    if not type(exc).__module__.startswith(("sqlalchemy", "psycopg")):
+        return None
+    from opsdesk.dberrors import CONNECTION_LOST, connection_lost, permission_denied
+
+    return CONNECTION_LOST if connection_lost(exc) else permission_denied(exc, state.db)
 
 
 def _database_failed(exc: Exception) -> str:
@@ -204,6 +229,9 @@ def db_path() -> Path | str:
             )
         if "://" in str(state.db):
             return str(state.db).strip()
+        from opsdesk.dburl import check_not_keywords
+
+        check_not_keywords(state.db)
         return Path(state.db)
     return app_dir() / "opsdesk.db"
 
@@ -232,9 +260,11 @@ def command_now() -> datetime:
 
 def command_actor() -> str:
     if state.by is not None:
+        from opsdesk.records import text_value
+
         if not state.by.strip():
             raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
-        return state.by.strip()
+        return text_value(state.by, "--by (or OPSDESK_USER)")
     try:
         return getpass.getuser()
     except (KeyError, OSError):

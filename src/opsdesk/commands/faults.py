@@ -359,6 +359,9 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     hours = "inside" if v.clocks.inside_hours else "outside"
     line(f"  reported {t.reported_at:%Y-%m-%d %H:%M} ({hours} working hours)")
+    if t.time_unknown:
+        line(f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
+             f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`', style="yellow")  # fmt: skip
     if v.late:
         line(f"  late entry: {', '.join(v.late)} recorded more than an hour after it happened", style="yellow")
     table(
@@ -552,18 +555,34 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
     for v in views:
         t = v.ticket
         clocks = [(clock_cell(c, now, v.working_day), clock_style(c)) for c in v.clocks]
-        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
-                     t.owner, t.symptom])  # fmt: skip
+        reported = f"{t.reported_at:%Y-%m-%d} ??:??" if t.time_unknown else t.reported_at
+        rows.append([_marked(v), v.system.code, t.kind, reported, fault_status(t), *clocks, t.owner,
+                     t.symptom])  # fmt: skip
     columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
     if fits(columns, rows, flex="symptom"):
         table(title, columns, rows, flex="symptom")
     else:
-        rows = [[f"{v.ticket.id}*" if v.late else v.ticket.id, v.system.code, f"{v.ticket.reported_at:%m-%d %H:%M}",
-                 _clocks_cell(v, now), v.ticket.owner, v.ticket.symptom] for v in views]  # fmt: skip
+        rows = [[_marked(v), v.system.code, f"{v.ticket.reported_at:%m-%d} ??:??" if v.ticket.time_unknown else
+                 f"{v.ticket.reported_at:%m-%d %H:%M}", _clocks_cell(v, now), v.ticket.owner, v.ticket.symptom]
+                for v in views]  # fmt: skip
         table(title, ["id", "system", "reported", "clocks", "owner", "symptom"], rows,
               [_row_style(v) for v in views], flex="symptom", optional=("system", "owner", "reported"))  # fmt: skip
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
+    if any(v.ticket.time_unknown for v in views):
+        line(
+            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --at`", style="yellow"
+        )
+
+
+TIME_UNKNOWN = "report time of day unknown"
+
+
+def _marked(v: FaultView) -> str | int:
+    """A fault's id, marked * when a step was recorded late and ? when its time of day is unknown."""
+    t = v.ticket
+    marked = f"{t.id}{'*' if v.late else ''}{'?' if t.time_unknown else ''}"
+    return marked if marked != str(t.id) else t.id
 
 
 CLOCK_VERBS = {"response": "respond", "arrival": "on site", "resolution": "resolve"}

@@ -30,6 +30,10 @@ def _report(result, dry_run: bool, as_json: bool, what: str) -> None:
         line(f"row {r}: {p} (id {i}): kept what an engineer recorded by hand in {', '.join(f)}", style="yellow")
     for r, _, m in result.reported:
         line(f"row {r}: {m}", style="yellow")
+    for r, p, i, day in result.time_unknown:
+        line(f'row {r}: {p} (fault {i}) was exported with the date {day} but no time of day; its response and '
+             f'arrival stay unknown until its report time is recorded: opsdesk fault edit {i} --at "{day} HH:MM"',
+             style="yellow")  # fmt: skip
 
 
 def _import(run, dry_run: bool):
@@ -69,24 +73,25 @@ def import_zentao_stories(
 
 @import_app.command("map")
 def import_map(
-    key: Annotated[str, typer.Argument(help="ZenTao product name (or product/module), or a severity 1-4.")],
+    key: Annotated[str, typer.Argument(help="ZenTao product name (or product/module), a severity 1-4, or a bug type.")],
     value: Annotated[str, typer.Argument(help="System code, or with --severity a ticket kind.")],
     severity: Annotated[bool, typer.Option("--severity", help="Map a severity to a kind.")] = False,
+    bug_type: Annotated[bool, typer.Option("--type", help="Map a bug type (Bug类型) to a kind.")] = False,
 ) -> None:
-    """Map a ZenTao product to a system (or a severity to a ticket kind).
+    """Map a ZenTao product to a system (or a severity or a bug type to a ticket kind).
 
-    Example: opsdesk import map "智能候诊" queue
+    Example: opsdesk import map "智能候诊" queue ; opsdesk import map 数据错误 data --type
     """
     from opsdesk.platform import set_map
 
     with desk() as d:
-        row = set_map(d, key, value, severity=severity)
+        row = set_map(d, key, value, severity=severity, bug_type=bug_type)
     line(f"ZenTao {row.kind} {row.key!r} -> {row.value}")
 
 
 @import_app.command("maps")
 def import_maps(as_json: JsonOpt = False) -> None:
-    """List the product and severity maps.
+    """List the product, severity and bug-type maps.
 
     Example: opsdesk import maps
     """
@@ -105,6 +110,7 @@ def import_maps(as_json: JsonOpt = False) -> None:
 def export_zentao_feedback(
     since: Annotated[str | None, typer.Option(help="Only what was handled since YYYY-MM-DD.")] = None,
     output_path: Annotated[Path | None, typer.Option("-o", "--output", help="CSV file to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write what was done for each platform bug and story, to paste back into ZenTao (CSV, UTF-8 BOM).
@@ -119,5 +125,5 @@ def export_zentao_feedback(
     if as_json:
         emit_json(rows)
         return
-    target = write_feedback_csv(rows, output_path or Path("zentao-feedback.csv"))
+    target = write_feedback_csv(rows, output_path or Path("zentao-feedback.csv"), force=force)
     line(f"Wrote {len(rows)} row(s) to {target.resolve()}")
