@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import select
 
 from opsdesk import history
+from opsdesk.agreed import Agreed, agreed_exceptions
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.models import Correction, Event, Note, System, Ticket
 from opsdesk.records import Desk, check_confirmer, fmt, month_bounds, text_value
@@ -273,8 +274,9 @@ def _edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]
             value = normalise_kind(value)
         elif name == "channel":
             value = normalise_channel(value)
-        else:
-            value = text_value(value, f"--{name}", required=name == "symptom")
+        else:  # a resolved fault keeps its cause and action, as `fault resolve` requires them
+            required = name == "symptom" or (name in ("cause", "action") and ticket.resolved_at is not None)
+            value = text_value(value, f"--{name}", required=required)
         edits[column] = value
     if not edits:
         options = ", ".join("--at" if f == "reported" else f"--{f}" for f in EDITABLE)
@@ -347,14 +349,25 @@ class FaultView:
     clocks: Any  # sla.TicketClocks
     late: list[str] = field(default_factory=list)
     working_day: timedelta = timedelta(hours=10)  # length of one working day under the ticket's terms
+    recorded: Any = None  # sla.TicketClocks as recorded, before agreed exceptions (``clocks`` when none)
+    agreed: Agreed | None = None  # the exceptions the hospital agreed to
 
     @property
     def is_open(self) -> bool:
         return self.ticket.resolved_at is None
 
     @property
+    def voided(self) -> bool:
+        """Void by agreement: the ticket leaves every figure."""
+        return self.agreed is not None and self.agreed.void is not None
+
+    @property
     def breached(self) -> bool:
-        return any(c.state in ("breached", "overdue") for c in self.clocks)
+        return not self.voided and any(c.state in ("breached", "overdue") for c in self.clocks)
+
+    @property
+    def breached_as_recorded(self) -> bool:
+        return any(c.state in ("breached", "overdue") for c in self.recorded or self.clocks)
 
 
 _STEP_COLUMNS = tuple((step, f"{step}_at", f"{step}_rec") for step in STEPS)
@@ -376,7 +389,31 @@ def late_steps(ticket: Ticket) -> list[str]:
     return out
 
 
-def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
+def view(
+    desk: Desk,
+    ticket: Ticket,
+    system: System | None = None,
+    *,
+    exceptions: dict[int, Agreed] | None = None,
+    as_recorded: bool = False,
+) -> FaultView:
+    """A ticket judged after the exceptions the hospital agreed to (looked up unless ``exceptions``,
+    ticket id -> :class:`Agreed`, is given), or ``as_recorded``, before them."""
+    terms = desk.terms_at(ticket.reported_at)
+    recorded = clocks_of(desk, ticket)
+    agreed = None
+    if not as_recorded:
+        agreed = (exceptions if exceptions is not None else agreed_exceptions(desk.session, ticket.id)).get(ticket.id)
+    clocks = recorded
+    if agreed is not None and (agreed.pauses or agreed.waive is not None):
+        clocks = clocks_of(desk, ticket, agreed=agreed)
+    return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket),
+                     terms.working_day_length, recorded, agreed)  # fmt: skip
+
+
+def clocks_of(desk: Desk, ticket, *, agreed: Agreed | None = None, now: datetime | None = None):
+    """A ticket's three clocks (sla.TicketClocks) at ``now`` (default: the desk's), after ``agreed``
+    exceptions if given. ``ticket`` may be any object with the ticket's attributes."""
     from opsdesk.sla import ticket_clocks
 
     terms = desk.terms_at(ticket.reported_at)
@@ -389,23 +426,25 @@ def view(desk: Desk, ticket: Ticket, system: System | None = None) -> FaultView:
         arrived=ticket.arrived_at,
         resolved=ticket.resolved_at,
         remote=ticket.remote_at is not None,
-        now=desk.local_now,
+        now=desk.local_now if now is None else now,
+        pauses=agreed.spans if agreed is not None else (),
+        arrival_waived=agreed is not None and agreed.waive is not None,
     )
     if ticket.time_unknown or (ticket.source == "zentao" and ticket.responded_at is None):
         clocks = _time_unknown(clocks)  # the platform does not record when anyone responded
-    return FaultView(ticket, system or desk.session.get(System, ticket.system_id), clocks, late_steps(ticket),
-                     terms.working_day_length)  # fmt: skip
+    return clocks
 
 
 def _time_unknown(clocks):
     """A ticket imported with a report date but no time: its response and arrival cannot be judged
-    (never shown as met) until an engineer sets the real time with `fault edit --at`."""
+    (never shown as met) until an engineer sets the real time with `fault edit --at`. An arrival
+    the hospital agreed to waive stays waived."""
     from dataclasses import replace
 
     return replace(
         clocks,
         response=replace(clocks.response, state="time_unknown"),
-        arrival=replace(clocks.arrival, state="time_unknown"),
+        arrival=clocks.arrival if clocks.arrival.state == "waived" else replace(clocks.arrival, state="time_unknown"),
     )
 
 
@@ -420,9 +459,12 @@ def list_faults(
     late: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
+    as_recorded: bool = False,
 ) -> list[FaultView]:
-    """Tickets matching the filters, oldest report first."""
-    views = each_fault(desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until)
+    """Tickets matching the filters, oldest report first (judged after agreed exceptions, unless
+    ``as_recorded``)."""
+    views = each_fault(desk, open_only=open_only, system=system, kind=kind, month=month, since=since, until=until,
+                       as_recorded=as_recorded)  # fmt: skip
     return [v for v in views if (v.breached or not breached) and (v.late or not late)]
 
 
@@ -436,6 +478,7 @@ def each_fault(
     since: datetime | None = None,
     until: datetime | None = None,
     light: bool = False,
+    as_recorded: bool = False,
 ) -> Iterator[FaultView]:
     """The views :func:`list_faults` gives, one at a time from a query read in batches, so that a
     report over every ticket holds one batch rather than them all. With ``light`` each view's
@@ -455,15 +498,16 @@ def each_fault(
     if until is not None:
         query = query.where(Ticket.reported_at < until.astimezone(desk.tz))
     query = query.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=FAULT_BATCH)
+    agreed = {} if as_recorded else agreed_exceptions(desk.session)  # few: read once, not per ticket
     if not light:
         for t, s in desk.session.exec(query):
-            yield view(desk, t, s)
+            yield view(desk, t, s, exceptions=agreed, as_recorded=as_recorded)
         return
     # Plain rows (attributes named as the ticket's columns) instead of ORM objects: a report that
     # only reads the tickets spends about half as long loading each.
     by_id = {s.id: s for s in systems(desk)}
     for t in desk.session.connection().execute(query.with_only_columns(*Ticket.__table__.columns)):
-        yield view(desk, t, by_id[t.system_id])
+        yield view(desk, t, by_id[t.system_id], exceptions=agreed, as_recorded=as_recorded)
 
 
 FAULT_BATCH = 2000
@@ -515,6 +559,7 @@ def clock_dict(clock) -> dict[str, Any]:
         "margin_minutes": int(clock.margin.total_seconds() // 60),
         "state": clock.state,
         "unconfirmed_years": list(clock.unconfirmed_years),
+        "paused_minutes": int(clock.paused.total_seconds() // 60),
     }
 
 
@@ -550,4 +595,8 @@ def fault_dict(v: FaultView) -> dict[str, Any]:
         "late": v.late,
         "breached": v.breached,
         "clocks": {c.name: clock_dict(c) for c in v.clocks},
+        "voided": v.voided,
+        "exceptions": list(v.agreed.ids) if v.agreed else [],
+        "breached_as_recorded": v.breached_as_recorded,
+        "clocks_as_recorded": {c.name: clock_dict(c) for c in v.recorded or v.clocks},
     }

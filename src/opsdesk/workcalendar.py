@@ -207,6 +207,7 @@ class LedgerDay:
     end: datetime | None
     seconds: int  # whole seconds counted this day
     running_total: int  # whole seconds counted from the ledger's start to the end of this day
+    paused: int = 0  # whole seconds of working time this day inside an agreed pause (not counted)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ class Ledger:
     days: list[LedgerDay]
     total: timedelta
     unconfirmed_years: tuple[int, ...]
+    paused: timedelta = timedelta(0)  # working time inside the pauses, left out of ``total``
 
 
 def _micros(duration: timedelta) -> int:
@@ -237,6 +239,22 @@ def aware(moment: object, tz: ZoneInfo) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"naive datetime {moment:%Y-%m-%d %H:%M}: opsdesk needs a timezone-aware time ({tz.key})")
     return moment.astimezone(tz)
+
+
+Span = tuple[datetime, datetime]
+
+
+def merge_spans(spans: Iterable[Span], tz: ZoneInfo) -> list[Span]:
+    """Spans of time (start, end) in ``tz``, sorted, overlapping and touching ones joined, empty ones dropped."""
+    out: list[Span] = []
+    for start, end in sorted((aware(a, tz), aware(b, tz)) for a, b in spans):
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 class WorkCalendar:
@@ -398,6 +416,36 @@ class WorkCalendar:
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
         return midnight + timedelta(microseconds=self._start_us + into)
 
+    def working_time_outside(self, a: datetime, b: datetime, spans: Iterable[Span]) -> timedelta:
+        """The working time from ``a`` to ``b`` that lies outside ``spans`` (pauses of a clock)."""
+        total = self.working_time_between(a, b)
+        for start, end in merge_spans(spans, self.tz):
+            total -= self.working_time_between(max(start, aware(a, self.tz)), min(end, aware(b, self.tz)))
+        return total
+
+    def add_working_time_outside(self, start: datetime, duration: timedelta, spans: Iterable[Span]) -> datetime:
+        """The moment ``duration`` of working time after ``start``, not counting the working time inside
+        ``spans``: a span holding 3 working hours before the result moves it 3 working hours later."""
+        cursor = aware(start, self.tz)
+        remaining = duration
+        for span_start, span_end in merge_spans(spans, self.tz):
+            if span_end <= cursor:
+                continue
+            before = self.working_time_between(cursor, span_start)
+            if before >= remaining:
+                break
+            remaining -= before
+            cursor = span_end
+        return self.add_working_time(cursor, remaining)
+
+    def next_working_moment_outside(self, moment: datetime, spans: Iterable[Span]) -> datetime:
+        """The last moment at which no working time outside ``spans`` has passed since ``moment``."""
+        found = self.next_working_moment(moment)
+        for span_start, span_end in merge_spans(spans, self.tz):
+            if span_start <= found < span_end:
+                found = self.next_working_moment(span_end)
+        return found
+
     def next_working_moment(self, moment: datetime) -> datetime:
         """``moment`` itself inside working hours, else the start of the next working period: the
         last moment at which no working time has passed since ``moment``."""
@@ -417,12 +465,16 @@ class WorkCalendar:
         self._cover_working_days(needed)
         return date.fromordinal(self._base + bisect.bisect_left(self._cum, needed) - 1)
 
-    def ledger(self, start: datetime, end: datetime, target: timedelta | None = None) -> Ledger:
+    def ledger(
+        self, start: datetime, end: datetime, target: timedelta | None = None, pauses: Iterable[Span] = ()
+    ) -> Ledger:
         """Day by day, when the working clock ran from ``start`` to ``end`` and why not.
 
         Every calendar day from ``start``'s to ``end``'s appears, with its
-        :class:`DayKind`; ``target`` is carried for the caller to compare against.
+        :class:`DayKind`; ``target`` is carried for the caller to compare against. Working time
+        inside ``pauses`` is shown on its day as paused and left out of the counts.
         """
+        spans = merge_spans(pauses, self.tz)
         local_start, local_end = aware(start, self.tz), aware(end, self.tz)
         if local_end < local_start:
             raise InvalidInput(
@@ -442,16 +494,22 @@ class WorkCalendar:
                 if max(opens, local_start) < min(closes, local_end):
                     ran_from, ran_to = max(opens, local_start), min(closes, local_end)
                     seconds = (ran_to - ran_from) // timedelta(seconds=1)
-            running += seconds
-            days.append(LedgerDay(day, kind, ran_from, ran_to, seconds, running))
+            paused = 0
+            if seconds:
+                overlaps = (min(ran_to, b) - max(ran_from, a) for a, b in spans)
+                paused = sum(o // timedelta(seconds=1) for o in overlaps if o > timedelta(0))
+            running += seconds - paused
+            days.append(LedgerDay(day, kind, ran_from, ran_to, seconds - paused, running, paused))
             day += timedelta(days=1)
+        total = self.working_time_outside(local_start, local_end, spans)
         return Ledger(
             start=local_start,
             end=local_end,
             target=target,
             days=days,
-            total=self.working_time_between(local_start, local_end),
+            total=total,
             unconfirmed_years=self.unconfirmed_years(local_start, local_end),
+            paused=self.working_time_between(local_start, local_end) - total,
         )
 
     # -- the index

@@ -12,7 +12,7 @@ import typer
 
 from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
 from opsdesk.errors import InvalidInput
-from opsdesk.output import emit_json, line, span, table, warn_unpublished
+from opsdesk.output import emit_json, error_note, line, span, table, warn_unpublished
 
 if TYPE_CHECKING:
     from opsdesk.faults import FaultView
@@ -32,7 +32,7 @@ def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
     if clock.state in ("overdue", "breached"):  # late by part of a minute is shown as 1m, never 0m
         late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
         return f"{'OVERDUE' if clock.state == 'overdue' else 'late'} {_span(late, clock, working_day)}"
-    return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown"}[clock.state]
+    return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown", "waived": "waived"}[clock.state]
 
 
 def met_until(clock) -> str:
@@ -75,6 +75,7 @@ def fault_open(
 
     Example: opsdesk fault open queue "3号诊区叫号屏黑屏" --reporter 王护士 --channel phone
     """
+    from opsdesk.exceptions import similar_open
     from opsdesk.faults import open_fault, view
 
     with desk() as d:
@@ -92,6 +93,13 @@ def fault_open(
             impact=impact,
         )
         v = view(d, ticket)
+        alike = similar_open(d, ticket)
+    for other in alike:
+        error_note(
+            f"Warning: open fault {other.id} ({v.system.code}, reported {other.reported_at:%Y-%m-%d %H:%M}) looks "
+            f"alike: {other.symptom!r}; if it is the same fault, ask to void this one: "
+            f'opsdesk fault void {ticket.id} --duplicate-of {other.id} --reason "重复报障"'
+        )
     if as_json:
         from opsdesk.faults import fault_dict
 
@@ -108,6 +116,17 @@ def fault_open(
 
 def _warn_unconfirmed(v: FaultView) -> None:
     warn_unpublished({y for c in v.clocks for y in c.unconfirmed_years})
+
+
+def _as_recorded(v: FaultView) -> None:
+    """The clocks agreed exceptions changed, as they were recorded (one line each)."""
+    if v.agreed is None:
+        return
+    line(f"  after agreed exceptions {', '.join(map(str, v.agreed.ids))}; as recorded:", style="cyan")
+    for before, after in zip(v.recorded, v.clocks, strict=True):
+        if v.voided or before != after:
+            line(f"    {before.name} {clock_left(before, v.working_day)} (deadline {before.deadline:%Y-%m-%d %H:%M})"
+                 + (f"; paused {_span(after.paused, after, v.working_day)}" if after.paused else ""))  # fmt: skip
 
 
 def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
@@ -292,6 +311,8 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     """
     import json
 
+    from opsdesk.edits import field_edits
+    from opsdesk.exceptions import exception_dict, list_exceptions
     from opsdesk.faults import fault_dict, get_ticket, timeline, view
     from opsdesk.history import event_line
     from opsdesk.timeparse import stored_minute
@@ -299,7 +320,12 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     with desk(write=False) as d:
         v = view(d, get_ticket(d, ticket_id))
         extra = timeline(d, ticket_id)
+        requests = list_exceptions(d, ticket_id=ticket_id)
     data = fault_dict(v)
+    edits = field_edits(extra.events)
+    data["edits"] = [{"event": e.event, "action": e.action, "by": e.by, "recorded_at": e.at, "field": e.name,
+                      "before": e.before, "after": e.after} for e in edits]  # fmt: skip
+    data["exception_requests"] = [exception_dict(x) for x in requests]
     data["notes"] = [{"id": n.id, "at": n.at, "by": n.by, "text": n.text} for n in extra.notes]
     data["corrections"] = [
         {"id": c.id, "reason": c.reason, "by": c.by, "recorded_at": c.recorded_at, "changes": json.loads(c.changes)}
@@ -311,7 +337,8 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         return
     t = v.ticket
     line(
-        f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}",
+        f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}"
+        + (f" · VOID by agreement (exception {v.agreed.void})" if v.voided else ""),
         style="bold",
     )
     line(f"  {t.symptom}")
@@ -358,6 +385,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         line(f"  resolution: no working time passes after the deadline, so a fix until "
              f"{v.clocks.resolution.met_until:%Y-%m-%d %H:%M} still meets it")  # fmt: skip
     _warn_unconfirmed(v)
+    _as_recorded(v)
     for c in data["corrections"]:
         changes = "; ".join(
             f"{k}: {stored_minute(a)} → {stored_minute(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
@@ -369,6 +397,17 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     if data["notes"]:
         table("Notes", ["at", "by", "note"], [[n["at"], n["by"], n["text"]] for n in data["notes"]])
+    if edits:
+        shown = [stored_minute(x) if e.column.endswith("_at") else x for e in edits for x in (e.before, e.after)]
+        table(
+            "Edits",
+            ["event", "recorded", "by", "action", "field", "before", "after"],
+            [[e.event, e.at, e.by, e.action, e.name, shown[2 * i], shown[2 * i + 1]] for i, e in enumerate(edits)],
+        )
+    if requests:
+        from opsdesk.commands.exceptions import exception_table
+
+        exception_table("Exception requests", requests)
     table(
         "History",
         ["event", "recorded", "by", "action", "happened"],
@@ -380,9 +419,10 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
 def fault_explain(
     ticket_id: IdArg,
     clock: Annotated[str, typer.Argument(help="response, arrival or resolution.")] = "resolution",
+    as_recorded: Annotated[bool, typer.Option("--as-recorded", help="Before agreed exceptions (pauses).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Explain a clock: the working-time ledger, day by day, a person can check by hand.
+    """Explain a clock: the working-time ledger, day by day (agreed pauses shown), a person can check by hand.
 
     Example: opsdesk fault explain 12 resolution
     """
@@ -393,7 +433,7 @@ def fault_explain(
     if clock not in ("response", "arrival", "resolution"):
         raise InvalidInput(f"unknown clock {clock!r}; use response, arrival or resolution")
     with desk(write=False) as d:
-        v = view(d, get_ticket(d, ticket_id))
+        v = view(d, get_ticket(d, ticket_id), as_recorded=as_recorded)
         chosen = getattr(v.clocks, clock)
         calendar = d.calendar_for(d.terms_at(v.ticket.reported_at))  # the hours that judged it, not today's
         ledger = explain_clock(calendar, chosen, v.ticket.reported_at, d.local_now)
@@ -407,6 +447,7 @@ def fault_explain(
             "reason": e.kind.reason,
             "kind": e.kind.kind,
             "running_total_minutes": e.running_total // 60,
+            "paused_minutes": e.paused // 60,
         }
         for e in ledger.days
     ]
@@ -423,6 +464,9 @@ def fault_explain(
                 "start": ledger.start,
                 "end": ledger.end,
                 "total_minutes": int(ledger.total.total_seconds() // 60),
+                "paused_minutes": int(ledger.paused.total_seconds() // 60),
+                "pauses": [{"from": a, "to": b} for a, b in chosen.pauses],
+                "exceptions": list(v.agreed.ids) if v.agreed else [],
                 "unconfirmed_years": list(ledger.unconfirmed_years),
                 "days": days,
             }
@@ -432,22 +476,28 @@ def fault_explain(
         f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
         f"deadline {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}, {clock_left(chosen, v.working_day)}"
     )
+    paused = [e["paused_minutes"] for e in days]
     rows = [
         [
             f"{e['day']:%Y-%m-%d %a}",
-            f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["counted"] else "-",
+            f"{e['from']:%H:%M}–{e['to']:%H:%M}" if e["counted"] or e["paused_minutes"] else "-",
             e["minutes"] if e["counted"] else "-",
-            e["reason"] if not e["counted"] or e["kind"] != "working" else "",
+            e["reason"] if not (e["counted"] or e["paused_minutes"]) or e["kind"] != "working" else "",
             _span(timedelta(minutes=e["running_total_minutes"]), chosen, v.working_day),
         ]
+        + ([e["paused_minutes"] or "-"] if any(paused) else [])
         for e in days
     ]
     table(
         f"From {ledger.start:%Y-%m-%d %H:%M} to {ledger.end:%Y-%m-%d %H:%M}",
-        ["day", "clock ran", "minutes", "why (not) counted", "total"],
+        ["day", "clock ran", "minutes", "why (not) counted", "total"] + (["paused"] if any(paused) else []),
         rows,
     )
     line(f"Total {_span(ledger.total, chosen, v.working_day)} of {_span(chosen.target, chosen, v.working_day)}")
+    if chosen.pauses:
+        spans = ", ".join(f"{a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M}" for a, b in chosen.pauses)
+        line(f"Paused by agreement ({spans}): {_span(ledger.paused, chosen, v.working_day)} of working time not "
+             f"counted; the deadline moved by as much (exceptions {', '.join(map(str, v.agreed.ids))})")  # fmt: skip
 
 
 @fault_app.command("list")
@@ -458,9 +508,12 @@ def fault_list(
     month: Annotated[str | None, typer.Option(help="Reported in this month, YYYY-MM.")] = None,
     breached: Annotated[bool, typer.Option("--breached", help="Only faults with a breached clock.")] = False,
     late: Annotated[bool, typer.Option("--late", help="Only faults with a step recorded late.")] = False,
+    as_recorded: Annotated[
+        bool, typer.Option("--as-recorded", help="Judge each fault as recorded, before agreed exceptions.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List faults with their clocks.
+    """List faults with their clocks (after the exceptions the hospital agreed to).
 
     Example: opsdesk fault list --open --system queue
     """
@@ -469,9 +522,8 @@ def fault_list(
 
     month_value = parse_month(month) if month else None
     with desk(write=False) as d:
-        views = list_faults(
-            d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late
-        )
+        views = list_faults(d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached,
+                            late=late, as_recorded=as_recorded)  # fmt: skip
     if as_json:
         emit_json([fault_dict(v) for v in views])
         return
@@ -486,8 +538,8 @@ def fault_table(title: str, views: list[FaultView]) -> None:
     for v in views:
         t = v.ticket
         clocks = [(clock_left(c, v.working_day), clock_style(c)) for c in v.clocks]
-        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at, fault_status(t), *clocks,
-                     t.symptom[:40]])  # fmt: skip
+        rows.append([f"{t.id}*" if v.late else t.id, v.system.code, t.kind, t.reported_at,
+                     "void" if v.voided else fault_status(t), *clocks, t.symptom[:40]])  # fmt: skip
     table(title, ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "symptom"], rows)
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
