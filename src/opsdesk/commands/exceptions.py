@@ -139,8 +139,10 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.type == "pause":
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{r.resumed_at:%m-%d %H:%M}" if r.resumed_at else "now")
         decided = r.confirmed_by or r.refused_by
+        if r.refused_by:
+            decided += f": {r.refuse_reason}"
         rows.append([r.id, r.ticket_id, x.system.code, what, x.state, r.requested_by, r.requested_at,
-                     decided, r.refuse_reason or r.reason, change_text(x.changes)])  # fmt: skip
+                     decided, r.reason, change_text(x.changes)])  # fmt: skip
     table(title, ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
           rows, [STATE_STYLE[x.state] for x in views])  # fmt: skip
 
