@@ -165,13 +165,15 @@ def _exceptions(desk: Desk) -> None:
     if len(breached) > 1:
         other = breached[1].ticket
         refused = exceptions.request_void(desk, other.id, "非合同范围内的系统（院内自建网络）")
-        exceptions.decide(desk, refused.id, by=confirmer, refuse=True, comment="属于叫号系统故障，在合同范围内，不同意作废")
+        exceptions.decide(desk, refused.id, by=confirmer, refuse=True, comment="属于合同约定系统的故障，不同意作废")
     if late_arrival:
         waiver = exceptions.request_waiver(desk, late_arrival[0].ticket.id, "arrival", "院方同意远程处理，无需到场")
         exceptions.decide(desk, waiver.id, by=confirmer)
     if waiting:
         ticket = waiting[0].ticket
-        paused = exceptions.pause(desk, ticket.id, "等待院方确认停机窗口", at=ticket.reported_at + timedelta(minutes=30))
+        paused = exceptions.pause(
+            desk, ticket.id, "等待院方确认停机窗口", at=ticket.reported_at + timedelta(minutes=30)
+        )
         exceptions.resume(desk, ticket.id, at=ticket.reported_at + timedelta(minutes=90))
         exceptions.decide(desk, paused.id, by=confirmer, comment="属实")
     if len(waiting) > 1:
