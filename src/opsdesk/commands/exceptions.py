@@ -137,7 +137,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         r = x.request
         what = r.type + (f" of {r.duplicate_of}" if r.duplicate_of else "")
         if r.type == "pause":
-            what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{r.resumed_at:%m-%d %H:%M}" if r.resumed_at else "now")
+            end = r.resumed_at or x.ticket.resolved_at  # a pause running at the fix ends there
+            what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
         decided = r.confirmed_by or r.refused_by
         if r.refused_by:
             decided += f": {r.refuse_reason}"
