@@ -289,3 +289,12 @@ def test_verify_replays_the_requests_and_names_a_tampered_one(contract, store_en
         "Error: history check failed: exception_request 1 differs from its history in resumed_at "
         "(history says resumed_at='2026-12-07T09:50:00+08:00')\n"
     )
+
+
+def test_an_open_fault_void_by_agreement_is_not_missing_evidence(contract):
+    ok("fault", "open", "queue", "测试工单", "--at", "2026-12-07 09:00")
+    evidence = json.loads(ok("report", "milestones", "--json"))["milestones"][2]["missing"]
+    assert "1 fault(s) still open" in evidence
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("confirm", "exception", "1", "--by", "陈主任")
+    assert "1 fault(s) still open" not in json.loads(ok("report", "milestones", "--json"))["milestones"][2]["missing"]
