@@ -64,7 +64,7 @@ def test_statements_do_not_grow_with_the_data(demos, command):
 def test_light_views_equal_record_views(store_env):
     """Reports that only read tickets load them as rows (`each_fault(light=True)`): the views, the
     clocks and what they print must be exactly those of the records."""
-    from opsdesk.faults import each_fault, fault_dict
+    from opsdesk.fault_views import each_fault, fault_dict
     from opsdesk.records import Desk
     from opsdesk.store import open_store
 

@@ -730,3 +730,38 @@ def test_the_disk_cache_gives_the_packages_calendar():
     for year in (2024, 2025, 2026, 2027):
         assert sla._official_year(year) == sla._load_official_year(year)
     assert 2026 in sla._published_years()
+
+
+# --------------------------------------------------------------------------- agreed pauses
+
+
+def test_a_three_working_hour_pause_moves_the_deadline_by_three_working_hours_across_national_day():
+    """Reported 2026-09-30 14:00: 4 h that day, 国庆 1-7 October off, 10 h on the 8th, 6 h on the 9th:
+    due 2026-10-09 14:00. Paused 30 September 16:00 to 8 October 09:00 (2 h + 1 h): due 17:00; a
+    fix at 16:00 is met, breached as recorded."""
+    pause = [(at("2026-09-30 16:00"), at("2026-10-08 09:00"))]
+    recorded = clocks("2026-09-30 14:00", now="2026-10-09 16:00", resolved="2026-10-09 16:00").resolution
+    paused = ticket_clocks(CAL, TERMS, kind="fault", reported=at("2026-09-30 14:00"), resolved=at("2026-10-09 16:00"),
+                           now=at("2026-10-09 16:00"), pauses=pause).resolution  # fmt: skip
+    assert (recorded.deadline, recorded.state) == (at("2026-10-09 14:00"), "breached")
+    assert (paused.deadline, paused.state, paused.paused, paused.elapsed) == (
+        at("2026-10-09 17:00"),
+        "met",
+        3 * H,
+        19 * H,
+    )
+    ledger = explain_clock(CAL, paused, at("2026-09-30 14:00"), at("2026-10-09 16:00"))
+    assert [(d.day.day, d.seconds // 60, d.paused // 60) for d in ledger.days if d.seconds or d.paused] == [
+        (30, 120, 120), (8, 540, 60), (9, 480, 0)]  # fmt: skip
+    assert (ledger.total, ledger.paused) == (19 * H, 3 * H)
+
+
+def test_a_running_pause_ends_at_the_fix_or_now_and_a_waived_arrival_leaves_the_rate():
+    running = ticket_clocks(CAL, TERMS, kind="defect", reported=at("2026-12-07 09:00"), now=at("2026-12-07 15:00"),
+                            pauses=[(at("2026-12-07 10:00"), None)], arrival_waived=True)  # fmt: skip
+    assert (running.resolution.elapsed, running.resolution.paused, running.resolution.state) == (H, 5 * H, "running")
+    assert running.resolution.deadline == at("2026-12-08 14:00")  # 1 h before, 9 h from 15:00 tomorrow
+    assert running.arrival.state == "waived"
+    fixed = ticket_clocks(CAL, TERMS, kind="defect", reported=at("2026-12-07 09:00"), resolved=at("2026-12-07 12:00"),
+                          now=at("2026-12-09 12:00"), pauses=[(at("2026-12-07 10:00"), None)])  # fmt: skip
+    assert (fixed.resolution.elapsed, fixed.resolution.paused) == (H, 2 * H)

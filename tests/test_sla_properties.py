@@ -7,10 +7,11 @@ day. The calendar's fast index must agree with it exactly.
 
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from opsdesk.workcalendar import Override, WorkCalendar
@@ -154,3 +155,86 @@ def test_moving_a_fix_inside_a_non_working_span_never_changes_its_verdict(report
     assert verdict(fixed) == verdict(span_start) == verdict(next_working_minute(CAL, fixed))
     target = terms.resolution_target(kind)
     assert verdict(fixed) == ("met" if oracle_between(CAL, reported, fixed) <= target else "breached")
+
+
+# -- agreed pauses of the resolution clock ---------------------------------------------------------
+
+pauses = st.lists(st.tuples(st.integers(-3 * 24 * 60, 15 * 24 * 60), st.integers(0, 4 * 24 * 60)), max_size=4)
+
+
+def spans_from(origin: datetime, offsets) -> list[tuple[datetime, datetime]]:
+    """Pauses as (start, end): minute offsets from ``origin`` and lengths in minutes (overlaps allowed)."""
+    return [(origin + start * MINUTE, origin + (start + length) * MINUTE) for start, length in offsets]
+
+
+def paused_minute(spans, moment: datetime) -> bool:
+    return any(start <= moment < end for start, end in spans)
+
+
+def oracle_outside(cal: WorkCalendar, a: datetime, b: datetime, spans) -> timedelta:
+    """Working time from a to b outside the pauses, one minute at a time."""
+    count, moment = 0, a
+    while moment < b:
+        count += working_minute(cal, moment) and not paused_minute(spans, moment)
+        moment += MINUTE
+    return count * MINUTE
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=minutes, span=st.integers(0, 15 * 24 * 60), offsets=pauses)
+def test_pauses_never_change_the_working_time_outside_them(a, span, offsets):
+    """Working time outside the pauses is the minute-by-minute count of unpaused working minutes, and
+    the pauses take away exactly the working time inside them."""
+    b = a + span * MINUTE
+    spans = spans_from(a, offsets)
+    outside = OVERRIDDEN.working_time_outside(a, b, spans)
+    assert outside == oracle_outside(OVERRIDDEN, a, b, spans)
+    inside = OVERRIDDEN.working_time_between(a, b) - outside
+    assert inside == oracle_between(OVERRIDDEN, a, b) - oracle_outside(OVERRIDDEN, a, b, spans)
+    # the working time between the pauses is untouched by them: each gap measures as without pauses
+    cut = sorted({a, b, *(min(max(t, a), b) for pair in spans for t in pair)})
+    for left, right in pairwise(cut):
+        if not paused_minute(spans, left):
+            assert OVERRIDDEN.working_time_outside(left, right, spans) == OVERRIDDEN.working_time_between(left, right)
+
+
+def oracle_add_outside(cal: WorkCalendar, start: datetime, duration: int, spans) -> datetime:
+    """The end of the ``duration``-th unpaused working minute from start (start if 0)."""
+    moment = start
+    while duration:
+        if working_minute(cal, moment) and not paused_minute(spans, moment):
+            duration -= 1
+        moment += MINUTE
+    return moment
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=minutes, duration=st.integers(0, 3 * 600), offsets=pauses)
+@example(start=datetime(2026, 12, 4, 8, 0, tzinfo=TZ), duration=600, offsets=[(12 * 60, 60)])  # a pause at 20:00
+def test_adding_around_pauses_finds_the_first_moment_with_that_much_unpaused_working_time(start, duration, offsets):
+    spans = spans_from(start, offsets)
+    end = CAL.add_working_time_outside(start, duration * MINUTE, spans)
+    assert end == oracle_add_outside(CAL, start, duration, spans)
+    assert CAL.working_time_outside(start, end, spans) == duration * MINUTE
+
+
+@settings(max_examples=150, deadline=None)
+@given(reported=minutes, kind=st.sampled_from(["fault", "defect", "data"]), offsets=pauses)
+def test_a_pause_before_the_deadline_moves_it_by_exactly_its_working_time(reported, kind, offsets):
+    """An agreed pause lying before the deadline as recorded moves the deadline by the working time
+    inside it, holidays and weekends included; elapsed plus paused is the working time as recorded."""
+    from opsdesk.sla import ticket_clocks
+    from opsdesk.terms import SlaTerms
+
+    terms = SlaTerms()
+    deadline = CAL.add_working_time(reported, terms.resolution_target(kind))
+    spans = [(max(s, reported), min(e, deadline)) for s, e in spans_from(reported, offsets)]
+    spans = [(s, e) for s, e in spans if s < e]
+    now = deadline + timedelta(days=20)
+    clocks = ticket_clocks(CAL, terms, kind=kind, reported=reported, now=now, pauses=spans)
+    paused = CAL.working_time_between(reported, deadline) - CAL.working_time_outside(reported, deadline, spans)
+    assert clocks.resolution.paused == paused
+    assert CAL.working_time_between(deadline, clocks.resolution.deadline) == paused
+    assert clocks.resolution.elapsed + clocks.resolution.paused == CAL.working_time_between(reported, now)
+    recorded = ticket_clocks(CAL, terms, kind=kind, reported=reported, now=now)
+    assert (recorded.response, recorded.arrival) == (clocks.response, clocks.arrival)

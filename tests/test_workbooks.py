@@ -144,7 +144,7 @@ def rows(ws) -> list[dict]:
 def test_monthly_report(november, tmp_path):
     out = tmp_path / "m.xlsx"
     assert ok("report", "monthly", NOV, "-o", str(out)) == (
-        f"Wrote the monthly report for {NOV} (10 sheets) to {out}\n"
+        f"Wrote the monthly report for {NOV} (12 sheets) to {out}\n"
     )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
@@ -155,6 +155,8 @@ def test_monthly_report(november, tmp_path):
         "故障统计",
         "SLA明细",
         "更正记录",
+        "豁免与作废记录",
+        "修改记录",
         "修改调整进度",
         "系统集成工作",
         "培训记录",
@@ -211,7 +213,7 @@ def test_workbook_layout(november, tmp_path):
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (13 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (15 sheets, history head ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
@@ -220,6 +222,8 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "系统数据修复",
         "故障处理",
         "更正记录",
+        "豁免与作废记录",
+        "修改记录",
         "系统集成记录",
         "修改调整",
         "巡检覆盖",

@@ -18,6 +18,7 @@ from opsdesk.commands.calendar import calendar_app
 from opsdesk.commands.changes import change_app
 from opsdesk.commands.common import CONTEXT, OpsdeskGroup, state
 from opsdesk.commands.contract import confirm_app, contract_app
+from opsdesk.commands.exceptions import fault_void  # noqa: F401 - registers the fault group's exception commands
 from opsdesk.commands.faults import fault_app
 from opsdesk.commands.inspect import inspect_app
 from opsdesk.commands.people import staff_app, training_app, work_app

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from opsdesk import faults
+from opsdesk import exceptions, faults
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import ChangeRequest, Inspection, System, Ticket, Training, WorkLog
+from opsdesk.models import ChangeRequest, ExceptionRequest, Inspection, System, Ticket, Training, WorkLog
 from opsdesk.records import Desk, check_confirmer, fmt, text_value
 
 CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "training": Training,
-               "work": WorkLog}  # fmt: skip
+               "work": WorkLog, "exception": ExceptionRequest}  # fmt: skip
 
 
 def confirm(
@@ -26,6 +26,8 @@ def confirm(
         raise InvalidInput(f"unknown record kind {kind!r}; use one of {', '.join(CONFIRMABLE)}")
     if kind == "fault":
         return faults.confirm(desk, record_id, by=by, comment=comment, at=at)
+    if kind == "exception":  # the hospital agrees to an exception request
+        return exceptions.decide(desk, record_id, by=by, comment=comment, at=at)
     row = desk.session.get(CONFIRMABLE[kind], record_id)
     if row is None:
         raise NotFound(f"no {kind} {record_id}; `opsdesk confirm pending` lists what awaits confirmation")
@@ -77,6 +79,16 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
                     "summary": summary(row),
                 }
             )
+    query = (
+        select(ExceptionRequest, Ticket)
+        .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
+        .where(ExceptionRequest.confirmed_at.is_(None), ExceptionRequest.refused_at.is_(None))
+    )
+    if until is not None:
+        query = query.where(ExceptionRequest.requested_at < until)
+    for r, t in desk.session.exec(query.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)):
+        out.append({"kind": "exception", "id": r.id, "system": systems[t.system_id].code, "date": r.requested_at,
+                    "summary": f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}"})  # fmt: skip
     return out
 
 

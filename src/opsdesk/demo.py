@@ -13,9 +13,10 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 
-from opsdesk import changes, confirmations, faults, inspections, people
+from opsdesk import changes, confirmations, exceptions, faults, inspections, people
 from opsdesk.contract import init_contract
 from opsdesk.errors import Refused
+from opsdesk.fault_views import each_fault
 from opsdesk.records import Desk
 from opsdesk.store import open_store
 
@@ -138,6 +139,7 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         desk.now = recorded
         run(desk)
     desk.now = real_now
+    _exceptions(desk)
     from sqlmodel import func, select
 
     from opsdesk.models import Event, Ticket
@@ -148,6 +150,36 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         "open": session.exec(select(func.count()).select_from(Ticket).where(Ticket.resolved_at.is_(None))).one(),
         "events": session.exec(select(func.count()).select_from(Event)).one(),
     }
+
+
+def _exceptions(desk: Desk) -> None:
+    """A few exception requests on today's desk: a test ticket voided and an arrival waived, both
+    agreed; a void the hospital refused; a pause agreed and resumed; a pause still awaiting it."""
+    views = list(each_fault(desk, as_recorded=True))
+    breached = [v for v in views if v.ticket.resolved_at and v.breached_as_recorded]
+    late_arrival = [v for v in views if v.clocks.arrival.state == "breached" and v not in breached[:2]]
+    waiting = [v for v in views if v.is_open and desk.local_now - v.ticket.reported_at > timedelta(hours=2)]
+    confirmer = CONFIRMERS[0]
+    if breached:
+        void = exceptions.request_void(desk, breached[0].ticket.id, "演练时录入的测试工单，非真实故障")
+        exceptions.decide(desk, void.id, by=confirmer, comment="同意作废")
+    if len(breached) > 1:
+        other = breached[1].ticket
+        refused = exceptions.request_void(desk, other.id, "非合同范围内的系统（院内自建网络）")
+        exceptions.decide(desk, refused.id, by=confirmer, refuse=True, comment="属于合同约定系统的故障，不同意作废")
+    if late_arrival:
+        waiver = exceptions.request_waiver(desk, late_arrival[0].ticket.id, "arrival", "院方同意远程处理，无需到场")
+        exceptions.decide(desk, waiver.id, by=confirmer)
+    if waiting:
+        ticket = waiting[0].ticket
+        paused = exceptions.pause(
+            desk, ticket.id, "等待院方确认停机窗口", at=ticket.reported_at + timedelta(minutes=30)
+        )
+        exceptions.resume(desk, ticket.id, at=ticket.reported_at + timedelta(minutes=90))
+        exceptions.decide(desk, paused.id, by=confirmer, comment="属实")
+    if len(waiting) > 1:
+        ticket = waiting[1].ticket
+        exceptions.pause(desk, ticket.id, "等待第三方厂商提供补丁", at=ticket.reported_at + timedelta(minutes=40))
 
 
 def _report_time(rng: random.Random, working: bool, day, tz) -> datetime:

@@ -72,6 +72,20 @@ ZH: dict[str, str] = {
     "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
     "col.after": "更正为", "col.reason": "更正原因", "col.corrected_by": "更正人", "col.corrected_at": "更正时间",
     "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式", "col.impact": "影响范围",
+    # exceptions (豁免与作废) and edits (修改记录)
+    "sheet.exceptions": "豁免与作废记录", "sheet.edits": "修改记录", "col.exceptions": "豁免/作废编号",
+    "col.voided": "作废", "col.fault_id": "报障编号", "col.exception_type": "申请类型", "col.exception_reason": "申请理由",
+    "col.duplicate_of": "重复于报障", "col.paused_at": "暂停计时", "col.resumed_at": "恢复计时",
+    "col.paused_minutes": "暂停工作时长（分钟）", "col.requested_by": "申请人", "col.requested_at": "申请时间",
+    "col.decision": "院方意见", "col.decided_by": "院方处理人", "col.decided_at": "处理时间",
+    "col.refuse_reason": "不同意理由", "col.verdicts": "对结论的影响", "col.exceptions_count": "已同意豁免数",
+    "col.compliance_recorded": "原始达标率", "col.response_recorded": "响应（原始）", "col.arrival_recorded": "到场（原始）",
+    "col.resolution_recorded": "修复（原始）", "col.edited_record": "修改对象", "col.edit_before": "原值",
+    "col.edit_after": "修改为", "col.edited_by": "修改人", "col.edited_at": "修改时间",
+    "v.void": "作废", "v.waive_arrival": "免予到场", "v.pause": "暂停修复计时", "v.waived": "免予到场（院方同意）",
+    "v.exception.pending": "待院方确认", "v.exception.agreed": "同意", "v.exception.refused": "不同意",
+    "v.exception": "豁免与作废申请", "v.entity.exception_request": "豁免与作废申请", "v.voided_note": "不计入统计",
+    "v.deadline": "期限",
 }  # fmt: skip
 
 EN: dict[str, str] = {
@@ -214,6 +228,21 @@ EN: dict[str, str] = {
     "v.entity.inspection_item": "inspection item", "v.entity.risk": "risk", "v.entity.staff": "staff",
     "v.entity.training": "training", "v.entity.work_log": "work log", "v.entity.terms_change": "terms change",
     "v.entity.platform_map": "platform map",
+    "sheet.exceptions": "Exceptions and voids", "sheet.edits": "Edits", "col.exceptions": "Exceptions",
+    "col.voided": "Void", "col.fault_id": "Fault", "col.exception_type": "Request", "col.exception_reason": "Reason",
+    "col.duplicate_of": "Duplicate of", "col.paused_at": "Paused from", "col.resumed_at": "Resumed at",
+    "col.paused_minutes": "Paused (working minutes)", "col.requested_by": "Requested by",
+    "col.requested_at": "Requested at", "col.decision": "Hospital's decision", "col.decided_by": "Decided by",
+    "col.decided_at": "Decided at", "col.refuse_reason": "Reason for refusal", "col.verdicts": "Effect on verdicts",
+    "col.exceptions_count": "Agreed exceptions", "col.compliance_recorded": "Compliance as recorded",
+    "col.response_recorded": "Response (as recorded)", "col.arrival_recorded": "Arrival (as recorded)",
+    "col.resolution_recorded": "Resolution (as recorded)", "col.edited_record": "Record edited",
+    "col.edit_before": "Before", "col.edit_after": "After", "col.edited_by": "Edited by", "col.edited_at": "Edited at",
+    "v.void": "void", "v.waive_arrival": "arrival waived", "v.pause": "resolution paused",
+    "v.waived": "waived (agreed)", "v.exception.pending": "awaiting the hospital", "v.exception.agreed": "agreed",
+    "v.exception.refused": "refused", "v.exception": "exception request",
+    "v.entity.exception_request": "exception request", "v.voided_note": "left out of every figure",
+    "v.deadline": "deadline",
 }
 
 

@@ -157,6 +157,22 @@ def m004_scale_indexes(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m005_exception_requests(conn: Connection) -> None:
+    """Exception requests (void, waive an arrival, pause the resolution clock), each agreed to or
+    refused by the hospital."""
+    for ddl in (
+        f"""CREATE TABLE exception_request (
+            id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+            type TEXT NOT NULL, reason TEXT NOT NULL, duplicate_of INTEGER,
+            paused_at TEXT, resumed_at TEXT, requested_by TEXT NOT NULL, requested_at TEXT NOT NULL,
+            {CONFIRM_COLUMNS}, refused_at TEXT, refused_by TEXT, refuse_reason TEXT)""",
+        "CREATE INDEX ix_exception_request_ticket_id ON exception_request (ticket_id)",
+        "CREATE INDEX ix_exception_request_agreed ON exception_request (confirmed_at)",
+        "CREATE INDEX ix_event_action ON event (action)",  # the edits that changed a verdict, for the workbooks
+    ):
+        run_ddl(conn, ddl)
+
+
 def m009_owners_and_alerts(conn: Connection) -> None:
     """A fault's owner (a name on the staff roster), and the alerts' own bookkeeping: the channels they
     go to, their thresholds, and each delivery (once per channel and key; see opsdesk.alerts). The
@@ -184,11 +200,12 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m002_contract_records,
     m003_platform_import,
     m004_scale_indexes,
+    m005_exception_requests,
     m009_owners_and_alerts,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
-    "work_log", "terms_change", "platform_map",
+    "work_log", "terms_change", "platform_map", "exception_request",
     "alert_channel", "alert_setting", "alert_delivery"})  # fmt: skip

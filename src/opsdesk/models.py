@@ -305,6 +305,31 @@ class TermsChange(Table, table=True):
     note: str | None = None
 
 
+class ExceptionRequest(Table, table=True):
+    """An exception to a ticket's SLA figures the vendor asks for and the hospital agrees to or refuses
+    (无推诿): void the ticket, waive its arrival, or pause its resolution clock. Nothing changes in
+    any figure until ``confirmed_at`` is set. A pause's span is read from ``paused_at`` and
+    ``resumed_at`` (the moments given at `fault pause` / `fault resume`), never a stored counter."""
+
+    __tablename__ = "exception_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    type: str  # void | waive_arrival | pause
+    reason: str
+    duplicate_of: int | None = None  # void: the ticket this one duplicates
+    paused_at: datetime | None = Field(default=None, sa_column=moment())
+    resumed_at: datetime | None = Field(default=None, sa_column=moment())
+    requested_by: str
+    requested_at: datetime = Field(sa_column=moment(False))  # recorded: the real clock's
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())  # the hospital agreed
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
+    refused_at: datetime | None = Field(default=None, sa_column=moment())  # the hospital refused
+    refused_by: str | None = None
+    refuse_reason: str | None = None
+
+
 class AlertChannel(Table, table=True):
     """Where alerts go: a WeCom or DingTalk group robot, a plain webhook, or an e-mail address.
     Alert bookkeeping, not a contract record: no history events (see :mod:`opsdesk.alerts`)."""
@@ -370,4 +395,5 @@ ENTITIES: dict[str, type[SQLModel]] = {
     "work_log": WorkLog,
     "terms_change": TermsChange,
     "platform_map": PlatformMap,
+    "exception_request": ExceptionRequest,
 }

@@ -12,13 +12,13 @@ and answers in the calendar's time zone (Asia/Shanghai by default).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from opsdesk.errors import InvalidInput
 from opsdesk.terms import CLOCKS, SlaTerms, check_kind, zone
-from opsdesk.workcalendar import Ledger, LedgerDay, WorkCalendar, aware
+from opsdesk.workcalendar import Ledger, LedgerDay, Span, WorkCalendar, aware, merge_spans
 
 # --------------------------------------------------------------------------- ticket clocks
 
@@ -47,8 +47,10 @@ class Clock:
     actual: datetime | None
     elapsed: timedelta
     margin: timedelta
-    state: str  # "met" | "breached" | "running" | "overdue" | "not_applicable"
+    state: str  # "met" | "breached" | "running" | "overdue" | "not_applicable" | "waived"
     unconfirmed_years: tuple[int, ...]
+    paused: timedelta = timedelta(0)  # working time inside agreed pauses, left out of ``elapsed``
+    pauses: tuple[Span, ...] = ()  # the agreed pauses as they count: open ones end at the fix or now
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def ticket_clocks(
     resolved: datetime | None = None,
     remote: bool = False,
     now: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+    arrival_waived: bool = False,
 ) -> TicketClocks:
     """The response, arrival and resolution clocks of a ticket at ``now``.
 
@@ -174,12 +178,23 @@ def ticket_clocks(
         at_report,
     )
 
+    if arrival_waived:
+        arrival = replace(arrival, state="waived")
+
     target = clock_target(terms, kind, "resolution", inside)
-    deadline = cal.add_working_time(reported, target)
-    # A deadline at the end of a working day: no working time passes until the next working minute.
-    met_until = deadline if cal.in_working_hours(deadline) else cal.next_working_moment(deadline)
     until = resolved if resolved is not None else now
-    elapsed = cal.working_time_between(reported, until)
+    spans = pause_spans(pauses, reported, until, tz)
+    if spans:
+        deadline = cal.add_working_time_outside(reported, target, spans)
+        met_until = cal.next_working_moment_outside(deadline, spans)
+        elapsed = cal.working_time_outside(reported, until, spans)
+        paused = cal.working_time_between(reported, until) - elapsed
+    else:
+        deadline = cal.add_working_time(reported, target)
+        # A deadline at the end of a working day: no working time passes until the next working minute.
+        met_until = deadline if cal.in_working_hours(deadline) else cal.next_working_moment(deadline)
+        elapsed = cal.working_time_between(reported, until)
+        paused = timedelta(0)
     if resolved is not None:
         state = "met" if elapsed <= target else "breached"
     else:
@@ -195,8 +210,24 @@ def ticket_clocks(
         target - elapsed,
         state,
         cal.unconfirmed_years(reported, max(deadline, until)),
+        paused,
+        tuple(spans),
     )
     return TicketClocks(inside, response, arrival, resolution, remote)
+
+
+def pause_spans(
+    pauses: Iterable[tuple[datetime, datetime | None]], reported: datetime, until: datetime, tz
+) -> list[Span]:
+    """The pauses of a resolution clock as they count: each within [reported, until] (a pause still
+    running ends at ``until``, the fix or now), overlapping ones joined."""
+    reported, until = aware(reported, tz), aware(until, tz)
+    clipped = []
+    for start, end in pauses:
+        start = max(aware(start, tz), reported)
+        end = until if end is None else min(aware(end, tz), until)
+        clipped.append((start, end))
+    return merge_spans(clipped, tz)
 
 
 def explain_clock(cal: WorkCalendar, clock: Clock, reported: datetime, now: datetime) -> Ledger:
@@ -209,9 +240,9 @@ def explain_clock(cal: WorkCalendar, clock: Clock, reported: datetime, now: date
     reported = aware(reported, cal.tz)
     if clock.basis == "working":
         if clock.actual is not None:
-            return cal.ledger(reported, clock.actual, clock.target)
+            return cal.ledger(reported, clock.actual, clock.target, clock.pauses)
         now = aware(now, cal.tz)
-        return cal.ledger(reported, max(now, clock.deadline), clock.target, now=now)
+        return cal.ledger(reported, max(now, clock.deadline), clock.target, clock.pauses, now=now)
     end = reported + clock.elapsed
     seconds = clock.elapsed // timedelta(seconds=1)
     line = LedgerDay(reported.date(), cal.day_kind(reported), reported, end, seconds, seconds)

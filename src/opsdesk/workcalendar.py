@@ -32,6 +32,12 @@ DAY_KINDS = (
     "override_work",
 )
 
+def _overlap(a: datetime, b: datetime, spans) -> int:
+    """Whole seconds of [a, b) inside the (merged, disjoint) ``spans``."""
+    overlaps = (min(b, end) - max(a, start) for start, end in spans)
+    return sum(o // timedelta(seconds=1) for o in overlaps if o > timedelta(0))
+
+
 _DAY_WORDS = {
     "working": "working day",
     "weekend": "weekend",
@@ -218,6 +224,7 @@ class LedgerDay:
     running_total: int  # whole seconds counted from the ledger's start to the end of this day
     why: str = ""  # for people: why the clock ran or did not run this day
     projected: int = 0  # whole seconds of this day after "now": what is still to come, not yet counted
+    paused: int = 0  # whole seconds of working time this day inside an agreed pause (not counted)
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,7 @@ class Ledger:
     days: list[LedgerDay]
     total: timedelta
     unconfirmed_years: tuple[int, ...]
+    paused: timedelta = timedelta(0)  # working time inside the pauses, left out of ``total``
 
 
 def _micros(duration: timedelta) -> int:
@@ -248,6 +256,22 @@ def aware(moment: object, tz: ZoneInfo) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"naive datetime {moment:%Y-%m-%d %H:%M}: opsdesk needs a timezone-aware time ({tz.key})")
     return moment.astimezone(tz)
+
+
+Span = tuple[datetime, datetime]
+
+
+def merge_spans(spans: Iterable[Span], tz: ZoneInfo) -> list[Span]:
+    """Spans of time (start, end) in ``tz``, sorted, overlapping and touching ones joined, empty ones dropped."""
+    out: list[Span] = []
+    for start, end in sorted((aware(a, tz), aware(b, tz)) for a, b in spans):
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 class WorkCalendar:
@@ -409,6 +433,36 @@ class WorkCalendar:
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
         return midnight + timedelta(microseconds=self._start_us + into)
 
+    def working_time_outside(self, a: datetime, b: datetime, spans: Iterable[Span]) -> timedelta:
+        """The working time from ``a`` to ``b`` that lies outside ``spans`` (pauses of a clock)."""
+        total = self.working_time_between(a, b)
+        for start, end in merge_spans(spans, self.tz):
+            total -= self.working_time_between(max(start, aware(a, self.tz)), min(end, aware(b, self.tz)))
+        return total
+
+    def add_working_time_outside(self, start: datetime, duration: timedelta, spans: Iterable[Span]) -> datetime:
+        """The moment ``duration`` of working time after ``start``, not counting the working time inside
+        ``spans``: a span holding 3 working hours before the result moves it 3 working hours later."""
+        cursor = aware(start, self.tz)
+        remaining = duration
+        for span_start, span_end in merge_spans(spans, self.tz):
+            if span_end <= cursor:
+                continue
+            before = self.working_time_between(cursor, span_start)
+            if before >= remaining:
+                break
+            remaining -= before
+            cursor = span_end
+        return self.add_working_time(cursor, remaining)
+
+    def next_working_moment_outside(self, moment: datetime, spans: Iterable[Span]) -> datetime:
+        """The last moment at which no working time outside ``spans`` has passed since ``moment``."""
+        found = self.next_working_moment(moment)
+        for span_start, span_end in merge_spans(spans, self.tz):
+            if span_start <= found < span_end:
+                found = self.next_working_moment(span_end)
+        return found
+
     def next_working_moment(self, moment: datetime) -> datetime:
         """``moment`` itself inside working hours, else the start of the next working period: the
         last moment at which no working time has passed since ``moment``."""
@@ -429,14 +483,21 @@ class WorkCalendar:
         return date.fromordinal(self._base + bisect.bisect_left(self._cum, needed) - 1)
 
     def ledger(
-        self, start: datetime, end: datetime, target: timedelta | None = None, now: datetime | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        target: timedelta | None = None,
+        pauses: Iterable[Span] = (),
+        now: datetime | None = None,
     ) -> Ledger:
         """Day by day, when the working clock ran from ``start`` to ``end`` and why not.
 
         Every calendar day from ``start``'s to ``end``'s appears, with its :class:`DayKind` and
         the reason it counted or not; ``target`` is carried for the caller to compare against.
-        Working time after ``now`` (when given) is a projection: ``projected``, not counted.
+        Working time inside ``pauses`` is shown on its day as paused and left out of the counts;
+        working time after ``now`` (when given) is a projection: ``projected``, not counted.
         """
+        spans = merge_spans(pauses, self.tz)
         local_start, local_end = aware(start, self.tz), aware(end, self.tz)
         if local_end < local_start:
             raise InvalidInput(
@@ -449,7 +510,6 @@ class WorkCalendar:
             kind = self.day_kind(day)
             ran_from = ran_to = None
             seconds = 0
-            projected = 0
             why = _DAY_WORDS[kind.kind] + (f" ({kind.reason})" if kind.reason else "")
             if kind.working:
                 midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
@@ -458,23 +518,29 @@ class WorkCalendar:
                 if max(opens, local_start) < min(closes, local_end):
                     ran_from, ran_to = max(opens, local_start), min(closes, local_end)
                     seconds = (ran_to - ran_from) // timedelta(seconds=1)
-                    if now is not None and ran_to > now:
-                        projected = (ran_to - max(ran_from, now)) // timedelta(seconds=1)
-                        seconds -= projected
                 elif day == local_start.date() and local_start >= closes:
                     why = f"reported at {local_start:%H:%M}, after working hours"
                 elif day == local_end.date() and local_end <= opens:
                     why = f"stopped at {local_end:%H:%M}, before working hours"
-            running += seconds
-            days.append(LedgerDay(day, kind, ran_from, ran_to, seconds, running, why, projected))
+            paused = projected = 0
+            if seconds:
+                paused = _overlap(ran_from, ran_to, spans)
+                if now is not None and ran_to > now:
+                    after = max(ran_from, now)
+                    projected = (ran_to - after) // timedelta(seconds=1) - _overlap(after, ran_to, spans)
+            counted = seconds - paused - projected
+            running += counted
+            days.append(LedgerDay(day, kind, ran_from, ran_to, counted, running, why, projected, paused))
             day += timedelta(days=1)
+        total = self.working_time_outside(local_start, local_end, spans)
         return Ledger(
             start=local_start,
             end=local_end,
             target=target,
             days=days,
-            total=self.working_time_between(local_start, local_end),
+            total=total,
             unconfirmed_years=self.unconfirmed_years(local_start, local_end),
+            paused=self.working_time_between(local_start, local_end) - total,
         )
 
     # -- the index

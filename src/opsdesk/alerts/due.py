@@ -90,7 +90,7 @@ def warning_at(desk: Desk, view, clock, limits: Thresholds) -> datetime:
 
 def fault_alerts(desk: Desk, limits: Thresholds, mobiles: dict[str, str]) -> list[Alert]:
     """A warning for each running clock past its threshold, a breach alert for each overdue one."""
-    from opsdesk.faults import each_fault
+    from opsdesk.fault_views import each_fault
 
     now = desk.local_now
     found = []

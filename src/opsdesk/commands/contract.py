@@ -24,7 +24,7 @@ contract_app = sub_app("The contract: parties, period, SLA terms, payment milest
 
 @confirm_app.command("record")
 def confirm_record(
-    kind: Annotated[str, typer.Argument(help="fault, change, inspection, training or work.")],
+    kind: Annotated[str, typer.Argument(help="fault, change, inspection, training, work or exception.")],
     record_id: Annotated[int, typer.Argument(metavar="ID")],
     by: Annotated[str, typer.Option("--by", help="The hospital person who confirms.")],
     comment: Annotated[str | None, typer.Option(help="Their comment.")] = None,
@@ -39,6 +39,30 @@ def confirm_record(
     with desk() as d:
         row = confirm(d, kind, record_id, by=by, comment=comment, at=at)
     line(f"{kind.capitalize()} {record_id}: confirmed by {row.confirmed_by} at {row.confirmed_at:%Y-%m-%d %H:%M}")
+
+
+@confirm_app.command("exception")
+def confirm_exception(
+    request_id: Annotated[int, typer.Argument(metavar="N", help="The exception request (`opsdesk fault exceptions`).")],
+    by: Annotated[str, typer.Option("--by", help="The hospital person who decides.")],
+    comment: Annotated[str | None, typer.Option(help="Their comment; with --refuse, their reason (required).")] = None,
+    refuse: Annotated[bool, typer.Option("--refuse", help="The hospital refuses the request.")] = False,
+    at: AtOpt = None,
+) -> None:
+    """The hospital agrees to an exception request (void, arrival waiver, pause), or refuses it with a reason.
+
+    Example: opsdesk confirm exception 3 --by 信息科陈主任 --comment 同意
+    """
+    from opsdesk.exceptions import decide
+
+    with desk() as d:
+        r = decide(d, request_id, by=by, comment=comment, refuse=refuse, at=at)
+    if refuse:
+        line(f"Exception {r.id}: refused by {r.refused_by} at {r.refused_at:%Y-%m-%d %H:%M} ({r.refuse_reason}); "
+             "no figure changes")  # fmt: skip
+    else:
+        line(f"Exception {r.id}: agreed by {r.confirmed_by} at {r.confirmed_at:%Y-%m-%d %H:%M}; every figure of "
+             f"fault {r.ticket_id} now counts it")  # fmt: skip
 
 
 @confirm_app.command("pending")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,42 +10,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
+from opsdesk.commands.fault_render import (
+    TIME_UNKNOWN,
+    clock_left,
+    clock_style,
+    exception_table,
+    fault_table,
+    met_until,
+    span_of,
+)
 from opsdesk.errors import InvalidInput
-from opsdesk.output import emit_json, fits, line, span, table, warn_unpublished
+from opsdesk.output import emit_json, error_note, line, table, warn_unpublished
 
 if TYPE_CHECKING:
-    from opsdesk.faults import FaultView
+    from opsdesk.fault_views import FaultView
 
 fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
 IdArg = Annotated[int, typer.Argument(metavar="ID")]
-
-
-def _span(delta: timedelta, clock, working_day: timedelta) -> str:
-    """Wall-clock durations in 24-hour days; working time in working days (SPEC: 1 working day = 10 h)."""
-    return span(delta, working_day if clock.basis == "working" else None)
-
-
-def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
-    if clock.state == "running":
-        return f"{_span(clock.margin, clock, working_day)} left"
-    if clock.state in ("overdue", "breached"):  # late by part of a minute is shown as 1m, never 0m
-        late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
-        return f"{'OVERDUE' if clock.state == 'overdue' else 'late'} {_span(late, clock, working_day)}"
-    return {"met": "met", "not_applicable": "n/a", "time_unknown": "time unknown"}[clock.state]
-
-
-def met_until(clock) -> str:
-    """``, met until ...`` for a deadline at the end of a working day (no working time passes
-    until the next working minute), else nothing."""
-    return "" if clock.met_until == clock.deadline else f", met until {clock.met_until:%Y-%m-%d %H:%M}"
-
-
-def clock_style(clock) -> str | None:
-    if clock.state in ("overdue", "breached"):
-        return "red"
-    if clock.state == "running" and clock.margin * 4 < clock.target:
-        return "yellow"
-    return None
 
 
 def _deadlines(v: FaultView) -> str:
@@ -78,7 +58,9 @@ def fault_open(
 
     Example: opsdesk fault open queue "3号诊区叫号屏黑屏" --reporter 王护士 --channel phone
     """
-    from opsdesk.faults import open_fault, view
+    from opsdesk.exceptions import similar_open
+    from opsdesk.fault_views import view
+    from opsdesk.faults import open_fault
 
     with desk() as d:
         ticket = open_fault(
@@ -96,8 +78,15 @@ def fault_open(
             owner=owner,
         )
         v = view(d, ticket)
+        alike = similar_open(d, ticket)
+    for other in alike:
+        error_note(
+            f"Warning: open fault {other.id} ({v.system.code}, reported {other.reported_at:%Y-%m-%d %H:%M}) looks "
+            f"alike: {other.symptom!r}; if it is the same fault, ask to void this one: "
+            f'opsdesk fault void {ticket.id} --duplicate-of {other.id} --reason "重复报障"'
+        )
     if as_json:
-        from opsdesk.faults import fault_dict
+        from opsdesk.fault_views import fault_dict
 
         emit_json(fault_dict(v))
         return
@@ -130,6 +119,17 @@ def _warn_unconfirmed(v: FaultView) -> None:
     warn_unpublished({y for c in v.clocks for y in c.unconfirmed_years})
 
 
+def _as_recorded(v: FaultView) -> None:
+    """The clocks agreed exceptions changed, as they were recorded (one line each)."""
+    if v.agreed is None:
+        return
+    line(f"  after agreed exceptions {', '.join(map(str, v.agreed.ids))}; as recorded:", style="cyan")
+    for before, after in zip(v.recorded, v.clocks, strict=True):
+        if v.voided or before != after:
+            line(f"    {before.name} {clock_left(before, v.working_day)} (deadline {before.deadline:%Y-%m-%d %H:%M})"
+                 + (f"; paused {span_of(after.paused, after, v.working_day)}" if after.paused else ""))  # fmt: skip
+
+
 def _step_done(what: str, v: FaultView, clock_name: str | None) -> None:
     t = v.ticket
     text = f"Fault {t.id}: {what}"
@@ -148,7 +148,8 @@ def fault_respond(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault respond 12 --at 14:35
     """
-    from opsdesk.faults import respond, view
+    from opsdesk.fault_views import view
+    from opsdesk.faults import respond
 
     with desk() as d:
         v = view(d, respond(d, ticket_id, at))
@@ -161,7 +162,8 @@ def fault_arrive(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault arrive 12 --at 15:10
     """
-    from opsdesk.faults import arrive, view
+    from opsdesk.fault_views import view
+    from opsdesk.faults import arrive
 
     with desk() as d:
         v = view(d, arrive(d, ticket_id, at))
@@ -174,7 +176,8 @@ def fault_remote(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault remote 12
     """
-    from opsdesk.faults import remote, view
+    from opsdesk.fault_views import view
+    from opsdesk.faults import remote
 
     with desk() as d:
         v = view(d, remote(d, ticket_id, at))
@@ -196,7 +199,8 @@ def fault_resolve(
 
     Example: opsdesk fault resolve 12 --cause "显示服务进程挂死" --action "重启服务并加守护"
     """
-    from opsdesk.faults import resolve, view
+    from opsdesk.fault_views import view
+    from opsdesk.faults import resolve
 
     with desk() as d:
         v = view(d, resolve(d, ticket_id, cause=cause, action=action, result=result, at=at))
@@ -313,14 +317,22 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     """
     import json
 
-    from opsdesk.faults import fault_dict, get_ticket, timeline, view
+    from opsdesk.edits import field_edits
+    from opsdesk.exceptions import exception_dict, list_exceptions
+    from opsdesk.fault_views import fault_dict, timeline, view
+    from opsdesk.faults import get_ticket
     from opsdesk.history import event_line
     from opsdesk.timeparse import stored_minute
 
     with desk(write=False) as d:
         v = view(d, get_ticket(d, ticket_id))
         extra = timeline(d, ticket_id)
+        requests = list_exceptions(d, ticket_id=ticket_id)
     data = fault_dict(v)
+    edits = field_edits(extra.events)
+    data["edits"] = [{"event": e.event, "action": e.action, "by": e.by, "recorded_at": e.at, "field": e.name,
+                      "before": e.before, "after": e.after} for e in edits]  # fmt: skip
+    data["exception_requests"] = [exception_dict(x) for x in requests]
     numbers = {n.id: i for i, n in enumerate(sorted(extra.notes, key=lambda n: n.id), start=1)}  # as written
     data["notes"] = [{"id": n.id, "number": numbers[n.id], "at": n.at, "by": n.by, "text": n.text}
                      for n in extra.notes]  # fmt: skip
@@ -334,7 +346,8 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         return
     t = v.ticket
     line(
-        f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}",
+        f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}"
+        + (f" · VOID by agreement (exception {v.agreed.void})" if v.voided else ""),
         style="bold",
     )
     line(f"  {t.symptom}")
@@ -370,11 +383,11 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         [
             [
                 c.name,
-                _span(c.target, c, v.working_day),
+                span_of(c.target, c, v.working_day),
                 c.basis,
                 c.deadline,
                 c.actual,
-                _span(c.elapsed, c, v.working_day),
+                span_of(c.elapsed, c, v.working_day),
                 clock_left(c, v.working_day),
             ]
             for c in v.clocks
@@ -386,6 +399,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         line(f"  resolution: no working time passes after the deadline, so a fix until "
              f"{v.clocks.resolution.met_until:%Y-%m-%d %H:%M} still meets it")  # fmt: skip
     _warn_unconfirmed(v)
+    _as_recorded(v)
     for c in data["corrections"]:
         changes = "; ".join(
             f"{k}: {stored_minute(a)} → {stored_minute(b)}" if k.endswith("_at") else f"{k}: {a} → {b}"
@@ -398,6 +412,15 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     if data["notes"]:
         table("Notes", ["#", "at", "by", "note"], [[n["number"], n["at"], n["by"], n["text"]] for n in data["notes"]],
               flex="note")  # fmt: skip
+    if edits:
+        shown = [stored_minute(x) if e.column.endswith("_at") else x for e in edits for x in (e.before, e.after)]
+        table(
+            "Edits",
+            ["event", "recorded", "by", "action", "field", "before", "after"],
+            [[e.event, e.at, e.by, e.action, e.name, shown[2 * i], shown[2 * i + 1]] for i, e in enumerate(edits)],
+        )
+    if requests:
+        exception_table("Exception requests", requests)
     table(
         "History",
         ["event", "recorded", "by", "action", "happened"],
@@ -409,20 +432,22 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
 def fault_explain(
     ticket_id: IdArg,
     clock: Annotated[str, typer.Argument(help="response, arrival or resolution.")] = "resolution",
+    as_recorded: Annotated[bool, typer.Option("--as-recorded", help="Before agreed exceptions (pauses).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Explain a clock: the working-time ledger, day by day, a person can check by hand.
+    """Explain a clock: the working-time ledger, day by day (agreed pauses shown), a person can check by hand.
 
     Example: opsdesk fault explain 12 resolution
     """
-    from opsdesk.faults import get_ticket, view
+    from opsdesk.fault_views import view
+    from opsdesk.faults import get_ticket
     from opsdesk.sla import explain_clock
 
     clock = clock.strip().lower()
     if clock not in ("response", "arrival", "resolution"):
         raise InvalidInput(f"unknown clock {clock!r}; use response, arrival or resolution")
     with desk(write=False) as d:
-        v = view(d, get_ticket(d, ticket_id))
+        v = view(d, get_ticket(d, ticket_id), as_recorded=as_recorded)
         chosen = getattr(v.clocks, clock)
         calendar = d.calendar_for(d.terms_at(v.ticket.reported_at))  # the hours that judged it, not today's
         now = d.local_now
@@ -439,6 +464,7 @@ def fault_explain(
             "running_total_minutes": e.running_total // 60,
             "why": e.why,
             "projected_minutes": e.projected // 60,
+            "paused_minutes": e.paused // 60,
         }
         for e in ledger.days
     ]
@@ -457,19 +483,25 @@ def fault_explain(
                 "end": ledger.end,
                 "total_minutes": int(ledger.total.total_seconds() // 60),
                 "elapsed_minutes": int(elapsed.total_seconds() // 60),
+                "paused_minutes": int(ledger.paused.total_seconds() // 60),
+                "pauses": [{"from": a, "to": b} for a, b in chosen.pauses],
+                "exceptions": list(v.agreed.ids) if v.agreed else [],
                 "unconfirmed_years": list(ledger.unconfirmed_years),
                 "days": days,
             }
         )
         return
     line(
-        f"Fault {ticket_id} {clock} clock ({chosen.basis} time): target {_span(chosen.target, chosen, v.working_day)}, "
+        f"Fault {ticket_id} {clock} clock ({chosen.basis} time): "
+        f"target {span_of(chosen.target, chosen, v.working_day)}, "
         f"deadline {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}, {clock_left(chosen, v.working_day)}"
     )
-    rows = [_ledger_row(e, now, chosen, v.working_day) for e in days]
+    paused = [e["paused_minutes"] for e in days]
+    rows = [_ledger_row(e, now, chosen, v.working_day) + ([e["paused_minutes"] or "-"] if any(paused) else [])
+            for e in days]  # fmt: skip
     table(
         f"From {ledger.start:%Y-%m-%d %H:%M} to {ledger.end:%Y-%m-%d %H:%M}",
-        ["day", "clock ran", "minutes", "why (not) counted", "total"],
+        ["day", "clock ran", "minutes", "why (not) counted", "total"] + (["paused"] if any(paused) else []),
         rows,
         [None if e["minutes"] or not e["projected_minutes"] else "dim" for e in days],
         flex="why (not) counted",
@@ -477,14 +509,18 @@ def fault_explain(
     )
     if any(e["projected_minutes"] for e in days):
         line("(in brackets) the working time still to come: a projection, not counted", style="dim")
-    target = _span(chosen.target, chosen, v.working_day)
+    target = span_of(chosen.target, chosen, v.working_day)
     if chosen.state == "running":
         line(
-            f"So far {_span(elapsed, chosen, v.working_day)} of {target}; the rest is a projection: "
+            f"So far {span_of(elapsed, chosen, v.working_day)} of {target}; the rest is a projection: "
             f"the target runs out at {chosen.deadline:%Y-%m-%d %H:%M}{met_until(chosen)}"
         )
     else:
-        line(f"Total {_span(ledger.total, chosen, v.working_day)} of {target}")
+        line(f"Total {span_of(ledger.total, chosen, v.working_day)} of {target}")
+    if chosen.pauses:
+        spans = ", ".join(f"{a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M}" for a, b in chosen.pauses)
+        line(f"Paused by agreement ({spans}): {span_of(ledger.paused, chosen, v.working_day)} of working time not "
+             f"counted; the deadline moved by as much (exceptions {', '.join(map(str, v.agreed.ids))})")  # fmt: skip
 
 
 def _ledger_row(e: dict[str, Any], now: datetime, clock, working_day: timedelta) -> list[Any]:
@@ -495,9 +531,9 @@ def _ledger_row(e: dict[str, Any], now: datetime, clock, working_day: timedelta)
         start = max(e["from"], now)
         ran = f"({start:%H:%M}–{e['to']:%H:%M})" if not e["minutes"] else f"{e['from']:%H:%M}–{now:%H:%M}"
         minutes = f"{e['minutes']} ({e['projected_minutes']})" if e["minutes"] else f"({e['projected_minutes']})"
-    plain_working = e["kind"] == "working" and (e["minutes"] or e["projected_minutes"])
+    plain_working = e["kind"] == "working" and (e["minutes"] or e["projected_minutes"] or e["paused_minutes"])
     why = "" if plain_working else e["why"]
-    return [f"{e['day']:%Y-%m-%d %a}", ran, minutes, why, _span(timedelta(minutes=e["running_total_minutes"]),
+    return [f"{e['day']:%Y-%m-%d %a}", ran, minutes, why, span_of(timedelta(minutes=e["running_total_minutes"]),
             clock, working_day)]  # fmt: skip
 
 
@@ -517,13 +553,16 @@ def fault_list(
     by_time: Annotated[
         bool, typer.Option("--by-time", help="Oldest report first, as --json lists them (default: most urgent first).")
     ] = False,
+    as_recorded: Annotated[
+        bool, typer.Option("--as-recorded", help="Judge each fault as recorded, before agreed exceptions.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """List faults with their clocks, most urgent first (the least time left on a running clock; --json: oldest first).
+    """List faults with their clocks, after the exceptions the hospital agreed to, most urgent first.
 
     Example: opsdesk fault list --open --system queue
     """
-    from opsdesk.faults import FaultFilter, fault_dict, list_faults, urgency
+    from opsdesk.fault_views import FaultFilter, fault_dict, list_faults, urgency
     from opsdesk.people import actor_on_roster
     from opsdesk.timeparse import parse_month
 
@@ -534,7 +573,7 @@ def fault_list(
     with desk(write=False) as d:
         views = list_faults(
             d, open_only=open_only, system=system, kind=kind, month=month_value, breached=breached, late=late,
-            where=where, owner=actor_on_roster(d) if mine else owner,
+            where=where, owner=actor_on_roster(d) if mine else owner, as_recorded=as_recorded,
         )  # fmt: skip
         now = d.local_now
     if as_json:  # for scripts, a stable order: oldest report first
@@ -545,88 +584,3 @@ def fault_list(
     fault_table(f"{len(views)} fault(s)", views, now)
 
 
-def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
-    """Faults with their clocks, deadlines as local times; an id marked * has a step recorded more
-    than an hour late. On a terminal narrower than the full table, the three clocks share one
-    column that names only those not met, and the symptom is shortened."""
-    from opsdesk.faults import fault_status
-
-    rows = []
-    for v in views:
-        t = v.ticket
-        clocks = [(clock_cell(c, now, v.working_day), clock_style(c)) for c in v.clocks]
-        reported = f"{t.reported_at:%Y-%m-%d} ??:??" if t.time_unknown else t.reported_at
-        rows.append([_marked(v), v.system.code, t.kind, reported, fault_status(t), *clocks, t.owner,
-                     t.symptom])  # fmt: skip
-    columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
-    if fits(columns, rows, flex="symptom"):
-        table(title, columns, rows, flex="symptom")
-    else:
-        rows = [[_marked(v), v.system.code, f"{v.ticket.reported_at:%m-%d} ??:??" if v.ticket.time_unknown else
-                 f"{v.ticket.reported_at:%m-%d %H:%M}", _clocks_cell(v, now), v.ticket.owner, v.ticket.symptom]
-                for v in views]  # fmt: skip
-        table(title, ["id", "system", "reported", "clocks", "owner", "symptom"], rows,
-              [_row_style(v) for v in views], flex="symptom", optional=("system", "owner", "reported"))  # fmt: skip
-    if any(v.late for v in views):
-        line("* recorded more than an hour after it happened", style="yellow")
-    if any(v.ticket.time_unknown for v in views):
-        line(
-            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --at`", style="yellow"
-        )
-
-
-TIME_UNKNOWN = "report time of day unknown"
-
-
-def _marked(v: FaultView) -> str | int:
-    """A fault's id, marked * when a step was recorded late and ? when its time of day is unknown."""
-    t = v.ticket
-    marked = f"{t.id}{'*' if v.late else ''}{'?' if t.time_unknown else ''}"
-    return marked if marked != str(t.id) else t.id
-
-
-CLOCK_VERBS = {"response": "respond", "arrival": "on site", "resolution": "resolve"}
-
-
-def _when(moment: datetime, now: datetime) -> str:
-    """A deadline as people read it: 15:00 today, else 周二 12-01 17:59."""
-    if moment.date() == now.astimezone(moment.tzinfo).date():
-        return f"{moment:%H:%M}"
-    return f"{WEEKDAYS[moment.weekday()]} {moment:%m-%d %H:%M}"
-
-
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-
-
-def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
-    """A clock for a list: a running one by its deadline as a time and the time left; an overdue
-    one since when and by how much, in its own unit (working time for resolution)."""
-
-    def labelled(delta: timedelta) -> str:  # working time says so, also under one working day
-        text = _span(delta, clock, working_day)
-        return text if clock.basis != "working" or "working" in text else f"{text} working"
-
-    if clock.state == "running":
-        if now >= clock.deadline:  # a working clock whose time ran out at the end of a working day
-            return f"no working time left: breaches at {_when(clock.met_until, now)}"
-        return f"by {_when(clock.deadline, now)} ({labelled(clock.margin)})"
-    late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
-    if clock.state == "overdue":
-        return f"OVERDUE since {_when(clock.met_until, now)} ({labelled(late)})"
-    if clock.state == "breached":
-        return f"late {labelled(late)}"
-    return clock_left(clock, working_day)
-
-
-def _clocks_cell(v: FaultView, now: datetime) -> str:
-    """The clocks of one fault that are not met or not applicable, each named on a line, the
-    resolution first (its deadline is the one that stays); "met" if none."""
-    order = (v.clocks.resolution, v.clocks.response, v.clocks.arrival)  # the resolution's deadline first
-    parts = [f"{CLOCK_VERBS[c.name] if c.state == 'running' else c.name} {clock_cell(c, now, v.working_day)}"
-             for c in order if c.state not in ("met", "not_applicable")]  # fmt: skip
-    return "\n".join(parts) or "met"
-
-
-def _row_style(v: FaultView) -> str | None:
-    styles = [clock_style(c) for c in v.clocks]
-    return "red" if "red" in styles else ("yellow" if "yellow" in styles else None)

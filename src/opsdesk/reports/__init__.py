@@ -12,7 +12,7 @@ from typing import Any
 
 from opsdesk.changes import ChangeView, list_changes
 from opsdesk.confirmations import pending
-from opsdesk.faults import FaultView, each_fault, list_faults
+from opsdesk.fault_views import FaultView, each_fault, list_faults
 from opsdesk.inspections import gaps, risk_views
 from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
@@ -35,8 +35,10 @@ class ClockSummary:
     clock: str
     kind: str | None
     system: str | None = None
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # after the exceptions the hospital agreed to
     elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
+    recorded: Counter = field(default_factory=Counter)  # as recorded, before agreed exceptions
+    exceptions: int = 0  # agreed exceptions that change this clock (a void: the ticket leaves the figure)
 
     @property
     def median(self) -> int | None:
@@ -50,6 +52,10 @@ class ClockSummary:
     def compliance(self) -> float | None:
         return compliance_of(self.counts)
 
+    @property
+    def compliance_as_recorded(self) -> float | None:
+        return compliance_of(self.recorded)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "clock": self.clock,
@@ -61,11 +67,19 @@ class ClockSummary:
             "overdue": self.counts["overdue"],
             "running": self.counts["running"],
             "time_unknown": self.counts["time_unknown"],
+            "waived": self.counts["waived"],
             "compliance": None if self.compliance is None else round(self.compliance, 1),
+            "exceptions": self.exceptions,
+            "compliance_as_recorded": _rounded(self.compliance_as_recorded),
+            "as_recorded": {state: self.recorded[state] for state in sorted(self.recorded)},
             "system": self.system,
             "median_minutes": self.median,
             "worst_minutes": self.worst,
         }
+
+
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 1)
 
 
 _TIMED = frozenset(("met", "breached", "overdue"))  # states whose elapsed time the median and worst cover
@@ -77,7 +91,9 @@ class SlaTally:
     response, arrival, then resolution per kind (SPEC: n/a is left out of the rate).
 
     With ``by_system`` one block of rows per system (systems in the order met), else one block.
-    Median and worst elapsed cover clocks that stopped or ran past their deadline.
+    Median and worst elapsed cover clocks that stopped or ran past their deadline. Each clock is
+    counted after the exceptions the hospital agreed to (a void ticket not at all) and as recorded,
+    with the number of agreed exceptions beside it.
     """
 
     def __init__(self, by_system: bool = False):
@@ -98,12 +114,19 @@ class SlaTally:
         rows = self.rows
         if (system, "response", None) not in rows:
             self._block(system)
-        clocks = v.clocks
-        for row, clock in (
-            (rows[(system, "response", None)], clocks.response),
-            (rows[(system, "arrival", None)], clocks.arrival),
-            (rows[(system, "resolution", v.ticket.kind)], clocks.resolution),
-        ):
+        clocks, agreed = v.clocks, v.agreed
+        changed = agreed.clocks if agreed is not None else None
+        void = v.voided
+        for row, clock, recorded in zip(
+            (rows[(system, "response", None)], rows[(system, "arrival", None)],
+             rows[(system, "resolution", v.ticket.kind)]),
+            clocks, v.recorded or clocks, strict=True,
+        ):  # fmt: skip
+            row.recorded[recorded.state] += 1
+            if changed is not None:
+                row.exceptions += changed[clock.name]
+            if void:
+                continue
             state = clock.state
             row.counts[state] += 1
             if state in _TIMED:
@@ -187,7 +210,7 @@ def status(desk: Desk) -> Status:
     """The morning view: open tickets and their running clocks, this month's breaches and SLA."""
     now = desk.local_now
     contract = desk.contract
-    open_views = list_faults(desk, open_only=True)
+    open_views = [v for v in list_faults(desk, open_only=True) if not v.voided]
     month = (now.year, now.month)
     month_views = list_faults(desk, month=month)
     staff = roster(desk)
@@ -257,13 +280,16 @@ class PeriodSla:
     unconfirmed_years: list[int]
 
 
-def period_sla(desk: Desk, since: datetime, until: datetime, system: str | None = None) -> PeriodSla:
+def period_sla(
+    desk: Desk, since: datetime, until: datetime, system: str | None = None, as_recorded: bool = False
+) -> PeriodSla:
     """SLA compliance for tickets reported in [since, until), in one pass that keeps only the
-    breached and late tickets' views."""
+    breached and late tickets' views; after agreed exceptions (a void ticket is left out), or
+    ``as_recorded``."""
     summary, by_system = SlaTally(), SlaTally(by_system=True)
     tickets, breaches, late = 0, [], []
-    for v in each_fault(desk, since=since, until=until, system=system, light=True):
-        tickets += 1
+    for v in each_fault(desk, since=since, until=until, system=system, light=True, as_recorded=as_recorded):
+        tickets += not v.voided
         summary.add(by_system.add(v))
         if v.breached:
             breaches.append(v)

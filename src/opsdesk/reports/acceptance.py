@@ -10,7 +10,9 @@ from sqlmodel import func, select
 from opsdesk.changes import list_changes
 from opsdesk.confirmations import pending
 from opsdesk.contract import milestones
-from opsdesk.faults import each_fault
+from opsdesk.edits import verdict_edits
+from opsdesk.exceptions import list_exceptions
+from opsdesk.fault_views import each_fault
 from opsdesk.history import head
 from opsdesk.labels import label, value
 from opsdesk.models import ENTITIES, Event, Inspection, System, Training, WorkLog
@@ -18,7 +20,16 @@ from opsdesk.people import roster, staff_dict
 from opsdesk.records import Desk, contract_end
 from opsdesk.reports import SlaTally
 from opsdesk.reports.monthly import cover
-from opsdesk.reports.rows import change_row, correction_rows, corrections_by_record, fault_row, training_row, work_row
+from opsdesk.reports.rows import (
+    change_row,
+    correction_rows,
+    corrections_by_record,
+    edit_rows,
+    exception_rows,
+    fault_row,
+    training_row,
+    work_row,
+)
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
@@ -28,6 +39,8 @@ from opsdesk.reports.sheets import (
     breached,
     columns,
     corrections_table,
+    edits_table,
+    exceptions_table,
     localise,
     record_table,
 )  # fmt: skip
@@ -66,6 +79,8 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": desk.actor, "prepared_at": desk.local_now,
         "tally": tally, "faults": faults, "corrections": correction_rows(desk, until=until),
+        "exceptions": exception_rows(list_exceptions(desk, until=until)),
+        "edits": edit_rows(verdict_edits(desk, until=until)),
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
@@ -124,7 +139,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
 
     def summary() -> Table:
         sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
-                         breached=r["breached"] + r["overdue"])
+                         breached=r["breached"] + r["overdue"], not_applicable=r["not_applicable"] + r["waived"])
                     for r in (s.to_dict() for s in tally.summary())]  # fmt: skip
         for r in sla_rows:
             r["_label"] = value(lang, r["clock"]) + (paren(value(lang, r["kind"])) if r["kind"] else "")
@@ -149,6 +164,8 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         record_table(lang, "sheet.data", FAULT_COLUMNS, data["faults"]["data"], breached),
         record_table(lang, "sheet.fault", FAULT_COLUMNS, data["faults"]["fault"], breached),
         corrections_table(lang, data["corrections"]),
+        exceptions_table(lang, data["exceptions"]),
+        edits_table(lang, data["edits"]),
         record_table(lang, "sheet.integration", WORK_COLUMNS, data["work"]),
         record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),

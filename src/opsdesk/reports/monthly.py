@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import select
 
 from opsdesk.changes import list_changes
-from opsdesk.faults import list_faults
+from opsdesk.edits import verdict_edits
+from opsdesk.exceptions import list_exceptions
+from opsdesk.fault_views import list_faults
 from opsdesk.inspections import gaps, list_inspections
 from opsdesk.labels import label, value
 from opsdesk.models import Inspection, Risk, System, Training, WorkLog
@@ -19,6 +21,8 @@ from opsdesk.reports.rows import (
     confirm_cells,
     correction_rows,
     corrections_by_record,
+    edit_rows,
+    exception_rows,
     fault_row,
     training_row,
     work_row,
@@ -32,6 +36,8 @@ from opsdesk.reports.sheets import (
     columns,
     confirm_titles,
     corrections_table,
+    edits_table,
+    exceptions_table,
     localise,
     record_table,
 )  # fmt: skip
@@ -87,31 +93,39 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
     risks = [_risk_row(s.code, i.month, r) for r, i, s in carried] + risks
     by_system = {s.code: Counter() for s in active}
     for f in faults:
-        by_system.setdefault(f.system.code, Counter())[f.ticket.kind] += 1
-    compliance = {}
+        by_system.setdefault(f.system.code, Counter())[f.ticket.kind] += not f.voided  # a void ticket: no figure
+    compliance, recorded, excepted = {}, {}, Counter()
     for row in sla_summary(faults, by_system=True):
         key = (row.system, row.clock)
-        merged = compliance.setdefault(key, Counter())
-        merged.update(row.counts)
+        compliance.setdefault(key, Counter()).update(row.counts)
+        recorded.setdefault(key, Counter()).update(row.recorded)
+        excepted[row.system] += row.exceptions
     corrected = corrections_by_record(desk)
     stats = []
     for code, counts in by_system.items():
         entry = {"system": code, "fault": counts["fault"], "defect": counts["defect"], "data": counts["data"],
-                 "total": sum(counts.values())}  # fmt: skip
+                 "total": sum(counts.values()), "exceptions": excepted[code]}  # fmt: skip
         for clock in ("response", "arrival", "resolution"):
             entry[clock] = _compliance(compliance.get((code, clock), Counter()))
+            entry[f"{clock}_recorded"] = _compliance(recorded.get((code, clock), Counter()))
         stats.append(entry)
-    totals = {k: sum(e[k] for e in stats) for k in ("fault", "defect", "data", "total")}
+    totals = {k: sum(e[k] for e in stats) for k in ("fault", "defect", "data", "total", "exceptions")}
     overall = {clock: Counter() for clock in ("response", "arrival", "resolution")}
+    overall_recorded = {clock: Counter() for clock in overall}
     for row in sla_summary(faults):
         overall[row.clock].update(row.counts)
+        overall_recorded[row.clock].update(row.recorded)
     totals.update({clock: _compliance(counts) for clock, counts in overall.items()})
+    totals.update({f"{clock}_recorded": _compliance(counts) for clock, counts in overall_recorded.items()})
     stats.append({"system": "total", **totals})
+    month_faults = {f.ticket.id for f in faults}
     return {
         "month": label_month, "since": since, "until": until, "contract": desk.contract, "prepared_by": desk.actor,
         "prepared_at": desk.local_now, "summary": summary, "items": items, "risks": risks, "stats": stats,
         "sla": [fault_row(f, corrected) for f in faults],
-        "corrections": correction_rows(desk, tickets={f.ticket.id for f in faults}),
+        "corrections": correction_rows(desk, tickets=month_faults),
+        "exceptions": exception_rows(list_exceptions(desk, tickets=month_faults)),
+        "edits": edit_rows(verdict_edits(desk, tickets=month_faults)),
         "changes": [change_row(v) for v in changes],
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "unconfirmed_years": unconfirmed_years(faults),
@@ -174,7 +188,10 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
             *[c for c in columns(lang, [("fault", "v.fault", "int"), ("defect", "v.defect", "int"),
                                         ("data", "v.data", "int"), ("total", "v.total", "int")])],
             *columns(lang, [("response", "v.response", "percent"), ("arrival", "v.arrival", "percent"),
-                            ("resolution", "v.resolution", "percent")]),
+                            ("resolution", "v.resolution", "percent"), ("exceptions", "col.exceptions_count", "int"),
+                            ("response_recorded", "col.response_recorded", "percent"),
+                            ("arrival_recorded", "col.arrival_recorded", "percent"),
+                            ("resolution_recorded", "col.resolution_recorded", "percent")]),
         ], stats, charts=[
             Chart(label(lang, "sheet.faults"), ["fault", "defect", "data"], label(lang, "col.tickets"), skip_last=True),
             Chart(label(lang, "col.compliance"), ["response", "arrival", "resolution"], label(lang, "col.compliance"),
@@ -182,6 +199,8 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
         ]),
         record_table(lang, "sheet.sla", FAULT_COLUMNS, data["sla"], breached),
         corrections_table(lang, data["corrections"]),
+        exceptions_table(lang, data["exceptions"]),
+        edits_table(lang, data["edits"]),
         record_table(lang, "sheet.changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),
         record_table(lang, "sheet.work", WORK_COLUMNS, data["work"]),

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from opsdesk.faults import FaultView
+from opsdesk.fault_views import FaultView
 from opsdesk.history import record_digest
 from opsdesk.models import Correction
 from opsdesk.records import Desk
@@ -25,6 +25,7 @@ def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> di
         "cause": t.cause, "action": t.action, "outcome": t.result, "confirmed_by": t.confirmed_by,
         "confirmed_at": t.confirmed_at, "late": bool(v.late), "breached": v.breached,
         "corrections": ", ".join(map(str, (corrected or {}).get(t.id, ()))) or None,
+        "voided": v.voided, "exceptions": ", ".join(map(str, v.agreed.ids)) if v.agreed else None,
         "_key": f"fault:{t.id}", "_digest": record_digest(t), "_confirmer": t.confirmed_by,
         "_comment": t.confirm_comment,
     }  # fmt: skip
@@ -86,3 +87,33 @@ def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int]
                          "before": before, "after": after, "reason": c.reason, "by": c.by,
                          "at": c.recorded_at})  # fmt: skip
     return rows
+
+
+def _changes(changes) -> list[dict[str, Any]]:
+    return [{"clock": c.clock, "before": c.before, "after": c.after, "deadline_before": c.deadline_before,
+             "deadline_after": c.deadline_after} for c in changes]  # fmt: skip
+
+
+def exception_rows(views) -> list[dict[str, Any]]:
+    """One row per exception request (:func:`opsdesk.exceptions.list_exceptions`): what was asked, why,
+    by whom, the hospital's answer, and the verdicts it changes (or would, once agreed)."""
+    rows = []
+    for x in views:
+        r = x.request
+        rows.append({
+            "id": r.id, "fault": r.ticket_id, "system": x.system.code, "type": r.type, "reason": r.reason,
+            "duplicate_of": r.duplicate_of, "paused_at": r.paused_at, "resumed_at": r.resumed_at,
+            "paused_minutes": None if x.paused is None else int(x.paused.total_seconds() // 60),
+            "requested_by": r.requested_by, "requested_at": r.requested_at, "decision": f"exception.{x.state}",
+            "decided_by": r.confirmed_by or r.refused_by, "decided_at": r.confirmed_at or r.refused_at,
+            "refuse_reason": r.refuse_reason, "changes": _changes(x.changes), "_flag": x.state,
+            **confirm_cells("exception", r),
+        })  # fmt: skip
+    return rows
+
+
+def edit_rows(edits) -> list[dict[str, Any]]:
+    """One row per field of each edit that changed a verdict (:func:`opsdesk.edits.verdict_edits`)."""
+    return [{"id": f.event, "entity_id": e.ticket_id, "field": f.column, "before": f.before, "after": f.after,
+             "by": f.by, "at": f.at, "changes": _changes(e.changes)}
+            for e in edits for f in e.fields]  # fmt: skip

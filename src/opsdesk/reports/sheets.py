@@ -9,8 +9,8 @@ from opsdesk.labels import label, value
 from opsdesk.workbook import Column, Table
 
 CODED = {"kind", "type", "review", "acceptance", "state", "level", "verdict", "section", "work_type",
-         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock"}  # fmt: skip
-BOOLEAN = {"inside", "schema", "done", "onsite", "late"}
+         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock", "decision"}  # fmt: skip
+BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided"}
 
 
 def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
@@ -45,7 +45,8 @@ FAULT_COLUMNS = [
     ("resolution_state", "col.resolution_state", "text"), ("cause", "col.cause", "text"),
     ("action", "col.action", "text"), ("outcome", "col.outcome", "text"), ("late", "col.late", "text"),
     ("ref", "col.ref", "text"), ("confirmed_at", "col.confirmed_at", "datetime"),
-    ("corrections", "col.corrections", "text"),
+    ("corrections", "col.corrections", "text"), ("voided", "col.voided", "text"),
+    ("exceptions", "col.exceptions", "text"),
 ]  # fmt: skip
 CHANGE_COLUMNS = [
     ("id", "col.id", "int"), ("system", "col.system", "text"), ("type", "col.type", "text"),
@@ -71,6 +72,7 @@ SLA_COLUMNS = [
     ("running", "col.running", "int"),
     ("time_unknown", "col.time_unknown", "int"), ("compliance", "col.compliance", "percent"),
     ("median", "col.median", "int"), ("worst", "col.worst", "int"),
+    ("exceptions", "col.exceptions_count", "int"), ("compliance_as_recorded", "col.compliance_recorded", "percent"),
 ]  # fmt: skip
 
 
@@ -115,3 +117,62 @@ def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
         "by": r["by"], "at": r["at"],
     } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
+
+
+def verdicts_text(lang: str, changes: list[dict[str, Any]]) -> str:
+    """What an exception or an edit changes, in words: ``修复：超时 → 达标（期限 ... → ...）``."""
+    zh = lang == "zh"
+    if changes and changes[0]["after"] == "void":
+        was = ("，" if zh else ", ").join(f"{value(lang, c['clock'])} {value(lang, c['before'])}" for c in changes)
+        return value(lang, "voided_note") + (f"（原：{was}）" if zh else f" (was: {was})")
+    parts = []
+    for c in changes:
+        text = f"{value(lang, c['clock'])}{'：' if zh else ': '}{value(lang, c['before'])} → {value(lang, c['after'])}"
+        if c["deadline_before"] != c["deadline_after"]:
+            moved = f"{c['deadline_before']:%Y-%m-%d %H:%M} → {c['deadline_after']:%Y-%m-%d %H:%M}"
+            text += f"（{value(lang, 'deadline')} {moved}）" if zh else f" ({value(lang, 'deadline')} {moved})"
+        parts.append(text)
+    return ("；" if zh else "; ").join(parts)
+
+
+EXCEPTION_COLUMNS = [
+    ("id", "col.id", "int"), ("fault", "col.fault_id", "int"), ("system", "col.system", "text"),
+    ("type", "col.exception_type", "text"), ("reason", "col.exception_reason", "text"),
+    ("duplicate_of", "col.duplicate_of", "int"), ("paused_at", "col.paused_at", "datetime"),
+    ("resumed_at", "col.resumed_at", "datetime"), ("paused_minutes", "col.paused_minutes", "int"),
+    ("requested_by", "col.requested_by", "text"), ("requested_at", "col.requested_at", "datetime"),
+    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text"),
+    ("decided_at", "col.decided_at", "datetime"), ("refuse_reason", "col.refuse_reason", "text"),
+    ("verdicts", "col.verdicts", "text"),
+]  # fmt: skip
+
+
+def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
+    """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
+    hospital agrees to a pending one by filling in the confirmation block, as for any record."""
+    shown = [dict(r, verdicts=verdicts_text(lang, r["changes"])) for r in rows]
+    flag = {"pending": "warn", "refused": "bad"}
+    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")))
+
+
+EDIT_COLUMNS = [
+    ("id", "col.id", "int"), ("record", "col.edited_record", "text"), ("field", "col.field", "text"),
+    ("before", "col.edit_before", "text"), ("after", "col.edit_after", "text"), ("verdicts", "col.verdicts", "text"),
+    ("by", "col.edited_by", "text"), ("at", "col.edited_at", "datetime"),
+]  # fmt: skip
+
+
+def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
+    """修改记录: each field of the edits (of unconfirmed faults) that changed a verdict or a deadline."""
+    from opsdesk.timeparse import stored_minute
+
+    def shown(field: str, v: Any) -> Any:
+        return stored_minute(v) if field.endswith("_at") else (value(lang, v) if field == "kind" and v else v)
+
+    out = [{
+        "id": r["id"], "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
+        "field": label(lang, CORRECTED_FIELDS[r["field"]]), "before": shown(r["field"], r["before"]),
+        "after": shown(r["field"], r["after"]), "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
+        "at": r["at"],
+    } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
+    return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
