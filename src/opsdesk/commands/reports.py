@@ -76,6 +76,7 @@ def status(as_json: JsonOpt = False) -> None:
                 "sla_this_month": [x.to_dict() for x in s.sla],
                 "unconfirmed_years": s.unconfirmed_years,
                 "uninspected_this_month": [x.code for x in s.uninspected],
+                "items_without_risk": s.unrisked,
                 "changes_due_within_7_days": [v.to_dict() for v in s.changes_due],
                 "onsite_today": s.onsite_today if s.staff_recorded else None,
             }
@@ -113,6 +114,10 @@ def status(as_json: JsonOpt = False) -> None:
         )
     if s.uninspected:
         line(f"Not inspected in {s.month}: {', '.join(x.code for x in s.uninspected)}", style="yellow")
+    if s.unrisked:
+        from opsdesk.commands.inspect import unrisked_table
+
+        unrisked_table(f"Warned or failed check items with no risk recorded: {len(s.unrisked)}", s.unrisked)
     if s.staff_recorded:
         count = s.onsite_today
         line(

@@ -12,7 +12,7 @@ from typing import Any
 
 from opsdesk.changes import ChangeView, list_changes
 from opsdesk.faults import FaultView, each_fault, list_faults
-from opsdesk.inspections import gaps
+from opsdesk.inspections import UnriskedItem, gaps, unrisked_items
 from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, contract_end
@@ -154,6 +154,7 @@ class Status:
     sla: list[ClockSummary]  # this month's
     unconfirmed_years: list[int]
     uninspected: list[System]  # this month
+    unrisked: list[UnriskedItem]  # warned or failed check items with no risk recorded, any month
     changes_due: list[ChangeView]  # within 7 days, or late
     onsite_today: int
     staff_recorded: bool
@@ -180,6 +181,7 @@ def status(desk: Desk) -> Status:
         sla=sla_summary(month_views),
         unconfirmed_years=sorted(set(unconfirmed_years(open_views + month_views))),
         uninspected=gaps(desk, month),
+        unrisked=unrisked_items(desk),
         changes_due=list_changes(desk, due_within=timedelta(days=7)),
         onsite_today=onsite_on(staff, now.date()),
         staff_recorded=bool(staff),
