@@ -432,3 +432,12 @@ def unrisked_items(desk: Desk, month: tuple[int, int] | None = None) -> list[Unr
 def month_gaps(desk: Desk, month: tuple[int, int]) -> tuple[list[System], list[UnriskedItem]]:
     """What a month's inspections lack: systems not inspected, flagged items with no risk."""
     return gaps(desk, month), unrisked_items(desk, month)
+
+
+def reading_text(number: str | None, unit: str | None) -> str | None:
+    """A reading or a threshold with its unit: 88 and % -> 88%; 30/30 and 次成功 -> 30/30 次成功."""
+    if not number:
+        return None
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"

@@ -192,7 +192,7 @@ def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as
 
     Example: opsdesk inspect show 12
     """
-    from opsdesk.inspections import list_inspections
+    from opsdesk.inspections import list_inspections, reading_text
 
     with desk(write=False) as d:
         (v,) = list_inspections(d, inspection_id=inspection_id)
@@ -213,13 +213,6 @@ def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as
           [verdict_style.get(x.verdict) for x in v.items])  # fmt: skip
     rows, styles = _risk_rows([v])
     table(f"Risks: {len(rows)}", RISK_COLUMNS, rows, styles)
-
-
-def reading_text(number: str | None, unit: str | None) -> str | None:
-    """A reading or threshold with its unit: 88%, 30/30 次成功."""
-    if not number:
-        return None
-    return f"{number}{unit}" if unit in (None, "%") else f"{number} {unit}"
 
 
 @inspect_app.command("risks")

@@ -226,8 +226,13 @@ def report_monthly(
     lang: LangOpt = "zh",
     force: ForceOpt = False,
     as_json: ReportJsonOpt = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="编制人 on the cover (default: the contract's preparer, else you).")
+    ] = None,
+    rev: Annotated[int, typer.Option("--rev", min=1, help="The report's version (V1, V2...) when it is reissued.")] = 1,
 ) -> None:
-    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data).
+    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data). A month not yet
+    begun is refused; the running month's report is interim, its data as of now.
 
     Example: opsdesk report monthly 2026-12 -o 巡检报告-2026-12.xlsx
     """
@@ -241,11 +246,11 @@ def report_monthly(
         if as_json:
             from opsdesk.reports import report_json
 
-            data = monthly_data(d, year, mon)
+            data = monthly_data(d, year, mon, prepared_by=by, rev=rev)
             data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
             emit_json(report_json(data))
             return
-        sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
+        sheets = monthly_sheets(monthly_data(d, year, mon, prepared_by=by, rev=rev), _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
     line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
 
