@@ -217,11 +217,12 @@ def test_workbook_layout(november, tmp_path):
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (13 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (17 sheets, history head ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
         "汇总",
+        "月度SLA",
         "系统错误修复",
         "系统数据修复",
         "故障处理",
@@ -229,8 +230,11 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "系统集成记录",
         "修改调整",
         "巡检覆盖",
+        "巡检记录",
+        "风险台账",
         "培训记录",
         "人员清单",
+        "月报交付",
         "未确认记录",
         "完整性",
     ]
@@ -238,7 +242,8 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
     assert [r["编号"] for r in rows(wb["系统数据修复"])] == [2]
     coverage = {r["月份"]: r for r in rows(wb["巡检覆盖"])}
     assert list(coverage) == ["2026-09", "2026-10", "2026-11"]
-    assert coverage["2026-11"]["queue"] == datetime(2026, 11, 20) and coverage["2026-11"]["cdss"] == "未巡检"
+    assert coverage["2026-11"]["智能候诊信息系统"] == datetime(2026, 11, 20)
+    assert coverage["2026-11"]["临床决策支持及知识库"] == "未巡检"
     integrity = {r["记录类型"]: r["记录数"] for r in rows(wb["完整性"])}
     assert integrity["维护记录（报障）"] == 2
     assert integrity["历史记录链头哈希"] == json.loads(ok("verify", "--json"))["head_hash"]
@@ -316,8 +321,11 @@ def test_english_edition(november, tmp_path):
     acceptance = tmp_path / "en-acceptance.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance), "--lang", "en")
     for book in (wb, openpyxl.load_workbook(acceptance)):
+        names = {s["name"] for s in json.loads(ok("system", "list", "--json"))}  # data, not labels
         for ws in book.worksheets[1:]:  # the cover is label/value pairs, not a header row
-            chinese = [h for h in header(ws) if h and any("\u4e00" <= ch <= "\u9fff" for ch in str(h))]
+            chinese = [
+                h for h in header(ws) if h and h not in names and any("\u4e00" <= ch <= "\u9fff" for ch in str(h))
+            ]
             assert chinese == [], f"{ws.title}: {chinese}"
         assert not any(
             "\u4e00" <= ch <= "\u9fff" for row in book.worksheets[0].iter_rows() for ch in str(row[0].value or "")

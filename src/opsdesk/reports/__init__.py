@@ -237,7 +237,9 @@ def report_json(data: dict[str, Any]) -> dict[str, Any]:
             return row_dict(value)
         return value
 
-    out = {k: plain(v) for k, v in data.items() if k != "tally"}
+    out = {k: plain(v) for k, v in data.items() if k not in ("tally", "months")}
+    if "months" in data:  # filled as the faults were read, above
+        out["sla_by_month"] = plain(data["months"].rows(data.get("system_names", {})))
     if "tally" in data:
         out["sla"] = [row.to_dict() for row in data["tally"].summary()]
         out["unconfirmed_years"] = sorted(data["tally"].years)
