@@ -155,26 +155,42 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
 
 
 def _items(desk: Desk, until: datetime, risks: list[Risk]):
-    """Every inspection's check items with their readings, streamed (a flagged item with no risk
-    recorded for it marked)."""
+    """Every inspection's check items with their readings, streamed as plain rows (a flagged item with
+    no risk recorded for it marked)."""
     from opsdesk.inspections import InspectionView
 
     by_inspection: dict[int, list[Risk]] = {}
     for r in risks:
         by_inspection.setdefault(r.inspection_id, []).append(r)
     names = {s.id: s for s in systems(desk)}
+    i = InspectionItem
     query = (
-        select(InspectionItem, Inspection)
-        .join(Inspection, InspectionItem.inspection_id == Inspection.id)
+        select(
+            i.section,
+            i.item,
+            i.standard,
+            i.result,
+            i.verdict,
+            i.note,
+            i.reading,
+            i.unit,
+            i.threshold,
+            Inspection.id,
+            Inspection.month,
+            Inspection.at,
+            Inspection.system_id,
+        )
+        .join(Inspection, i.inspection_id == Inspection.id)
         .where(Inspection.at < until)
-        .order_by(Inspection.month, Inspection.at, Inspection.id, InspectionItem.id)
+        .order_by(Inspection.month, Inspection.at, Inspection.id, i.id)
         .execution_options(yield_per=2000)
     )
-    for item, inspection in desk.session.exec(query):
-        system = names[inspection.system_id]
-        unrisked = bool(InspectionView(inspection, system, [item], by_inspection.get(inspection.id, [])).unrisked)
-        yield item_row(system, inspection, item, unrisked)
-        desk.session.expunge(item)  # one at a time: nothing kept in the session's identity map
+    for row in desk.session.connection().execute(query):
+        system = names[row.system_id]
+        unrisked = row.verdict != "ok" and bool(
+            InspectionView(row, system, [row], by_inspection.get(row.id, [])).unrisked
+        )
+        yield item_row(system, row, row, unrisked)
 
 
 def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
