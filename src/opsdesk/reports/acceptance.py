@@ -147,6 +147,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         "system_names": coverage["names"], "inspections": _items(desk, until, [r for r, _, _ in risks]),
         "risks": [risk_row(s, i.month, r) for r, i, s in risks],
         "deliveries": monthly_report_deliveries(desk, until),
+        "corrected_kinds": sorted(_corrected_kinds(desk, corrected)),
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
         "milestones": milestones(desk), "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
@@ -191,6 +192,15 @@ def _items(desk: Desk, until: datetime, risks: list[Risk]):
             InspectionView(row, system, [row], by_inspection.get(row.id, [])).unrisked
         )
         yield item_row(system, row, row, unrisked)
+
+
+def _corrected_kinds(desk: Desk, corrected: dict[int, list[int]]) -> set[str]:
+    """The kinds of fault with a correction: the other fault sheets leave the column out."""
+    from opsdesk.models import Ticket
+
+    ids = sorted(corrected)
+    return {kind for n in range(0, len(ids), 500)
+            for kind in desk.session.exec(select(Ticket.kind).where(Ticket.id.in_(ids[n : n + 500])))}  # fmt: skip
 
 
 def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
@@ -293,13 +303,17 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     def faults(kind: str):
         return fault_rows(lang, data["faults"][kind], working_day)
 
+    def fault_columns(kind: str):  # the whole record, to date: nothing comes after its period
+        skip = {"after"} | (set() if kind in data["corrected_kinds"] else {"corrections"})
+        return [c for c in FAULT_COLUMNS if c[0] not in skip]
+
     sheets = [
         make_cover,
         summary,
         by_month,
-        record_table(lang, "sheet.defect", FAULT_COLUMNS, faults("defect"), breached),
-        record_table(lang, "sheet.data", FAULT_COLUMNS, faults("data"), breached),
-        record_table(lang, "sheet.fault", FAULT_COLUMNS, faults("fault"), breached),
+        record_table(lang, "sheet.defect", fault_columns("defect"), faults("defect"), breached),
+        record_table(lang, "sheet.data", fault_columns("data"), faults("data"), breached),
+        record_table(lang, "sheet.fault", fault_columns("fault"), faults("fault"), breached),
         corrections_table(lang, data["corrections"]),
         record_table(lang, "sheet.integration", WORK_COLUMNS, work_rows(lang, data["work"])),
         record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
@@ -319,7 +333,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
             ("name", "col.name", "text"), ("role", "col.role", "text"), ("phone", "col.phone", "text"),
             ("email", "col.email", "text"), ("onsite", "col.onsite", "text"), ("from", "col.from", "date"),
             ("to", "col.to", "date"),
-        ]), list(localise(lang, data["staff"])), drop_empty=False),
+        ]), list(localise(lang, data["staff"]))),
         Table(label(lang, "sheet.deliveries"), columns(lang, [
             ("month", "col.month", "text"), ("report_no", "col.report_no", "text"), ("rev", "col.version", "text"),
             ("delivered_at", "col.delivered_at", "datetime"), ("anchor", "col.anchor", "text"),
