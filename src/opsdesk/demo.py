@@ -179,6 +179,10 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         months=12,
     )
     del contract
+    from opsdesk.contract import set_report_setting
+
+    for key, setting in (("report_prefix", "YW"), ("preparer", "张伟"), ("reviewer", "赵敏（项目经理）")):
+        set_report_setting(desk, key, setting)
     cal, terms, tz = desk.calendar, desk.terms, desk.tz
     real_now = real_now.astimezone(tz)
     ops: list[tuple[datetime, int, Callable[[Desk], object]]] = []
