@@ -158,7 +158,8 @@ def test_periods_at_the_service_edges_are_accepted(contract):
     )
     assert run("report", "sla", "--month", "2027-08", "--json").exit_code == 0
     assert json.loads(ok("report", "acceptance", "--to", "2027-09-30", "--json"))["last"] == "2027-08-31"
-    assert run("report", "monthly", "2027-08", "--json").exit_code == 0
+    assert run("report", "monthly", "2026-09", "--json").exit_code == 0  # the first month
+    assert run("report", "monthly", "2027-08", "--json").stderr.startswith("Error: 2027-08 has not begun")  # the last
     assert run("report", "sla", "--month", "2027-09").stderr == (
         "Error: month 2027-09 is outside the contract's service period, 2026-09-01 to 2027-08-31\n"
     )

@@ -300,7 +300,7 @@ def test_confirm_any_record_and_pending(contract, tmp_path):
     )
     refused(
         ["confirm", "memo", "1", "--by", "x"],
-        "unknown record kind 'memo'; use one of fault, change, inspection, training, work, exception",
+        "unknown record kind 'memo'; use one of fault, change, inspection, risk, training, work, exception",
         contract,
         2,
     )

@@ -144,7 +144,7 @@ def rows(ws) -> list[dict]:
 def test_monthly_report(november, tmp_path):
     out = tmp_path / "m.xlsx"
     assert ok("report", "monthly", NOV, "-o", str(out)) == (
-        f"Wrote the monthly report for {NOV} (12 sheets) to {out}\n"
+        f"Wrote the monthly report for {NOV} (14 sheets) to {out}\n"
     )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
@@ -152,6 +152,8 @@ def test_monthly_report(november, tmp_path):
         "巡检汇总",
         "巡检明细",
         "风险与整改",
+        "下月工作计划",
+        "SLA达标",
         "故障统计",
         "SLA明细",
         "更正记录",
@@ -163,7 +165,7 @@ def test_monthly_report(november, tmp_path):
     ]
     assert wb["封面"]["A1"].value == "运维月度巡检报告"
     summary = rows(wb["巡检汇总"])
-    assert [(r["系统"], r["正常"], r["警告"], r["数据库环境结论"]) for r in summary] == [
+    assert [(r["系统代码"], r["正常"], r["警告"], r["数据库环境结论"]) for r in summary] == [
         ("queue", 7, 1, "警告"),
         ("bi", 7, 1, "警告"),
         ("cdss", None, None, "未巡检"),
@@ -178,7 +180,11 @@ def test_monthly_report(november, tmp_path):
     risk = rows(wb["风险与整改"])[0]
     assert (risk["风险"], risk["等级"], risk["是否实施"]) == ("会话数接近上限", "高", "否")
     stats = {r["系统"]: r for r in rows(wb["故障统计"])}
-    assert (stats["queue"]["故障"], stats["bi"]["数据错误"], stats["合计"]["合计"]) == (1, 1, 2)
+    assert (
+        stats["智能候诊信息系统"]["故障"],
+        stats["智能管理驾驶舱（BI大屏）"]["数据错误"],
+        stats["合计"]["合计"],
+    ) == (1, 1, 2)
     assert stats["合计"]["响应"] == pytest.approx(0.5)
     assert len(wb["故障统计"]._charts) == 2
     sla = rows(wb["SLA明细"])
@@ -191,33 +197,34 @@ def test_user_text_never_becomes_a_formula(november, tmp_path):
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", NOV, "-o", str(out))
     wb = openpyxl.load_workbook(out)
-    cell = wb["SLA明细"]["D2"]
+    cell = wb["SLA明细"]["C2"]
     assert (cell.value, cell.data_type) == ("=SUM(A1:A9)", "s")
-    assert wb["修改调整进度"]["D2"].value == "@新增提醒"
-    assert wb["系统集成工作"]["E2"].value == "+恢复演练"
+    assert wb["修改调整进度"]["C2"].value == "@新增提醒"
+    assert wb["系统集成工作"]["C2"].value == "+恢复演练"
 
 
 def test_workbook_layout(november, tmp_path):
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", NOV, "-o", str(out))
     ws = openpyxl.load_workbook(out)["SLA明细"]
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "D2"  # id, system and symptom stay in view
     assert ws.auto_filter.ref.startswith("A1:")
     assert ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape"
     assert ws["F2"].number_format == "yyyy-mm-dd hh:mm"
-    assert ws["A1"].font.bold
-    assert ws.column_dimensions["D"].width >= 12  # the symptom column is sized for its text
+    assert ws["A1"].font.bold and ws["A1"].font.name == "等线"
+    assert ws.column_dimensions["C"].width >= 12  # the symptom column is sized for its text
 
 
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (15 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (19 sheets, history head ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
         "汇总",
+        "月度SLA",
         "系统错误修复",
         "系统数据修复",
         "故障处理",
@@ -227,8 +234,11 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "系统集成记录",
         "修改调整",
         "巡检覆盖",
+        "巡检记录",
+        "风险台账",
         "培训记录",
         "人员清单",
+        "月报交付",
         "未确认记录",
         "完整性",
     ]
@@ -236,7 +246,8 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
     assert [r["编号"] for r in rows(wb["系统数据修复"])] == [2]
     coverage = {r["月份"]: r for r in rows(wb["巡检覆盖"])}
     assert list(coverage) == ["2026-09", "2026-10", "2026-11"]
-    assert coverage["2026-11"]["queue"] == datetime(2026, 11, 20) and coverage["2026-11"]["cdss"] == "未巡检"
+    assert coverage["2026-11"]["智能候诊信息系统"] == datetime(2026, 11, 20)
+    assert coverage["2026-11"]["临床决策支持及知识库"] == "未巡检"
     integrity = {r["记录类型"]: r["记录数"] for r in rows(wb["完整性"])}
     assert integrity["维护记录（报障）"] == 2
     assert integrity["历史记录链头哈希"] == json.loads(ok("verify", "--json"))["head_hash"]
@@ -287,7 +298,8 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
         ]  # fmt: skip
         assert rows(wb["更正记录"])[0]["更正时间"] == datetime(2026, 11, 6, 10, 0)
     ok("report", "monthly", "2026-12", "-o", str(tmp_path / "dec.xlsx"), now=at("2027-01-02", "10:00"))
-    assert rows(openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]) == []  # a November fault: not December's
+    empty = openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]  # a November fault: not December's
+    assert [r["编号"] for r in rows(empty)] == ["本期无"]
     data = json.loads(ok("report", "monthly", NOV, "--json"))
     assert [(c["id"], c["field"], c["before"], c["after"]) for c in data["corrections"]][1] == (
         1,
@@ -313,8 +325,11 @@ def test_english_edition(november, tmp_path):
     acceptance = tmp_path / "en-acceptance.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance), "--lang", "en")
     for book in (wb, openpyxl.load_workbook(acceptance)):
+        names = {s["name"] for s in json.loads(ok("system", "list", "--json"))}  # data, not labels
         for ws in book.worksheets[1:]:  # the cover is label/value pairs, not a header row
-            chinese = [h for h in header(ws) if h and any("\u4e00" <= ch <= "\u9fff" for ch in str(h))]
+            chinese = [
+                h for h in header(ws) if h and h not in names and any("\u4e00" <= ch <= "\u9fff" for ch in str(h))
+            ]
             assert chinese == [], f"{ws.title}: {chinese}"
         assert not any(
             "\u4e00" <= ch <= "\u9fff" for row in book.worksheets[0].iter_rows() for ch in str(row[0].value or "")
@@ -408,13 +423,14 @@ def test_open_risks_carry_into_the_next_month_and_no_overwrite(november, tmp_pat
     ok("report", "monthly", "2026-12", "-o", str(out))
     risks = rows(openpyxl.load_workbook(out)["风险与整改"])
     assert [(r["系统"], r["发现月份"], r["风险"], r["是否实施"]) for r in risks] == [
-        ("queue", "2026-11", "会话数接近上限", "否")
+        ("智能候诊信息系统", "2026-11", "会话数接近上限", "否")
     ]
     result = run("report", "monthly", "2026-12", "-o", str(out))
     assert result.exit_code == 1 and "already exists (it may be a copy the hospital filled in)" in result.stderr
     assert ok("report", "monthly", "2026-12", "-o", str(out), "--force").startswith("Wrote")
     ws = openpyxl.load_workbook(out)["SLA明细"]
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.page_setup.fitToWidth == 2
+    assert ws.print_title_cols == "$A:$C"  # wider than a page: id, system and symptom on every page
 
 
 def test_unnamed_comment_is_reported_not_confirmed_and_dry_run(november, tmp_path):

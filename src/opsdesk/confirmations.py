@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from opsdesk import exceptions, faults
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import ChangeRequest, ExceptionRequest, Inspection, System, Ticket, Training, WorkLog
+from opsdesk.models import ChangeRequest, ExceptionRequest, Inspection, Risk, System, Ticket, Training, WorkLog
 from opsdesk.records import Desk, check_confirmer, fmt, text_value
 
-CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "training": Training,
-               "work": WorkLog, "exception": ExceptionRequest}  # fmt: skip
+CONFIRMABLE = {"fault": Ticket, "change": ChangeRequest, "inspection": Inspection, "risk": Risk,
+               "training": Training, "work": WorkLog, "exception": ExceptionRequest}  # fmt: skip
 
 
 def confirm(
@@ -37,7 +37,7 @@ def confirm(
         raise Refused(f"change {record_id} is not implemented yet; the hospital confirms delivered work")
     check_confirmer(desk, by)
     moment = desk.moment(at)
-    happened = getattr(row, "implemented_at", None) or getattr(row, "at", None)
+    happened = getattr(row, "implemented_at", None) or getattr(row, "at", None) or getattr(row, "done_at", None)
     if happened is not None and moment < happened:
         raise Refused(f"{kind} {record_id} happened at {fmt(happened)}; it cannot be confirmed before")
     desk.update(
@@ -79,6 +79,13 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
                     "summary": summary(row),
                 }
             )
+    query = (select(Risk, Inspection).join(Inspection, Risk.inspection_id == Inspection.id)
+             .where(Risk.confirmed_at.is_(None), Risk.done_at.is_not(None)))  # fmt: skip
+    if until is not None:
+        query = query.where(Risk.done_at < until)
+    for risk, inspection in desk.session.exec(query.order_by(Risk.done_at, Risk.id)):
+        out.append({"kind": "risk", "id": risk.id, "system": systems[inspection.system_id].code, "date": risk.done_at,
+                    "summary": risk.text})  # fmt: skip
     query = (
         select(ExceptionRequest, Ticket)
         .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)

@@ -114,6 +114,30 @@ def set_term(
     return desk.create(change, "contract.terms", happened_at=moment)
 
 
+# The report settings: kept on the contract, not among the SLA terms (they judge no ticket).
+REPORT_SETTINGS = {
+    "report_prefix": "the monthly report's number prefix (YW gives YW-2026-10)",
+    "preparer": "编制人, who prepares the reports (default: whoever writes them)",
+    "reviewer": "审核人, who reviews them before they go to the hospital",
+}
+
+
+def set_report_setting(desk: Desk, key: str, value: str) -> Contract:
+    """Set one of :data:`REPORT_SETTINGS` (an empty value clears it)."""
+    import re
+
+    contract = desk.contract
+    if key not in REPORT_SETTINGS:
+        raise InvalidInput(f"unknown report setting {key!r}; settings: {', '.join(REPORT_SETTINGS)}")
+    text = text_value(value, key)
+    if key == "report_prefix" and text is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}", text):
+        raise InvalidInput(f"report_prefix {text!r} is not a number prefix: up to 20 letters, digits, - or _, e.g. YW")
+    if getattr(contract, key) == text:
+        raise Refused(f"{key} is already {text or 'unset'}")
+    desk.update(contract, {key: text}, "contract.settings")
+    return contract
+
+
 @dataclass(frozen=True)
 class TermsChangeView:
     """A change of the SLA terms (a supplementary agreement): from when, and the terms it sets."""

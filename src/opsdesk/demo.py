@@ -20,28 +20,89 @@ from opsdesk.fault_views import each_fault
 from opsdesk.records import Desk
 from opsdesk.store import open_store
 
-SYMPTOMS = {
+# Each system's faults as they happen: symptom, kind, then the cause, action and result that fit it.
+STORIES = {
     "queue": [
-        "3号诊区叫号屏黑屏",
-        "叫号语音不播报",
-        "患者签到后不进入候诊队列",
-        "诊区大屏显示错乱",
-        "复诊患者排序错误",
+        (
+            "3号诊区叫号屏黑屏",
+            "fault",
+            "显示终端服务进程挂死",
+            "重启显示服务并配置进程守护",
+            "叫号屏恢复显示，观察30分钟无异常",
+        ),
+        ("叫号语音不播报", "fault", "语音合成服务内存溢出", "重启语音服务并调整内存参数", "语音播报恢复正常"),
+        (
+            "患者签到后不进入候诊队列",
+            "defect",
+            "签到接口未处理复诊标识",
+            "修复签到接口逻辑并发布补丁",
+            "签到后正常入队，已回归测试",
+        ),
+        (
+            "复诊患者排序错误",
+            "defect",
+            "排序规则未区分预约时段",
+            "修正排序规则并补充测试用例",
+            "排序符合规则，门诊部确认",
+        ),
+        (
+            "当日排班数据丢失",
+            "data",
+            "用户误操作删除排班数据",
+            "从备份恢复当日排班数据",
+            "排班数据已恢复，与科室核对一致",
+        ),
     ],
-    "cdss": ["知识库检索超时", "用药禁忌提示未弹出", "诊断推荐接口返回500", "知识条目版本显示错误"],
-    "face": ["人脸考勤终端离线", "识别通过率骤降", "访客登记无法拍照", "考勤数据未同步到OA"],
-    "bi": ["驾驶舱门诊量指标为0", "大屏数据延迟超过1小时", "住院床位使用率计算错误", "报表导出失败"],
-    "avatar": ["数字人导诊无响应", "形象动作卡顿", "语音播报与口型不同步", "导诊问答库未更新"],
+    "cdss": [
+        ("知识库检索超时", "fault", "数据库连接池耗尽", "扩大连接池并优化慢SQL", "检索响应恢复至1秒内"),
+        (
+            "用药禁忌提示未弹出",
+            "defect",
+            "规则引擎缓存未刷新",
+            "修复缓存刷新逻辑并重新加载规则",
+            "禁忌提示正常弹出，药学部确认",
+        ),
+        ("诊断推荐接口返回500", "fault", "HIS接口视图字段变更", "调整接口映射并回归测试", "接口调用恢复正常"),
+        ("知识条目版本显示错误", "data", "知识条目导入批次重复", "清理重复批次并重建索引", "条目版本显示正确"),
+    ],
+    "face": [
+        ("人脸考勤终端离线", "fault", "网络交换机端口故障", "协调网络组更换端口", "终端在线，考勤记录正常上传"),
+        ("识别通过率骤降", "defect", "模型阈值参数被升级脚本重置", "恢复识别阈值并固化配置", "通过率恢复至98%以上"),
+        ("访客登记无法拍照", "fault", "摄像头驱动与系统补丁不兼容", "回退驱动版本并暂缓该补丁", "拍照功能恢复"),
+        (
+            "考勤数据未同步到OA",
+            "data",
+            "同步任务因证书过期中断",
+            "更新证书并补同步缺失数据",
+            "考勤数据已补齐，人事处核对一致",
+        ),
+    ],
+    "bi": [
+        (
+            "驾驶舱门诊量指标为0",
+            "data",
+            "ETL任务因源表字段变更失败",
+            "修正抽取脚本并重跑当日ETL",
+            "门诊量指标恢复，与HIS统计一致",
+        ),
+        ("大屏数据延迟超过1小时", "fault", "消息队列积压", "扩容消费者并清理积压消息", "数据延迟恢复至5分钟内"),
+        (
+            "住院床位使用率计算错误",
+            "defect",
+            "指标口径未剔除虚拟床位",
+            "修正计算口径并重算历史数据",
+            "床位使用率与医务部口径一致",
+        ),
+        ("报表导出失败", "fault", "磁盘空间不足", "清理历史导出文件并设置轮转", "报表导出恢复正常"),
+    ],
+    "avatar": [
+        ("数字人导诊无响应", "fault", "渲染服务进程挂死", "重启渲染服务并配置进程守护", "导诊交互恢复正常"),
+        ("形象动作卡顿", "fault", "GPU驱动版本过旧", "升级GPU驱动并调整渲染参数", "动作流畅，帧率恢复至30帧"),
+        ("语音播报与口型不同步", "defect", "音频时间戳计算偏差", "修复时间戳计算并发布补丁", "口型与语音同步"),
+        ("导诊问答库未更新", "data", "问答库同步任务配置错误", "修正同步配置并手工补导问答", "问答库已更新至最新版本"),
+    ],
 }
-CAUSES = [
-    ("服务进程挂死", "重启服务并配置进程守护"),
-    ("HIS接口视图字段变更", "调整接口映射并回归测试"),
-    ("数据库连接池耗尽", "扩大连接池并优化慢SQL"),
-    ("用户误操作删除排班数据", "从备份恢复当日排班数据"),
-    ("证书过期", "更新SSL证书并重启网关"),
-    ("磁盘空间不足", "清理历史日志并设置轮转"),
-    ("网络交换机端口故障", "协调网络组更换端口"),
-]
+SYMPTOMS = {system: [story[0] for story in stories] for system, stories in STORIES.items()}
 REPORTERS = [
     ("王护士", "门诊部"),
     ("李医生", "心内科"),
@@ -119,6 +180,10 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         months=12,
     )
     del contract
+    from opsdesk.contract import set_report_setting
+
+    for key, setting in (("report_prefix", "YW"), ("preparer", "张伟"), ("reviewer", "赵敏（项目经理）")):
+        set_report_setting(desk, key, setting)
     cal, terms, tz = desk.calendar, desk.terms, desk.tz
     real_now = real_now.astimezone(tz)
     ops: list[tuple[datetime, int, Callable[[Desk], object]]] = []
@@ -190,8 +255,8 @@ def _report_time(rng: random.Random, working: bool, day, tz) -> datetime:
 
 def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
     """Decide one ticket's story and queue each step at the moment it would be recorded."""
-    system = rng.choice(list(SYMPTOMS))
-    kind = rng.choices(["fault", "defect", "data"], weights=[5, 3, 2])[0]
+    system = rng.choice(list(STORIES))
+    symptom, kind, cause, action, result = rng.choice(STORIES[system])
     reporter, dept = rng.choice(REPORTERS)
     inside = cal.in_working_hours(reported)
     limit = 30 if inside else 60
@@ -218,10 +283,10 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
     if rng.random() < 0.85:
         confirmed = (resolved + timedelta(days=rng.randint(1, 5))).replace(hour=rng.randint(9, 16))
     holder: dict[str, int] = {}
-    cause, action = rng.choice(CAUSES)
-    symptom = rng.choice(SYMPTOMS[system])
     channel = rng.choice(["phone", "phone", "platform", "wechat", "onsite"])
+    ref = f"BUG-{2400 + seq}" if channel == "platform" else None  # reported on the hospital's platform
     confirmer = rng.choice(CONFIRMERS)
+    corrected = confirmed is not None and seq % 97 == 13  # now and then a confirmed record needs a correction
 
     last = [reported]
 
@@ -241,7 +306,7 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         lambda d: holder.setdefault(
             "id",
             faults.open_fault(
-                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel
+                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel, ref=ref
             ).id,
         ),
     )
@@ -250,11 +315,17 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         steps.append((arrival, lambda d: faults.arrive(d, holder["id"], arrival)))
     else:
         steps.append((response, lambda d: faults.remote(d, holder["id"], response)))
-    steps.append((resolved, lambda d: faults.resolve(d, holder["id"], cause=cause, action=action, at=resolved)))
+    steps.append(
+        (resolved, lambda d: faults.resolve(d, holder["id"], cause=cause, action=action, result=result, at=resolved))
+    )
     if confirmed is not None:
         steps.append(
             (confirmed, lambda d: faults.confirm(d, holder["id"], by=confirmer, comment="已核实", at=confirmed))
         )
+    if corrected:
+        fix = confirmed + timedelta(days=1)
+        steps.append((fix, lambda d: faults.correct(d, holder["id"], "处理过程记录不完整，按现场记录补充",
+                                                    action=f"{action}；补充：已同步更新运维知识库")))  # fmt: skip
     for moment, run in steps:
         if moment > now:
             break
@@ -318,41 +389,61 @@ def _plan_contract_work(rng, cal, first_day, now, ops) -> None:
         month = (month + timedelta(days=32)).replace(day=1)
 
 
+# A reading for each item that takes one, as it is when the item is ok, warned, failed.
+READINGS = {
+    "证书与许可有效期": (lambda r: r.randint(60, 300), lambda r: r.randint(15, 29), lambda r: r.randint(0, 7)),
+    "磁盘空间增长": (lambda r: r.randint(40, 75), lambda r: r.randint(81, 88), lambda r: r.randint(93, 98)),
+    "表空间使用率": (lambda r: r.randint(50, 80), lambda r: r.randint(86, 91), lambda r: r.randint(95, 99)),
+    "备份成功情况": (lambda r: "30/30", lambda r: "29/30", lambda r: "26/30"),
+    "无效对象": (lambda r: 0, lambda r: r.randint(1, 3), lambda r: r.randint(10, 20)),
+    "慢SQL": (lambda r: 0, lambda r: r.randint(2, 5), lambda r: r.randint(12, 30)),
+    "会话数": (lambda r: r.randint(150, 350), lambda r: r.randint(405, 470), lambda r: r.randint(490, 500)),
+}
+FINDINGS = {  # item: (what a warning looks like, what a failure looks like, the remedy)
+    "服务与进程状态": ("后台任务进程本月自动重启2次", "调度服务进程挂死", "排查进程日志，配置进程守护与告警"),
+    "与HIS等系统接口": ("接口偶发超时（日均3次）", "接口调用失败，消息积压", "优化接口超时重试并与HIS厂商联调"),
+    "证书与许可有效期": ("SSL证书即将到期", "SSL证书已过期", "申请并更换SSL证书"),
+    "应用错误日志": ("存在未处理的错误日志", "大量空指针异常", "分析错误日志并修复对应缺陷"),
+    "磁盘空间增长": ("磁盘使用率超过阈值", "磁盘空间即将耗尽", "清理历史日志并扩容磁盘"),
+    "实例与监听状态": ("监听日志有重连记录", "监听异常中断", "检查监听配置并调整会话超时"),
+    "表空间使用率": ("表空间使用率超过阈值", "表空间即将耗尽", "扩容数据文件并归档历史数据"),
+    "备份成功情况": ("本月有1次备份失败", "本月多次备份失败", "排查备份作业并补做全量备份"),
+    "恢复测试": ("恢复耗时超出预期", "恢复测试失败", "优化恢复脚本并重新演练"),
+    "告警日志错误": ("出现ORA-01555快照过旧告警", "出现ORA-00600内部错误", "调整UNDO保留时间并跟踪告警"),
+    "无效对象": ("新增少量无效对象", "大量对象失效", "重新编译无效对象并核查变更"),
+    "慢SQL": ("存在超过阈值的慢SQL", "慢SQL导致业务卡顿", "优化慢SQL并补充索引"),
+    "会话数": ("会话数接近上限", "会话数达到上限", "排查连接泄漏并调整会话上限"),
+}
+
+
 def _plan_inspection(rng, system: str, at: datetime, add) -> None:
+    """One system's monthly inspection: readings that fit the verdicts, a risk for each flagged item
+    (graded by it), its remedy carried out, the hospital's confirmations."""
     holder: dict[str, int] = {}
     results = []
     for item in inspections.DEFAULT_TEMPLATE:
         roll = rng.random()
-        verdict = "fail" if roll < 0.02 else ("warn" if roll < 0.1 else "ok")
-        results.append(
-            {
-                "item": item["item"],
-                "verdict": verdict,
-                "result": {"ok": "正常", "warn": "接近阈值", "fail": "异常"}[verdict],
-            }
-        )
+        verdict = "fail" if roll < 0.015 else ("warn" if roll < 0.07 else "ok")
+        n = ("ok", "warn", "fail").index(verdict)
+        reading = str(READINGS[item["item"]][n](rng)) if item["item"] in READINGS else ""
+        finding = "正常" if verdict == "ok" else FINDINGS[item["item"]][n - 1]
+        note = "" if verdict == "ok" else "已登记风险，按整改方案处置"
+        results.append({"item": item["item"], "verdict": verdict, "reading": reading, "result": finding, "note": note})
     add(at, lambda d: holder.setdefault("id", inspections.record(d, system, results, at=at, inspector="张伟").id))
-    flagged = [r for r in results if r["verdict"] != "ok"]
-    if flagged:
-        risk_at = at + timedelta(minutes=30)
+    for number, flagged in enumerate(r for r in results if r["verdict"] != "ok"):
+        risk_at = at + timedelta(minutes=30 + number)
         done_at = risk_at + timedelta(days=rng.randint(2, 9))
         risk: dict[str, int] = {}
+        add(risk_at, lambda d, f=flagged, h=risk, due=done_at.date(): h.setdefault("id", inspections.add_risk(
+            d, holder["id"], f"{f['item']}：{f['result']}", level=None, item=f["item"],
+            remedy=FINDINGS[f["item"]][2], owner="张伟", due=due).id))  # fmt: skip
         add(
-            risk_at,
-            lambda d: risk.setdefault(
-                "id",
-                inspections.add_risk(
-                    d,
-                    holder["id"],
-                    f"{flagged[0]['item']}{flagged[0]['result']}",
-                    level="medium",
-                    remedy="制定处置方案并在维护窗口实施",
-                    owner="张伟",
-                    due=done_at.date(),
-                ).id,
-            ),
+            done_at, lambda d, h=risk, a=done_at: inspections.risk_done(d, h["id"], at=a, note="已按方案处置，复查正常")
         )
-        add(done_at, lambda d: inspections.risk_done(d, risk["id"], at=done_at, note="已处置"))
+        if rng.random() < 0.7:
+            agreed = done_at + timedelta(days=2)
+            add(agreed, lambda d, h=risk, a=agreed: confirmations.confirm(
+                d, "risk", h["id"], by=rng.choice(CONFIRMERS), at=a))  # fmt: skip
     if rng.random() < 0.8:
         confirm_at = at + timedelta(days=3)
         add(

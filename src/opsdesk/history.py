@@ -27,6 +27,9 @@ GENESIS = "0" * 64
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "ticket": ("source", "time_unknown", "platform_data", "owner"),
     "change_request": ("source", "platform_data"),
+    "inspection_item": ("reading", "unit", "threshold"),
+    "risk": ("item", "confirmed_at", "confirmed_by", "confirm_comment"),
+    "contract": ("report_prefix", "preparer", "reviewer"),
 }
 
 

@@ -33,21 +33,25 @@ VERDICTS = {
 }  # fmt: skip
 LEVELS = {"high": "high", "高": "high", "medium": "medium", "中": "medium", "low": "low", "低": "low"}
 
+# An item with a "unit" takes a reading (a measured value), with the threshold it is judged against.
 DEFAULT_TEMPLATE: list[dict[str, str]] = [
     {"section": "app", "item": "服务与进程状态", "standard": "应用服务及关键进程均在运行"},
     {"section": "app", "item": "与HIS等系统接口", "standard": "接口调用正常，无积压与报错"},
-    {"section": "app", "item": "证书与许可有效期", "standard": "证书、软件许可距到期不少于30天"},
+    {"section": "app", "item": "证书与许可有效期", "standard": "证书、软件许可距到期不少于30天", "unit": "天",
+     "threshold": "≥30"},
     {"section": "app", "item": "应用错误日志", "standard": "无未处理的错误日志"},
-    {"section": "app", "item": "磁盘空间增长", "standard": "使用率低于80%，增长趋势正常"},
+    {"section": "app", "item": "磁盘空间增长", "standard": "使用率低于80%，增长趋势正常", "unit": "%",
+     "threshold": "<80"},
     {"section": "db", "item": "实例与监听状态", "standard": "数据库实例与监听正常运行"},
-    {"section": "db", "item": "表空间使用率", "standard": "各表空间使用率低于85%"},
-    {"section": "db", "item": "备份成功情况", "standard": "本月备份全部成功"},
+    {"section": "db", "item": "表空间使用率", "standard": "各表空间使用率低于85%", "unit": "%", "threshold": "<85"},
+    {"section": "db", "item": "备份成功情况", "standard": "本月备份全部成功", "unit": "次成功", "threshold": "全部"},
     {"section": "db", "item": "恢复测试", "standard": "本月恢复测试通过"},
     {"section": "db", "item": "告警日志错误", "standard": "告警日志无严重错误"},
-    {"section": "db", "item": "无效对象", "standard": "无新增无效对象"},
-    {"section": "db", "item": "慢SQL", "standard": "无超过阈值的慢SQL"},
-    {"section": "db", "item": "会话数", "standard": "会话数低于上限的80%"},
-]
+    {"section": "db", "item": "无效对象", "standard": "无新增无效对象", "unit": "个", "threshold": "0"},
+    {"section": "db", "item": "慢SQL", "standard": "无超过阈值的慢SQL", "unit": "条", "threshold": "0（>2秒）"},
+    {"section": "db", "item": "会话数", "standard": "会话数低于上限的80%", "unit": "个",
+     "threshold": "<400（上限500）"},
+]  # fmt: skip
 
 
 def _normalise(table: dict[str, str], value: str, what: str, accepted: str) -> str:
@@ -105,7 +109,8 @@ def _column(row: dict[str, str], *names: str) -> str:
 
 
 def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
-    """Replace a system's checklist from a CSV file with columns section, item, standard."""
+    """Replace a system's checklist from a CSV file with columns section, item, standard, and for an
+    item that takes a reading its unit and threshold (optional columns unit, threshold)."""
     sys_row = get_system(desk, system)
     items = []
     needs = {"section": ("section", "分类", "类别"), "item": ("item", "巡检项"), "standard": ("standard", "检查标准")}
@@ -114,11 +119,17 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
         item = text_value(_column(row, "item", "巡检项"), f"{path} row {number}: the item")
         if not item:
             raise InvalidInput(f"{path} row {number}: the item is empty (columns: section, item, standard)")
-        items.append({
+        entry = {
             "section": _normalise(SECTIONS, section, f"section in row {number}", "app or db (应用 / 数据库环境)"),
             "item": item,
             "standard": text_value(_column(row, "standard", "检查标准"), f"{path} row {number}: the standard") or "",
-        })  # fmt: skip
+        }  # fmt: skip
+        unit, threshold = _column(row, "unit", "单位"), _column(row, "threshold", "阈值")
+        if threshold and not unit:
+            raise InvalidInput(f"{path} row {number}: a threshold ({threshold}) needs the unit of the reading")
+        if unit:
+            entry.update(unit=unit, threshold=threshold)
+        items.append(entry)
     if not any(i["section"] == "db" for i in items):
         raise Refused(f"{path} has no database-environment (db) items; every inspection must check the database")
     names = [i["item"] for i in items]
@@ -138,13 +149,17 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
 
 
 def read_results(path: Path) -> list[dict[str, str]]:
-    """Results from a CSV with columns item, result, verdict, note (or 巡检项, 检查结果, 结论, 备注)."""
+    """Results from a CSV with columns item, result, verdict, note and, optionally, reading, unit,
+    threshold (or 巡检项, 检查结果, 结论, 备注, 读数, 单位, 阈值); unit and threshold default to the
+    checklist's."""
     out = []
     needs = {"item": ("item", "巡检项"), "result": ("result", "检查结果"), "verdict": ("verdict", "结论")}
     for row in read_csv(path, needs):
         out.append({
             "item": _column(row, "item", "巡检项"), "result": _column(row, "result", "检查结果"),
             "verdict": _column(row, "verdict", "结论"), "note": _column(row, "note", "备注"),
+            "reading": _column(row, "reading", "读数"), "unit": _column(row, "unit", "单位"),
+            "threshold": _column(row, "threshold", "阈值"),
         })  # fmt: skip
     return out
 
@@ -184,6 +199,9 @@ def record(
             inspection_id=0, section=spec["section"], item=name, standard=spec["standard"],
             result=text_value(result.get("result"), f"the result of {name}", required=True),
             verdict=normalise_verdict(result.get("verdict") or ""), note=text_value(result.get("note"), "note"),
+            reading=text_value(result.get("reading"), f"the reading of {name}"),
+            unit=text_value(result.get("unit"), f"the unit of {name}") or spec.get("unit"),
+            threshold=text_value(result.get("threshold"), f"the threshold of {name}") or spec.get("threshold"),
         ))  # fmt: skip
     names = [i.item for i in items]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -230,8 +248,12 @@ def add_risk(
     remedy: str,
     owner: str | None = None,
     due: date | None = None,
+    item: str | None = None,
 ) -> Risk:
-    """A risk an inspection found, with its remedy (解决方案)."""
+    """A risk an inspection found, with its remedy (解决方案); ``item``: the check item it was found on.
+
+    Graded by the item's verdict when ``level`` is None (异常 high, 警告 medium); a failed item's risk
+    is never graded below a warning's (low is refused)."""
     inspection = get_inspection(desk, inspection_id)
     if inspection.confirmed_at is not None:
         raise Refused(
@@ -240,11 +262,36 @@ def add_risk(
         )
     if due is not None and due < inspection.at.date():
         raise Refused(f"--due {due} is before the inspection ({inspection.at:%Y-%m-%d})")
+    level = _risk_level(desk, inspection, text_value(item, "--item"), level)
     risk = Risk(
-        inspection_id=inspection.id, text=text_value(text, "the risk", required=True), level=normalise_level(level),
+        inspection_id=inspection.id, text=text_value(text, "the risk", required=True), level=level,
         remedy=text_value(remedy, "--remedy", required=True), owner=text_value(owner, "--owner"), due=due,
+        item=text_value(item, "--item"),
     )  # fmt: skip
     return desk.create(risk, "inspection.risk")
+
+
+LEVEL_OF_VERDICT = {"fail": "high", "warn": "medium", "ok": "low"}
+
+
+def _risk_level(desk: Desk, inspection: Inspection, item: str | None, level: str | None) -> str:
+    """The risk's level: as given, or graded by its item's verdict; a failed item's risk is not low."""
+    verdict = None
+    if item is not None:
+        names = {i.item: i.verdict for i in desk.session.exec(
+            select(InspectionItem).where(InspectionItem.inspection_id == inspection.id))}  # fmt: skip
+        if item not in names:
+            raise InvalidInput(f"--item {item!r} is not a check item of inspection {inspection.id}; items: "
+                               f"{', '.join(names)}")  # fmt: skip
+        verdict = names[item]
+    if level is None:
+        if verdict is None:
+            raise InvalidInput("give the risk's --level (high, medium or low), or --item to grade it by its check item")
+        return LEVEL_OF_VERDICT[verdict]
+    graded = normalise_level(level)
+    if verdict == "fail" and graded == "low":
+        raise Refused(f"{item} failed (异常): its risk is graded medium or high, never below a warning's (medium)")
+    return graded
 
 
 def risk_done(desk: Desk, risk_id: int, *, at: datetime | str | None = None, note: str | None = None) -> Risk:
@@ -276,6 +323,15 @@ class InspectionView:
         return Counter(i.verdict for i in self.items)
 
     @property
+    def unrisked(self) -> list[InspectionItem]:
+        """警告 and 异常 items with no risk recorded for them (a risk names its item, or, recorded
+        before risks named one, mentions it)."""
+        covered = {r.item for r in self.risks if r.item}
+        loose = [r.text for r in self.risks if not r.item]
+        return [i for i in self.items if i.verdict != "ok" and i.item not in covered
+                and not any(i.item in text for text in loose)]  # fmt: skip
+
+    @property
     def db_conclusion(self) -> str:
         verdicts = {i.verdict for i in self.items if i.section == "db"}
         return "fail" if "fail" in verdicts else ("warn" if "warn" in verdicts else "ok")
@@ -288,9 +344,12 @@ class InspectionView:
             "fail": self.counts["fail"], "db_conclusion": self.db_conclusion,
             "confirmed_at": i.confirmed_at, "confirmed_by": i.confirmed_by,
             "items": [{"section": x.section, "item": x.item, "standard": x.standard, "result": x.result,
-                       "verdict": x.verdict, "note": x.note} for x in self.items],
+                       "verdict": x.verdict, "note": x.note, "reading": x.reading, "unit": x.unit,
+                       "threshold": x.threshold} for x in self.items],
             "risks": [{"id": r.id, "text": r.text, "level": r.level, "remedy": r.remedy, "owner": r.owner,
-                       "due": r.due, "done_at": r.done_at, "done_note": r.done_note} for r in self.risks],
+                       "due": r.due, "done_at": r.done_at, "done_note": r.done_note, "item": r.item,
+                       "confirmed_at": r.confirmed_at, "confirmed_by": r.confirmed_by} for r in self.risks],
+            "unrisked": [x.item for x in self.unrisked],
         }  # fmt: skip
 
 
@@ -335,3 +394,51 @@ def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:
     label = f"{month[0]}-{month[1]:02d}"
     done = set(desk.session.exec(select(Inspection.system_id).where(Inspection.month == label)))
     return [s for s in systems(desk, include_inactive=False) if s.id not in done]
+
+
+@dataclass(frozen=True)
+class UnriskedItem:
+    """A 警告 or 异常 check item with no risk recorded for it."""
+
+    inspection_id: int
+    system: str
+    month: str
+    item: str
+    verdict: str
+
+
+def unrisked_items(desk: Desk, month: tuple[int, int] | None = None) -> list[UnriskedItem]:
+    """Warned or failed check items with no risk recorded for them (in ``month``, or in any)."""
+    query = (
+        select(InspectionItem, Inspection, System)
+        .join(Inspection, InspectionItem.inspection_id == Inspection.id)
+        .join(System, Inspection.system_id == System.id)
+        .where(InspectionItem.verdict != "ok")
+    )
+    if month:
+        query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
+    flagged = list(desk.session.exec(query.order_by(Inspection.month, Inspection.at, InspectionItem.id)))
+    ids = sorted({i.id for _, i, _ in flagged})
+    risks: dict[int, list[Risk]] = {}
+    for n in range(0, len(ids), 500):
+        for risk in desk.session.exec(select(Risk).where(Risk.inspection_id.in_(ids[n : n + 500]))):
+            risks.setdefault(risk.inspection_id, []).append(risk)
+    out = []
+    for item, inspection, system in flagged:
+        view = InspectionView(inspection, system, [item], risks.get(inspection.id, []))
+        out.extend(UnriskedItem(inspection.id, system.code, inspection.month, x.item, x.verdict) for x in view.unrisked)
+    return out
+
+
+def month_gaps(desk: Desk, month: tuple[int, int]) -> tuple[list[System], list[UnriskedItem]]:
+    """What a month's inspections lack: systems not inspected, flagged items with no risk."""
+    return gaps(desk, month), unrisked_items(desk, month)
+
+
+def reading_text(number: str | None, unit: str | None) -> str | None:
+    """A reading or a threshold with its unit: 88 and % -> 88%; 30/30 and 次成功 -> 30/30 次成功."""
+    if not number:
+        return None
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"

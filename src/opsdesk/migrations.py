@@ -173,6 +173,24 @@ def m005_exception_requests(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m007_readings_and_reports(conn: Connection) -> None:
+    """Readings on check items (value, unit, threshold), a risk tied to the item it was found on and
+    confirmed by the hospital like any record, the monthly report's number prefix and sign-off names."""
+    for ddl in (
+        "ALTER TABLE inspection_item ADD COLUMN reading TEXT",
+        "ALTER TABLE inspection_item ADD COLUMN unit TEXT",
+        "ALTER TABLE inspection_item ADD COLUMN threshold TEXT",
+        "ALTER TABLE risk ADD COLUMN item TEXT",
+        "ALTER TABLE risk ADD COLUMN confirmed_at TEXT",
+        "ALTER TABLE risk ADD COLUMN confirmed_by TEXT",
+        "ALTER TABLE risk ADD COLUMN confirm_comment TEXT",
+        "ALTER TABLE contract ADD COLUMN report_prefix TEXT",
+        "ALTER TABLE contract ADD COLUMN preparer TEXT",
+        "ALTER TABLE contract ADD COLUMN reviewer TEXT",
+    ):
+        run_ddl(conn, ddl)
+
+
 def m009_owners_and_alerts(conn: Connection) -> None:
     """A fault's owner (a name on the staff roster), and the alerts' own bookkeeping: the channels they
     go to, their thresholds, and each delivery (once per channel and key; see opsdesk.alerts). The
@@ -201,6 +219,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m003_platform_import,
     m004_scale_indexes,
     m005_exception_requests,
+    m007_readings_and_reports,
     m009_owners_and_alerts,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).

@@ -53,6 +53,9 @@ class Contract(Table, table=True):
     months: int = 12
     terms: str  # SlaTerms as JSON
     created_at: datetime = Field(sa_column=moment(False))
+    report_prefix: str | None = None  # the monthly report's number: PREFIX-YYYY-MM (YW-2026-10)
+    preparer: str | None = None  # 编制人 of the reports (else the one who writes them)
+    reviewer: str | None = None  # 审核人
 
 
 class System(Table, table=True):
@@ -219,6 +222,9 @@ class InspectionItem(Table, table=True):
     result: str
     verdict: str  # ok | warn | fail
     note: str | None = None
+    reading: str | None = None  # the measured value (88, 30/30, 312)
+    unit: str | None = None  # %, 次, 个
+    threshold: str | None = None  # ≤85
 
 
 class Risk(Table, table=True):
@@ -233,6 +239,10 @@ class Risk(Table, table=True):
     due: date | None = None
     done_at: datetime | None = Field(default=None, sa_column=moment())
     done_note: str | None = None
+    item: str | None = None  # the check item it was found on
+    confirmed_at: datetime | None = Field(default=None, sa_column=moment())
+    confirmed_by: str | None = None
+    confirm_comment: str | None = None
 
 
 class Staff(Table, table=True):

@@ -28,6 +28,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = "1F4E78"
 FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
 MAX_WIDTH = 60
+MIN_WIDTHS = {"datetime": 17, "date": 12, "percent": 8}  # never ####: a moment always has room
+PAGE_WIDTH = 200  # what one A4 landscape page holds, in column-width units, at a scale still easy to read
 # what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -58,15 +60,41 @@ class Table:
     highlight: Callable[[dict[str, Any]], str | None] | None = None
     confirm: tuple[str, str, str, str] | None = None  # titles of key, digest, confirmer, comment columns
     charts: list[Chart] = field(default_factory=list)
+    ident: int = 1  # leading columns that identify a row: frozen, and repeated on every printed page
+    drop_empty: bool = True  # leave out a column no row fills (rows given as a list only)
 
 
 @dataclass
 class Cover:
+    """A cover: the title, label/value fields, headed blocks of them (a summary), notes, then the
+    sign-off lines (a label and a box to sign in; a label ending in "\n" gets a tall box)."""
+
     name: str
     title: str
     fields: list[tuple[str, str]]
     signoff: list[str]
     notes: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    subtitle: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every printed page of a workbook carries, and its type."""
+
+    header: str  # left of the page header: project and hospital
+    period: str  # right of the page header
+    font: str = "等线"  # named on every style: a bold cell that names no font falls back to a serif face
+    empty: str = "本期无"  # the one row of a sheet with no records
+    footer: str = "第 &P 页，共 &N 页"
+
+
+class Book(list):
+    """The sheets of a workbook, in order, with the :class:`Page` they are printed on."""
+
+    def __init__(self, sheets: Iterable[Any], page: Page):
+        super().__init__(sheets)
+        self.page = page
 
 
 def text_width(text: str) -> int:
@@ -102,9 +130,11 @@ def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callabl
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise OpsdeskError(f"{path}: the workbook needs an .xlsx file name, e.g. report.xlsx")
+    page = getattr(sheets, "page", None) or Page("", "")
     wb = Workbook()
     wb.remove(wb.active)
-    styles = _Styles(wb)
+    _default_font(wb, page.font)
+    styles = _Styles(wb, page.font)
     with tempfile.TemporaryDirectory(prefix="opsdesk-xlsx-") as tmp:
         places = [wb.create_sheet(f"_sheet{n}") for n in range(len(sheets))]
         later = [(ws, sheet) for ws, sheet in zip(places, sheets, strict=True) if callable(sheet)]
@@ -113,10 +143,10 @@ def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callabl
             sheet = sheet() if callable(sheet) else sheet
             ws.title = sheet.name
             if isinstance(sheet, Cover):
-                _cover(ws, sheet)
+                _cover(ws, sheet, page)
             else:
                 rows = Path(tmp) / f"{len(data)}.xml"
-                data[ws] = (rows, _table(ws, sheet, tz, styles, rows, progress))
+                data[ws] = (rows, _table(ws, sheet, tz, styles, rows, progress, page))
         styles.close()
         base = Path(tmp) / "layout.xlsx"
         wb.save(base)
@@ -146,45 +176,97 @@ def _splice(base: Path, path: Path, rows: dict[str, tuple[Path, str]]) -> None:
                 sheet.write(b"</sheetData>" + tail)
 
 
-def _print_setup(ws, landscape: bool = True, columns: int = 0) -> None:
-    """A4, fit to width (a wide table over two pages rather than in unreadable type), page numbers."""
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _print_setup(ws, page: Page, landscape: bool = True, pages_wide: int = 1) -> None:
+    """A4, fit to ``pages_wide`` pages across (a wide table over two pages rather than in unreadable
+    type), the project, hospital and period at the head of every page, page numbers at its foot."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 2 if columns > 14 else 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddHeader.left.text = _header_text(page.header)
     ws.oddHeader.center.text = "&A"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddHeader.right.text = _header_text(page.period)
+    for part in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right, ws.oddFooter.center):
+        part.font = page.font
+        part.size = 9
+    ws.oddFooter.center.text = page.footer
 
 
-def _cover(ws, cover: Cover) -> None:
-    from openpyxl.styles import Alignment, Border, Font, Side
+def _default_font(wb, name: str) -> None:
+    """The workbook's own font (the Normal style's), so that every cell names it."""
+    from openpyxl.styles import Font
 
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 60
+    wb._fonts = type(wb._fonts)([Font(name=name, size=11)])  # index 0: the font of unstyled cells
+    for style in wb._named_styles:
+        if style.name == "Normal":
+            style.font = Font(name=name, size=11)
+
+
+def _cover(ws, cover: Cover, page: Page) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="808080")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 64
     ws.merge_cells("A1:B1")
     ws["A1"] = cover.title
-    ws["A1"].font = Font(size=18, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    ws["A1"].font = Font(name=page.font, size=18, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 36
-    row = 3
-    for name, text in cover.fields:
-        ws.cell(row, 1, name).font = Font(bold=True)
-        _text_cell(ws.cell(row, 2), text)
+    row = 2
+    if cover.subtitle:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        _text_cell(ws.cell(row, 1), cover.subtitle)
+        ws.cell(row, 1).font = Font(name=page.font, size=12, bold=True, color="C00000")
+        ws.cell(row, 1).alignment = Alignment(horizontal="center")
+    row += 1
+
+    def pairs(items: list[tuple[str, str]]) -> None:
+        nonlocal row
+        for name, text in items:
+            label = ws.cell(row, 1, name)
+            label.font, label.alignment, label.border = Font(name=page.font, bold=True), wrap, box
+            _text_cell(ws.cell(row, 2), text)
+            ws.cell(row, 2).alignment, ws.cell(row, 2).border = wrap, box
+            lines = max(text_width(str(name)) // 34 + 1, text_width(str(text or "")) // 62 + 1)
+            if lines > 1:
+                ws.row_dimensions[row].height = 15 * lines + 3
+            row += 1
+
+    pairs(cover.fields)
+    for heading, items in cover.blocks:
         row += 1
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        cell = ws.cell(row, 1, heading)
+        cell.font = Font(name=page.font, bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        row += 1
+        pairs(items)
     for note in cover.notes:
         row += 1
         _text_cell(ws.cell(row, 1), note)
+        ws.cell(row, 1).alignment = wrap
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-    thin = Side(style="thin")
-    row += 2
+        ws.row_dimensions[row].height = 15 * (text_width(note) // 96 + 1) + 3
+    row += 1
     for sign in cover.signoff:
-        ws.cell(row, 1, sign).font = Font(bold=True)
-        box = ws.cell(row, 2)
-        box.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        ws.row_dimensions[row].height = 48
-        row += 2
-    _print_setup(ws, landscape=False)
+        row += 1
+        tall = sign.endswith("\n")
+        cell = ws.cell(row, 1, sign.rstrip("\n"))
+        cell.font, cell.alignment = Font(name=page.font, bold=True), Alignment(vertical="top", wrap_text=True)
+        ws.cell(row, 2).border = box
+        ws.row_dimensions[row].height = 96 if tall else 40
+    _print_setup(ws, page, landscape=False)
 
 
 def _text_cell(cell, text: Any) -> None:
@@ -193,27 +275,40 @@ def _text_cell(cell, text: Any) -> None:
         cell.data_type = "s"  # never a formula, whatever the first character
 
 
-def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress) -> str:
+def _filled(table: Table) -> list[Column]:
+    """The table's columns, without those no row fills when the rows are a list (a streamed sheet
+    keeps them all: its rows are read once)."""
+    rows = table.rows
+    if not table.drop_empty or not isinstance(rows, list | tuple) or not rows:
+        return list(table.columns)
+    keep = [c for n, c in enumerate(table.columns) if n < table.ident
+            or any(r.get(c.key) not in (None, "") for r in rows)]  # fmt: skip
+    return keep
+
+
+def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, page: Page) -> str:
     """Lay out ``ws`` for ``table`` and stream its rows to ``rows_file``; returns the range filled."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    columns = list(table.columns)
+    columns = _filled(table)
     if table.confirm:
         key, digest, confirmer, comment = table.confirm
         columns += [Column("_key", key), Column("_digest", digest), Column("_confirmer", confirmer),
                     Column("_comment", comment)]  # fmt: skip
-    header_font = Font(bold=True, color="FFFFFF")
+    header_font = Font(name=page.font, bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    widths = [text_width(c.title) + 2 for c in columns]
+    widths = [max(min(text_width(c.title) * 7 // 8, 20) + 3, MIN_WIDTHS.get(c.kind, 0)) for c in columns]
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(1, index, column.title)
         cell.font = header_font
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
+        cell.border = styles.border
     plan = [(c.key, c.kind, get_column_letter(n), "input" if c.key in ("_confirmer", "_comment") else None)
             for n, c in enumerate(columns, start=1)]  # fmt: skip
     count = 0
+    text_style = f' s="{styles.id("text", None, None)}"'
     with rows_file.open("w", encoding="utf-8", newline="") as out:
         for count, row in enumerate(table.rows, start=1):
             fill = table.highlight(row) if table.highlight else None
@@ -223,7 +318,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress) -> 
                 value = row.get(key)
                 cell_fill = fill or input_fill
                 if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
-                    cells.append(_text_xml(f"{letter}{r}", "", value))
+                    cells.append(_text_xml(f"{letter}{r}", text_style, value))
                     continue
                 if isinstance(value, datetime) and value.tzinfo is not None:
                     value = value.astimezone(tz)
@@ -234,15 +329,27 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress) -> 
                 widths = [max(w, _width_of(row.get(c.key), c.kind)) for w, c in zip(widths, columns, strict=True)]
             if progress and count % 500 == 0:
                 progress(500)
+        if count == 0:  # an empty sheet says so
+            style = styles.id("text", None, None)
+            empty = "".join(_cell_xml(f"{letter}2", page.empty if n == 0 else None, style)
+                            for n, (_, _, letter, _) in enumerate(plan))  # fmt: skip
+            out.write(f'<row r="2">{empty}</row>')
     if progress:
         progress(count % 500)
+    widths = [min(w, MAX_WIDTH) for w in widths]
     for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH)
-    ws.freeze_panes = "A2"
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ident = min(table.ident, len(columns))
+    ws.freeze_panes = f"{get_column_letter(ident + 1)}2" if ident else "A2"
     last = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    ws.auto_filter.ref = f"A1:{last}{max(count, 1) + 1}"
     ws.print_title_rows = "1:1"
-    _print_setup(ws, columns=len(columns))
+    total, repeated = sum(widths), sum(widths[:ident])
+    pages_wide = 1
+    if total > PAGE_WIDTH:  # wider than a page: the identifying columns are printed on every page
+        ws.print_title_cols = f"A:{get_column_letter(ident)}"
+        pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
+    _print_setup(ws, page, pages_wide=pages_wide)
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
     return ws.auto_filter.ref
@@ -297,20 +404,24 @@ class _Styles:
     """Each (number format, fill) combination styled once on a scratch cell and registered with the
     workbook; a data cell names the registered style by its index (``s=`` in the sheet XML)."""
 
-    def __init__(self, wb):
-        from openpyxl.styles import PatternFill
+    def __init__(self, wb, font: str = "等线"):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
         self.wb = wb
         self.scratch = wb.create_sheet("_styles")
         self.fills = {name: PatternFill("solid", fgColor=colour) for name, colour in FILLS.items()}
         self.ids: dict[tuple[str, str | None], int] = {}
+        thin = Side(style="thin", color="A6A6A6")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.font = Font(name=font, size=10)
+        self.text = Alignment(vertical="top", wrap_text=True)  # long text wraps inside its column
+        self.number = Alignment(vertical="top")
 
     def id(self, kind: str, value: Any, fill: str | None) -> int:
-        """The style index of a cell of ``kind`` holding ``value`` (a moment keeps its format in any column)."""
+        """The style index of a cell of ``kind`` holding ``value`` (a moment keeps its format in any column):
+        thin borders, the workbook's font, text wrapped in its column."""
         if isinstance(value, date):
             kind = "datetime" if isinstance(value, datetime) else "date"
-        elif kind not in NUMBER_FORMATS and fill is None:
-            return 0
         key = (kind, fill)
         if key not in self.ids:
             cell = self.scratch.cell(len(self.ids) + 1, 1)
@@ -318,6 +429,9 @@ class _Styles:
                 cell.number_format = NUMBER_FORMATS[kind]
             if fill in self.fills:
                 cell.fill = self.fills[fill]
+            cell.border = self.border
+            cell.font = self.font
+            cell.alignment = self.text if kind == "text" else self.number
             self.ids[key] = self.wb._cell_styles.add(cell._style)
         return self.ids[key]
 
@@ -328,13 +442,13 @@ class _Styles:
 def _width_of(value: Any, kind: str) -> int:
     if value is None:
         return 0
-    if kind == "datetime":
-        return 18
-    if kind == "date":
+    if kind == "datetime" or isinstance(value, datetime):
+        return 17
+    if kind == "date" or isinstance(value, date):
         return 12
-    if isinstance(value, date):
-        return 12
-    return text_width(str(value)) + 2
+    if isinstance(value, float) and kind != "percent":
+        return len(f"{value:.6g}") + 3
+    return max(text_width(part) * 7 // 8 for part in str(value).split("\n")) + 3  # a CJK character is < 2 wide
 
 
 def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: int) -> None:

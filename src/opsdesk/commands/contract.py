@@ -24,7 +24,7 @@ contract_app = sub_app("The contract: parties, period, SLA terms, payment milest
 
 @confirm_app.command("record")
 def confirm_record(
-    kind: Annotated[str, typer.Argument(help="fault, change, inspection, training, work or exception.")],
+    kind: Annotated[str, typer.Argument(help="fault, change, inspection, risk, training, work or exception.")],
     record_id: Annotated[int, typer.Argument(metavar="ID")],
     by: Annotated[str, typer.Option("--by", help="The hospital person who confirms.")],
     comment: Annotated[str | None, typer.Option(help="Their comment.")] = None,
@@ -144,6 +144,7 @@ def contract_show(as_json: JsonOpt = False) -> None:
                 "last_day": plan.last_day,
                 "months": c.months,
                 "terms": terms,
+                "report_settings": {"report_prefix": c.report_prefix, "preparer": c.preparer, "reviewer": c.reviewer},
                 "terms_changes": history,
                 "milestones": plan.milestones,
                 "acceptance_start_by": plan.acceptance_start_by,
@@ -158,6 +159,8 @@ def contract_show(as_json: JsonOpt = False) -> None:
         f"the hospital starts final acceptance by {plan.acceptance_start_by} (30 working days)"
     )
     table("SLA terms in force", ["term", "value"], [[k, v] for k, v in terms.items()])
+    line(f"  reports: number {c.report_prefix or '-'}-YYYY-MM · prepared by {c.preparer or '(whoever writes them)'} "
+         f"· reviewed by {c.reviewer or '-'}")  # fmt: skip
     for e in history:
         later = "" if e.in_force else " (not yet in force)"
         line(f"  from {e.effective_from:%Y-%m-%d %H:%M}{later}: {e.note}")
@@ -177,12 +180,18 @@ def contract_set(
         bool, typer.Option("--retroactive", help="Apply even to faults already on record after --from.")
     ] = False,
 ) -> None:
-    """Change an SLA term; tickets reported before it takes effect keep the old terms.
+    """Change an SLA term; tickets reported before it takes effect keep the old terms. The report
+    settings report_prefix, preparer (编制人) and reviewer (审核人) are set the same way, at once.
 
     Example: opsdesk contract set resolve_fault_days 1 --note "补充协议第2条"
     """
-    from opsdesk.contract import set_term
+    from opsdesk.contract import REPORT_SETTINGS, set_report_setting, set_term
 
+    if key in REPORT_SETTINGS:
+        with desk() as d:
+            set_report_setting(d, key, value)
+        line(f"{key}: {value.strip() or 'unset'}")
+        return
     with desk() as d:
         change = set_term(d, key, value, effective=from_, note=note, retroactive=retroactive)
     line(f"Terms changed from {change.effective_from:%Y-%m-%d %H:%M}: {change.note}")

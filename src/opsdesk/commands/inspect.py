@@ -18,7 +18,8 @@ MonthOpt = Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this
 
 
 def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Walk the checklist with prompts: result, verdict, note (Enter accepts the default)."""
+    """Walk the checklist with prompts: the reading where the item takes one, result, verdict, note
+    (Enter accepts the default)."""
     from rich.console import Console
     from rich.prompt import Prompt
 
@@ -29,6 +30,10 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
     for number, item in enumerate(checklist, start=1):
         section = "数据库环境" if item["section"] == "db" else "应用"
         console.print(f"[bold]{number}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
+        reading = ""
+        if item.get("unit"):
+            threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
+            reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default="", console=console)
         result = Prompt.ask("  result", default="正常", console=console)
         verdict = ""
         while verdict not in VERDICTS:
@@ -37,7 +42,7 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
             if verdict not in VERDICTS:
                 console.print("  [red]answer ok, warn or fail (o / w / f, 正常 / 警告 / 异常)[/]")
         note = Prompt.ask("  note", default="", console=console)
-        results.append({"item": item["item"], "result": result, "verdict": verdict, "note": note})
+        results.append({"item": item["item"], "result": result, "verdict": verdict, "note": note, "reading": reading})
     return results
 
 
@@ -48,7 +53,8 @@ def inspect_run(
     at: AtOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="The inspector (default: you).")] = None,
     from_file: Annotated[
-        Path | None, typer.Option("--from-file", help="CSV with item, result, verdict, note (unattended).")
+        Path | None,
+        typer.Option("--from-file", help="CSV: item, result, verdict, note[, reading, unit, threshold]."),
     ] = None,
     again: Annotated[bool, typer.Option("--again", help="A re-inspection in a month already inspected.")] = False,
 ) -> None:
@@ -81,21 +87,31 @@ def inspect_run(
 def inspect_risk(
     inspection_id: Annotated[int, typer.Argument(metavar="INSPECTION-ID")],
     text: Annotated[str, typer.Argument(help="The risk found.")],
-    level: Annotated[str, typer.Option(help="high, medium or low.")],
     remedy: Annotated[str, typer.Option(help="The remedy (解决方案).")],
+    level: Annotated[
+        str | None, typer.Option(help="high, medium or low (default with --item: 异常 high, 警告 medium).")
+    ] = None,
+    item: Annotated[str | None, typer.Option(help="The check item it was found on (e.g. 表空间使用率).")] = None,
     owner: Annotated[str | None, typer.Option(help="Who carries it out.")] = None,
     due: Annotated[str | None, typer.Option(help="By when, YYYY-MM-DD.")] = None,
 ) -> None:
-    """Record a risk an inspection found, with its remedy.
+    """Record a risk an inspection found, with its remedy; --item ties it to its check item.
 
-    Example: opsdesk inspect risk 4 "表空间使用率88%" --level medium --remedy "扩容数据文件" --due 2026-12-20
+    Example: opsdesk inspect risk 4 "表空间使用率88%" --item 表空间使用率 --remedy "扩容数据文件" --due 2026-12-20
     """
     from opsdesk.inspections import add_risk
     from opsdesk.timeparse import parse_date
 
     with desk() as d:
         risk = add_risk(
-            d, inspection_id, text, level=level, remedy=remedy, owner=owner, due=parse_date(due) if due else None
+            d,
+            inspection_id,
+            text,
+            level=level,
+            remedy=remedy,
+            owner=owner,
+            due=parse_date(due) if due else None,
+            item=item,
         )
     line(f"Risk {risk.id} on inspection {inspection_id}: {risk.level}, remedy: {risk.remedy}")
 
@@ -178,7 +194,7 @@ def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as
 
     Example: opsdesk inspect show 12
     """
-    from opsdesk.inspections import list_inspections
+    from opsdesk.inspections import list_inspections, reading_text
 
     with desk(write=False) as d:
         (v,) = list_inspections(d, inspection_id=inspection_id)
@@ -192,8 +208,10 @@ def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as
     if i.confirmed_at:
         line(f"  confirmed by {i.confirmed_by} at {i.confirmed_at:%Y-%m-%d %H:%M}")
     verdict_style = {"fail": "red", "warn": "yellow"}
-    table("Check items", ["section", "item", "standard", "result", "verdict", "note"],
-          [[x.section, x.item, x.standard, x.result, x.verdict, x.note] for x in v.items],
+    unrisked = {x.item for x in v.unrisked}
+    table("Check items", ["section", "item", "standard", "reading", "threshold", "result", "verdict", "note"],
+          [[x.section, x.item, x.standard, reading_text(x.reading, x.unit), reading_text(x.threshold, x.unit),
+            x.result, x.verdict + (" (no risk recorded)" if x.item in unrisked else ""), x.note] for x in v.items],
           [verdict_style.get(x.verdict) for x in v.items])  # fmt: skip
     rows, styles = _risk_rows([v])
     table(f"Risks: {len(rows)}", RISK_COLUMNS, rows, styles)
@@ -223,24 +241,35 @@ def inspect_risks(
 
 @inspect_app.command("gaps")
 def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
-    """List contracted systems not yet inspected in a month.
+    """List contracted systems not yet inspected in a month, and warned or failed check items with no
+    risk recorded for them.
 
     Example: opsdesk inspect gaps --month 2026-12
     """
-    from opsdesk.inspections import gaps
+    from opsdesk.inspections import month_gaps
 
     asked = read_period(month)
     with desk(write=False) as d:
         ym = d.period(asked, check_default_month=True).month
-        missing = gaps(d, ym)
+        missing, unrisked = month_gaps(d, ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:
-        emit_json({"month": label, "uninspected": [{"code": s.code, "name": s.name} for s in missing]})
+        emit_json({"month": label, "uninspected": [{"code": s.code, "name": s.name} for s in missing],
+                   "items_without_risk": unrisked})  # fmt: skip
         return
     if not missing:
         line(f"Every system is inspected in {label}.")
-        return
-    table(f"Not inspected in {label}: {len(missing)}", ["system", "name"], [[s.code, s.name] for s in missing])
+    else:
+        table(f"Not inspected in {label}: {len(missing)}", ["system", "name"], [[s.code, s.name] for s in missing])
+    if unrisked:
+        unrisked_table(f"Warned or failed items with no risk recorded in {label}: {len(unrisked)}", unrisked)
+
+
+def unrisked_table(title: str, unrisked) -> None:
+    """Check items found 警告/异常 with no risk recorded (`inspect risk ID "..." --item ITEM` records one)."""
+    table(title, ["inspection", "system", "month", "item", "verdict"],
+          [[u.inspection_id, u.system, u.month, u.item, u.verdict] for u in unrisked],
+          ["red" if u.verdict == "fail" else "yellow" for u in unrisked])  # fmt: skip
 
 
 @template_app.command("show")
@@ -258,15 +287,15 @@ def template_show(system: Annotated[str, typer.Argument(help="System code.")], a
         return
     table(
         f"Checklist of {system}",
-        ["section", "item", "standard"],
-        [[SECTION_NAMES[i["section"]], i["item"], i["standard"]] for i in items],
+        ["section", "item", "standard", "reading", "threshold"],
+        [[SECTION_NAMES[i["section"]], i["item"], i["standard"], i.get("unit"), i.get("threshold")] for i in items],
     )
 
 
 @template_app.command("set")
 def template_set(
     system: Annotated[str, typer.Argument(help="System code.")],
-    file: Annotated[Path, typer.Argument(help="CSV with columns section (app|db), item, standard.")],
+    file: Annotated[Path, typer.Argument(help="CSV: section (app|db), item, standard[, unit, threshold].")],
 ) -> None:
     """Replace a system's checklist from a CSV file (it must include database items).
 

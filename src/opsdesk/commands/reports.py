@@ -93,6 +93,7 @@ def status(as_json: JsonOpt = False) -> None:
                 "sla_this_month": [x.to_dict() for x in s.sla],
                 "unconfirmed_years": s.unconfirmed_years,
                 "uninspected_this_month": [x.code for x in s.uninspected],
+                "items_without_risk": s.unrisked,
                 "changes_due_within_7_days": [v.to_dict() for v in s.changes_due],
                 "onsite_today": s.onsite_today if s.staff_recorded else None,
                 "overdue_risks": s.overdue_risks,
@@ -147,6 +148,10 @@ def status(as_json: JsonOpt = False) -> None:
         line(f"Awaiting the hospital's confirmation: {s.awaiting_confirmation} record(s) (`opsdesk confirm pending`)")
     if s.uninspected:
         line(f"Not inspected in {s.month}: {', '.join(x.code for x in s.uninspected)}", style="yellow")
+    if s.unrisked:
+        from opsdesk.commands.inspect import unrisked_table
+
+        unrisked_table(f"Warned or failed check items with no risk recorded: {len(s.unrisked)}", s.unrisked)
     if s.staff_recorded:
         count = s.onsite_today
         line(
@@ -261,8 +266,13 @@ def report_monthly(
     lang: LangOpt = "zh",
     force: ForceOpt = False,
     as_json: ReportJsonOpt = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="编制人 on the cover (default: the contract's preparer, else you).")
+    ] = None,
+    rev: Annotated[int, typer.Option("--rev", min=1, help="The report's version (V1, V2...) when it is reissued.")] = 1,
 ) -> None:
-    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data).
+    """Write 《运维月度巡检报告》 for a month as an Excel workbook (--json: its data). A month not yet
+    begun is refused; the running month's report is interim, its data as of now.
 
     Example: opsdesk report monthly 2026-12 -o 巡检报告-2026-12.xlsx
     """
@@ -276,11 +286,11 @@ def report_monthly(
         if as_json:
             from opsdesk.reports import report_json
 
-            data = monthly_data(d, year, mon)
+            data = monthly_data(d, year, mon, prepared_by=by, rev=rev)
             data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
             emit_json(report_json(data))
             return
-        sheets = monthly_sheets(monthly_data(d, year, mon), _check_lang(lang))
+        sheets = monthly_sheets(monthly_data(d, year, mon, prepared_by=by, rev=rev), _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
     line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
 

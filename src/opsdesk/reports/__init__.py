@@ -13,7 +13,7 @@ from typing import Any
 from opsdesk.changes import ChangeView, list_changes
 from opsdesk.confirmations import pending
 from opsdesk.fault_views import FaultView, each_fault, list_faults
-from opsdesk.inspections import gaps, risk_views
+from opsdesk.inspections import UnriskedItem, gaps, risk_views, unrisked_items
 from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, contract_end
@@ -198,6 +198,7 @@ class Status:
     sla: list[ClockSummary]  # this month's
     unconfirmed_years: list[int]
     uninspected: list[System]  # this month
+    unrisked: list[UnriskedItem]  # warned or failed check items with no risk recorded, any month
     changes_due: list[ChangeView]  # within 7 days, or late
     onsite_today: int
     staff_recorded: bool
@@ -226,6 +227,7 @@ def status(desk: Desk) -> Status:
         sla=sla_summary(month_views),
         unconfirmed_years=sorted(set(unconfirmed_years(open_views + month_views))),
         uninspected=gaps(desk, month),
+        unrisked=unrisked_items(desk),
         changes_due=list_changes(desk, due_within=timedelta(days=7)),
         onsite_today=onsite_on(staff, now.date()),
         staff_recorded=bool(staff),
@@ -318,7 +320,9 @@ def report_json(data: dict[str, Any]) -> dict[str, Any]:
             return row_dict(value)
         return value
 
-    out = {k: plain(v) for k, v in data.items() if k != "tally"}
+    out = {k: plain(v) for k, v in data.items() if k not in ("tally", "months")}
+    if "months" in data:  # filled as the faults were read, above
+        out["sla_by_month"] = plain(data["months"].rows(data.get("system_names", {})))
     if "tally" in data:
         out["sla"] = [row.to_dict() for row in data["tally"].summary()]
         out["unconfirmed_years"] = sorted(data["tally"].years)

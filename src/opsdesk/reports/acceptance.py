@@ -1,7 +1,15 @@
-"""验收资料: the evidence for the milestone payments and the final acceptance, up to a date."""
+"""验收资料: the evidence for the milestone payments and the final acceptance, up to a date.
+
+What an auditor looks for: every maintenance record with its confirmation, every inspection with
+its items and readings, the risk register, the SLA per month and system, the monthly reports
+delivered, and a cover with the acceptance conclusion, the panel's signatures and both seals.
+Fault and inspection rows stream (the store may hold 100,000 faults); the cover and the
+summaries are built after them, from what they tallied on the way.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,14 +20,14 @@ from opsdesk.confirmations import pending
 from opsdesk.contract import milestones
 from opsdesk.edits import verdict_edits
 from opsdesk.exceptions import list_exceptions
-from opsdesk.fault_views import each_fault
+from opsdesk.fault_views import FaultView, each_fault
 from opsdesk.history import head
 from opsdesk.labels import label, value
-from opsdesk.models import ENTITIES, Event, Inspection, System, Training, WorkLog
+from opsdesk.models import ENTITIES, Event, Inspection, InspectionItem, Risk, System, Training, WorkLog
 from opsdesk.people import roster, staff_dict
 from opsdesk.records import Desk, contract_end
-from opsdesk.reports import SlaTally
-from opsdesk.reports.monthly import cover
+from opsdesk.reports import SlaTally, compliance_of
+from opsdesk.reports.monthly import cover, page, rate_text
 from opsdesk.reports.rows import (
     change_row,
     correction_rows,
@@ -27,25 +35,75 @@ from opsdesk.reports.rows import (
     edit_rows,
     exception_rows,
     fault_row,
+    item_row,
+    risk_row,
     training_row,
     work_row,
-)
+)  # fmt: skip
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
-    SLA_COLUMNS,
+    ITEM_COLUMNS,
+    RISK_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
     breached,
+    clock_label,
     columns,
     corrections_table,
     edits_table,
     exceptions_table,
+    fault_rows,
     localise,
     record_table,
+    sla_rows,
+    sla_table,
+    target_text,
+    work_rows,
 )  # fmt: skip
 from opsdesk.systems import systems
-from opsdesk.workbook import Chart, Column, Cover, Later, Table
+from opsdesk.workbook import Book, Column, Cover, Later, Table
+
+
+class MonthSystemTally:
+    """Compliance per month and system, gathered as the fault sheets stream past it."""
+
+    def __init__(self):
+        self.counts: dict[tuple[str, str], dict[str, Counter]] = {}
+
+    def add(self, v: FaultView) -> FaultView:
+        key = (f"{v.ticket.reported_at:%Y-%m}", v.system.code)
+        clocks = self.counts.get(key)
+        if clocks is None:
+            clocks = self.counts[key] = {"response": Counter(), "arrival": Counter(), "resolution": Counter()}
+        c = v.clocks
+        clocks["response"][c.response.state] += 1
+        clocks["arrival"][c.arrival.state] += 1
+        clocks["resolution"][c.resolution.state] += 1
+        return v
+
+    def rows(self, names: dict[str, str]) -> list[dict[str, Any]]:
+        out = []
+        for (month, code), clocks in sorted(self.counts.items()):
+            row = {"month": month, "system": code, "system_name": names.get(code, code),
+                   "tickets": sum(clocks["response"].values()),
+                   "not_applicable": clocks["arrival"]["not_applicable"]}  # fmt: skip
+            for clock, counts in clocks.items():
+                rate = compliance_of(counts)
+                row[clock] = None if rate is None else round(rate, 1)
+                row[f"{clock}_breached"] = counts["breached"] + counts["overdue"] + counts["time_unknown"]
+            row["_bad"] = any(row[f"{clock}_breached"] for clock in clocks)
+            out.append(row)
+        return out
+
+
+def monthly_report_deliveries(desk: Desk, until: datetime) -> list[dict[str, Any]]:
+    """The monthly reports delivered to the hospital before ``until``, each with its anchor in the
+    history (month, report_no, rev, delivered_at, anchor, received_by): the row source of the
+    月报交付 sheet. Issue 14 records the deliveries (a monthly-report delivery event); until then
+    there are none to show, and the sheet says so."""
+    del desk, until
+    return []
 
 
 def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
@@ -56,8 +114,10 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
     tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
+    months = MonthSystemTally()
     corrected = corrections_by_record(desk, until)
-    faults = {kind: (fault_row(tally.add(v), corrected) for v in each_fault(desk, since=since, until=until, kind=kind))
+    faults = {kind: (fault_row(tally.add(months.add(v)), corrected)
+                     for v in each_fault(desk, since=since, until=until, kind=kind))
               for kind in ("defect", "data", "fault")}  # fmt: skip
     work = desk.session.exec(
         select(WorkLog, System)
@@ -76,13 +136,26 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     counts = {name: desk.session.exec(select(func.count()).select_from(model)).one()
               for name, model in ENTITIES.items()}  # fmt: skip
     last_event = head(desk.session)
+    risks = desk.session.exec(
+        select(Risk, Inspection, System)
+        .join(Inspection, Risk.inspection_id == Inspection.id)
+        .join(System, Inspection.system_id == System.id)
+        .where(Inspection.at < until)
+        .order_by(Inspection.at, Risk.id)
+    ).all()
     return {
-        "contract": contract, "start": start, "last": last, "prepared_by": desk.actor, "prepared_at": desk.local_now,
-        "tally": tally, "faults": faults, "corrections": correction_rows(desk, until=until),
+        "contract": contract, "start": start, "last": last, "prepared_by": contract.preparer or desk.actor,
+        "reviewed_by": contract.reviewer, "prepared_at": desk.local_now,
+        "terms": desk.terms, "working_day_minutes": desk.terms.working_day_length // timedelta(minutes=1),
+        "tally": tally, "months": months, "faults": faults, "corrections": correction_rows(desk, until=until),
         "exceptions": exception_rows(list_exceptions(desk, until=until)),
         "edits": edit_rows(verdict_edits(desk, until=until)),
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
         "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
+        "system_names": coverage["names"], "inspections": _items(desk, until, [r for r, _, _ in risks]),
+        "risks": [risk_row(s, i.month, r) for r, i, s in risks],
+        "deliveries": monthly_report_deliveries(desk, until),
+        "corrected_kinds": sorted(_corrected_kinds(desk, corrected)),
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
         "milestones": milestones(desk), "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
@@ -90,9 +163,58 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _items(desk: Desk, until: datetime, risks: list[Risk]):
+    """Every inspection's check items with their readings, streamed as plain rows (a flagged item with
+    no risk recorded for it marked)."""
+    from opsdesk.inspections import InspectionView
+
+    by_inspection: dict[int, list[Risk]] = {}
+    for r in risks:
+        by_inspection.setdefault(r.inspection_id, []).append(r)
+    names = {s.id: s for s in systems(desk)}
+    i = InspectionItem
+    query = (
+        select(
+            i.section,
+            i.item,
+            i.standard,
+            i.result,
+            i.verdict,
+            i.note,
+            i.reading,
+            i.unit,
+            i.threshold,
+            Inspection.id,
+            Inspection.month,
+            Inspection.at,
+            Inspection.system_id,
+        )
+        .join(Inspection, i.inspection_id == Inspection.id)
+        .where(Inspection.at < until)
+        .order_by(Inspection.month, Inspection.at, Inspection.id, i.id)
+        .execution_options(yield_per=2000)
+    )
+    for row in desk.session.connection().execute(query):
+        system = names[row.system_id]
+        unrisked = row.verdict != "ok" and bool(
+            InspectionView(row, system, [row], by_inspection.get(row.id, [])).unrisked
+        )
+        yield item_row(system, row, row, unrisked)
+
+
+def _corrected_kinds(desk: Desk, corrected: dict[int, list[int]]) -> set[str]:
+    """The kinds of fault with a correction: the other fault sheets leave the column out."""
+    from opsdesk.models import Ticket
+
+    ids = sorted(corrected)
+    return {kind for n in range(0, len(ids), 500)
+            for kind in desk.session.exec(select(Ticket.kind).where(Ticket.id.in_(ids[n : n + 500])))}  # fmt: skip
+
+
 def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
     """Month x system: the inspection date, or a gap."""
-    codes = [s.code for s in systems(desk, include_inactive=False)]
+    active = systems(desk, include_inactive=False)
+    codes = [s.code for s in active]
     done: dict[tuple[str, str], datetime] = {}
     for month, code, at in desk.session.exec(
         select(Inspection.month, System.code, Inspection.at)
@@ -111,16 +233,17 @@ def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
             row["_gap"] |= at is None
         rows.append(row)
         year, month = year + (month == 12), month % 12 + 1
-    return {"rows": rows, "systems": codes}
+    return {"rows": rows, "systems": codes, "names": {s.code: s.name for s in active}}
 
 
 def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover | Later]:
-    """The workbook's sheets; the cover and the SLA summary are built once the fault sheets have
-    streamed every ticket past ``data["tally"]``."""
+    """The workbook's sheets (a :class:`~opsdesk.workbook.Book`); the cover and the SLA summaries are
+    built once the fault sheets have streamed every ticket past ``data["tally"]``."""
     contract = data["contract"]
     plan = data["milestones"]
     tally = data["tally"]
     zh = lang == "zh"
+    working_day = data["working_day_minutes"]
 
     def paren(text: str) -> str:
         return f"（{text}）" if zh else f" ({text})"
@@ -130,60 +253,109 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         (label(lang, "cover.vendor"), contract.vendor),
         (label(lang, "cover.period"),
          f"{plan.start} — {plan.last_day}" + paren(f"{data['start']} — {data['last']}")),
+        (label(lang, "cover.as_of"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
         (label(lang, "cover.prepared_by"), data["prepared_by"]),
-        (label(lang, "cover.prepared_at"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
+        (label(lang, "cover.reviewed_by"), data["reviewed_by"] or ""),
     ]  # fmt: skip
     for m in plan.milestones:
         evidence = value(lang, "ready") if m.ready else ("；" if zh else "; ").join(m.missing_zh if zh else m.missing)
         fields.append((f"{m.percent}% {m.name if zh else m.name_en}" + paren(str(m.date)), evidence))
+    coverage = data["coverage"]
+    gap_count = sum(1 for row in coverage for code in data["systems"] if row[code] == "gap")
+
+    def make_cover() -> Cover:
+        summary = [s.to_dict() for s in tally.summary()]
+        by_kind = Counter()
+        for s in summary:
+            if s["clock"] == "resolution":
+                by_kind[s["kind"]] = s["tickets"]
+        glance = [
+            (label(lang, "cover.sum_faults"), label(lang, "fmt.faults").format(total=sum(by_kind.values()), **by_kind)),
+            (label(lang, "cover.sum_coverage"), label(lang, "fmt.coverage").format(
+                months=len(coverage), systems=len(data["systems"]), gaps=gap_count)),
+            (label(lang, "cover.sum_pending"), label(lang, "fmt.pending").format(n=len(data["pending"]))),
+        ]  # fmt: skip
+        sep = "：" if zh else ": "
+        terms = data["terms"]
+        sla = [(clock_label(lang, r["clock"], r["kind"]) + sep + target_text(lang, r["clock"], r["kind"], terms),
+                rate_text(lang, r)) for r in summary]  # fmt: skip
+        signoff = [label(lang, k) for k in ("cover.conclusion", "cover.opinion", "cover.panel")]
+        signoff = [f"{s}\n" for s in signoff] + [label(lang, "cover.vendor_seal"), label(lang, "cover.hospital_seal")]
+        blocks = [(label(lang, "cover.acc_glance"), glance), (label(lang, "cover.sla_block"), sla)]
+        return cover(lang, "title.acceptance", contract, fields, sorted(tally.years), blocks, signoff)
 
     def summary() -> Table:
-        sla_rows = [dict(r, median=r["median_minutes"], worst=r["worst_minutes"], kind=r["kind"] or "",
-                         breached=r["breached"] + r["overdue"], not_applicable=r["not_applicable"] + r["waived"])
-                    for r in (s.to_dict() for s in tally.summary())]  # fmt: skip
-        for r in sla_rows:
-            r["_label"] = value(lang, r["clock"]) + (paren(value(lang, r["kind"])) if r["kind"] else "")
-        return Table(label(lang, "sheet.acc_summary"), [
-            *columns(lang, [("_label", "col.clock", "text")]),
-            *columns(lang, SLA_COLUMNS[2:]),
-        ], sla_rows, charts=[Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"),
-                                   percent=True)])  # fmt: skip
+        return sla_table(lang, "sheet.acc_summary", sla_rows(lang, [s.to_dict() for s in tally.summary()],
+                                                            data["terms"], working_day))  # fmt: skip
 
+    def by_month() -> Table:
+        rows = data["months"].rows(data["system_names"])
+        return Table(label(lang, "sheet.month_sla"), columns(lang, [
+            ("month", "col.month", "text"), ("system_name", "col.system", "text"), ("tickets", "col.tickets", "int"),
+            ("response", "col.response_rate", "percent"), ("arrival", "col.arrival_rate", "percent"),
+            ("not_applicable", "col.not_applicable", "int"), ("resolution", "col.resolution_rate", "percent"),
+            ("response_breached", "v.response", "int"), ("arrival_breached", "v.arrival", "int"),
+            ("resolution_breached", "v.resolution", "int"),
+        ]), rows, lambda r: "bad" if r.get("_bad") else None, ident=2, drop_empty=False)  # fmt: skip
+
+    names = data["system_names"]
     coverage_rows = []
-    for row in data["coverage"]:
+    for row in coverage:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
     integrity = [{"table": value(lang, f"entity.{name}"), "records": n} for name, n in data["counts"].items()]
     integrity += [{"table": value(lang, "events"), "records": data["events"]},
                   {"table": value(lang, "head_hash"), "records": data["head_hash"]},
                   {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
                   {"table": value(lang, "verify_hint"), "records": ""}]  # fmt: skip
-    return [
-        lambda: cover(lang, "title.acceptance", contract, fields, sorted(tally.years)),
+
+    def faults(kind: str):
+        return fault_rows(lang, data["faults"][kind], working_day)
+
+    def fault_columns(kind: str):  # the whole record, to date: nothing comes after its period
+        skip = {"after"} | (set() if kind in data["corrected_kinds"] else {"corrections"})
+        return [c for c in FAULT_COLUMNS if c[0] not in skip]
+
+    sheets = [
+        make_cover,
         summary,
-        record_table(lang, "sheet.defect", FAULT_COLUMNS, data["faults"]["defect"], breached),
-        record_table(lang, "sheet.data", FAULT_COLUMNS, data["faults"]["data"], breached),
-        record_table(lang, "sheet.fault", FAULT_COLUMNS, data["faults"]["fault"], breached),
+        by_month,
+        record_table(lang, "sheet.defect", fault_columns("defect"), faults("defect"), breached),
+        record_table(lang, "sheet.data", fault_columns("data"), faults("data"), breached),
+        record_table(lang, "sheet.fault", fault_columns("fault"), faults("fault"), breached),
         corrections_table(lang, data["corrections"]),
         exceptions_table(lang, data["exceptions"]),
         edits_table(lang, data["edits"]),
-        record_table(lang, "sheet.integration", WORK_COLUMNS, data["work"]),
+        record_table(lang, "sheet.integration", WORK_COLUMNS, work_rows(lang, data["work"])),
         record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
                      lambda r: "bad" if r.get("_late") else None),
         Table(label(lang, "sheet.coverage"), [
             *columns(lang, [("month", "col.month", "text")]),
-            *[Column(code, code, "date") for code in data["systems"]],
-        ], coverage_rows, lambda r: "bad" if r.get("_gap") else None),
+            *[Column(code, names[code], "date") for code in data["systems"]],
+        ], coverage_rows, lambda r: "bad" if r.get("_gap") else None, drop_empty=False),
+        Table(label(lang, "sheet.inspections"), columns(lang, [("month", "col.month", "text"),
+                                                              ("at", "col.at", "datetime"), *ITEM_COLUMNS]),
+              localise(lang, data["inspections"]), lambda r: {"fail": "bad", "gap": "bad", "warn": "warn"}.get(
+                  r.get("_flag")), ident=1),
+        record_table(lang, "sheet.risk_register", [c for c in RISK_COLUMNS if c[0] != "after"], data["risks"],
+                     lambda r: None if r.get("done") == value(lang, "yes") else "warn"),
         record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
         Table(label(lang, "sheet.staff"), columns(lang, [
             ("name", "col.name", "text"), ("role", "col.role", "text"), ("phone", "col.phone", "text"),
             ("email", "col.email", "text"), ("onsite", "col.onsite", "text"), ("from", "col.from", "date"),
             ("to", "col.to", "date"),
-        ]), localise(lang, data["staff"])),
+        ]), list(localise(lang, data["staff"]))),
+        Table(label(lang, "sheet.deliveries"), columns(lang, [
+            ("month", "col.month", "text"), ("report_no", "col.report_no", "text"), ("rev", "col.version", "text"),
+            ("delivered_at", "col.delivered_at", "datetime"), ("anchor", "col.anchor", "text"),
+            ("received_by", "col.received_by", "text"),
+        ]), data["deliveries"], drop_empty=False),
         Table(label(lang, "sheet.unconfirmed"), columns(lang, [
             ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
-        ]), [dict(r, kind=value(lang, r["kind"])) for r in data["pending"]]),
+        ]), [dict(r, kind=value(lang, r["kind"]), system=names.get(r["system"], r["system"]))
+             for r in data["pending"]], drop_empty=False),
         Table(label(lang, "sheet.integrity"), columns(lang, [
             ("table", "col.table", "text"), ("records", "col.records", "text"),
-        ]), integrity),
+        ]), integrity, drop_empty=False),
     ]  # fmt: skip
+    return Book(sheets, page(lang, contract, f"{data['start']} — {data['last']}"))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
 
 from opsdesk.fault_views import FaultView
 from opsdesk.history import record_digest
+from opsdesk.inspections import reading_text
 from opsdesk.models import Correction
 from opsdesk.records import Desk
 
@@ -26,9 +27,21 @@ def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> di
         "confirmed_at": t.confirmed_at, "late": bool(v.late), "breached": v.breached,
         "corrections": ", ".join(map(str, (corrected or {}).get(t.id, ()))) or None,
         "voided": v.voided, "exceptions": ", ".join(map(str, v.agreed.ids)) if v.agreed else None,
+        "remote": t.remote_at, "response_late_min": _late(c.response), "arrival_late_min": _late(c.arrival),
+        "resolution_late_min": _late(c.resolution),
         "_key": f"fault:{t.id}", "_digest": record_digest(t), "_confirmer": t.confirmed_by,
         "_comment": t.confirm_comment,
     }  # fmt: skip
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _late(clock) -> int | None:
+    """How late a breached or overdue clock is, in minutes (working minutes for resolution)."""
+    if clock.state not in ("breached", "overdue"):
+        return None
+    return max(-clock.margin // _MINUTE, 1)
 
 
 def confirm_cells(kind: str, obj) -> dict[str, Any]:
@@ -42,7 +55,8 @@ def change_row(v) -> dict[str, Any]:
     if v.overdue:
         state = "late"
     return {
-        "id": c.id, "system": v.system.code, "type": c.type, "title": c.title, "schema": c.schema_change,
+        "id": c.id, "system": v.system.code, "system_name": v.system.name,
+        "type": c.type, "title": c.title, "schema": c.schema_change,
         "submitted": c.submitted_at, "due": v.due, "review": v.review_state, "implemented": c.implemented_at,
         "acceptance": c.acceptance, "accepted_at": c.accepted_at, "warranty": v.warranty_end, "state": state,
         "ref": c.ref, "_late": bool(v.overdue or v.delivered_late), **confirm_cells("change", c),
@@ -50,12 +64,14 @@ def change_row(v) -> dict[str, Any]:
 
 
 def work_row(w, system) -> dict[str, Any]:
-    return {"id": w.id, "system": system.code, "work_type": w.type, "at": w.at, "what": w.text, "minutes": w.minutes,
+    return {"id": w.id, "system": system.code, "system_name": system.name,
+            "work_type": w.type, "at": w.at, "what": w.text, "minutes": w.minutes,
             "by": w.by, **confirm_cells("work", w)}  # fmt: skip
 
 
 def training_row(t, system) -> dict[str, Any]:
-    return {"id": t.id, "system": system.code, "at": t.at, "topic": t.topic, "trainer": t.trainer,
+    return {"id": t.id, "system": system.code, "system_name": system.name,
+            "at": t.at, "topic": t.topic, "trainer": t.trainer,
             "attendees": t.attendees, "hours": t.hours, "note": t.note, **confirm_cells("training", t)}  # fmt: skip
 
 
@@ -117,3 +133,20 @@ def edit_rows(edits) -> list[dict[str, Any]]:
     return [{"id": f.event, "entity_id": e.ticket_id, "field": f.column, "before": f.before, "after": f.after,
              "by": f.by, "at": f.at, "changes": _changes(e.changes)}
             for e in edits for f in e.fields]  # fmt: skip
+
+
+def risk_row(system, month: str, r) -> dict[str, Any]:
+    """A risk an inspection found (``month``: the inspection's), with the confirmation cells."""
+    return {"id": r.id, "system": system.code, "system_name": system.name, "month": month, "item": r.item,
+            "risk": r.text, "level": r.level, "remedy": r.remedy, "owner": r.owner, "due": r.due,
+            "done": r.done_at is not None, "done_at": r.done_at, "note": r.done_note,
+            **confirm_cells("risk", r)}  # fmt: skip
+
+
+def item_row(system, inspection, i, unrisked: bool = False) -> dict[str, Any]:
+    """A check item with its reading; ``unrisked``: warned or failed with no risk recorded."""
+    return {"inspection": inspection.id, "month": inspection.month, "at": inspection.at, "system": system.code,
+            "system_name": system.name, "section": i.section, "item": i.item, "standard": i.standard,
+            "reading": reading_text(i.reading, i.unit), "threshold": reading_text(i.threshold, i.unit),
+            "result": i.result, "verdict": i.verdict, "note": i.note, "unrisked": unrisked,
+            "_flag": "gap" if unrisked else i.verdict}  # fmt: skip

@@ -9,8 +9,9 @@ from opsdesk.labels import label, value
 from opsdesk.workbook import Column, Table
 
 CODED = {"kind", "type", "review", "acceptance", "state", "level", "verdict", "section", "work_type",
-         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock", "decision"}  # fmt: skip
-BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided"}
+         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock", "decision",
+         "plan_kind"}  # fmt: skip
+BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided", "unrisked"}
 
 
 def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
@@ -36,42 +37,58 @@ def confirm_titles(lang: str) -> tuple[str, str, str, str]:
             label(lang, "col.confirm_comment"))  # fmt: skip
 
 
+# The first columns of a record sheet identify the record: frozen, and printed on every page.
 FAULT_COLUMNS = [
-    ("id", "col.id", "int"), ("system", "col.system", "text"), ("kind", "col.kind", "text"),
-    ("symptom", "col.symptom", "text"), ("reporter", "col.reporter", "text"), ("reported", "col.reported", "datetime"),
+    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("symptom", "col.symptom", "text"),
+    ("kind", "col.kind", "text"), ("reporter", "col.reporter", "text"), ("reported", "col.reported", "datetime"),
     ("inside", "col.inside", "text"), ("responded", "col.responded", "datetime"),
     ("response_state", "col.response_state", "text"), ("arrived", "col.arrived", "datetime"),
-    ("arrival_state", "col.arrival_state", "text"), ("resolved", "col.resolved", "datetime"),
-    ("resolution_state", "col.resolution_state", "text"), ("cause", "col.cause", "text"),
+    ("remote", "col.remote", "datetime"), ("arrival_state", "col.arrival_state", "text"),
+    ("resolved", "col.resolved", "datetime"), ("resolution_state", "col.resolution_state", "text"),
+    ("late_by", "col.late_by", "text"), ("cause", "col.cause", "text"),
     ("action", "col.action", "text"), ("outcome", "col.outcome", "text"), ("late", "col.late", "text"),
     ("ref", "col.ref", "text"), ("confirmed_at", "col.confirmed_at", "datetime"),
     ("corrections", "col.corrections", "text"), ("voided", "col.voided", "text"),
-    ("exceptions", "col.exceptions", "text"),
+    ("exceptions", "col.exceptions", "text"), ("after", "col.after_period", "text"),
 ]  # fmt: skip
 CHANGE_COLUMNS = [
-    ("id", "col.id", "int"), ("system", "col.system", "text"), ("type", "col.type", "text"),
-    ("title", "col.title", "text"), ("schema", "col.schema", "text"), ("submitted", "col.submitted", "datetime"),
+    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("title", "col.title", "text"),
+    ("type", "col.type", "text"), ("schema", "col.schema", "text"), ("submitted", "col.submitted", "datetime"),
     ("due", "col.change_due", "datetime"), ("review", "col.review", "text"),
     ("implemented", "col.implemented", "datetime"), ("acceptance", "col.acceptance", "text"),
     ("accepted_at", "col.accepted_at", "datetime"), ("warranty", "col.warranty", "date"),
-    ("state", "col.state", "text"),
+    ("state", "col.state", "text"), ("ref", "col.ref", "text"), ("after", "col.after_period", "text"),
 ]  # fmt: skip
 WORK_COLUMNS = [
-    ("id", "col.id", "int"), ("system", "col.system", "text"), ("work_type", "col.work_type", "text"),
-    ("at", "col.at", "datetime"), ("what", "col.what", "text"), ("minutes", "col.minutes", "int"),
+    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("what", "col.what", "text"),
+    ("work_type", "col.work_type", "text"), ("at", "col.at", "datetime"), ("duration", "col.duration", "text"),
     ("by", "col.by", "text"),
 ]  # fmt: skip
 TRAINING_COLUMNS = [
-    ("id", "col.id", "int"), ("system", "col.system", "text"), ("at", "col.at", "datetime"),
-    ("topic", "col.topic", "text"), ("trainer", "col.trainer", "text"), ("attendees", "col.attendees", "int"),
+    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("topic", "col.topic", "text"),
+    ("at", "col.at", "datetime"), ("trainer", "col.trainer", "text"), ("attendees", "col.attendees", "int"),
     ("hours", "col.hours", "float"), ("note", "col.note", "text"),
 ]  # fmt: skip
+RISK_COLUMNS = [
+    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("risk", "col.risk", "text"),
+    ("month", "col.found", "text"), ("item", "col.item", "text"), ("level", "col.level", "text"),
+    ("remedy", "col.remedy", "text"), ("owner", "col.owner", "text"), ("due", "col.due", "date"),
+    ("done", "col.done", "text"), ("done_at", "col.done_at", "datetime"), ("note", "col.note", "text"),
+    ("after", "col.after_period", "text"),
+]  # fmt: skip
+ITEM_COLUMNS = [
+    ("system_name", "col.system", "text"), ("item", "col.item", "text"), ("section", "col.section", "text"),
+    ("standard", "col.standard", "text"), ("reading", "col.reading", "text"), ("threshold", "col.threshold", "text"),
+    ("result", "col.result", "text"), ("verdict", "col.verdict", "text"), ("unrisked", "col.unrisked", "text"),
+    ("note", "col.note", "text"),
+]  # fmt: skip
+# The SLA per clock: a rate over the clocks that were due (无需到场 beside it, never in it)
 SLA_COLUMNS = [
-    ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("tickets", "col.tickets", "int"),
-    ("met", "col.met", "int"), ("not_applicable", "col.not_applicable", "int"), ("breached", "col.breached", "int"),
-    ("running", "col.running", "int"),
+    ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("target", "col.target", "text"),
+    ("tickets", "col.tickets", "int"), ("met", "col.met", "int"), ("breached", "col.breached", "int"),
+    ("not_applicable", "col.not_applicable", "int"), ("running", "col.running", "int"),
     ("time_unknown", "col.time_unknown", "int"), ("compliance", "col.compliance", "percent"),
-    ("median", "col.median", "int"), ("worst", "col.worst", "int"),
+    ("median", "col.median", "text"), ("worst", "col.worst", "text"),
     ("exceptions", "col.exceptions_count", "int"), ("compliance_as_recorded", "col.compliance_recorded", "percent"),
 ]  # fmt: skip
 
@@ -81,9 +98,95 @@ def breached(row: dict[str, Any]) -> str | None:
 
 
 def record_table(lang: str, sheet_key: str, spec, rows, highlight=None) -> Table:
-    """A sheet of records the hospital confirms (with the confirmation block)."""
-    return Table(label(lang, sheet_key), columns(lang, spec), localise(lang, rows), highlight,
-                 confirm=confirm_titles(lang))  # fmt: skip
+    """A sheet of records the hospital confirms (with the confirmation block). Rows given as a list
+    are read whole (a column no row fills is left out); other iterables stream. The id, system and
+    what the record is (symptom, title...) identify it on every printed page."""
+    shown = localise(lang, rows)
+    return Table(label(lang, sheet_key), columns(lang, spec), list(shown) if isinstance(rows, list) else shown,
+                 highlight, confirm=confirm_titles(lang), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
+
+
+def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
+    """Minutes as a person reads them: 3 小时 40 分 (3 h 40 min); with ``working_day`` (its length in
+    minutes) working time, from one working day on in working days: 1.5 个工作日 (1.5 working days)."""
+    if minutes is None:
+        return None
+    zh = lang == "zh"
+    if working_day and minutes >= working_day:
+        days = f"{minutes / working_day:.1f}".removesuffix(".0")
+        return f"{days} 个工作日" if zh else f"{days} working day{'' if days == '1' else 's'}"
+    hours, mins = divmod(int(minutes), 60)
+    hour_word, min_word = ("小时", "分") if zh else ("h", "min")
+    if not hours:
+        text = f"{mins} {'分钟' if zh else 'min'}"
+    else:
+        text = f"{hours} {hour_word}" + (f" {mins} {min_word}" if mins else "")
+    if working_day:
+        text += "（工作时间）" if zh else " working time"
+    return text
+
+
+def fault_rows(lang: str, rows: Iterable[dict[str, Any]], working_day: int) -> Iterable[dict[str, Any]]:
+    """Fault rows with how late each breached clock is, in words (working time for resolution), and
+    whether a late arrival's ticket was handled remotely."""
+    words = {"response": "响应超", "arrival": "到场超", "resolution": "修复超"}
+    for row in rows:
+        late = []
+        for clock in ("response", "arrival", "resolution"):
+            minutes = row.get(f"{clock}_late_min")
+            if minutes is not None:
+                shown = duration(lang, minutes, working_day if clock == "resolution" else None)
+                late.append(f"{words[clock]} {shown}" if lang == "zh" else f"{clock} {shown} late")
+        if row.get("arrival_late_min") is not None and row.get("remote"):
+            late.append("已远程处理" if lang == "zh" else "handled remotely")
+        yield dict(row, late_by=("；" if lang == "zh" else "; ").join(late) or None)
+
+
+def work_rows(lang: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(r, duration=duration(lang, r.get("minutes"))) for r in rows]
+
+
+def target_text(lang: str, clock: str, kind: str | None, terms) -> str:
+    """A clock's target in words: ≤30 分钟（工作期间）/ ≤60 分钟（非工作期间）; ≤2 个工作日."""
+    zh = lang == "zh"
+    if clock == "resolution":
+        days = f"{getattr(terms, 'resolve_' + (kind or 'fault') + '_days'):g}"
+        return f"≤{days} 个工作日" if zh else f"≤ {days} working day{'' if days == '1' else 's'}"
+    inside, outside = getattr(terms, f"{clock}_inside_min"), getattr(terms, f"{clock}_outside_min")
+    if zh:
+        return f"≤{duration(lang, inside)}（工作期间）/ ≤{duration(lang, outside)}（非工作期间）"
+    return f"≤ {duration(lang, inside)} (working hours) / ≤ {duration(lang, outside)} (outside)"
+
+
+def clock_label(lang: str, clock: str, kind: str | None) -> str:
+    if not kind:
+        return value(lang, clock)
+    clock, kind = value(lang, clock), value(lang, kind)
+    return f"{clock}（{kind}）" if lang == "zh" else f"{clock} ({kind})"
+
+
+def sla_rows(lang: str, summaries: Iterable[dict[str, Any]], terms, working_day: int) -> list[dict[str, Any]]:
+    """Clock summaries (``ClockSummary.to_dict``) as the SLA table shows them: a rate over the clocks
+    that were due, 无需到场 counted beside it; durations in words."""
+    out = []
+    for r in summaries:
+        basis = working_day if r["clock"] == "resolution" else None
+        out.append(dict(r, clock=clock_label(lang, r["clock"], r["kind"]),
+                        target=target_text(lang, r["clock"], r["kind"], terms),
+                        breached=r["breached"] + r["overdue"], not_applicable=r["not_applicable"] + r.get("waived", 0),
+                        median=duration(lang, r["median_minutes"], basis),
+                        worst=duration(lang, r["worst_minutes"], basis)))  # fmt: skip
+    return out
+
+
+def sla_table(lang: str, sheet_key: str, rows: list[dict[str, Any]], chart: bool = True) -> Table:
+    """The compliance per clock (rows from :func:`sla_rows`), with a chart of the rates."""
+    from opsdesk.workbook import Chart
+
+    spec = [c for c in SLA_COLUMNS if c[0] != "kind"]
+    charts = [Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"), percent=True)]
+    return Table(label(lang, sheet_key), columns(lang, spec), rows, charts=charts if chart else [],
+                 drop_empty=False)  # fmt: skip
 
 
 CORRECTION_COLUMNS = [
