@@ -65,31 +65,7 @@ def november(contract, tmp_path):
         + "会话数,480/500,warn,接近上限\n",
         encoding="utf-8",
     )
-    ok(
-        "inspect",
-        "queue",
-        "--from-file",
-        str(path),
-        "--at",
-        "2026-11-20 10:00",
-        "--by",
-        "张伟",
-        now=at("2026-11-20", "10:30"),
-    )
-    ok("inspect", "bi", "--from-file", str(path), "--at", "2026-11-21 10:00", now=at("2026-11-21", "10:30"))
-    ok(
-        "inspect",
-        "risk",
-        "1",
-        "会话数接近上限",
-        "--level",
-        "high",
-        "--remedy",
-        "调大会话上限",
-        "--due",
-        "2026-11-30",
-        now=at("2026-11-20", "11:00"),
-    )
+    # in the order they are recorded (recorded times never go backwards)
     ok(
         "change",
         "open",
@@ -100,19 +76,6 @@ def november(contract, tmp_path):
         "--at",
         "2026-11-05 10:00",
         now=at("2026-11-05", "10:00"),
-    )
-    ok(
-        "work",
-        "log",
-        "cdss",
-        "+恢复演练",
-        "--type",
-        "restore-drill",
-        "--minutes",
-        "120",
-        "--at",
-        "2026-11-27 19:00",
-        now=at("2026-11-27", "19:05"),
     )
     ok(
         "training",
@@ -128,6 +91,44 @@ def november(contract, tmp_path):
         "--at",
         "2026-11-12 14:00",
         now=at("2026-11-12", "16:00"),
+    )
+    ok(
+        "inspect",
+        "queue",
+        "--from-file",
+        str(path),
+        "--at",
+        "2026-11-20 10:00",
+        "--by",
+        "张伟",
+        now=at("2026-11-20", "10:30"),
+    )
+    ok(
+        "inspect",
+        "risk",
+        "1",
+        "会话数接近上限",
+        "--level",
+        "high",
+        "--remedy",
+        "调大会话上限",
+        "--due",
+        "2026-11-30",
+        now=at("2026-11-20", "11:00"),
+    )
+    ok("inspect", "bi", "--from-file", str(path), "--at", "2026-11-21 10:00", now=at("2026-11-21", "10:30"))
+    ok(
+        "work",
+        "log",
+        "cdss",
+        "+恢复演练",
+        "--type",
+        "restore-drill",
+        "--minutes",
+        "120",
+        "--at",
+        "2026-11-27 19:00",
+        now=at("2026-11-27", "19:05"),
     )
     return contract
 

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -222,9 +222,10 @@ def verify(session: Session) -> VerifyResult:
         if integrity != ["ok"]:
             result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
             return result
-    broken = _check_chain(conn, result)  # (event id, problem) where the chain breaks first
+    backwards: list[tuple[int, str]] = []  # the first event recorded before an earlier one
+    broken = _check_chain(conn, result, backwards)  # (event id, problem) where the chain breaks first
     limit = broken[0] if broken else None
-    bad_events = [broken, _first_unknown_kind(conn, limit)]  # and each kind's first replay problem
+    bad_events = [broken, *backwards, _first_unknown_kind(conn, limit)]  # and each kind's first replay problem
     for name, model in ENTITIES.items():
         replay_problem, result.counts[name], problems = _replay_and_compare(conn, name, model, before_event=limit)
         bad_events.append(replay_problem)
@@ -245,10 +246,15 @@ def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | Non
     return (found[0], f"event {found[0]} names an unknown kind of record {found[1]!r}") if found else None
 
 
-def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
-    """Every event in order: ids without gaps, each linked to the one before, each hash its content's."""
+CLOCK_SLACK = timedelta(minutes=5)  # a machine's clock put back this much (NTP) is not a backdated entry
+
+
+def _check_chain(conn, result: VerifyResult, backwards: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """Every event in order: ids without gaps, each linked to the one before, each hash its content's.
+    The first event recorded more than :data:`CLOCK_SLACK` before an earlier one goes to ``backwards``."""
     prev = GENESIS
     expected_id = 1
+    latest: tuple[datetime, int] | None = None  # the latest recorded time so far, and its event
     query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
     events = conn.execute(query, execution_options=STREAM)
     try:  # events: those found sound, however the check ends
@@ -269,10 +275,28 @@ def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
                     )
                 prev = event_hash
                 expected_id += 1
+                if not backwards:
+                    latest = _recorded_in_order(row, latest, backwards)
     finally:
         result.events = expected_id - 1
     result.head_hash = prev
     return None
+
+
+def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int]:
+    """Recorded times never go backwards in history order: a time a user set would show here."""
+    try:
+        recorded = datetime.fromisoformat(row[1])
+    except (TypeError, ValueError):
+        backwards.append((row[0], f"event {row[0]} has no valid recorded time ({row[1]!r})"))
+        return latest
+    if latest is None or recorded >= latest[0]:
+        return recorded, row[0]
+    if latest[0] - recorded > CLOCK_SLACK:
+        when, before = recorded.isoformat(timespec="minutes"), latest[0].isoformat(timespec="minutes")
+        backwards.append((row[0], f"event {row[0]} ({row[3]} {row[4]} {row[5]}) was recorded at {when}, "
+                                  f"before event {latest[1]} ({before}): recorded times go backwards"))  # fmt: skip
+    return latest
 
 
 VERIFY_BATCH = 5000  # events (and records) read per fetch
