@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 import pytest
 
-from conftest import NOW, connect, ok, rehash, run
+from conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
 from opsdesk import clock
 
 
@@ -64,3 +65,91 @@ def test_postgresql_records_the_servers_time(contract, backend, monkeypatch):
     ok("fault", "open", "queue", "x", "--at", "2026-11-01 08:00")
     recorded = datetime.fromisoformat(recorded_times(contract)[-1])
     assert abs(recorded - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+# -- a confirmation binds to what the hospital read -------------------------------------------------
+
+
+@pytest.fixture
+def signed(contract, tmp_path):
+    """Two resolved faults (the second responded late) and the acceptance workbook exported at NOW."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:10"))
+    ok("fault", "resolve", "1", "--cause", "进程挂死", "--action", "重启", now=at("2026-11-02", "11:00"))
+    ok("fault", "open", "bi", "大屏无数据", "--kind", "data", "--at", "2026-11-03 17:30", now=at("2026-11-03", "17:30"))
+    ok("fault", "respond", "2", "--at", "2026-11-03 18:30", now=at("2026-11-03", "18:30"))
+    ok("fault", "resolve", "2", "--cause", "ETL失败", "--action", "重跑", now=at("2026-11-04", "09:00"))
+    out = tmp_path / "验收资料.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    return out
+
+
+def fill(path, sheet: str, row: int, **cells) -> None:
+    """Write into a workbook as the hospital (or someone else) would: column title -> value."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    for title, value in cells.items():
+        ws.cell(row, head.index(title) + 1, value)
+    wb.save(path)
+
+
+WHO, SAYS, SIGNED = "院方确认人（填写）", "确认意见（填写）", "确认日期（填写）"
+
+
+def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
+            "after it was exported (its check 校验 no longer matches the row); nothing was confirmed", contract)  # fmt: skip
+    fill(signed, "系统数据修复", 2, **{"响应": "超时", "修复时间": datetime(2026, 11, 3, 18, 0)})
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: 修复时间 reads '2026-11-03 18:00' in the workbook but '2026-11-04 09:00' on "
+            "record: the workbook was edited after it was exported (its check 校验 no longer matches the row); "
+            "nothing was confirmed", contract)  # fmt: skip
+    fill(signed, "系统数据修复", 2, **{"修复时间": datetime(2026, 11, 4, 9, 0), "校验": "0123456789ab-0123456789ab"})
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: its check (校验) does not match the row: the check itself was edited; export "
+            "the workbook again", contract)  # fmt: skip
+
+
+def test_the_signing_date_dates_the_confirmation(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任", SIGNED: datetime(2026, 12, 9)})
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: 确认日期 2026-12-09 is in the future; the hospital signs on or before today "
+            "(2026-12-07)", contract)  # fmt: skip
+    fill(signed, "故障处理", 2, **{SIGNED: "2026-11-01"})
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: fault 1: the confirmation (2026-11-01 23:59) cannot come before the resolution "
+            "(2026-11-02 11:00); give a time on or after 2026-11-02 11:00", contract)  # fmt: skip
+    fill(signed, "故障处理", 2, **{SIGNED: datetime(2026, 12, 3)})
+    assert ok("confirm", "import", str(signed)).startswith("Read 1 filled row(s)")
+    shown = json.loads(ok("fault", "show", "1", "--json"))
+    assert (shown["confirmed_by"], shown["confirmed_at"]) == ("信息科 陈主任", "2026-12-03T23:59:00+08:00")
+    assert recorded_times(contract)[-1] == NOW.isoformat()  # recorded when it was imported
+
+
+def test_an_edited_confirmed_row_is_reported(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    ok("confirm", "import", str(signed))
+    fill(signed, "故障处理", 2, **{"原因分析": "硬件故障"})
+    before = snapshot(contract)
+    text = ok("confirm", "import", str(signed))
+    assert text == (
+        f"Read 1 filled row(s) from {signed}: 0 confirmed, 1 already confirmed\n"
+        "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
+        "workbook but '进程挂死' on record\n"
+    )
+    assert snapshot(contract) == before
+
+
+def test_objections_are_kept_and_listed_in_pending(signed, contract):
+    fill(signed, "系统数据修复", 2, **{SAYS: "不同意：数据仍未恢复"})
+    ok("confirm", "import", str(signed))
+    ok("confirm", "import", str(signed))  # twice: kept once
+    pending = {(r["kind"], r["id"]): r for r in json.loads(ok("confirm", "pending", "--json"))}
+    assert pending[("fault", 2)]["objections"] == ["不同意：数据仍未恢复"]
+    assert pending[("fault", 1)]["objections"] == []
+    assert "不同意：数据仍未恢复" in ok("confirm", "pending")
+    assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 1

@@ -170,7 +170,13 @@ def test_monthly_report(november, tmp_path):
         ("avatar", None, None, "未巡检"),
     ]
     assert summary[0]["时间"] == datetime(2026, 11, 20, 10, 0)
-    assert header(wb["巡检汇总"])[-4:] == ["记录键", "校验", "院方确认人（填写）", "确认意见（填写）"]
+    assert header(wb["巡检汇总"])[-5:] == [
+        "记录键",
+        "校验",
+        "院方确认人（填写）",
+        "确认意见（填写）",
+        "确认日期（填写）",
+    ]
     assert summary[0]["记录键"] == "inspection:1"
     items = rows(wb["巡检明细"])
     assert len(items) == 16 and items[7]["巡检项"] == "会话数" and items[7]["结论"] == "警告"
@@ -370,7 +376,8 @@ def test_changed_record_refused_and_bad_files(november, tmp_path):
     _fill(out, "故障处理", 2, "信息科 陈主任")
     result = run("confirm", "import", str(out))
     assert result.stderr == (
-        "Error: sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again\n"
+        "Error: sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '进程内存泄漏' on record: "
+        "fault 1 changed since the workbook was exported; export it again\n"
     )
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(out.read_bytes()[:500])

@@ -69,6 +69,11 @@ ZH: dict[str, str] = {
     "v.entity.inspection": "巡检", "v.entity.inspection_item": "巡检项目", "v.entity.risk": "风险与整改",
     "v.entity.staff": "维护人员", "v.entity.training": "培训", "v.entity.work_log": "系统集成工作",
     "v.entity.terms_change": "服务条款变更", "v.entity.platform_map": "平台映射",
+    # a history both sides can prove
+    "col.confirm_date": "确认日期（填写）", "v.entity.objection": "院方异议", "v.entity.delivery": "月度报告交付",
+    "v.anchor": "锚点（事件数:链头哈希）", "v.anchor_hint": "可用 opsdesk verify --against 本文件 核对历史未被改写",
+    "sheet.deliveries": "月度报告交付", "col.written_at": "交付时间", "col.events": "历史事件数",
+    "col.head_hash": "链头哈希", "col.sha256": "文件SHA-256", "col.file": "文件", "col.anchor": "锚点",
     "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
     "col.after": "更正为", "col.reason": "更正原因", "col.corrected_by": "更正人", "col.corrected_at": "更正时间",
     "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式", "col.impact": "影响范围",
@@ -214,6 +219,11 @@ EN: dict[str, str] = {
     "v.entity.inspection_item": "inspection item", "v.entity.risk": "risk", "v.entity.staff": "staff",
     "v.entity.training": "training", "v.entity.work_log": "work log", "v.entity.terms_change": "terms change",
     "v.entity.platform_map": "platform map",
+    "col.confirm_date": "Date confirmed (fill in)", "v.entity.objection": "objection",
+    "v.entity.delivery": "monthly report delivered", "v.anchor": "anchor (events:head hash)",
+    "v.anchor_hint": "check the history against this file with opsdesk verify --against FILE",
+    "sheet.deliveries": "Monthly reports", "col.written_at": "written at", "col.events": "history events",
+    "col.head_hash": "head hash", "col.sha256": "file SHA-256", "col.file": "file", "col.anchor": "anchor",
 }
 
 

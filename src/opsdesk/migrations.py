@@ -157,14 +157,31 @@ def m004_scale_indexes(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m006_proofs(conn: Connection) -> None:
+    """What the hospital read and signed: its objections read back from a workbook, and each
+    monthly report delivered with the history anchor it carries."""
+    for ddl in (
+        """CREATE TABLE objection (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, record_id INTEGER NOT NULL, comment TEXT NOT NULL,
+            workbook TEXT NOT NULL, recorded_at TEXT NOT NULL)""",
+        "CREATE INDEX ix_objection_record ON objection (kind, record_id)",
+        """CREATE TABLE delivery (
+            id INTEGER PRIMARY KEY, report TEXT NOT NULL, month TEXT NOT NULL, written_at TEXT NOT NULL,
+            events INTEGER NOT NULL, head_hash TEXT NOT NULL, sha256 TEXT NOT NULL, file TEXT NOT NULL)""",
+    ):
+        run_ddl(conn, ddl)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_contract_records,
     m003_platform_import,
     m004_scale_indexes,
+    m006_proofs,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
-    "work_log", "terms_change", "platform_map"})  # fmt: skip
+    "work_log", "terms_change", "platform_map",
+    "objection", "delivery"})  # fmt: skip

@@ -16,16 +16,17 @@ from opsdesk.records import Desk, month_bounds
 from opsdesk.reports import compliance_of, sla_summary, unconfirmed_years
 from opsdesk.reports.rows import (
     change_row,
-    confirm_cells,
     correction_rows,
     corrections_by_record,
     fault_row,
+    inspection_row,
     training_row,
     work_row,
 )
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
+    INSPECTION_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
     breached,
@@ -63,12 +64,7 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
         .where(Training.at >= since, Training.at < until)
         .order_by(Training.at, Training.id)
     ).all()
-    summary = [{
-        "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
-        "inspector": v.inspection.inspector, "ok": v.counts["ok"], "warn": v.counts["warn"],
-        "fail": v.counts["fail"], "db_conclusion": v.db_conclusion,
-        "_flag": v.db_conclusion, **confirm_cells("inspection", v.inspection),
-    } for v in inspections]  # fmt: skip
+    summary = [inspection_row(v) for v in inspections]
     summary += [
         {"system": s.code, "system_name": s.name, "db_conclusion": "gap", "_flag": "gap"}
         for s in gaps(desk, (year, month))
@@ -153,11 +149,8 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
              for row in data["stats"]]  # fmt: skip
     return [
         cover(lang, "title.monthly", contract, fields, data["unconfirmed_years"]),
-        Table(label(lang, "sheet.summary"), columns(lang, [
-            ("system", "col.system", "text"), ("system_name", "col.system_name", "text"), ("at", "col.at", "datetime"),
-            ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
-            ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
-        ]), localise(lang, data["summary"]), _flag, confirm=confirm_titles(lang)),
+        Table(label(lang, "sheet.summary"), columns(lang, INSPECTION_COLUMNS), localise(lang, data["summary"]), _flag,
+              confirm=confirm_titles(lang)),
         Table(label(lang, "sheet.items"), columns(lang, [
             ("system", "col.system", "text"), ("section", "col.section", "text"), ("item", "col.item", "text"),
             ("standard", "col.standard", "text"), ("result", "col.result", "text"), ("verdict", "col.verdict", "text"),

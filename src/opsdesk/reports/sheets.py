@@ -31,9 +31,9 @@ def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, An
         yield out
 
 
-def confirm_titles(lang: str) -> tuple[str, str, str, str]:
+def confirm_titles(lang: str) -> tuple[str, str, str, str, str]:
     return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
-            label(lang, "col.confirm_comment"))  # fmt: skip
+            label(lang, "col.confirm_comment"), label(lang, "col.confirm_date"))  # fmt: skip
 
 
 FAULT_COLUMNS = [
@@ -64,6 +64,11 @@ TRAINING_COLUMNS = [
     ("id", "col.id", "int"), ("system", "col.system", "text"), ("at", "col.at", "datetime"),
     ("topic", "col.topic", "text"), ("trainer", "col.trainer", "text"), ("attendees", "col.attendees", "int"),
     ("hours", "col.hours", "float"), ("note", "col.note", "text"),
+]  # fmt: skip
+INSPECTION_COLUMNS = [
+    ("system", "col.system", "text"), ("system_name", "col.system_name", "text"), ("at", "col.at", "datetime"),
+    ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
+    ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
 ]  # fmt: skip
 SLA_COLUMNS = [
     ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("tickets", "col.tickets", "int"),
