@@ -3,6 +3,7 @@ what the hospital read, anchors held outside the store, backups and restores tha
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -153,3 +154,99 @@ def test_objections_are_kept_and_listed_in_pending(signed, contract):
     assert pending[("fault", 1)]["objections"] == []
     assert "不同意：数据仍未恢复" in ok("confirm", "pending")
     assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 1
+
+
+# -- anchors: the history held to what the hospital signed -------------------------------------------
+
+
+def integrity(path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["完整性"] if "完整性" in wb.sheetnames else wb["Integrity"]
+    return {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
+def test_every_workbook_carries_its_anchor_and_verify_against_it_passes(signed, contract, tmp_path):
+    head = json.loads(ok("verify", "--json"))
+    for lang in ("zh", "en"):
+        monthly = tmp_path / f"monthly-{lang}.xlsx"
+        ok("report", "monthly", "2026-11", "-o", str(monthly), "--lang", lang)
+        sheet = integrity(monthly)
+        key = "锚点（事件数:链头哈希）" if lang == "zh" else "anchor (events:head hash)"
+        assert sheet[key] == f"{head['events']}:{head['head_hash']}"
+        assert f"The first {head['events']} events still hash to {monthly}" in ok("verify", "--against", str(monthly))
+        head = json.loads(ok("verify", "--json"))  # the delivery was recorded: one more event
+    assert integrity(signed)["历史记录链头哈希"] and "still hash to" in ok("verify", "--against", str(signed))
+    anchor = integrity(signed)["锚点（事件数:链头哈希）"]
+    assert ok("verify", "--anchor", anchor).endswith(f"(1 anchor(s), head {anchor.split(':')[1][:16]})\n")
+
+
+def test_monthly_reports_delivered_are_recorded_and_listed_for_acceptance(signed, contract, tmp_path):
+    monthly = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(monthly))
+    anchor = integrity(monthly)["锚点（事件数:链头哈希）"]
+    conn = connect(contract)
+    row = conn.execute("SELECT month, events, head_hash, sha256 FROM delivery").fetchall()
+    action = conn.execute("SELECT action FROM event ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert [tuple(r) for r in row] == [("2026-11", *map(int, anchor.split(":")[:1]), anchor.split(":")[1],
+                                        hashlib.sha256(monthly.read_bytes()).hexdigest())]  # fmt: skip
+    assert action == ("report.delivered",)
+    acceptance = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
+    listed = list(openpyxl.load_workbook(acceptance)["月度报告交付"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[4]) for r in listed] == [("2026-11", anchor, "m.xlsx")]
+    assert json.loads(ok("verify", "--json"))["counts"]["delivery"] == 1
+
+
+def test_an_altered_anchor_fails(signed, contract):
+    wb = openpyxl.load_workbook(signed)
+    ws = wb["完整性"]
+    for row in ws.iter_rows(min_row=2):
+        if isinstance(row[1].value, str) and ":" in row[1].value:
+            n, _ = row[1].value.split(":")
+            row[1].value = f"{n}:{'ab' * 32}"
+    wb.save(signed)
+    result = run("verify", "--against", str(signed))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: history check failed: the history no longer matches {signed} from ")
+
+
+def test_a_forger_who_recomputes_every_hash_passes_verify_but_not_the_anchor(signed, contract):
+    """Change an old event and its record, recompute every later hash: the chain is consistent and
+    replays, so `verify` passes; the head the hospital holds no longer matches."""
+    events = json.loads(ok("verify", "--json"))["events"]
+    assert events == 12  # few enough that the workbook anchors every event: the first changed one is named
+    conn = connect(contract)
+    after = conn.execute("SELECT after FROM event WHERE id = 7").fetchone()[0]
+    conn.execute("UPDATE event SET after = ? WHERE id = 7", (after.replace("叫号屏黑屏", "叫号屏偶发闪烁"),))
+    conn.execute("UPDATE ticket SET symptom = '叫号屏偶发闪烁' WHERE id = 1")
+    rehash(conn)
+    conn.close()
+    assert json.loads(ok("verify", "--json"))["ok"]
+    result = run("verify", "--against", str(signed))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: history check failed: the history no longer matches {signed} from event 7: the first 7 events no "
+        "longer hash to its anchor 7:"
+    )
+    assert result.stderr.endswith(", the first 6 still do (an event was changed and the later hashes recomputed)\n")
+    head = integrity(signed)["锚点（事件数:链头哈希）"]
+    result = run("verify", "--anchor", head)
+    assert result.stderr.startswith(
+        f"Error: history check failed: the history no longer matches the anchor {head} from an event in 1..{events}"
+    )
+
+
+def test_removed_events_and_bad_anchors(signed, contract):
+    head = integrity(signed)["锚点（事件数:链头哈希）"]
+    n = int(head.split(":")[0])
+    result = run("verify", "--anchor", f"{n + 5}:{'0' * 64}")
+    assert result.stderr == (
+        f"Error: history check failed: the history holds {n} events, but the anchor {n + 5}:{'0' * 64} anchors "
+        f"{n + 5}: events {n + 1}..{n + 5} were removed\n"
+    )
+    result = run("verify", "--anchor", "12:abc")
+    assert result.exit_code == 2
+    assert "--anchor '12:abc': give N:HASH" in result.stderr
+    result = run("verify", "--against", str(contract))
+    assert result.exit_code == 2 and "is not a readable .xlsx workbook" in result.stderr

@@ -144,8 +144,8 @@ def rows(ws) -> list[dict]:
 
 def test_monthly_report(november, tmp_path):
     out = tmp_path / "m.xlsx"
-    assert ok("report", "monthly", NOV, "-o", str(out)) == (
-        f"Wrote the monthly report for {NOV} (10 sheets) to {out}\n"
+    assert ok("report", "monthly", NOV, "-o", str(out)).startswith(
+        f"Wrote the monthly report for {NOV} (11 sheets) to {out}\nRecorded as delivered: anchor 35:"
     )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
@@ -159,6 +159,7 @@ def test_monthly_report(november, tmp_path):
         "修改调整进度",
         "系统集成工作",
         "培训记录",
+        "完整性",
     ]
     assert wb["封面"]["A1"].value == "运维月度巡检报告"
     summary = rows(wb["巡检汇总"])
@@ -218,7 +219,7 @@ def test_workbook_layout(november, tmp_path):
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (13 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (14 sheets, history head ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",
@@ -233,6 +234,7 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "培训记录",
         "人员清单",
         "未确认记录",
+        "月度报告交付",
         "完整性",
     ]
     assert [r["编号"] for r in rows(wb["故障处理"])] == [1]

@@ -74,6 +74,7 @@ ZH: dict[str, str] = {
     "v.anchor": "锚点（事件数:链头哈希）", "v.anchor_hint": "可用 opsdesk verify --against 本文件 核对历史未被改写",
     "sheet.deliveries": "月度报告交付", "col.written_at": "交付时间", "col.events": "历史事件数",
     "col.head_hash": "链头哈希", "col.sha256": "文件SHA-256", "col.file": "文件", "col.anchor": "锚点",
+    "v.checkpoint": "检查点",
     "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
     "col.after": "更正为", "col.reason": "更正原因", "col.corrected_by": "更正人", "col.corrected_at": "更正时间",
     "col.remote": "远程处理时间", "col.dept": "科室", "col.channel": "报修方式", "col.impact": "影响范围",
@@ -224,6 +225,7 @@ EN: dict[str, str] = {
     "v.anchor_hint": "check the history against this file with opsdesk verify --against FILE",
     "sheet.deliveries": "Monthly reports", "col.written_at": "written at", "col.events": "history events",
     "col.head_hash": "head hash", "col.sha256": "file SHA-256", "col.file": "file", "col.anchor": "anchor",
+    "v.checkpoint": "checkpoint",
 }
 
 

@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from opsdesk.anchors import history_anchors
 from opsdesk.changes import list_changes
 from opsdesk.confirmations import pending
 from opsdesk.contract import milestones
 from opsdesk.faults import each_fault
 from opsdesk.history import head
 from opsdesk.labels import label, value
-from opsdesk.models import ENTITIES, Event, Inspection, System, Training, WorkLog
+from opsdesk.models import ENTITIES, Delivery, Event, Inspection, System, Training, WorkLog
 from opsdesk.people import roster, staff_dict
 from opsdesk.records import Desk, contract_end
 from opsdesk.reports import SlaTally
@@ -21,10 +22,13 @@ from opsdesk.reports.monthly import cover
 from opsdesk.reports.rows import change_row, correction_rows, corrections_by_record, fault_row, training_row, work_row
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
+    DELIVERY_COLUMNS,
     FAULT_COLUMNS,
+    INTEGRITY_COLUMNS,
     SLA_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
+    anchor_rows,
     breached,
     columns,
     corrections_table,
@@ -63,6 +67,10 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     counts = {name: desk.session.exec(select(func.count()).select_from(model)).one()
               for name, model in ENTITIES.items()}  # fmt: skip
     last_event = head(desk.session)
+    anchors = history_anchors(desk.session)
+    deliveries = [{"month": d.month, "written_at": d.written_at, "anchor": f"{d.events}:{d.head_hash}",
+                   "sha256": d.sha256, "file": d.file}
+                  for d in desk.session.exec(select(Delivery).order_by(Delivery.id))]  # fmt: skip
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": desk.actor, "prepared_at": desk.local_now,
         "tally": tally, "faults": faults, "corrections": correction_rows(desk, until=until),
@@ -71,7 +79,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
         "milestones": milestones(desk), "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
-        "head_hash": last_event.hash if last_event else "0" * 64,
+        "head_hash": last_event.hash if last_event else "0" * 64, "anchors": anchors, "deliveries": deliveries,
     }  # fmt: skip
 
 
@@ -138,10 +146,9 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     for row in data["coverage"]:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
     integrity = [{"table": value(lang, f"entity.{name}"), "records": n} for name, n in data["counts"].items()]
-    integrity += [{"table": value(lang, "events"), "records": data["events"]},
-                  {"table": value(lang, "head_hash"), "records": data["head_hash"]},
-                  {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
+    integrity += [{"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
                   {"table": value(lang, "verify_hint"), "records": ""}]  # fmt: skip
+    integrity += anchor_rows(lang, data["anchors"])
     return [
         lambda: cover(lang, "title.acceptance", contract, fields, sorted(tally.years)),
         summary,
@@ -166,7 +173,6 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
             ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
         ]), [dict(r, kind=value(lang, r["kind"])) for r in data["pending"]]),
-        Table(label(lang, "sheet.integrity"), columns(lang, [
-            ("table", "col.table", "text"), ("records", "col.records", "text"),
-        ]), integrity),
+        Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS), data["deliveries"]),
+        Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), integrity),
     ]  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from opsdesk.anchors import history_anchors
 from opsdesk.changes import list_changes
 from opsdesk.faults import list_faults
 from opsdesk.inspections import gaps, list_inspections
@@ -27,8 +28,10 @@ from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
     INSPECTION_COLUMNS,
+    INTEGRITY_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
+    anchor_rows,
     breached,
     columns,
     confirm_titles,
@@ -110,7 +113,7 @@ def monthly_data(desk: Desk, year: int, month: int) -> dict[str, Any]:
         "corrections": correction_rows(desk, tickets={f.ticket.id for f in faults}),
         "changes": [change_row(v) for v in changes],
         "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
-        "unconfirmed_years": unconfirmed_years(faults),
+        "unconfirmed_years": unconfirmed_years(faults), "anchors": history_anchors(desk.session),
     }  # fmt: skip
 
 
@@ -179,4 +182,7 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
                      lambda r: "bad" if r.get("_late") else None),
         record_table(lang, "sheet.work", WORK_COLUMNS, data["work"]),
         record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
+        Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), [
+            {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
+            *anchor_rows(lang, data["anchors"])]),
     ]  # fmt: skip

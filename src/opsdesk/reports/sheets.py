@@ -120,3 +120,22 @@ def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
         "by": r["by"], "at": r["at"],
     } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
+
+
+def anchor_rows(lang: str, anchors) -> list[dict[str, Any]]:
+    """An integrity sheet's anchors (:func:`opsdesk.anchors.history_anchors`): the event count and
+    head hash at export, the anchor ``N:HASH`` to check them with, and checkpoints along the history."""
+    head = anchors[-1]
+    rows = [{"table": value(lang, "events"), "records": head.events},
+            {"table": value(lang, "head_hash"), "records": head.head},
+            {"table": value(lang, "anchor"), "records": str(head)}]  # fmt: skip
+    rows += [{"table": f"{value(lang, 'checkpoint')} {n}", "records": str(a)}
+             for n, a in enumerate(anchors[:-1], start=1)]  # fmt: skip
+    return [*rows, {"table": value(lang, "anchor_hint"), "records": ""}]
+
+
+INTEGRITY_COLUMNS = [("table", "col.table", "text"), ("records", "col.records", "text")]
+DELIVERY_COLUMNS = [
+    ("month", "col.month", "text"), ("written_at", "col.written_at", "datetime"), ("anchor", "col.anchor", "text"),
+    ("sha256", "col.sha256", "text"), ("file", "col.file", "text"),
+]  # fmt: skip
