@@ -2,7 +2,8 @@
 
     python tests/workers/log_tickets.py DB N TAG [NOW]
 NOW (ISO 8601 with offset) fixes the clock of this process, as the tests' own commands have it.
-Prints "ok N" when every command succeeded; any failure prints the command's output and exits 1.
+Prints each answer it was given ("Opened fault 12 ...", after the symptom it logged), then "ok N"
+when every command succeeded; any failure prints the command's output and exits 1.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ def main() -> None:
         clock._fixed = datetime.fromisoformat(sys.argv[4])
     runner = CliRunner()
     for n in range(count):
-        result = runner.invoke(app, ["--db", db, "--by", tag, "fault", "open", "queue", f"{tag} 故障 {n}"])
+        symptom = f"{tag} 故障 {n}"
+        result = runner.invoke(app, ["--db", db, "--by", tag, "fault", "open", "queue", symptom])
         if result.exit_code != 0:
             print(f"failed at {n}: {result.output}")
             sys.exit(1)
+        print(f"{symptom}\t{result.stdout.splitlines()[0]}", flush=True)
     print(f"ok {count}")
 
 

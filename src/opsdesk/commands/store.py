@@ -79,6 +79,7 @@ def verify(
             given += (parse_anchor(anchor),)
         held = Anchors(str(against) if against is not None else f"the anchor {anchor.strip()}", given)
     with desk(write=False) as d:
+        d.contract  # noqa: B018 - a file holding no contract (an interrupted backup) proves nothing
         result = run_verify(d.session, held)
     if as_json:
         emit_json(
@@ -125,14 +126,19 @@ def backup(
     try:
         target = path or backup_name(store, _local_now())
         written = store.backup(target)
+        stem = store.backup_stem()
     finally:
         store.close()
     size = written.stat().st_size
     line(f"Backed up {size / 1_048_576:.1f} MB to {written.resolve()}")
     if keep is not None:
-        removed = prune_backups(written.parent, store.backup_stem(), keep)
-        if removed:
-            line(f"Removed {len(removed)} older backup(s), keeping the newest {keep}")
+        from opsdesk.backups import contract_of
+
+        pruned = prune_backups(written.parent, stem, keep, contract_of(written))
+        if pruned.removed:
+            line(f"Removed {len(pruned.removed)} older backup(s), keeping the newest {keep}")
+        for other in pruned.skipped:
+            line(f"Kept {other.name}: not a complete backup of this contract, so not counted", style="yellow")
 
 
 def restore(
