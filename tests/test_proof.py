@@ -244,7 +244,7 @@ def test_a_forger_who_recomputes_every_hash_passes_verify_but_not_the_anchor(sig
     )
 
 
-def test_removed_events_and_bad_anchors(signed, contract):
+def test_removed_events_and_bad_anchors(signed, contract, tmp_path):
     head = integrity(signed)["锚点（事件数:链头哈希）"]
     n = int(head.split(":")[0])
     result = run("verify", "--anchor", f"{n + 5}:{'0' * 64}")
@@ -255,8 +255,13 @@ def test_removed_events_and_bad_anchors(signed, contract):
     result = run("verify", "--anchor", "12:abc")
     assert result.exit_code == 2
     assert "--anchor '12:abc': give N:HASH" in result.stderr
-    result = run("verify", "--against", str(contract))
-    assert result.exit_code == 2 and "is not a readable .xlsx workbook" in result.stderr
+    notes = tmp_path / "notes.xlsx"
+    notes.write_text("not a workbook")
+    result = run("verify", "--against", str(notes))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {notes} is not a readable .xlsx workbook (damaged, truncated or another format)\n",
+    )
 
 
 # -- backups and restores that lose nothing ---------------------------------------------------------
