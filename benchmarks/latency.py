@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--months", type=int, default=12, help="months of demo history in the store")
     args = parser.parse_args()
-    drop = {"PYTHONDONTWRITEBYTECODE", "OPSDESK_NOW", "OPSDESK_FORCE_TERMINAL", "OPSDESK_DEBUG"}
+    drop = {"PYTHONDONTWRITEBYTECODE", "OPSDESK_FORCE_TERMINAL", "OPSDESK_DEBUG"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import tempfile
 import uuid
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from opsdesk import clock
 from opsdesk.cli import app
 
 # The official calendar cache (see opsdesk.workcalendar._cache_file) goes to a folder of this test run.
@@ -26,6 +28,7 @@ os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)  # a Monday, working hours
+CREATED = datetime(2026, 8, 31, 9, 0, tzinfo=TZ)  # when the `contract` fixture records the contract
 runner = CliRunner()
 PG = os.environ.get("OPSDESK_TEST_PG")
 
@@ -45,12 +48,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str):
     """The database of this test: a file Path, or (backend pg) the URL of a fresh PostgreSQL schema."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # opsdesk's own folder (PostgreSQL backups)
+    monkeypatch.setattr(clock, "_fixed", NOW)  # the clock seam: in this process only, never from the shell
     if backend == "pg":
         yield from _pg_schema(monkeypatch)
         return
     db = tmp_path / "opsdesk.db"
     monkeypatch.setenv("OPSDESK_DB", str(db))
-    monkeypatch.setenv("OPSDESK_NOW", NOW.isoformat())
     monkeypatch.setenv("OPSDESK_USER", "tester")
     monkeypatch.delenv("OPSDESK_FORCE_TERMINAL", raising=False)
     monkeypatch.delenv("OPSDESK_DEBUG", raising=False)
@@ -66,7 +69,6 @@ def _pg_schema(monkeypatch: pytest.MonkeyPatch):
         conn.execute(f"CREATE SCHEMA {schema}")
     url = f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}"
     monkeypatch.setenv("OPSDESK_DB", url)
-    monkeypatch.setenv("OPSDESK_NOW", NOW.isoformat())
     monkeypatch.setenv("OPSDESK_USER", "tester")
     monkeypatch.delenv("OPSDESK_FORCE_TERMINAL", raising=False)
     monkeypatch.delenv("OPSDESK_DEBUG", raising=False)
@@ -80,10 +82,8 @@ def _pg_schema(monkeypatch: pytest.MonkeyPatch):
 
 def run(*args: str, now: datetime | None = None, env: dict[str, str] | None = None):
     """Invoke the CLI; ``now`` moves the fixed clock for this one command."""
-    extra = dict(env or {})
-    if now is not None:
-        extra["OPSDESK_NOW"] = now.isoformat()
-    return runner.invoke(app, list(args), env=extra or None)
+    with clock.fixed(now) if now is not None else nullcontext():
+        return runner.invoke(app, list(args), env=env or None)
 
 
 def ok(*args: str, now: datetime | None = None) -> str:
@@ -134,6 +134,18 @@ def connect(db: Path | str):
     return _QmarkConnection(psycopg.connect(plain, options=f"-csearch_path={schema}", autocommit=True))
 
 
+def rehash(conn) -> None:
+    """What a forger with the code would do after editing events: recompute every hash and link."""
+    from opsdesk.history import EVENT_FIELDS, GENESIS, digest
+
+    prev = GENESIS
+    for row in conn.execute(f"SELECT {', '.join(EVENT_FIELDS)} FROM event ORDER BY id").fetchall():
+        content = (*row[:-1], prev)
+        prev = digest(*content)
+        conn.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (content[-1], prev, row[0]))
+    conn.commit()
+
+
 class _QmarkConnection:
     def __init__(self, conn):
         self.conn = conn
@@ -182,7 +194,9 @@ def _pg_snapshot(url: str) -> str:
 
 @pytest.fixture
 def contract(store_env: Path) -> Path:
-    """A store with the contract (12 months from 2026-09-01) and the five systems."""
+    """A store with the contract (12 months from 2026-09-01) and the five systems, recorded before the
+    service starts: a test may then record its entries at any moment of the service (recorded times
+    never go backwards, `verify` checks)."""
     ok(
         "init",
         "--name",
@@ -193,5 +207,6 @@ def contract(store_env: Path) -> Path:
         "某某科技",
         "--start",
         "2026-09-01",
+        now=CREATED,
     )
     return store_env

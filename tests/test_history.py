@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import connect, ok, run
+from conftest import rehash as _rehash
 
 
 def _store_with_faults(db):
@@ -83,18 +84,6 @@ def test_rehashed_forgery_still_fails_replay(contract):
     assert (
         verify_error(contract) == "Error: history check failed: note 1 exists but no event in the history created it\n"
     )
-
-
-def _rehash(conn) -> None:
-    """What a forger with the code would do after editing events: recompute every hash and link."""
-    from opsdesk.history import EVENT_FIELDS, GENESIS, digest
-
-    prev = GENESIS
-    for row in conn.execute(f"SELECT {', '.join(EVENT_FIELDS)} FROM event ORDER BY id").fetchall():
-        content = (*row[:-1], prev)
-        prev = digest(*content)
-        conn.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (content[-1], prev, row[0]))
-    conn.commit()
 
 
 def test_rehashed_second_creation_is_named(contract):

@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from conftest import NOW, ok, runner
+from opsdesk import clock
 from opsdesk.cli import app
 
 COMMANDS = [
@@ -30,9 +31,8 @@ def demos(tmp_path_factory):
     paths = []
     for months in (2, 4):
         db = folder / f"demo{months}.db"
-        result = runner.invoke(
-            app, ["demo", "--db", str(db), "--months", str(months), "--seed", "3"], env={"OPSDESK_NOW": NOW.isoformat()}
-        )
+        with clock.fixed(NOW):  # a module fixture: the tests' clock is not fixed yet
+            result = runner.invoke(app, ["demo", "--db", str(db), "--months", str(months), "--seed", "3"])
         assert result.exit_code == 0, result.output
         paths.append(db)
     return folder, paths
@@ -46,7 +46,7 @@ def count_statements(db, args: list[str]) -> int:
 
     event.listen(Engine, "before_cursor_execute", before)
     try:
-        result = runner.invoke(app, ["--db", str(db), *args], env={"OPSDESK_NOW": NOW.isoformat()})
+        result = runner.invoke(app, ["--db", str(db), *args])
         assert result.exit_code == 0, result.output
     finally:
         event.remove(Engine, "before_cursor_execute", before)

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import connect, ok, run, snapshot
+from conftest import NOW, connect, ok, run, snapshot
 
 WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_NOW"}
-    env.pop("OPSDESK_DB", None)
-    return env
+    return {k: v for k, v in os.environ.items() if k != "OPSDESK_DB"}
 
 
 @pytest.mark.slow
@@ -29,7 +27,7 @@ def test_four_engineers_at_once(contract):
     """4 processes x 250 faults on one store: 1000 faults, a valid chain, no 'database is locked'."""
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WORKER), str(contract), "250", f"eng{i}"],
+            [sys.executable, str(WORKER), str(contract), "250", f"eng{i}", NOW.isoformat()],
             env=_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -94,7 +92,7 @@ def test_import_killed_midway_leaves_nothing_half_done(contract, tmp_path):
 @pytest.mark.slow
 def test_backup_while_another_process_writes(contract, tmp_path):
     writer = subprocess.Popen(
-        [sys.executable, str(WORKER), str(contract), "150", "writer"],
+        [sys.executable, str(WORKER), str(contract), "150", "writer", NOW.isoformat()],
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -159,7 +159,7 @@ def test_on_paper(november, tmp_path):
                 assert second.border.left.style == "thin"
     wb = openpyxl.load_workbook(acc)
     assert wb["故障处理"].print_title_cols == "$A:$C" and wb["故障处理"].freeze_panes == "D2"
-    assert [r["月份"] for r in rows(wb["月报交付"])] == ["本期无"]
+    assert [r["月份"] for r in rows(wb["月度报告交付"])] == ["2026-11"]  # the monthly report written above
     assert {r["系统"] for r in rows(wb["月度SLA"])} == {"智能候诊信息系统", "智能管理驾驶舱（BI大屏）"}
     readings = [r for r in rows(wb["巡检记录"]) if r["巡检项"] == "会话数"]
     assert readings[0]["阈值"] == "<400（上限500） 个" and readings[0]["告警未登记风险"] == "否"

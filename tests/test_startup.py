@@ -11,16 +11,21 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ok
+from conftest import NOW, ok
 
+AT = Path(__file__).parent / "workers" / "at.py"  # `python -m opsdesk` with the tests' clock
 HEAVY = ["sqlmodel", "sqlalchemy", "openpyxl", "holidays"]
 
 PROBE = """\
 import json, sys
+from datetime import datetime
+from opsdesk import clock
 args, watched = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+clock._fixed = datetime.fromisoformat(sys.argv[3])  # the tests' clock, in this process
 sys.argv = ["opsdesk", *args]
 from opsdesk.__main__ import main
 try:
@@ -35,7 +40,7 @@ print("\\nloaded:", json.dumps(sorted(names & set(watched))))
 def loaded(args: list[str], env: dict[str, str] | None = None, watched: list[str] = HEAVY) -> list[str]:
     """Which of ``watched`` the program loaded to run ``opsdesk ARGS``."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(watched)],
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(watched), NOW.isoformat()],
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
@@ -114,7 +119,9 @@ def test_the_program_leaves_the_store_closed_and_written(contract):
     """The program skips the interpreter's final garbage collection (gc.freeze on its way out): what
     the command wrote is on record, and the store was closed (SQLite removes the -wal file then)."""
     result = subprocess.run(
-        [sys.executable, "-m", "opsdesk", "fault", "open", "queue", "叫号屏黑屏"], capture_output=True, text=True
+        [sys.executable, str(AT), NOW.isoformat(), "fault", "open", "queue", "叫号屏黑屏"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert not contract.with_name(f"{contract.name}-wal").exists()

@@ -65,31 +65,7 @@ def november(contract, tmp_path):
         + "会话数,480/500,warn,接近上限\n",
         encoding="utf-8",
     )
-    ok(
-        "inspect",
-        "queue",
-        "--from-file",
-        str(path),
-        "--at",
-        "2026-11-20 10:00",
-        "--by",
-        "张伟",
-        now=at("2026-11-20", "10:30"),
-    )
-    ok("inspect", "bi", "--from-file", str(path), "--at", "2026-11-21 10:00", now=at("2026-11-21", "10:30"))
-    ok(
-        "inspect",
-        "risk",
-        "1",
-        "会话数接近上限",
-        "--level",
-        "high",
-        "--remedy",
-        "调大会话上限",
-        "--due",
-        "2026-11-30",
-        now=at("2026-11-20", "11:00"),
-    )
+    # in the order they are recorded (recorded times never go backwards)
     ok(
         "change",
         "open",
@@ -100,19 +76,6 @@ def november(contract, tmp_path):
         "--at",
         "2026-11-05 10:00",
         now=at("2026-11-05", "10:00"),
-    )
-    ok(
-        "work",
-        "log",
-        "cdss",
-        "+恢复演练",
-        "--type",
-        "restore-drill",
-        "--minutes",
-        "120",
-        "--at",
-        "2026-11-27 19:00",
-        now=at("2026-11-27", "19:05"),
     )
     ok(
         "training",
@@ -129,6 +92,44 @@ def november(contract, tmp_path):
         "2026-11-12 14:00",
         now=at("2026-11-12", "16:00"),
     )
+    ok(
+        "inspect",
+        "queue",
+        "--from-file",
+        str(path),
+        "--at",
+        "2026-11-20 10:00",
+        "--by",
+        "张伟",
+        now=at("2026-11-20", "10:30"),
+    )
+    ok(
+        "inspect",
+        "risk",
+        "1",
+        "会话数接近上限",
+        "--level",
+        "high",
+        "--remedy",
+        "调大会话上限",
+        "--due",
+        "2026-11-30",
+        now=at("2026-11-20", "11:00"),
+    )
+    ok("inspect", "bi", "--from-file", str(path), "--at", "2026-11-21 10:00", now=at("2026-11-21", "10:30"))
+    ok(
+        "work",
+        "log",
+        "cdss",
+        "+恢复演练",
+        "--type",
+        "restore-drill",
+        "--minutes",
+        "120",
+        "--at",
+        "2026-11-27 19:00",
+        now=at("2026-11-27", "19:05"),
+    )
     return contract
 
 
@@ -143,8 +144,8 @@ def rows(ws) -> list[dict]:
 
 def test_monthly_report(november, tmp_path):
     out = tmp_path / "m.xlsx"
-    assert ok("report", "monthly", NOV, "-o", str(out)) == (
-        f"Wrote the monthly report for {NOV} (14 sheets) to {out}\n"
+    assert ok("report", "monthly", NOV, "-o", str(out)).startswith(
+        f"Wrote the monthly report for {NOV} (15 sheets) to {out}\nRecorded as delivered: anchor "
     )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
@@ -162,6 +163,7 @@ def test_monthly_report(november, tmp_path):
         "修改调整进度",
         "系统集成工作",
         "培训记录",
+        "完整性",
     ]
     assert wb["封面"]["A1"].value == "运维月度巡检报告"
     summary = rows(wb["巡检汇总"])
@@ -173,7 +175,13 @@ def test_monthly_report(november, tmp_path):
         ("avatar", None, None, "未巡检"),
     ]
     assert summary[0]["时间"] == datetime(2026, 11, 20, 10, 0)
-    assert header(wb["巡检汇总"])[-4:] == ["记录键", "校验", "院方确认人（填写）", "确认意见（填写）"]
+    assert header(wb["巡检汇总"])[-5:] == [
+        "记录键",
+        "校验",
+        "院方确认人（填写）",
+        "确认意见（填写）",
+        "确认日期（填写）",
+    ]
     assert summary[0]["记录键"] == "inspection:1"
     items = rows(wb["巡检明细"])
     assert len(items) == 16 and items[7]["巡检项"] == "会话数" and items[7]["结论"] == "警告"
@@ -238,8 +246,8 @@ def test_acceptance_evidence_and_integrity(november, tmp_path):
         "风险台账",
         "培训记录",
         "人员清单",
-        "月报交付",
         "未确认记录",
+        "月度报告交付",
         "完整性",
     ]
     assert [r["编号"] for r in rows(wb["故障处理"])] == [1]
@@ -388,7 +396,8 @@ def test_changed_record_refused_and_bad_files(november, tmp_path):
     _fill(out, "故障处理", 2, "信息科 陈主任")
     result = run("confirm", "import", str(out))
     assert result.stderr == (
-        "Error: sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again\n"
+        "Error: sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '进程内存泄漏' on record: "
+        "fault 1 changed since the workbook was exported; export it again\n"
     )
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(out.read_bytes()[:500])

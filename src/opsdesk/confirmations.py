@@ -3,6 +3,7 @@ workbook read back (the 院方确认人 / 确认意见 columns the hospital fill
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,11 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
         "training": (Training, Training.at, lambda t: t.topic),
         "work": (WorkLog, WorkLog.at, lambda w: w.text),
     }
+    from opsdesk.models import Objection
+
+    objections: dict[tuple[str, int], list[str]] = {}
+    for o in desk.session.exec(select(Objection).order_by(Objection.id)):
+        objections.setdefault((o.kind, o.record_id), []).append(o.comment)
     for kind, (model, when, summary) in queries.items():
         query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
         if until is not None:
@@ -77,6 +83,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
                     "system": systems[row.system_id].code,
                     "date": getattr(row, when.key),
                     "summary": summary(row),
+                    "objections": objections.get((kind, row.id), []),  # the hospital's, read from a workbook
                 }
             )
     query = (select(Risk, Inspection).join(Inspection, Risk.inspection_id == Inspection.id)
@@ -99,65 +106,212 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def import_confirmations(desk: Desk, path) -> dict[str, int]:
+@dataclass(frozen=True)
+class CellEdited:
+    """A visible cell of an already-confirmed row that differs from the record (reported, not refused)."""
+
+    sheet: str
+    row: int
+    record: str  # kind:id
+    column: str
+    workbook: str
+    on_record: str
+
+
+@dataclass(frozen=True)
+class ObjectionRead:
+    """A comment the hospital wrote without a confirmer's name: it objects or asks; nothing is confirmed."""
+
+    sheet: str
+    row: int
+    record: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int  # rows with a confirmer's name
+    confirmed: int
+    unchanged: int  # confirmed already, by the same person
+    objections: tuple[ObjectionRead, ...]
+    edited: tuple[CellEdited, ...]
+
+
+@dataclass
+class _Sheet:
+    """Where a record sheet keeps its columns."""
+
+    name: str
+    lang: str
+    header: list[str]
+    key: int
+    who: int
+    check: int | None
+    comment: int | None
+    signed: int | None
+    visible: list[int]  # the row's own cells, which its check covers
+
+
+def import_confirmations(desk: Desk, path) -> ImportResult:
     """Read the 确认 columns of an exported workbook and confirm what the hospital filled in.
 
-    All or nothing: an unknown record, a record changed since the export, or a conflicting
-    confirmer refuses the whole file, naming the sheet and row. Rows already confirmed by the
-    same person are skipped, so importing the same file twice changes nothing.
+    All or nothing: an unknown record, a conflicting confirmer, a row being confirmed whose visible
+    cells differ from the record as exported (edited in the workbook, or the record changed since),
+    or a signing date in the future or before the record refuses the whole file, naming the sheet
+    and row. Rows already confirmed by the same person are skipped, so importing the same file twice
+    changes nothing; an edited cell in such a row is reported. A comment without a name is an
+    objection: kept (``confirm pending`` lists it), nothing confirmed.
     """
     from pathlib import Path
 
-    from opsdesk.errors import OpsdeskError
-    from opsdesk.history import record_digest
-    from opsdesk.labels import label
     from opsdesk.workbook import read_rows
 
     path = Path(path)
-    rows = read_rows(path)
-    key_titles = {label(lang, "col.key") for lang in ("zh", "en")}
-    digest_titles = {label(lang, "col.digest") for lang in ("zh", "en")}
-    confirmer_titles = {label(lang, "col.confirmer") for lang in ("zh", "en")}
-    comment_titles = {label(lang, "col.confirm_comment") for lang in ("zh", "en")}
-    result: dict[str, Any] = {"confirmed": 0, "unchanged": 0, "rows": 0, "objections": []}
-    for sheet, header, body in rows:
-        index = {title: i for i, title in enumerate(header) if title}
-        key_col = next((index[t] for t in key_titles if t in index), None)
-        who_col = next((index[t] for t in confirmer_titles if t in index), None)
-        if key_col is None or who_col is None:
+    counts = {"rows": 0, "confirmed": 0, "unchanged": 0}
+    objections: list[ObjectionRead] = []
+    edited: list[CellEdited] = []
+    for name, header, body in read_rows(path):
+        sheet = _record_sheet(name, header)
+        if sheet is None:
             continue
-        digest_col = next((index[t] for t in digest_titles if t in index), None)
-        comment_col = next((index[t] for t in comment_titles if t in index), None)
         for number, row in body:
-            key, who = _cell(row, key_col), _cell(row, who_col)
-            comment = _cell(row, comment_col)
+            key, who, comment = _cell(row, sheet.key), _cell(row, sheet.who), _cell(row, sheet.comment)
             if key and comment and not who:
-                # a comment with no name: the hospital objects or asks; nothing is confirmed
-                result["objections"].append({"sheet": sheet, "row": number, "record": key, "comment": comment})
+                objection = ObjectionRead(name, number, key, comment)
+                objections.append(objection)
+                _keep_objection(desk, objection, path.name)
                 continue
             if not key or not who:
                 continue
-            result["rows"] += 1
-            where = f"sheet {sheet} row {number}"
-            kind, _, raw_id = key.partition(":")
-            if kind not in CONFIRMABLE or not raw_id.isdigit():
-                raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
-            record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
-            if record is None:
-                raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
-            if digest_col is not None and _cell(row, digest_col) != record_digest(record):
-                raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
-            if record.confirmed_at is not None:
-                if record.confirmed_by == who:
-                    result["unchanged"] += 1
-                    continue
-                raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
-            try:
-                confirm(desk, kind, int(raw_id), by=who, comment=comment or None)
-            except OpsdeskError as exc:
-                raise Refused(f"{where}: {exc}") from None
-            result["confirmed"] += 1
-    return result
+            counts["rows"] += 1
+            outcome = _import_row(desk, sheet, number, row, key, who, comment, edited)
+            counts[outcome] += 1
+    return ImportResult(**counts, objections=tuple(objections), edited=tuple(edited))
+
+
+def _record_sheet(name: str, header: list[str]) -> _Sheet | None:
+    from opsdesk.labels import label
+
+    titles = {part: {label(lang, f"col.{part}"): lang for lang in ("zh", "en")}
+              for part in ("key", "digest", "confirmer", "confirm_comment", "confirm_date")}  # fmt: skip
+    index = {title: i for i, title in enumerate(header) if title}
+
+    def find(part: str) -> int | None:
+        return next((index[t] for t in titles[part] if t in index), None)
+
+    key, who = find("key"), find("confirmer")
+    if key is None or who is None:
+        return None
+    block = {t for names in titles.values() for t in names}
+    visible = [i for i, title in enumerate(header) if title and title not in block]
+    lang = titles["key"][header[key]]
+    return _Sheet(name, lang, header, key, who, find("digest"), find("confirm_comment"), find("confirm_date"), visible)
+
+
+def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: str, who: str, comment: str,
+                edited: list[CellEdited]) -> str:  # fmt: skip
+    """Confirm one filled row (``confirmed``), or find it confirmed already (``unchanged``)."""
+    from opsdesk.errors import OpsdeskError
+
+    where = f"sheet {sheet.name} row {number}"
+    kind, _, raw_id = key.partition(":")
+    if kind not in CONFIRMABLE or not raw_id.isdigit():
+        raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
+    record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
+    if record is None:
+        raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
+    differences, workbook_edited, record_changed = _compare(desk, sheet, row, key, kind, record)
+    if record.confirmed_at is not None:
+        if workbook_edited:
+            edited += [CellEdited(sheet.name, number, key, *d) for d in differences]
+        elif record_changed:
+            raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
+        if record.confirmed_by == who:
+            return "unchanged"
+        raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
+    if workbook_edited:
+        if not differences:
+            raise Refused(f"{where}: its check (校验) does not match the row: the check itself was edited; "
+                          "export the workbook again")  # fmt: skip
+        column, shown, on_record = differences[0]
+        raise Refused(f"{where}: {column} reads {shown!r} in the workbook but {on_record!r} on record: the "
+                      "workbook was edited after it was exported (its check 校验 no longer matches the row); "
+                      "nothing was confirmed")  # fmt: skip
+    if differences:
+        column, shown, on_record = differences[0]
+        raise Refused(f"{where}: {column} reads {shown!r} in the workbook but {on_record!r} on record: "
+                      f"{kind} {raw_id} changed since the workbook was exported; export it again")  # fmt: skip
+    if record_changed:
+        raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
+    signed = _signed_at(desk, sheet, row, where)
+    try:
+        confirm(desk, kind, int(raw_id), by=who, comment=comment or None, at=signed)
+    except OpsdeskError as exc:
+        raise Refused(f"{where}: {exc}") from None
+    return "confirmed"
+
+
+def _compare(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record):
+    """The row's visible cells against the record now: the differences (column, workbook, on record),
+    whether the workbook was edited since export, and whether the record changed since."""
+    from opsdesk.history import record_digest
+    from opsdesk.reports.onrecord import record_cells
+    from opsdesk.rowcheck import cell_text, cells_check, split_check
+
+    shown = [cell_text(row[i] if i < len(row) else None) for i in sheet.visible]
+    cells_fp, record_fp = split_check(_cell(row, sheet.check))
+    on_record = record_cells(desk, kind, record, sheet.lang)
+    differences = [(sheet.header[i], text, on_record[sheet.header[i]])
+                   for i, text in zip(sheet.visible, shown, strict=True)
+                   if sheet.header[i] in on_record and text != on_record[sheet.header[i]]]  # fmt: skip
+    workbook_edited = bool(cells_fp) and cells_check(key, shown) != cells_fp
+    record_changed = sheet.check is not None and record_fp != record_digest(record)
+    return differences, workbook_edited, record_changed
+
+
+def _signed_at(desk: Desk, sheet: _Sheet, row: tuple, where: str) -> datetime | None:
+    """The 确认日期 the hospital wrote: the confirmation's time (a day alone: the end of that day, or
+    now if that is today). None when empty: the confirmation is dated now."""
+    from datetime import date, time, timedelta
+
+    from opsdesk.timeparse import parse_date
+
+    raw = row[sheet.signed] if sheet.signed is not None and sheet.signed < len(row) else None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, datetime):
+        day, moment = raw.date(), raw.time().replace(second=0, microsecond=0)
+    elif isinstance(raw, date):
+        day, moment = raw, time(0)
+    else:
+        try:
+            day, moment = parse_date(str(raw).strip()), time(0)
+        except InvalidInput:
+            raise Refused(f"{where}: 确认日期 {raw!r} is not a date; write it as YYYY-MM-DD") from None
+    at = datetime.combine(day, moment, tzinfo=desk.tz)
+    if day > desk.local_now.date() or at > desk.local_now + timedelta(minutes=5):
+        raise Refused(f"{where}: 确认日期 {raw if moment != time(0) else day} is in the future; the hospital "
+                      f"signs on or before today ({desk.local_now.date()})")  # fmt: skip
+    if moment == time(0):  # a day alone: signed that day
+        at = min(at + timedelta(days=1, minutes=-1), desk.local_now)
+    return at
+
+
+def _keep_objection(desk: Desk, objection: ObjectionRead, workbook: str) -> None:
+    """Record the hospital's objection once (the same comment on the same record is kept once)."""
+    from opsdesk.models import Objection
+
+    kind, _, raw_id = objection.record.partition(":")
+    if kind not in CONFIRMABLE or not raw_id.isdigit() or desk.session.get(CONFIRMABLE[kind], int(raw_id)) is None:
+        raise Refused(f"sheet {objection.sheet} row {objection.row}: {objection.record!r} is not a record of "
+                      "this database (kind:id, e.g. fault:12)")  # fmt: skip
+    comment = text_value(objection.comment, "确认意见", required=True)
+    seen = desk.session.exec(select(Objection).where(Objection.kind == kind, Objection.record_id == int(raw_id),
+                                                     Objection.comment == comment)).first()  # fmt: skip
+    if seen is None:
+        where = f"{workbook}, sheet {objection.sheet} row {objection.row}"
+        desk.create(Objection(kind=kind, record_id=int(raw_id), comment=comment, workbook=where,
+                              recorded_at=desk.local_now), "confirm.objection")  # fmt: skip
 
 
 def _cell(row: tuple, index: int | None) -> str:

@@ -170,7 +170,8 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     rng = random.Random(seed)
     real_now = desk.now.replace(second=0, microsecond=0)
     first_day = real_now.date() - relativedelta(months=months)
-    desk.now = real_now
+    # the contract and roster are recorded first, before the history: recorded times never go backwards
+    desk.now = datetime.combine(first_day, time(0), tzinfo=real_now.tzinfo)
     contract = init_contract(
         desk,
         name=DEMO_NAME,

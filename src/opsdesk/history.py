@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, text
@@ -219,12 +219,14 @@ class VerifyResult:
         return not self.problems
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, anchors=None) -> VerifyResult:
     """Check every hash and link, then replay the events and compare with the records.
 
     Reports the first bad event in history order, as a replay from the start would meet it.
     Memory stays flat at any size: the chain is read in history order holding nothing, and
     each kind of record is then replayed one record at a time, its events beside its row.
+    ``anchors`` (:class:`opsdesk.anchors.Anchors`): the first N events must still hash to each,
+    checked as the chain is read.
     """
     result = VerifyResult()
     conn = session.connection()
@@ -233,9 +235,12 @@ def verify(session: Session) -> VerifyResult:
         if integrity != ["ok"]:
             result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
             return result
-    broken = _check_chain(conn, result)  # (event id, problem) where the chain breaks first
+    backwards: list[tuple[int, str]] = []  # the first event recorded before an earlier one
+    held = _AnchorCheck(anchors) if anchors else None
+    broken = _check_chain(conn, result, backwards, held)  # (event id, problem) where the chain breaks first
     limit = broken[0] if broken else None
-    bad_events = [broken, _first_unknown_kind(conn, limit)]  # and each kind's first replay problem
+    unanchored = held.problem(result.events) if held and not broken else None
+    bad_events = [broken, *backwards, unanchored, _first_unknown_kind(conn, limit)]  # and each kind's replay
     for name, model in ENTITIES.items():
         replay_problem, result.counts[name], problems = _replay_and_compare(conn, name, model, before_event=limit)
         bad_events.append(replay_problem)
@@ -256,10 +261,17 @@ def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | Non
     return (found[0], f"event {found[0]} names an unknown kind of record {found[1]!r}") if found else None
 
 
-def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
-    """Every event in order: ids without gaps, each linked to the one before, each hash its content's."""
+CLOCK_SLACK = timedelta(minutes=5)  # a machine's clock put back this much (NTP) is not a backdated entry
+
+
+def _check_chain(
+    conn, result: VerifyResult, backwards: list[tuple[int, str]], held: _AnchorCheck | None = None
+) -> tuple[int, str] | None:
+    """Every event in order: ids without gaps, each linked to the one before, each hash its content's.
+    The first event recorded more than :data:`CLOCK_SLACK` before an earlier one goes to ``backwards``."""
     prev = GENESIS
     expected_id = 1
+    latest: tuple[datetime, int] | None = None  # the latest recorded time so far, and its event
     query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
     events = conn.execute(query, execution_options=STREAM)
     try:  # events: those found sound, however the check ends
@@ -280,10 +292,73 @@ def _check_chain(conn, result: VerifyResult) -> tuple[int, str] | None:
                     )
                 prev = event_hash
                 expected_id += 1
+                if not backwards:
+                    latest = _recorded_in_order(row, latest, backwards)
+                if held is not None and event_id == held.next_count:
+                    held.reached(event_id, event_hash)
     finally:
         result.events = expected_id - 1
     result.head_hash = prev
     return None
+
+
+def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int]:
+    """Recorded times never go backwards in history order: a time a user set would show here."""
+    try:
+        recorded = datetime.fromisoformat(row[1])
+    except (TypeError, ValueError):
+        backwards.append((row[0], f"event {row[0]} has no valid recorded time ({row[1]!r})"))
+        return latest
+    if latest is None or recorded >= latest[0]:
+        return recorded, row[0]
+    if latest[0] - recorded > CLOCK_SLACK:
+        when, before = recorded.isoformat(timespec="minutes"), latest[0].isoformat(timespec="minutes")
+        backwards.append((row[0], f"event {row[0]} ({row[3]} {row[4]} {row[5]}) was recorded at {when}, "
+                                  f"before event {latest[1]} ({before}): recorded times go backwards"))  # fmt: skip
+    return latest
+
+
+class _AnchorCheck:
+    """The anchors a history is held to, met one after the other as the chain is read."""
+
+    def __init__(self, anchors):
+        self.source = anchors.source
+        self.pending = sorted(anchors.anchors, key=lambda a: a.events)
+        self.matched = 0  # the longest anchored prefix found intact
+        self.failed = None  # the first anchor the history no longer hashes to
+        while self.pending and self.pending[0].events == 0:
+            self.pending.pop(0)  # the empty history: nothing to hold
+
+    @property
+    def next_count(self) -> int | None:
+        return self.pending[0].events if self.pending and self.failed is None else None
+
+    def reached(self, count: int, head: str) -> None:
+        while self.pending and self.pending[0].events == count:
+            anchor = self.pending.pop(0)
+            if anchor.head != head:
+                self.failed = anchor
+                return
+            self.matched = count
+
+    def problem(self, events: int) -> tuple[int, str] | None:
+        """(first event no longer matching, text), or None when every anchor holds."""
+        if self.failed is not None:
+            first, last = self.matched + 1, self.failed.events
+            where = f"event {first}" if first == last else f"an event in {first}..{last}"
+            return first, (
+                f"the history no longer matches {self.source} from {where}: the first {last} events no longer "
+                f"hash to its anchor {last}:{self.failed.head[:16]}…"
+                + (f", the first {self.matched} still do" if self.matched else "")
+                + " (an event was changed and the later hashes recomputed)"
+            )
+        if self.pending:
+            anchor = self.pending[-1]
+            return events + 1, (
+                f"the history holds {events} events, but {self.source} anchors {anchor.events}: "
+                f"events {events + 1}..{anchor.events} were removed"
+            )
+        return None
 
 
 VERIFY_BATCH = 5000  # events (and records) read per fetch

@@ -173,6 +173,21 @@ def m005_exception_requests(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m006_proofs(conn: Connection) -> None:
+    """What the hospital read and signed: its objections read back from a workbook, and each
+    monthly report delivered with the history anchor it carries."""
+    for ddl in (
+        """CREATE TABLE objection (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, record_id INTEGER NOT NULL, comment TEXT NOT NULL,
+            workbook TEXT NOT NULL, recorded_at TEXT NOT NULL)""",
+        "CREATE INDEX ix_objection_record ON objection (kind, record_id)",
+        """CREATE TABLE delivery (
+            id INTEGER PRIMARY KEY, report TEXT NOT NULL, month TEXT NOT NULL, written_at TEXT NOT NULL,
+            events INTEGER NOT NULL, head_hash TEXT NOT NULL, sha256 TEXT NOT NULL, file TEXT NOT NULL)""",
+    ):
+        run_ddl(conn, ddl)
+
+
 def m007_readings_and_reports(conn: Connection) -> None:
     """Readings on check items (value, unit, threshold), a risk tied to the item it was found on and
     confirmed by the hospital like any record, the monthly report's number prefix and sign-off names."""
@@ -219,6 +234,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m003_platform_import,
     m004_scale_indexes,
     m005_exception_requests,
+    m006_proofs,
     m007_readings_and_reports,
     m009_owners_and_alerts,
 ]
@@ -226,5 +242,5 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
 OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
-    "work_log", "terms_change", "platform_map", "exception_request",
+    "work_log", "terms_change", "platform_map", "exception_request", "objection", "delivery",
     "alert_channel", "alert_setting", "alert_delivery"})  # fmt: skip

@@ -387,6 +387,32 @@ class AlertDelivery(Table, table=True):
     error: str | None = None
 
 
+class Objection(Table, table=True):
+    """The hospital's disagreement with a record: a comment written into an exported workbook
+    without a confirmer's name (``confirm import``); ``confirm pending`` lists it beside the record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # fault | change | inspection | training | work (a confirmable record)
+    record_id: int
+    comment: str
+    workbook: str  # the file's name and the sheet and row the comment was in
+    recorded_at: datetime = Field(sa_column=moment(False))
+
+
+class Delivery(Table, table=True):
+    """A monthly report written for the hospital, with the history anchor it carries (the number of
+    events and the head hash at export) and the SHA-256 of the file as written."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    report: str  # monthly
+    month: str  # YYYY-MM
+    written_at: datetime = Field(sa_column=moment(False))
+    events: int
+    head_hash: str
+    sha256: str
+    file: str  # its name
+
+
 ENTITIES: dict[str, type[SQLModel]] = {
     "contract": Contract,
     "system": System,
@@ -406,4 +432,6 @@ ENTITIES: dict[str, type[SQLModel]] = {
     "terms_change": TermsChange,
     "platform_map": PlatformMap,
     "exception_request": ExceptionRequest,
+    "objection": Objection,
+    "delivery": Delivery,
 }

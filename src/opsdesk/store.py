@@ -162,21 +162,9 @@ class Store:
         with self.engine.execution_options(opsdesk_read=True).connect() as conn:
             return conn.exec_driver_sql("SELECT name FROM contract WHERE id = 1").scalar()
 
-    def contents(self) -> Contents | None:
-        """The contract this database holds and the length of its history (None if it holds no contract)."""
-        with self.transaction(write=False) as session:
-            conn = session.connection()
-            contract = _contract_identity(conn)
-            if contract is None:
-                return None
-            return Contents(contract, conn.exec_driver_sql("SELECT count(*) FROM event").scalar())
-
     # -- backups: always SQLite files, whatever the store -------------------------------------
 
     def backup(self, target: Path) -> Path:
-        raise NotImplementedError
-
-    def restore_from(self, source: Path) -> None:
         raise NotImplementedError
 
     def aside_name(self, label: str) -> Path:
@@ -232,30 +220,9 @@ class SqliteStore(Store):
 
     def backup(self, target: Path) -> Path:
         """Copy the database through SQLite's online backup API (consistent while others write)."""
-        target = _new_backup_file(target)
-        source = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            dest = sqlite3.connect(target)
-            try:
-                source.backup(dest)
-            finally:
-                dest.close()
-        finally:
-            source.close()
-        os.chmod(target, 0o600)
-        return target
+        from opsdesk.backups import copy_sqlite_file
 
-    def restore_from(self, source: Path) -> None:
-        """Replace this database's content with ``source`` (already checked), page by page."""
-        src = sqlite3.connect(source)
-        try:
-            dest = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-            try:
-                src.backup(dest)
-            finally:
-                dest.close()
-        finally:
-            src.close()
+        return copy_sqlite_file(self.path, target, BUSY_TIMEOUT_MS / 1000)
 
     def aside_name(self, label: str) -> Path:
         return _unused(self.path.with_name(f"{self.path.name}.{label}.bak"))
@@ -300,38 +267,9 @@ class PostgresStore(Store):
         The backup is an ordinary opsdesk SQLite store: `verify`, `restore` and every read-only
         command work on it, on any machine.
         """
-        target = _new_backup_file(target)
-        try:
-            copy = SqliteStore.open(target, create=True)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        try:
-            with self.engine.execution_options(opsdesk_read=True).connect() as src, copy.engine.begin() as dest:
-                copy_rows(src, dest)
-        except BaseException:
-            copy.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-            raise
-        copy.close()
-        os.chmod(target, 0o600)
-        return target
 
-    def restore_from(self, source: Path) -> None:
-        """Replace every table's rows with the (already checked) SQLite backup's, in one transaction."""
-        import shutil
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:  # an older backup is brought to this schema on a copy
-            copy = Path(tmp) / "restore.db"
-            shutil.copyfile(source, copy)
-            backup = SqliteStore.open(copy)
-            try:
-                with backup.engine.execution_options(opsdesk_read=True).connect() as src, self.engine.begin() as dest:
-                    copy_rows(src, dest)
-            finally:
-                backup.close()
+        with self.engine.execution_options(opsdesk_read=True).connect() as src:
+            return copy_into_file(src, target)
 
     def empty(self) -> None:
         """Delete every record and the history (`demo --replace`), keeping the schema and anything
@@ -347,13 +285,13 @@ class PostgresStore(Store):
         return app_dir() / "backups"
 
     def backup_stem(self) -> str:
-        """``host-port-database`` (``@schema`` when the URL's options set a search_path): two
-        servers on one host, or two schemas, never share backup names (``--keep`` prunes by them)."""
+        """``host-port-database@schema``, the schema as the server reports it (whether the URL, PGOPTIONS
+        or the role's search_path chose it): two servers on one host, or two schemas, never share
+        backup names (``--keep`` prunes by them)."""
         url = self.engine.url
-        stem = f"{url.host or 'local'}-{url.port or 5432}-{url.database or 'postgres'}"
-        options = str(url.query.get("options", ""))
-        if "search_path=" in options:
-            stem += "@" + options.split("search_path=", 1)[1].split()[0].split(",")[0]
+        with self.engine.execution_options(opsdesk_read=True).connect() as conn:
+            schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        stem = f"{url.host or 'local'}-{url.port or 5432}-{url.database or 'postgres'}@{schema}"
         return stem.replace("/", "_")
 
 
@@ -368,7 +306,7 @@ def copy_rows(src: Connection, dest: Connection) -> int:
     source, target = MetaData(), MetaData()
     source.reflect(src)
     target.reflect(dest)
-    tables = [t for t in target.sorted_tables if t.name != "schema_migrations"]
+    tables = [t for t in target.sorted_tables if t.name in OPSDESK_TABLES and t.name != "schema_migrations"]
     for table in reversed(tables):  # DELETE, not TRUNCATE: readers keep their snapshot meanwhile
         dest.execute(delete(table))
     copied = 0
@@ -413,8 +351,10 @@ def backup_name(store: Store, now: datetime) -> Path:
     return _unused(store.backup_folder() / f"{store.backup_stem()}-{now:%Y%m%d-%H%M%S}.db")
 
 
-def prune_backups(folder: Path, stem: str, keep: int) -> list[Path]:
-    """Delete all but the ``keep`` newest ``<stem>-*.db`` backups in ``folder``; return what was deleted."""
+def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
+    """Delete all but the ``keep`` newest ``<stem>-*.db`` backups of ``contract`` in ``folder``
+    (a :class:`~opsdesk.backups.Pruned`); a file that is no complete backup of it is left alone."""
+    from opsdesk.backups import prune
 
     def order(path: Path) -> tuple[str, int]:
         rest = path.stem[len(stem) + 1 :]  # YYYYmmdd-HHMMSS, or YYYYmmdd-HHMMSS-n for a second one that second
@@ -422,10 +362,7 @@ def prune_backups(folder: Path, stem: str, keep: int) -> list[Path]:
 
     same_second = [p for p in folder.glob(f"{stem}-????????-??????-*.db") if p.stem[len(stem) + 17 :].isdigit()]
     found = sorted([*folder.glob(f"{stem}-????????-??????.db"), *same_second], key=order)
-    doomed = found[:-keep] if keep > 0 else found
-    for old in doomed:
-        old.unlink()
-    return doomed
+    return prune(found, contract, keep)
 
 
 class ContractIdentity(NamedTuple):
@@ -474,19 +411,44 @@ def restore(
 ) -> Restored:
     """Replace the content of the store ``target`` names with a backup :func:`check_backup` proved sound.
 
-    Refused, unless ``force``, when the store holds another contract or more history than the
-    backup. What the store held is first kept aside, in a file named for the time ``clock`` gives.
+    Refused, unless ``force``, when the store holds another contract, more history than the backup,
+    or a history the backup's disagrees with. Under one write lock, what the store held is kept
+    aside (in a file named for the time ``clock`` gives) and its records replaced by the backup's.
     """
+    from opsdesk.backups import refuse_diverged
+
     store = open_store(target, create=True)
     try:
-        current = store.contents()
-        if current and not force:
-            _refuse_restore(checked, current)
-        aside = store.backup(store.aside_name(f"before-restore-{clock():%Y%m%d-%H%M%S}")) if current else None
-        store.restore_from(checked.path)
+        aside_name = store.aside_name(f"before-restore-{clock():%Y%m%d-%H%M%S}")
+        with store.engine.begin() as live:  # the write lock: writers wait until the restore is done
+            contract = _contract_identity(live)
+            events = live.exec_driver_sql("SELECT count(*) FROM event").scalar()
+            current = Contents(contract, events) if contract else None
+            if current and not force:
+                _refuse_restore(checked, current)
+                refuse_diverged(live, checked, current.events)
+            aside = copy_into_file(live, aside_name) if current else None
+            _copy_backup_into(live, checked.path)
     finally:
         store.close()
     return Restored(checked, store.name, aside)
+
+
+def _copy_backup_into(live: Connection, source: Path) -> None:
+    """Replace every opsdesk table's rows with the (checked) backup's, an older backup brought to
+    this schema on a copy first."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "restore.db"
+        shutil.copyfile(source, copy)
+        backup = SqliteStore.open(copy)
+        try:
+            with backup.engine.execution_options(opsdesk_read=True).connect() as src:
+                copy_rows(src, live)
+        finally:
+            backup.close()
 
 
 def _refuse_restore(checked: BackupCheck, current: Contents) -> None:
@@ -516,6 +478,7 @@ def check_backup(path: Path) -> BackupCheck:
         _check_header(path)
     except StoreError:
         raise StoreError(f"{path} is not an SQLite file, so not an opsdesk backup; nothing was restored") from None
+    _refuse_foreign(path)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "check.db"
         shutil.copyfile(path, copy)
@@ -536,6 +499,19 @@ def check_backup(path: Path) -> BackupCheck:
     return BackupCheck(path, result.events, result.head_hash, result.counts, contract)
 
 
+def _refuse_foreign(path: Path) -> None:
+    """A backup holding what opsdesk does not make (a trigger could rewrite every later record)."""
+    from opsdesk.backups import foreign_objects
+
+    try:
+        extra = foreign_objects(path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a sound opsdesk database ({exc}); nothing was restored") from None
+    if extra:
+        raise StoreError(f"{path} holds {', '.join(extra[:3])}, which opsdesk does not make; it restores only its "
+                         "own tables and indexes, so nothing was restored")  # fmt: skip
+
+
 def _unsound(path: Path, exc: DBAPIError) -> StoreError:
     """A backup whose tables or columns are missing or mangled: not a store opsdesk wrote."""
     reason = (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
@@ -549,17 +525,6 @@ def _unused(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return candidate
-
-
-def _new_backup_file(target: Path) -> Path:
-    target = Path(target)
-    if target.exists():
-        raise StoreError(f"{target} already exists; choose another backup file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create {target.parent}: {exc.strerror}") from None
-    return target
 
 
 def _check_header(path: Path) -> None:
@@ -644,3 +609,17 @@ def _pg_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK}, hashtext(current_schema()))")
 
     return engine
+
+
+def copy_into_file(src, target: Path) -> Path:
+    """Write every opsdesk table that connection ``src`` sees into a new opsdesk SQLite file."""
+    from opsdesk.backups import partial_file
+
+    with partial_file(target) as temp:
+        copy = SqliteStore.open(temp, create=True)
+        try:
+            with copy.engine.begin() as dest:
+                copy_rows(src, dest)
+        finally:
+            copy.close()
+    return target

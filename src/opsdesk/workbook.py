@@ -58,7 +58,7 @@ class Table:
     columns: list[Column]
     rows: Iterable[dict[str, Any]]
     highlight: Callable[[dict[str, Any]], str | None] | None = None
-    confirm: tuple[str, str, str, str] | None = None  # titles of key, digest, confirmer, comment columns
+    confirm: tuple[str, ...] | None = None  # titles of key, digest, confirmer, comment (and signing date) columns
     charts: list[Chart] = field(default_factory=list)
     ident: int = 1  # leading columns that identify a row: frozen, and repeated on every printed page
     drop_empty: bool = True  # leave out a column no row fills (rows given as a list only)
@@ -293,9 +293,10 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
 
     columns = _filled(table)
     if table.confirm:
-        key, digest, confirmer, comment = table.confirm
+        key, digest, confirmer, comment, *signed = table.confirm
         columns += [Column("_key", key), Column("_digest", digest), Column("_confirmer", confirmer),
-                    Column("_comment", comment)]  # fmt: skip
+                    Column("_comment", comment),
+                    *[Column("_confirm_date", title, "date") for title in signed]]  # fmt: skip
     header_font = Font(name=page.font, bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     widths = [max(min(text_width(c.title) * 7 // 8, 20) + 3, MIN_WIDTHS.get(c.kind, 0)) for c in columns]
@@ -305,17 +306,20 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         cell.border = styles.border
-    plan = [(c.key, c.kind, get_column_letter(n), "input" if c.key in ("_confirmer", "_comment") else None)
+    plan = [(c.key, c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None)
             for n, c in enumerate(columns, start=1)]  # fmt: skip
+    checked = table.confirm is not None  # the 校验 cell covers the row's visible cells as written
     count = 0
     text_style = f' s="{styles.id("text", None, None)}"'
     with rows_file.open("w", encoding="utf-8", newline="") as out:
         for count, row in enumerate(table.rows, start=1):
             fill = table.highlight(row) if table.highlight else None
             r = count + 1
-            cells = []
+            cells, shown = [], []
             for key, kind, letter, input_fill in plan:
                 value = row.get(key)
+                if checked:
+                    value = _checked(row, key, kind, value, tz, shown)
                 cell_fill = fill or input_fill
                 if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
                     cells.append(_text_xml(f"{letter}{r}", text_style, value))
@@ -353,6 +357,21 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
     return ws.auto_filter.ref
+
+
+INPUT_KEYS = ("_confirmer", "_comment", "_confirm_date")  # what the hospital fills in
+
+
+def _checked(row: dict[str, Any], key: str, kind: str, value: Any, tz, shown: list[str]) -> Any:
+    """Gather a visible cell's text into ``shown``; the 校验 cell gets the fingerprint of them all."""
+    from opsdesk.rowcheck import cell_text, cells_check
+
+    if not key.startswith("_"):
+        local = value.astimezone(tz) if isinstance(value, datetime) and value.tzinfo is not None else value
+        shown.append(cell_text(excel_value(local, kind)))
+    elif key == "_digest" and value is not None:
+        return f"{cells_check(row['_key'], shown)}-{value}"
+    return value
 
 
 def _cell_xml(ref: str, value: Any, style: int) -> str:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
@@ -246,16 +246,10 @@ def db_name(target: Path | str) -> str:
 
 
 def command_now() -> datetime:
-    fixed = os.environ.get("OPSDESK_NOW")
-    if fixed:
-        try:
-            moment = datetime.fromisoformat(fixed)
-        except ValueError:
-            raise InvalidInput(f"OPSDESK_NOW={fixed!r} is not an ISO 8601 time with offset") from None
-        if moment.tzinfo is None:
-            raise InvalidInput(f"OPSDESK_NOW={fixed!r} needs an offset, e.g. 2026-11-25T09:00+08:00")
-        return moment
-    return datetime.now(UTC)
+    """Now, for what is not recorded (a backup's file name): the clock of :mod:`opsdesk.clock`."""
+    from opsdesk import clock
+
+    return clock.now()
 
 
 def command_actor() -> str:
@@ -274,18 +268,20 @@ def command_actor() -> str:
 @contextmanager
 def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
+    from opsdesk.clock import recorded_now
     from opsdesk.records import Desk
     from opsdesk.store import open_store
 
     path = db_path()
-    actor, now = command_actor(), command_now()
+    actor = command_actor()
     new = create and isinstance(path, Path) and not path.exists()
     store = open_store(path, create=create)
     if store.migrated and store.backup_path:
         output.error_note(f"upgraded {store.name} to schema {store.migrated[-1]} (backup: {store.backup_path})")
     try:
         with store.transaction(write=write) as session:
-            yield Desk(session, actor, now)
+            # read once this transaction holds the write lock: entries are recorded in the order of their times
+            yield Desk(session, actor, recorded_now(session.connection()))
     except BaseException as exc:
         if new:  # a refused `init` leaves no file behind
             store.close()

@@ -80,9 +80,11 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
         return
     table(
         f"Awaiting confirmation: {len(rows)}",
-        ["kind", "id", "system", "date", "what"],
-        [[r["kind"], r["id"], r["system"], r["date"], str(r["summary"])[:50]] for r in rows],
-    )
+        ["kind", "id", "system", "date", "what", "hospital's objection"],
+        [[r["kind"], r["id"], r["system"], r["date"], str(r["summary"])[:50], "; ".join(r["objections"])]
+         for r in rows],
+        ["yellow" if r["objections"] else None for r in rows],
+    )  # fmt: skip
 
 
 @confirm_app.command("import")
@@ -102,12 +104,15 @@ def confirm_import(
             d.session.rollback()
     verb = "would be confirmed" if dry_run else "confirmed"
     line(
-        f"Read {result['rows']} filled row(s) from {file}: {result['confirmed']} {verb}, "
-        f"{result['unchanged']} already confirmed"
+        f"Read {result.rows} filled row(s) from {file}: {result.confirmed} {verb}, {result.unchanged} already confirmed"
     )
-    for o in result["objections"]:
-        line(f"Not confirmed — sheet {o['sheet']} row {o['row']} ({o['record']}): the hospital wrote "
-             f"{o['comment']!r} without a name; follow it up", style="yellow")  # fmt: skip
+    for o in result.objections:
+        line(f"Not confirmed — sheet {o.sheet} row {o.row} ({o.record}): the hospital wrote "
+             f"{o.comment!r} without a name; follow it up (`opsdesk confirm pending` lists it)",
+             style="yellow")  # fmt: skip
+    for e in result.edited:
+        line(f"Edited after export — sheet {e.sheet} row {e.row} ({e.record}, confirmed already): {e.column} "
+             f"reads {e.workbook!r} in the workbook but {e.on_record!r} on record", style="red")  # fmt: skip
 
 
 def milestone_table(plan: Milestones) -> None:

@@ -281,7 +281,7 @@ def report_monthly(
     asked = read_period(month)
     year, mon = asked.month
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
-    with desk(write=False) as d:
+    with desk(write=not as_json) as d:  # a report written is recorded as delivered, with its anchor
         d.period(asked)  # refuses a month outside the service
         if as_json:
             from opsdesk.reports import report_json
@@ -290,9 +290,23 @@ def report_monthly(
             data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
             emit_json(report_json(data))
             return
-        sheets = monthly_sheets(monthly_data(d, year, mon, prepared_by=by, rev=rev), _check_lang(lang))
+        data = monthly_data(d, year, mon, prepared_by=by, rev=rev)
+        sheets = monthly_sheets(data, _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
+        delivery = _delivered(d, f"{year}-{mon:02d}", written, data["anchors"][-1])
     line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
+    line(f"Recorded as delivered: anchor {delivery.events}:{delivery.head_hash[:16]}, SHA-256 {delivery.sha256[:16]}")
+
+
+def _delivered(d, month: str, written: Path, anchor):
+    """Record the report as delivered; a workbook whose delivery cannot be recorded is not left behind."""
+    from opsdesk.anchors import record_delivery
+
+    try:
+        return record_delivery(d, month, written, anchor)
+    except BaseException:
+        written.unlink(missing_ok=True)
+        raise
 
 
 @report_app.command("acceptance")

@@ -57,15 +57,36 @@ def db_path_cmd() -> None:
     typer.echo(db_name(db_path()))
 
 
-def verify(as_json: JsonOpt = False) -> None:
+def verify(
+    as_json: JsonOpt = False,
+    against: Annotated[
+        Path | None,
+        typer.Option("--against", help="A workbook opsdesk exported: the history must still hash to its anchors."),
+    ] = None,
+    anchor: Annotated[
+        str | None, typer.Option("--anchor", help="N:HASH read off a signed integrity sheet: the same check.")
+    ] = None,
+) -> None:
     """Prove the history untouched: every hash, and the records equal a replay of the events.
 
-    Example: opsdesk verify
+    With --against FILE.xlsx (or --anchor N:HASH), also that the history's first N events still hash
+    to the head the hospital holds in a signed workbook: a rewritten history fails here even with
+    every later hash recomputed.
+
+    Example: opsdesk verify --against 验收资料.xlsx
     """
+    from opsdesk.anchors import Anchors, parse_anchor, read_anchors
     from opsdesk.history import verify as run_verify
 
+    held = None
+    if against is not None or anchor is not None:
+        given = read_anchors(against).anchors if against is not None else ()
+        if anchor is not None:
+            given += (parse_anchor(anchor),)
+        held = Anchors(str(against) if against is not None else f"the anchor {anchor.strip()}", given)
     with desk(write=False) as d:
-        result = run_verify(d.session)
+        d.contract  # noqa: B018 - a file holding no contract (an interrupted backup) proves nothing
+        result = run_verify(d.session, held)
     if as_json:
         emit_json(
             {
@@ -81,6 +102,9 @@ def verify(as_json: JsonOpt = False) -> None:
     if not as_json:
         counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
         line(f"History verified: {result.events} events, head {result.head_hash[:16]}; records match ({counts})")
+        if held is not None:
+            line(f"The first {held.head.events} events still hash to {held.source} "
+                 f"({len(held.anchors)} anchor(s), head {held.head.head[:16]})")  # fmt: skip
 
 
 def backup(
@@ -108,14 +132,19 @@ def backup(
     try:
         target = path or backup_name(store, _local_now())
         written = store.backup(target)
+        stem = store.backup_stem()
     finally:
         store.close()
     size = written.stat().st_size
     line(f"Backed up {size / 1_048_576:.1f} MB to {written.resolve()}")
     if keep is not None:
-        removed = prune_backups(written.parent, store.backup_stem(), keep)
-        if removed:
-            line(f"Removed {len(removed)} older backup(s), keeping the newest {keep}")
+        from opsdesk.backups import contract_of
+
+        pruned = prune_backups(written.parent, stem, keep, contract_of(written))
+        if pruned.removed:
+            line(f"Removed {len(pruned.removed)} older backup(s), keeping the newest {keep}")
+        for other in pruned.skipped:
+            line(f"Kept {other.name}: not a complete backup of this contract, so not counted", style="yellow")
 
 
 def restore(

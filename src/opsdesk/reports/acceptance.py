@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from opsdesk.anchors import history_anchors
 from opsdesk.changes import list_changes
 from opsdesk.confirmations import pending
 from opsdesk.contract import milestones
@@ -23,7 +24,7 @@ from opsdesk.exceptions import list_exceptions
 from opsdesk.fault_views import FaultView, each_fault
 from opsdesk.history import head
 from opsdesk.labels import label, value
-from opsdesk.models import ENTITIES, Event, Inspection, InspectionItem, Risk, System, Training, WorkLog
+from opsdesk.models import ENTITIES, Delivery, Event, Inspection, InspectionItem, Risk, System, Training, WorkLog
 from opsdesk.people import roster, staff_dict
 from opsdesk.records import Desk, contract_end
 from opsdesk.reports import SlaTally, compliance_of
@@ -42,11 +43,14 @@ from opsdesk.reports.rows import (
 )  # fmt: skip
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
+    DELIVERY_COLUMNS,
     FAULT_COLUMNS,
+    INTEGRITY_COLUMNS,
     ITEM_COLUMNS,
     RISK_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
+    anchor_rows,
     breached,
     clock_label,
     columns,
@@ -97,13 +101,6 @@ class MonthSystemTally:
         return out
 
 
-def monthly_report_deliveries(desk: Desk, until: datetime) -> list[dict[str, Any]]:
-    """The monthly reports delivered to the hospital before ``until``, each with its anchor in the
-    history (month, report_no, rev, delivered_at, anchor, received_by): the row source of the
-    月报交付 sheet. Issue 14 records the deliveries (a monthly-report delivery event); until then
-    there are none to show, and the sheet says so."""
-    del desk, until
-    return []
 
 
 def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
@@ -143,6 +140,10 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         .where(Inspection.at < until)
         .order_by(Inspection.at, Risk.id)
     ).all()
+    anchors = history_anchors(desk.session)
+    deliveries = [{"month": d.month, "written_at": d.written_at, "anchor": f"{d.events}:{d.head_hash}",
+                   "sha256": d.sha256, "file": d.file}
+                  for d in desk.session.exec(select(Delivery).order_by(Delivery.id))]  # fmt: skip
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": contract.preparer or desk.actor,
         "reviewed_by": contract.reviewer, "prepared_at": desk.local_now,
@@ -154,12 +155,11 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
         "system_names": coverage["names"], "inspections": _items(desk, until, [r for r, _, _ in risks]),
         "risks": [risk_row(s, i.month, r) for r, i, s in risks],
-        "deliveries": monthly_report_deliveries(desk, until),
         "corrected_kinds": sorted(_corrected_kinds(desk, corrected)),
         "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
         "milestones": milestones(desk), "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
-        "head_hash": last_event.hash if last_event else "0" * 64,
+        "head_hash": last_event.hash if last_event else "0" * 64, "anchors": anchors, "deliveries": deliveries,
     }  # fmt: skip
 
 
@@ -303,10 +303,9 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
     for row in coverage:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
     integrity = [{"table": value(lang, f"entity.{name}"), "records": n} for name, n in data["counts"].items()]
-    integrity += [{"table": value(lang, "events"), "records": data["events"]},
-                  {"table": value(lang, "head_hash"), "records": data["head_hash"]},
-                  {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
+    integrity += [{"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
                   {"table": value(lang, "verify_hint"), "records": ""}]  # fmt: skip
+    integrity += anchor_rows(lang, data["anchors"])
 
     def faults(kind: str):
         return fault_rows(lang, data["faults"][kind], working_day)
@@ -344,18 +343,12 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
             ("email", "col.email", "text"), ("onsite", "col.onsite", "text"), ("from", "col.from", "date"),
             ("to", "col.to", "date"),
         ]), list(localise(lang, data["staff"]))),
-        Table(label(lang, "sheet.deliveries"), columns(lang, [
-            ("month", "col.month", "text"), ("report_no", "col.report_no", "text"), ("rev", "col.version", "text"),
-            ("delivered_at", "col.delivered_at", "datetime"), ("anchor", "col.anchor", "text"),
-            ("received_by", "col.received_by", "text"),
-        ]), data["deliveries"], drop_empty=False),
         Table(label(lang, "sheet.unconfirmed"), columns(lang, [
             ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
         ]), [dict(r, kind=value(lang, r["kind"]), system=names.get(r["system"], r["system"]))
              for r in data["pending"]], drop_empty=False),
-        Table(label(lang, "sheet.integrity"), columns(lang, [
-            ("table", "col.table", "text"), ("records", "col.records", "text"),
-        ]), integrity, drop_empty=False),
+        Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS), data["deliveries"], drop_empty=False),
+        Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), integrity, drop_empty=False),
     ]  # fmt: skip
     return Book(sheets, page(lang, contract, f"{data['start']} — {data['last']}"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from opsdesk.anchors import history_anchors
 from opsdesk.changes import list_changes
 from opsdesk.edits import verdict_edits
 from opsdesk.errors import Refused
@@ -26,12 +27,12 @@ from opsdesk.records import Desk, month_bounds
 from opsdesk.reports import compliance_of, sla_summary, unconfirmed_years
 from opsdesk.reports.rows import (
     change_row,
-    confirm_cells,
     correction_rows,
     corrections_by_record,
     edit_rows,
     exception_rows,
     fault_row,
+    inspection_row,
     item_row,
     risk_row,
     training_row,
@@ -40,10 +41,13 @@ from opsdesk.reports.rows import (
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
+    INSPECTION_COLUMNS,
+    INTEGRITY_COLUMNS,
     ITEM_COLUMNS,
     RISK_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
+    anchor_rows,
     breached,
     clock_label,
     columns,
@@ -96,12 +100,7 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         .where(Training.at >= since, Training.at < until)
         .order_by(Training.at, Training.id)
     ).all()
-    summary = [{
-        "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
-        "inspector": v.inspection.inspector, "ok": v.counts["ok"], "warn": v.counts["warn"],
-        "fail": v.counts["fail"], "db_conclusion": v.db_conclusion, "unrisked": len(v.unrisked),
-        "_flag": v.db_conclusion, **confirm_cells("inspection", v.inspection),
-    } for v in inspections]  # fmt: skip
+    summary = [inspection_row(v) for v in inspections]
     summary += [
         {"system": s.code, "system_name": s.name, "db_conclusion": "gap", "_flag": "gap"}
         for s in gaps(desk, (year, month))
@@ -167,7 +166,7 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         "changes": change_rows, "work": work_list, "training": training_list,
         "plan": _plan(desk, until, active),
         "overview": _overview(active, inspections, risks, totals, change_rows, since, until, work_list, training_list),
-        "unconfirmed_years": unconfirmed_years(faults),
+        "unconfirmed_years": unconfirmed_years(faults), "anchors": history_anchors(desk.session),
     }  # fmt: skip
 
 
@@ -359,12 +358,8 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
     sheets = [
         cover(lang, "title.monthly", contract, fields, data["unconfirmed_years"], _glance(lang, data), signoff,
               subtitle),
-        Table(label(lang, "sheet.summary"), columns(lang, [
-            ("system_name", "col.system", "text"), ("system", "col.system_code", "text"), ("at", "col.at", "datetime"),
-            ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
-            ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
-            ("unrisked", "col.unrisked", "int"),
-        ]), list(localise(lang, data["summary"])), _flag, confirm=confirm_titles(lang), drop_empty=False),
+        Table(label(lang, "sheet.summary"), columns(lang, INSPECTION_COLUMNS), list(localise(lang, data["summary"])),
+              _flag, confirm=confirm_titles(lang), drop_empty=False),
         Table(label(lang, "sheet.items"), columns(lang, ITEM_COLUMNS), list(localise(lang, data["items"])), _flag,
               ident=2),
         record_table(lang, "sheet.risks", RISK_COLUMNS, after(data["risks"]),
@@ -395,5 +390,8 @@ def monthly_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover
                      lambda r: "bad" if r.get("_late") else None),
         record_table(lang, "sheet.work", WORK_COLUMNS, work_rows(lang, data["work"])),
         record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
+        Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), [
+            {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
+            *anchor_rows(lang, data["anchors"])]),
     ]  # fmt: skip
     return Book(sheets, page(lang, contract, f"{data['report_no']} · {data['since']:%Y-%m-%d} — {last:%Y-%m-%d}"))

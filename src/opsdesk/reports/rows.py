@@ -29,8 +29,7 @@ def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> di
         "voided": v.voided, "exceptions": ", ".join(map(str, v.agreed.ids)) if v.agreed else None,
         "remote": t.remote_at, "response_late_min": _late(c.response), "arrival_late_min": _late(c.arrival),
         "resolution_late_min": _late(c.resolution),
-        "_key": f"fault:{t.id}", "_digest": record_digest(t), "_confirmer": t.confirmed_by,
-        "_comment": t.confirm_comment,
+        **confirm_cells("fault", t),
     }  # fmt: skip
 
 
@@ -46,7 +45,17 @@ def _late(clock) -> int | None:
 
 def confirm_cells(kind: str, obj) -> dict[str, Any]:
     return {"_key": f"{kind}:{obj.id}", "_digest": record_digest(obj), "_confirmer": obj.confirmed_by,
-            "_comment": obj.confirm_comment}  # fmt: skip
+            "_comment": obj.confirm_comment, "_confirm_date": obj.confirmed_at}  # fmt: skip
+
+
+def inspection_row(v) -> dict[str, Any]:
+    """An inspection as the monthly report's summary sheet shows it (an InspectionView)."""
+    return {
+        "system": v.system.code, "system_name": v.system.name, "at": v.inspection.at,
+        "inspector": v.inspection.inspector, "ok": v.counts["ok"], "warn": v.counts["warn"],
+        "fail": v.counts["fail"], "db_conclusion": v.db_conclusion, "unrisked": len(v.unrisked),
+        "_flag": v.db_conclusion, **confirm_cells("inspection", v.inspection),
+    }  # fmt: skip
 
 
 def change_row(v) -> dict[str, Any]:

@@ -32,9 +32,9 @@ def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, An
         yield out
 
 
-def confirm_titles(lang: str) -> tuple[str, str, str, str]:
+def confirm_titles(lang: str) -> tuple[str, str, str, str, str]:
     return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
-            label(lang, "col.confirm_comment"))  # fmt: skip
+            label(lang, "col.confirm_comment"), label(lang, "col.confirm_date"))  # fmt: skip
 
 
 # The first columns of a record sheet identify the record: frozen, and printed on every page.
@@ -83,6 +83,12 @@ ITEM_COLUMNS = [
     ("note", "col.note", "text"),
 ]  # fmt: skip
 # The SLA per clock: a rate over the clocks that were due (无需到场 beside it, never in it)
+INSPECTION_COLUMNS = [  # the monthly report's inspection summary (巡检汇总)
+    ("system_name", "col.system", "text"), ("system", "col.system_code", "text"), ("at", "col.at", "datetime"),
+    ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
+    ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
+    ("unrisked", "col.unrisked", "int"),
+]  # fmt: skip
 SLA_COLUMNS = [
     ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("target", "col.target", "text"),
     ("tickets", "col.tickets", "int"), ("met", "col.met", "int"), ("breached", "col.breached", "int"),
@@ -279,3 +285,22 @@ def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
         "at": r["at"],
     } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
+
+
+def anchor_rows(lang: str, anchors) -> list[dict[str, Any]]:
+    """An integrity sheet's anchors (:func:`opsdesk.anchors.history_anchors`): the event count and
+    head hash at export, the anchor ``N:HASH`` to check them with, and checkpoints along the history."""
+    head = anchors[-1]
+    rows = [{"table": value(lang, "events"), "records": head.events},
+            {"table": value(lang, "head_hash"), "records": head.head},
+            {"table": value(lang, "anchor"), "records": str(head)}]  # fmt: skip
+    rows += [{"table": f"{value(lang, 'checkpoint')} {n}", "records": str(a)}
+             for n, a in enumerate(anchors[:-1], start=1)]  # fmt: skip
+    return [*rows, {"table": value(lang, "anchor_hint"), "records": ""}]
+
+
+INTEGRITY_COLUMNS = [("table", "col.table", "text"), ("records", "col.records", "text")]
+DELIVERY_COLUMNS = [
+    ("month", "col.month", "text"), ("written_at", "col.written_at", "datetime"), ("anchor", "col.anchor", "text"),
+    ("sha256", "col.sha256", "text"), ("file", "col.file", "text"),
+]  # fmt: skip

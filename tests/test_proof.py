@@ -1,0 +1,411 @@
+"""A history both sides can prove (issue 14): recorded times nobody can set, confirmations bound to
+what the hospital read, anchors held outside the store, backups and restores that lose nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
+from opsdesk import clock
+
+
+def recorded_times(db) -> list[str]:
+    conn = connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT recorded_at FROM event ORDER BY id").fetchall()]
+    finally:
+        conn.close()
+
+
+# -- recorded times nobody can set ----------------------------------------------------------------
+
+
+def test_no_environment_variable_sets_the_recorded_time(contract):
+    """The shell cannot backdate: OPSDESK_NOW is no longer read; the entry is recorded at the clock's time
+    and an --at months back is flagged late."""
+    result = run(
+        "fault", "open", "queue", "x", "--at", "2026-10-02 10:00", env={"OPSDESK_NOW": "2026-10-02T10:05+08:00"}
+    )
+    assert result.exit_code == 0, result.output
+    assert recorded_times(contract)[-1] == NOW.isoformat()
+    assert json.loads(ok("fault", "show", "1", "--json"))["late"]
+
+
+def test_verify_names_the_first_event_recorded_backwards(contract):
+    ok("fault", "open", "queue", "x", "--at", "09:00")
+    ok("fault", "open", "queue", "y", "--at", "09:10")
+    ok("fault", "respond", "1", "--at", "09:20")
+    conn = connect(contract)
+    # a few minutes' clock adjustment is tolerated
+    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 8", ((NOW - timedelta(minutes=4)).isoformat(),))
+    rehash(conn)
+    assert json.loads(ok("verify", "--json"))["ok"]
+    # an entry written with a backdated clock, its chain recomputed by a forger: still caught
+    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 9")
+    rehash(conn)
+    conn.close()
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: history check failed: event 9 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
+        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n"
+    )
+
+
+def test_postgresql_records_the_servers_time(contract, backend, monkeypatch):
+    """With the real clock, a PostgreSQL store records the database server's time, not the machine's."""
+    if backend != "pg":
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(clock, "_fixed", None)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, tzinfo=UTC))  # a machine with a wrong clock
+    ok("fault", "open", "queue", "x", "--at", "2026-11-01 08:00")
+    recorded = datetime.fromisoformat(recorded_times(contract)[-1])
+    assert abs(recorded - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+# -- a confirmation binds to what the hospital read -------------------------------------------------
+
+
+@pytest.fixture
+def signed(contract, tmp_path):
+    """Two resolved faults (the second responded late) and the acceptance workbook exported at NOW."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:10"))
+    ok("fault", "resolve", "1", "--cause", "进程挂死", "--action", "重启", now=at("2026-11-02", "11:00"))
+    ok("fault", "open", "bi", "大屏无数据", "--kind", "data", "--at", "2026-11-03 17:30", now=at("2026-11-03", "17:30"))
+    ok("fault", "respond", "2", "--at", "2026-11-03 18:30", now=at("2026-11-03", "18:30"))
+    ok("fault", "resolve", "2", "--cause", "ETL失败", "--action", "重跑", now=at("2026-11-04", "09:00"))
+    out = tmp_path / "验收资料.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    return out
+
+
+def fill(path, sheet: str, row: int, **cells) -> None:
+    """Write into a workbook as the hospital (or someone else) would: column title -> value."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    for title, value in cells.items():
+        ws.cell(row, head.index(title) + 1, value)
+    wb.save(path)
+
+
+WHO, SAYS, SIGNED = "院方确认人（填写）", "确认意见（填写）", "确认日期（填写）"
+
+
+def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
+            "after it was exported (its check 校验 no longer matches the row); nothing was confirmed", contract)  # fmt: skip
+    fill(signed, "系统数据修复", 2, **{"响应": "超时", "修复时间": datetime(2026, 11, 3, 18, 0)})
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: 修复时间 reads '2026-11-03 18:00' in the workbook but '2026-11-04 09:00' on "
+            "record: the workbook was edited after it was exported (its check 校验 no longer matches the row); "
+            "nothing was confirmed", contract)  # fmt: skip
+    fill(signed, "系统数据修复", 2, **{"修复时间": datetime(2026, 11, 4, 9, 0), "校验": "0123456789ab-0123456789ab"})
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: its check (校验) does not match the row: the check itself was edited; export "
+            "the workbook again", contract)  # fmt: skip
+
+
+def test_the_signing_date_dates_the_confirmation(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任", SIGNED: datetime(2026, 12, 9)})
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: 确认日期 2026-12-09 is in the future; the hospital signs on or before today "
+            "(2026-12-07)", contract)  # fmt: skip
+    fill(signed, "故障处理", 2, **{SIGNED: "2026-11-01"})
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: fault 1: the confirmation (2026-11-01 23:59) cannot come before the resolution "
+            "(2026-11-02 11:00); give a time on or after 2026-11-02 11:00", contract)  # fmt: skip
+    fill(signed, "故障处理", 2, **{SIGNED: datetime(2026, 12, 3)})
+    assert ok("confirm", "import", str(signed)).startswith("Read 1 filled row(s)")
+    shown = json.loads(ok("fault", "show", "1", "--json"))
+    assert (shown["confirmed_by"], shown["confirmed_at"]) == ("信息科 陈主任", "2026-12-03T23:59:00+08:00")
+    assert recorded_times(contract)[-1] == NOW.isoformat()  # recorded when it was imported
+
+
+def test_an_edited_confirmed_row_is_reported(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    ok("confirm", "import", str(signed))
+    fill(signed, "故障处理", 2, **{"原因分析": "硬件故障"})
+    before = snapshot(contract)
+    text = ok("confirm", "import", str(signed))
+    assert text == (
+        f"Read 1 filled row(s) from {signed}: 0 confirmed, 1 already confirmed\n"
+        "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
+        "workbook but '进程挂死' on record\n"
+    )
+    assert snapshot(contract) == before
+
+
+def test_objections_are_kept_and_listed_in_pending(signed, contract):
+    fill(signed, "系统数据修复", 2, **{SAYS: "不同意：数据仍未恢复"})
+    ok("confirm", "import", str(signed))
+    ok("confirm", "import", str(signed))  # twice: kept once
+    pending = {(r["kind"], r["id"]): r for r in json.loads(ok("confirm", "pending", "--json"))}
+    assert pending[("fault", 2)]["objections"] == ["不同意：数据仍未恢复"]
+    assert pending[("fault", 1)]["objections"] == []
+    assert "不同意：数据仍未恢复" in ok("confirm", "pending")
+    assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 1
+
+
+# -- anchors: the history held to what the hospital signed -------------------------------------------
+
+
+def integrity(path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["完整性"] if "完整性" in wb.sheetnames else wb["Integrity"]
+    return {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
+def test_every_workbook_carries_its_anchor_and_verify_against_it_passes(signed, contract, tmp_path):
+    head = json.loads(ok("verify", "--json"))
+    for lang in ("zh", "en"):
+        monthly = tmp_path / f"monthly-{lang}.xlsx"
+        ok("report", "monthly", "2026-11", "-o", str(monthly), "--lang", lang)
+        sheet = integrity(monthly)
+        key = "锚点（事件数:链头哈希）" if lang == "zh" else "anchor (events:head hash)"
+        assert sheet[key] == f"{head['events']}:{head['head_hash']}"
+        assert f"The first {head['events']} events still hash to {monthly}" in ok("verify", "--against", str(monthly))
+        head = json.loads(ok("verify", "--json"))  # the delivery was recorded: one more event
+    assert integrity(signed)["历史记录链头哈希"] and "still hash to" in ok("verify", "--against", str(signed))
+    anchor = integrity(signed)["锚点（事件数:链头哈希）"]
+    assert ok("verify", "--anchor", anchor).endswith(f"(1 anchor(s), head {anchor.split(':')[1][:16]})\n")
+
+
+def test_monthly_reports_delivered_are_recorded_and_listed_for_acceptance(signed, contract, tmp_path):
+    monthly = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(monthly))
+    anchor = integrity(monthly)["锚点（事件数:链头哈希）"]
+    conn = connect(contract)
+    row = conn.execute("SELECT month, events, head_hash, sha256 FROM delivery").fetchall()
+    action = conn.execute("SELECT action FROM event ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert [tuple(r) for r in row] == [("2026-11", *map(int, anchor.split(":")[:1]), anchor.split(":")[1],
+                                        hashlib.sha256(monthly.read_bytes()).hexdigest())]  # fmt: skip
+    assert action == ("report.delivered",)
+    acceptance = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
+    listed = list(openpyxl.load_workbook(acceptance)["月度报告交付"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[4]) for r in listed] == [("2026-11", anchor, "m.xlsx")]
+    assert json.loads(ok("verify", "--json"))["counts"]["delivery"] == 1
+
+
+def test_an_altered_anchor_fails(signed, contract):
+    wb = openpyxl.load_workbook(signed)
+    ws = wb["完整性"]
+    for row in ws.iter_rows(min_row=2):
+        if isinstance(row[1].value, str) and ":" in row[1].value:
+            n, _ = row[1].value.split(":")
+            row[1].value = f"{n}:{'ab' * 32}"
+    wb.save(signed)
+    result = run("verify", "--against", str(signed))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: history check failed: the history no longer matches {signed} from ")
+
+
+def test_a_forger_who_recomputes_every_hash_passes_verify_but_not_the_anchor(signed, contract):
+    """Change an old event and its record, recompute every later hash: the chain is consistent and
+    replays, so `verify` passes; the head the hospital holds no longer matches."""
+    events = json.loads(ok("verify", "--json"))["events"]
+    assert events == 12  # few enough that the workbook anchors every event: the first changed one is named
+    conn = connect(contract)
+    after = conn.execute("SELECT after FROM event WHERE id = 7").fetchone()[0]
+    conn.execute("UPDATE event SET after = ? WHERE id = 7", (after.replace("叫号屏黑屏", "叫号屏偶发闪烁"),))
+    conn.execute("UPDATE ticket SET symptom = '叫号屏偶发闪烁' WHERE id = 1")
+    rehash(conn)
+    conn.close()
+    assert json.loads(ok("verify", "--json"))["ok"]
+    result = run("verify", "--against", str(signed))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: history check failed: the history no longer matches {signed} from event 7: the first 7 events no "
+        "longer hash to its anchor 7:"
+    )
+    assert result.stderr.endswith(", the first 6 still do (an event was changed and the later hashes recomputed)\n")
+    head = integrity(signed)["锚点（事件数:链头哈希）"]
+    result = run("verify", "--anchor", head)
+    assert result.stderr.startswith(
+        f"Error: history check failed: the history no longer matches the anchor {head} from an event in 1..{events}"
+    )
+
+
+def test_removed_events_and_bad_anchors(signed, contract, tmp_path):
+    head = integrity(signed)["锚点（事件数:链头哈希）"]
+    n = int(head.split(":")[0])
+    result = run("verify", "--anchor", f"{n + 5}:{'0' * 64}")
+    assert result.stderr == (
+        f"Error: history check failed: the history holds {n} events, but the anchor {n + 5}:{'0' * 64} anchors "
+        f"{n + 5}: events {n + 1}..{n + 5} were removed\n"
+    )
+    result = run("verify", "--anchor", "12:abc")
+    assert result.exit_code == 2
+    assert "--anchor '12:abc': give N:HASH" in result.stderr
+    notes = tmp_path / "notes.xlsx"
+    notes.write_text("not a workbook")
+    result = run("verify", "--against", str(notes))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {notes} is not a readable .xlsx workbook (damaged, truncated or another format)\n",
+    )
+
+
+# -- backups and restores that lose nothing ---------------------------------------------------------
+
+WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
+
+
+def _symptoms(conn) -> set[str]:
+    try:
+        return {r[0] for r in conn.execute("SELECT symptom FROM ticket").fetchall()}
+    finally:
+        conn.close()
+
+
+def _tickets(db) -> int:
+    conn = connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_restore_under_concurrent_writers_loses_no_acknowledged_write(contract, tmp_path):
+    """Every "Opened fault N" a writer was given is in the copy kept aside or in the restored store."""
+    ok("fault", "open", "queue", "before the backup")
+    backup = tmp_path / "b.db"
+    ok("backup", str(backup))
+    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_DB"}
+    writers = [subprocess.Popen([sys.executable, str(WORKER), str(contract), "120", f"w{i}", NOW.isoformat()],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for i in range(3)]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while _tickets(contract) < 40 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = ok("restore", str(backup), "--force")
+    aside = Path(out.splitlines()[-1].removeprefix("The previous database is kept at "))
+    outputs = [w.communicate(timeout=600)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0, 0], outputs
+    answered = [line.split("\t") for out in outputs for line in out.splitlines() if "\tOpened fault " in line]
+    assert len(answered) == 360
+    kept, restored = _symptoms(sqlite3.connect(aside)), _symptoms(connect(contract))
+    assert [s for s, _ in answered if s not in kept | restored] == []
+    assert any(s in kept for s, _ in answered) and any(s in restored for s, _ in answered)  # it ran mid-way
+    assert json.loads(ok("verify", "--json"))["ok"]
+    assert json.loads(ok("--db", str(aside), "verify", "--json"))["ok"]
+
+
+def test_a_diverged_backup_is_refused(contract, tmp_path):
+    ok("fault", "open", "queue", "a")
+    base = tmp_path / "base.db"
+    ok("backup", str(base))
+    ok("fault", "open", "queue", "live only")  # event 8 here
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "restore", str(base))
+    ok("--db", str(other), "fault", "open", "queue", "elsewhere")  # event 8 there
+    ok("--db", str(other), "fault", "open", "queue", "elsewhere again")
+    diverged = tmp_path / "diverged.db"
+    ok("--db", str(other), "backup", str(diverged))
+    refused(["restore", str(diverged)],
+            f"{diverged} holds a different history: from event 8 on, it and this database disagree (one of them was "
+            "changed after they parted); restoring it would drop this database's records since; add --force to "
+            "replace it anyway (the current content is kept aside)", contract)  # fmt: skip
+    assert ok("restore", str(diverged), "--force").startswith(f"Restored {diverged}")
+    assert "elsewhere again" in _symptoms(connect(contract))
+
+
+def test_a_backup_with_a_trigger_or_view_is_refused(contract, tmp_path):
+    ok("fault", "open", "queue", "x")
+    backup = tmp_path / "t.db"
+    ok("backup", str(backup))
+    conn = sqlite3.connect(backup)
+    conn.execute("CREATE TRIGGER rewrite AFTER INSERT ON note BEGIN UPDATE note SET text = 'x'; END")
+    conn.execute("CREATE VIEW everything AS SELECT * FROM ticket")
+    conn.commit()
+    conn.close()
+    refused(["restore", str(backup), "--force"],
+            f"{backup} holds trigger 'rewrite', view 'everything', which opsdesk does not make; it restores only its "
+            "own tables and indexes, so nothing was restored", contract)  # fmt: skip
+
+
+def test_a_backup_is_private_from_its_first_byte_and_a_failed_one_leaves_nothing(contract, tmp_path, monkeypatch):
+    from opsdesk import backups
+    from opsdesk.errors import StoreError
+
+    folder = tmp_path / "kept"
+    seen = []
+
+    def fails(path):
+        seen.append(stat.S_IMODE(os.stat(path).st_mode))
+        raise StoreError("the disk is full")
+
+    whole = backups._single_file
+    monkeypatch.setattr(backups, "_single_file", fails)
+    assert run("backup", str(folder / "b.db")).stderr == "Error: the disk is full\n"
+    assert seen == [0o600] and list(folder.iterdir()) == []
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    monkeypatch.setattr(backups, "_single_file", whole)
+    ok("backup", str(folder / "b.db"))
+    assert [p.name for p in folder.iterdir()] == ["b.db"] and stat.S_IMODE((folder / "b.db").stat().st_mode) == 0o600
+
+
+@pytest.mark.sqlite_only  # the backups folder beside the database file
+def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
+    ok("backup")
+    folder = contract.parent / "backups"
+    first = next(folder.iterdir())
+    stem = first.name[: -len("-YYYYmmdd-HHMMSS.db")]
+    killed = folder / f"{stem}-20200101-000000.db"
+    killed.write_bytes(b"SQLite format 3\x00" + bytes(100))  # an interrupted backup under a backup's name
+    other = tmp_path / "other.db"
+    ok("--db", str(other), "init", "--name", "别的合同", "--hospital", "h", "--vendor", "v", "--start", "2026-09-01")
+    theirs = folder / f"{stem}-20200102-000000.db"
+    ok("--db", str(other), "backup", str(theirs))
+    out = ok("backup", "--keep", "1")
+    assert f"Kept {killed.name}: not a complete backup of this contract, so not counted" in out
+    assert killed.exists() and theirs.exists() and not first.exists()
+    assert len(list(folder.glob(f"{stem}-2026*.db"))) == 1
+
+
+def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
+    from opsdesk.store import SqliteStore
+
+    empty = tmp_path / "empty.db"
+    SqliteStore.open(empty, create=True).close()
+    result = run("--db", str(empty), "verify")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: this database has no contract yet; create it with `opsdesk init` (see `opsdesk init --help`)\n",
+    )
+
+
+@pytest.mark.sqlite_only
+def test_demo_scale_is_all_or_nothing(tmp_path, monkeypatch):
+    from opsdesk import scale
+
+    flushed = []
+
+    def killed(self):
+        flushed.append(len(self.events))
+        raise KeyboardInterrupt  # as a kill would, part-way through
+
+    monkeypatch.setattr(scale.BulkWriter, "flush", killed)
+    target = tmp_path / "scale.db"
+    result = run("demo", "--db", str(target), "--scale", "300")
+    assert result.exit_code != 0 and flushed
+    assert not target.exists()
