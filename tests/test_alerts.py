@@ -579,3 +579,15 @@ def test_alert_watch_runs_until_ctrl_c(team, robot):
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert out.splitlines()[-1].startswith("Stopped after ")
+
+
+def test_an_exception_request_awaiting_the_hospital_is_due_once(team, robot):
+    ok("fault", "open", "queue", "测试工单", "--at", "09:00")
+    ok("fault", "void", "1", "--reason", "测试数据")
+    ok("alert", "add", "wecom", robot.url())
+    planned = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
+    assert {"key": "exception:1:awaiting", "kind": "exception",
+            "subject": "【待院方确认】申请 1 作废 · 故障 1"} in planned["due"]  # fmt: skip
+    ok("confirm", "exception", "1", "--by", "信息科陈主任")
+    again = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
+    assert all(a["kind"] != "exception" for a in again["due"])

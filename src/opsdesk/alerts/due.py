@@ -177,10 +177,24 @@ def _working_days_left(desk: Desk, today: date) -> int:
 
 
 def exception_request_alerts(desk: Desk) -> list[Alert]:
-    """HOOK for exception requests (void / waive / pause, issue 16): one alert per request still
-    awaiting the hospital's answer, keyed ``exception:{id}:awaiting``, kind ``exception``. Exception
-    requests do not exist in this store yet, so nothing is due; fill this in where they are merged."""
-    return []
+    """One alert per exception request (void / waive an arrival / pause) still awaiting the hospital's
+    answer, keyed ``exception:{id}:awaiting``: until it answers, no figure changes."""
+    from opsdesk.exceptions import list_exceptions
+    from opsdesk.labels import value
+
+    found = []
+    for x in list_exceptions(desk, pending_only=True):
+        r, s = x.request, x.system
+        asked = value("zh", r.type)
+        body = "\n".join([
+            f"【待院方确认】豁免与作废申请 {r.id}：{asked} · 故障 {r.ticket_id} · {s.code} {s.name}",
+            f"理由：{r.reason}",
+            f"申请人：{r.requested_by}，{r.requested_at:%Y-%m-%d %H:%M}",
+            f"院方同意前不改变任何统计（opsdesk confirm exception {r.id} --by 姓名，或 --refuse）",
+        ])  # fmt: skip
+        subject = f"【待院方确认】申请 {r.id} {asked} · 故障 {r.ticket_id}"
+        found.append(Alert(f"exception:{r.id}:awaiting", "exception", subject, body))
+    return found
 
 
 def digest_alert(desk: Desk) -> Alert:
