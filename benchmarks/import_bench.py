@@ -24,7 +24,9 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-BIN = [sys.executable, "-m", "opsdesk"]
+# opsdesk with its clock fixed inside the process (recorded times come from the real clock otherwise)
+BIN = [sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "workers" / "at.py"),
+       "2027-08-30T10:00:00+08:00"]  # fmt: skip
 HEADER = ["Bug编号", "所属产品", "所属模块", "Bug标题", "严重程度", "Bug类型", "Bug状态", "由谁创建", "创建日期",
           "解决者", "解决方案", "解决日期"]  # fmt: skip
 
@@ -66,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db, schema = pg_schema(args.db) if args.db else (str(Path(tmp) / "import.db"), None)
-        env = {**os.environ, "OPSDESK_DB": db, "OPSDESK_NOW": "2027-08-30T10:00:00+08:00"}
+        env = {**os.environ, "OPSDESK_DB": db}
         try:
             run(env, "init", "--name", "导入基准", "--hospital", "医院", "--vendor", "厂商", "--start", "2026-09-01")
             run(env, "import", "map", "智能候诊", "queue")
