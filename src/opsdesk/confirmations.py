@@ -92,7 +92,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
         query = query.where(Risk.done_at < until)
     for risk, inspection in desk.session.exec(query.order_by(Risk.done_at, Risk.id)):
         out.append({"kind": "risk", "id": risk.id, "system": systems[inspection.system_id].code, "date": risk.done_at,
-                    "summary": risk.text})  # fmt: skip
+                    "summary": risk.text, "objections": objections.get(("risk", risk.id), [])})  # fmt: skip
     query = (
         select(ExceptionRequest, Ticket)
         .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
@@ -102,7 +102,8 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
         query = query.where(ExceptionRequest.requested_at < until)
     for r, t in desk.session.exec(query.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)):
         out.append({"kind": "exception", "id": r.id, "system": systems[t.system_id].code, "date": r.requested_at,
-                    "summary": f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}"})  # fmt: skip
+                    "summary": f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
+                    "objections": objections.get(("exception", r.id), [])})  # fmt: skip
     return out
 
 
