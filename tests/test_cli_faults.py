@@ -403,3 +403,23 @@ def test_explain_names_why_a_day_did_not_count(contract):
     days = {d["day"]: d["why"] for d in explained["days"]}
     assert days["2026-10-10"].startswith("swapped working day")
     assert days["2026-10-11"].startswith("weekend")
+
+
+def test_fault_show_names_the_override_that_re_judged_it(contract):
+    # Reported Mon 12-07 09:00, resolved Wed 12-09 10:00: 21 working hours, late by 1 h. Making Tue 12-08
+    # a day off afterwards (院方停诊) leaves 11 working hours: met. The ticket says what re-judged it.
+    ok("fault", "open", "bi", "大屏无数据", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:00"))
+    ok("fault", "respond", "1", "--at", "2026-12-07 09:10", now=at("2026-12-07", "09:10"))
+    ok("fault", "arrive", "1", "--at", "2026-12-07 09:50", now=at("2026-12-07", "09:50"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-09 10:00",
+       now=at("2026-12-09", "10:00"))  # fmt: skip
+    assert show()["clocks"]["resolution"]["state"] == "breached" and show()["rejudged"] == []
+    ok("calendar", "add-holiday", "2026-12-08", "--note", "院方停诊", "--retroactive", now=at("2026-12-10", "09:00"))
+    data = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-10", "09:05")))
+    assert data["clocks"]["resolution"]["state"] == "met"
+    (r,) = data["rejudged"]
+    assert (r["what"], r["before"], r["after"]) == (
+        "calendar override 2026-12-08 day off (院方停诊)", ["met", "met", "breached"], ["met", "met", "met"])  # fmt: skip
+    text = ok("fault", "show", "1", now=at("2026-12-10", "09:05"))
+    assert "re-judged by calendar override 2026-12-08 day off (院方停诊), recorded 2026-12-10 09:00" in text
+    assert "resolution breached → met" in text

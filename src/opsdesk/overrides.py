@@ -3,6 +3,7 @@ confirmation of a year's calendar: what they change in the SLA verdicts on recor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import select
@@ -94,3 +95,77 @@ def confirm_year(desk: Desk, year: int) -> CalendarYear:
     return desk.create(
         CalendarYear(year=year, confirmed_by=desk.actor, confirmed_at=desk.local_now), "calendar.confirm"
     )
+
+
+@dataclass(frozen=True)
+class Rejudged:
+    """A calendar override or a change of terms recorded after a ticket was reported that changed its
+    verdicts: what re-judged it, when and by whom it was recorded, and the states before and after."""
+
+    what: str  # for people: "calendar override 2026-12-24 day off (院方停诊)", "terms change from ..."
+    recorded_at: datetime
+    by: str
+    before: tuple[str, ...]  # response, arrival, resolution states without it
+    after: tuple[str, ...]  # ... and with it (as judged now)
+
+
+def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
+    """What re-judged ``ticket``: each override (and each `contract set` in force at its report time)
+    recorded after the report whose removal would change the ticket's verdicts, computed when read."""
+    from opsdesk.models import Event
+    from opsdesk.workcalendar import WorkCalendar
+
+    now_states = _verdicts(desk, [ticket], desk.calendar_for)[ticket.id]
+    overrides, years = desk._calendar_inputs
+    out = []
+    first = ticket.reported_at.date() - timedelta(days=1)
+    last = (ticket.resolved_at or desk.local_now).date() + timedelta(days=1)
+    rows = desk.session.exec(select(CalendarOverride).where(CalendarOverride.day >= first,
+                                                            CalendarOverride.day <= last))  # fmt: skip
+    for row in rows:
+        recorded = desk.session.exec(
+            select(Event)
+            .where(Event.entity == "calendar_override", Event.entity_id == row.id)
+            .order_by(Event.id.desc())
+        ).first()
+        if recorded is None or recorded.recorded_at <= ticket.reported_at:
+            continue
+        without = [o for o in overrides if o.day != row.day]
+        states = _verdicts(desk, [ticket], lambda terms, without=without: WorkCalendar(terms, without, years))[
+            ticket.id
+        ]
+        if states != now_states:
+            kind = "working day" if row.working else "day off"
+            out.append(Rejudged(f"calendar override {row.day} {kind} ({row.note})", recorded.recorded_at,
+                                recorded.actor, states, now_states))  # fmt: skip
+    out += _terms_rejudged(desk, ticket, now_states)
+    return sorted(out, key=lambda r: r.recorded_at)
+
+
+def _terms_rejudged(desk: Desk, ticket: Ticket, now_states: tuple[str, ...]) -> list[Rejudged]:
+    """The terms change in force at the report, if it was recorded after the report and judges otherwise."""
+    from opsdesk.models import Event, TermsChange
+    from opsdesk.sla import ticket_clocks
+
+    history = desk.terms_history
+    in_force = [i for i, (effective, _) in enumerate(history) if effective is None or effective <= ticket.reported_at]
+    if len(in_force) < 2:
+        return []
+    index = in_force[-1]
+    change = desk.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id)).all()[
+        index - 1
+    ]
+    recorded = desk.session.exec(select(Event).where(Event.entity == "terms_change",
+                                                     Event.entity_id == change.id)).first()  # fmt: skip
+    if recorded is None or recorded.recorded_at <= ticket.reported_at:
+        return []
+    earlier = history[in_force[-2]][1]
+    t = ticket
+    clocks = ticket_clocks(desk.calendar_for(earlier), earlier, kind=t.kind, reported=t.reported_at,
+                           responded=t.responded_at, arrived=t.arrived_at, resolved=t.resolved_at,
+                           remote=t.remote_at is not None, now=desk.local_now)  # fmt: skip
+    states = tuple(c.state for c in clocks)
+    if states == now_states:
+        return []
+    what = f"terms change from {change.effective_from:%Y-%m-%d %H:%M}" + (f" ({change.note})" if change.note else "")
+    return [Rejudged(what, recorded.recorded_at, recorded.actor, states, now_states)]

@@ -309,6 +309,9 @@ def fault_correct(
     line(f"Fault {ticket_id}: correction {correction.id} recorded ({reason})")
 
 
+CLOCK_NAMES = ("response", "arrival", "resolution")
+
+
 @fault_app.command("show")
 def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     """Show one fault: its details, every clock, and its timeline.
@@ -316,18 +319,21 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     Example: opsdesk fault show 12
     """
     import json
+    from dataclasses import asdict
 
     from opsdesk.edits import field_edits
     from opsdesk.exceptions import exception_dict, list_exceptions
     from opsdesk.fault_views import fault_dict, timeline, view
     from opsdesk.faults import get_ticket
     from opsdesk.history import event_line
+    from opsdesk.overrides import rejudged
     from opsdesk.timeparse import stored_minute
 
     with desk(write=False) as d:
         v = view(d, get_ticket(d, ticket_id))
         extra = timeline(d, ticket_id)
         requests = list_exceptions(d, ticket_id=ticket_id)
+        rejudges = rejudged(d, v.ticket)
     data = fault_dict(v)
     edits = field_edits(extra.events)
     data["edits"] = [{"event": e.event, "action": e.action, "by": e.by, "recorded_at": e.at, "field": e.name,
@@ -341,6 +347,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         for c in extra.corrections
     ]
     data["history"] = [event_line(e) for e in extra.events]
+    data["rejudged"] = [asdict(r) for r in rejudges]
     if as_json:
         emit_json(data)
         return
@@ -421,6 +428,10 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     if requests:
         exception_table("Exception requests", requests)
+    for r in rejudges:
+        changed = "; ".join(f"{name} {a} → {b}" for name, a, b in zip(CLOCK_NAMES, r.before, r.after, strict=True)
+                            if a != b)  # fmt: skip
+        line(f"  re-judged by {r.what}, recorded {r.recorded_at:%Y-%m-%d %H:%M} by {r.by}: {changed}", style="magenta")
     table(
         "History",
         ["event", "recorded", "by", "action", "happened"],
@@ -582,5 +593,3 @@ def fault_list(
     if not by_time:
         views.sort(key=urgency)
     fault_table(f"{len(views)} fault(s)", views, now)
-
-
