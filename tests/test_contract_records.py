@@ -409,3 +409,32 @@ def test_retroactive_terms_need_the_flag(contract):
         "the contract's time zone cannot change once records exist; every time on record is in it",
         contract,
     )
+
+
+def _walk(answers: list[str]):
+    """`opsdesk inspect queue` at a terminal, typing ``answers`` one per prompt."""
+    from conftest import runner
+    from opsdesk.cli import app
+
+    return runner.invoke(app, ["inspect", "queue", "--at", "2026-12-03 10:00"], input="\n".join(answers) + "\n",
+                         env={"OPSDESK_FORCE_TERMINAL": "1", "COLUMNS": "120"})  # fmt: skip
+
+
+def test_the_interactive_walk_takes_ok_all_back_and_a_review(contract):
+    # item 1 (no reading): result, verdict, note; item 2: "back" to item 1, answered again as a warning;
+    # item 2 answered; item 3 (a reading): reading, then ok-all; the review: redo item 2, then save.
+    answers = ["正常", "ok", "", "back", "偶发超时", "warn", "已登记", "正常", "ok", "", "45", "ok-all",
+               "2", "正常", "ok", "复核正常", "yes"]  # fmt: skip
+    result = _walk(answers)
+    assert result.exit_code == 0, result.output
+    items = {i["item"]: i for i in json.loads(ok("inspect", "show", "1", "--json"))["items"]}
+    assert len(items) == 13
+    assert (items["服务与进程状态"]["result"], items["服务与进程状态"]["verdict"]) == ("偶发超时", "warn")
+    assert (items["与HIS等系统接口"]["verdict"], items["与HIS等系统接口"]["note"]) == ("ok", "复核正常")
+    assert all(i["verdict"] == "ok" for name, i in items.items() if name not in ("服务与进程状态",))
+
+
+def test_saying_no_at_the_review_records_nothing(contract):
+    result = _walk(["ok-all", "no"])
+    assert (result.exit_code, result.stderr) == (1, "Error: aborted: nothing was recorded\n")
+    assert json.loads(ok("inspect", "list", "--json")) == []

@@ -19,31 +19,87 @@ MonthOpt = Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this
 
 def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
     """Walk the checklist with prompts: the reading where the item takes one, result, verdict, note
-    (Enter accepts the default)."""
+    (Enter accepts the default). At the result prompt `ok-all` records every item left as normal and
+    `back` returns to the item before; a review of every answer comes before anything is saved."""
     from rich.console import Console
+
+    console = Console()
+    results: list[dict[str, str] | None] = [None] * len(checklist)
+    number = 0
+    while True:
+        while number < len(checklist):
+            if results[number] is not None:  # answered already (a review sends back one item only)
+                number += 1
+                continue
+            answer = _ask_item(console, checklist, number)
+            if answer == "back":
+                number = max(number - 1, 0)
+                results[number] = None
+                continue
+            if answer == "ok-all":
+                for rest in range(number, len(checklist)):
+                    results[rest] = results[rest] or _normal(checklist[rest])
+                break
+            results[number] = answer
+            number += 1
+        choice = _review(console, checklist, results)
+        if choice == "save":
+            return [r for r in results if r is not None]
+        number = choice  # an item to answer again; the others keep their answers
+        results[number] = None
+
+
+def _normal(item: dict[str, str]) -> dict[str, str]:
+    return {"item": item["item"], "result": "正常", "verdict": "ok", "note": "", "reading": ""}
+
+
+def _ask_item(console, checklist: list[dict[str, str]], number: int):
+    """One item's answers, or "back" / "ok-all" typed at the result prompt."""
     from rich.prompt import Prompt
 
     from opsdesk.inspections import VERDICTS
 
-    console = Console()
-    results = []
-    for number, item in enumerate(checklist, start=1):
-        section = "数据库环境" if item["section"] == "db" else "应用"
-        console.print(f"[bold]{number}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
-        reading = ""
-        if item.get("unit"):
-            threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
-            reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default="", console=console)
-        result = Prompt.ask("  result", default="正常", console=console)
-        verdict = ""
-        while verdict not in VERDICTS:
-            default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") else "warn"
-            verdict = Prompt.ask("  verdict (ok / warn / fail)", default=default, console=console).strip().lower()
-            if verdict not in VERDICTS:
-                console.print("  [red]answer ok, warn or fail (o / w / f, 正常 / 警告 / 异常)[/]")
-        note = Prompt.ask("  note", default="", console=console)
-        results.append({"item": item["item"], "result": result, "verdict": verdict, "note": note, "reading": reading})
-    return results
+    item = checklist[number]
+    section = "数据库环境" if item["section"] == "db" else "应用"
+    console.print(f"[bold]{number + 1}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
+    reading = ""
+    if item.get("unit"):
+        threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
+        reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default="", console=console)
+    result = Prompt.ask("  result (or ok-all: the rest are normal; back: the item before)", default="正常",
+                        console=console)  # fmt: skip
+    if result.strip().lower() in ("back", "ok-all"):
+        return result.strip().lower()
+    verdict = ""
+    while verdict not in VERDICTS:
+        default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") else "warn"
+        verdict = Prompt.ask("  verdict (ok / warn / fail)", default=default, console=console).strip().lower()
+        if verdict not in VERDICTS:
+            console.print("  [red]answer ok, warn or fail (o / w / f, 正常 / 警告 / 异常)[/]")
+    note = Prompt.ask("  note", default="", console=console)
+    return {"item": item["item"], "result": result, "verdict": verdict, "note": note, "reading": reading}
+
+
+def _review(console, checklist: list[dict[str, str]], results: list[dict[str, str] | None]) -> str | int:
+    """Show every answer; "save", or the index of an item to answer again. "no" aborts: nothing is recorded."""
+    from rich.prompt import Prompt
+
+    from opsdesk.errors import OpsdeskError
+
+    table("Review before saving", ["#", "item", "reading", "result", "verdict", "note"],
+          [[n, c["item"], r["reading"] if r else "", r["result"] if r else "", r["verdict"] if r else "",
+            r["note"] if r else ""] for n, (c, r) in enumerate(zip(checklist, results, strict=True), start=1)],
+          flex="note")  # fmt: skip
+    while True:
+        answer = Prompt.ask("  save? (yes / no / the number of an item to answer again)", default="yes",
+                            console=console).strip().lower()  # fmt: skip
+        if answer in ("yes", "y", "是"):
+            return "save"
+        if answer in ("no", "n", "否"):
+            raise OpsdeskError("aborted: nothing was recorded")
+        if answer.isdigit() and 1 <= int(answer) <= len(checklist):
+            return int(answer) - 1
+        console.print(f"  [red]answer yes, no, or an item's number from 1 to {len(checklist)}[/]")
 
 
 @inspect_app.command("run")
