@@ -39,7 +39,7 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     assert sla() == before  # pending: nothing changes
     pending = json.loads(ok("confirm", "pending", "--json"))
     assert {"kind": "exception", "id": 1, "system": "queue", "date": "2026-12-07T10:00:00+08:00",
-            "summary": "void of fault 1: 测试工单"} in pending  # fmt: skip
+            "summary": "void of fault 1: 测试工单", "objections": []} in pending  # fmt: skip
     assert ok("confirm", "exception", "1", "--by", "信息科陈主任") == (
         "Exception 1: agreed by 信息科陈主任 at 2026-12-07 10:00; every figure of fault 1 now counts it\n"
     )
