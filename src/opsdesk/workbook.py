@@ -28,6 +28,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 HEADER_FILL = "1F4E78"
 FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
 MAX_WIDTH = 60
+TOKEN_WIDTH = 75  # a long unbroken token (a hash, an anchor N:HASH) gets its width rather than wrapping
 MIN_WIDTHS = {"datetime": 17, "date": 12, "percent": 8}  # never ####: a moment always has room
 PAGE_WIDTH = 200  # what one A4 landscape page holds, in column-width units, at a scale still easy to read
 # what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
@@ -299,6 +300,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
                     *[Column("_confirm_date", title, "date") for title in signed]]  # fmt: skip
     header_font = Font(name=page.font, bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    rows_seen: list[dict[str, Any]] = []  # the rows the widths are measured on
     widths = [max(min(text_width(c.title) * 7 // 8, 20) + 3, MIN_WIDTHS.get(c.kind, 0)) for c in columns]
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(1, index, column.title)
@@ -331,6 +333,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
             out.write(f'<row r="{r}">{"".join(cells)}</row>')
             if count <= 300:
                 widths = [max(w, _width_of(row.get(c.key), c.kind)) for w, c in zip(widths, columns, strict=True)]
+                rows_seen.append(row)
             if progress and count % 500 == 0:
                 progress(500)
         if count == 0:  # an empty sheet says so
@@ -340,7 +343,8 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
             out.write(f'<row r="2">{empty}</row>')
     if progress:
         progress(count % 500)
-    widths = [min(w, MAX_WIDTH) for w in widths]
+    widths = [min(w, TOKEN_WIDTH if w > MAX_WIDTH and c.kind == "text" and _one_token(rows_seen, c.key) else MAX_WIDTH)
+              for w, c in zip(widths, columns, strict=True)]  # fmt: skip
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ident = min(table.ident, len(columns))
@@ -458,9 +462,17 @@ class _Styles:
         self.wb.remove(self.scratch)
 
 
+def _one_token(rows: list[dict[str, Any]], key: str) -> bool:
+    """Whether a column's long values are single ASCII tokens (hashes), which wrap badly."""
+    long = [str(r.get(key)) for r in rows if r.get(key) is not None and len(str(r.get(key))) > MAX_WIDTH - 3]
+    return bool(long) and all(v.isascii() and " " not in v for v in long)
+
+
 def _width_of(value: Any, kind: str) -> int:
     if value is None:
         return 0
+    if isinstance(value, str) and value.isascii() and " " not in value and len(value) > MAX_WIDTH - 3:
+        return len(value) + 2  # a hash: every character is a full column unit
     if kind == "datetime" or isinstance(value, datetime):
         return 17
     if kind == "date" or isinstance(value, date):
