@@ -442,3 +442,16 @@ def reading_text(number: str | None, unit: str | None) -> str | None:
     if not unit:
         return number
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def overdue_risks(desk: Desk) -> list[tuple[Risk, Inspection, System]]:
+    """Risks not carried out whose due date has passed, the longest overdue first, with the
+    inspection that found them and its system (one query, however many inspections there are)."""
+    query = (
+        select(Risk, Inspection, System)
+        .join(Inspection, Risk.inspection_id == Inspection.id)
+        .join(System, Inspection.system_id == System.id)
+        .where(Risk.done_at.is_(None), Risk.due.is_not(None), Risk.due < desk.local_now.date())
+        .order_by(Risk.due, Risk.id)
+    )
+    return list(desk.session.exec(query))

@@ -127,26 +127,22 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
 
 def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
     """Each risk past its due date whose remedy is not carried out."""
-    from opsdesk.inspections import risk_views
+    from opsdesk.inspections import overdue_risks
 
     today = desk.local_now.date()
     found = []
-    for view in risk_views(desk, open_only=True):
-        for risk in view.risks:
-            if risk.due is None or risk.due >= today:
-                continue
-            days = (today - risk.due).days
-            s = view.system
-            body = "\n".join([
-                f"【风险逾期】巡检 {view.inspection.id}（{view.inspection.month}）· {s.code} {s.name}",
-                f"风险：{risk.text}（{LEVEL_NAMES.get(risk.level, risk.level)}）",
-                f"解决方案：{risk.remedy}",
-                f"整改期限 {risk.due}，已逾期 {days} 天，尚未落实（opsdesk inspect risk-done {risk.id}）",
-                f"负责人：{risk.owner or '未指定'}",
-            ])  # fmt: skip
-            subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
-            mobile = mobiles.get(risk.owner or "")
-            found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
+    for risk, inspection, s in overdue_risks(desk):
+        days = (today - risk.due).days
+        body = "\n".join([
+            f"【风险逾期】巡检 {inspection.id}（{inspection.month}）· {s.code} {s.name}",
+            f"风险：{risk.text}（{LEVEL_NAMES.get(risk.level, risk.level)}）",
+            f"解决方案：{risk.remedy}",
+            f"整改期限 {risk.due}，已逾期 {days} 天，尚未落实（opsdesk inspect risk-done {risk.id}）",
+            f"负责人：{risk.owner or '未指定'}",
+        ])  # fmt: skip
+        subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
+        mobile = mobiles.get(risk.owner or "")
+        found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
     return found
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from opsdesk.changes import ChangeView, list_changes
 from opsdesk.confirmations import pending
 from opsdesk.fault_views import FaultView, each_fault, list_faults
-from opsdesk.inspections import UnriskedItem, gaps, risk_views, unrisked_items
+from opsdesk.inspections import UnriskedItem, gaps, unrisked_items
+from opsdesk.inspections import overdue_risks as risks_past_due
 from opsdesk.models import System
 from opsdesk.people import onsite_on, roster
 from opsdesk.records import Desk, contract_end
@@ -239,14 +240,7 @@ def status(desk: Desk) -> Status:
 
 def overdue_risks(desk: Desk) -> list[OverdueRisk]:
     """Risks not carried out whose due date has passed, the longest overdue first."""
-    today = desk.local_now.date()
-    found = [
-        OverdueRisk(r.id, v.system.code, r.text, r.due, r.owner)
-        for v in risk_views(desk, open_only=True)
-        for r in v.risks
-        if r.due is not None and r.due < today
-    ]
-    return sorted(found, key=lambda r: (r.due, r.id))
+    return [OverdueRisk(r.id, s.code, r.text, r.due, r.owner) for r, _, s in risks_past_due(desk)]
 
 
 def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
