@@ -84,8 +84,11 @@ def test_import_killed_midway_leaves_nothing_half_done(contract, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     data = json.loads(ok("verify", "--json"))
-    assert data["ok"] and data["counts"]["ticket"] == 0
-    assert ok("import", "zentao-bugs", str(bugs)).startswith("4000 fault(s) were created")
+    # all or nothing: a kill can still land between the commit and the exit (the moment before the
+    # commit is pinned down by test_team.test_a_killed_import_skips_no_number)
+    assert data["ok"] and data["counts"]["ticket"] in (0, 4000)
+    if data["counts"]["ticket"] == 0:
+        assert ok("import", "zentao-bugs", str(bugs)).startswith("4000 fault(s) were created")
     assert json.loads(ok("verify", "--json"))["counts"]["ticket"] == 4000
 
 
