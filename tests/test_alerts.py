@@ -303,9 +303,9 @@ def test_many_alerts_are_packed_within_wecoms_limits_and_none_dropped(team, robo
 
 
 def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
-    from test_contract_records import DB_ITEMS, results_csv
+    from test_contract_records import ALL_ITEMS, results_csv
 
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS), "--at", "2026-12-03 10:00",
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-03 10:00",
        now=at("2026-12-03", "10:05"))  # fmt: skip
     ok("alert", "add", "wecom", robot.url())
     assert ok("alert", "run", now=at("2026-12-24", "10:00")).startswith("0 alert(s) due")  # 6 working days left
@@ -318,9 +318,9 @@ def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
 
 
 def test_a_risk_past_its_due_date(team, robot, tmp_path):
-    from test_contract_records import DB_ITEMS, results_csv
+    from test_contract_records import ALL_ITEMS, results_csv
 
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS), "--at", "2026-12-01 10:00",
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-01 10:00",
        now=at("2026-12-01", "10:05"))  # fmt: skip
     ok("inspect", "risk", "1", "表空间使用率88%", "--level", "medium", "--remedy", "扩容数据文件", "--owner", "张伟",
        "--due", "2026-12-05", now=at("2026-12-01", "10:10"))  # fmt: skip

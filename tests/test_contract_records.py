@@ -8,7 +8,9 @@ import pytest
 
 from conftest import at, ok, refused, run
 
+APP_ITEMS = ["服务与进程状态", "与HIS等系统接口", "证书与许可有效期", "应用错误日志", "磁盘空间增长"]
 DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
+ALL_ITEMS = [*APP_ITEMS, *DB_ITEMS]  # the default checklist, in its order
 
 
 def results_csv(tmp_path, items, name="r.csv"):
@@ -146,10 +148,20 @@ def test_inspection_without_database_items_is_refused(contract, tmp_path):
     )
 
 
+def test_inspection_missing_an_application_item_is_refused(contract, tmp_path):
+    path = results_csv(tmp_path, [i for i in ALL_ITEMS if i not in ("与HIS等系统接口", "磁盘空间增长")])
+    refused(
+        ["inspect", "queue", "--from-file", path],
+        "the inspection of queue lacks 2 checklist item(s): 与HIS等系统接口, 磁盘空间增长; every item needs a "
+        "result (`opsdesk inspect template show queue` lists them)",
+        contract,
+    )
+
+
 def test_two_of_five_inspected_leaves_exactly_three_gaps(contract, tmp_path):
-    path = results_csv(tmp_path, ["服务与进程状态", *DB_ITEMS])
+    path = results_csv(tmp_path, ALL_ITEMS)
     out = ok("inspect", "queue", "--from-file", path, "--at", "2026-12-03 10:00", "--by", "张伟")
-    assert out == "Inspection 1: queue 2026-12 by 张伟 — 9 ok, 0 warn, 0 fail; database: ok\n"
+    assert out == "Inspection 1: queue 2026-12 by 张伟 — 13 ok, 0 warn, 0 fail; database: ok\n"
     ok("inspect", "run", "bi", "--from-file", path)
     gaps = json.loads(ok("inspect", "gaps", "--month", "2026-12", "--json"))
     assert [s["code"] for s in gaps["uninspected"]] == ["cdss", "face", "avatar"]
@@ -158,20 +170,20 @@ def test_two_of_five_inspected_leaves_exactly_three_gaps(contract, tmp_path):
 
 
 def test_inspection_month_must_match_and_items_must_exist(contract, tmp_path):
-    path = results_csv(tmp_path, DB_ITEMS)
+    path = results_csv(tmp_path, ALL_ITEMS)
     refused(
         ["inspect", "queue", "--month", "2026-11", "--from-file", path],
         "an inspection at 2026-12-07 10:00 is not in 2026-11; give --at a time inside 2026-11",
         contract,
     )
-    bad = results_csv(tmp_path, [*DB_ITEMS, "机房温度"], "bad.csv")
+    bad = results_csv(tmp_path, [*ALL_ITEMS, "机房温度"], "bad.csv")
     result = run("inspect", "queue", "--from-file", bad)
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: result 9: '机房温度' is not on queue's checklist; items: 服务与进程状态")
+    assert result.stderr.startswith("Error: result 14: '机房温度' is not on queue's checklist; items: 服务与进程状态")
 
 
 def test_risks_and_their_remedies(contract, tmp_path):
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS))
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS))
     assert ok(
         "inspect", "risk", "1", "表空间使用率88%", "--level", "中", "--remedy", "扩容", "--due", "2026-12-20"
     ) == ("Risk 1 on inspection 1: medium, remedy: 扩容\n")
@@ -286,7 +298,7 @@ def test_training_and_work_log(contract):
 
 
 def test_confirm_any_record_and_pending(contract, tmp_path):
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, DB_ITEMS))
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS))
     ok("work", "log", "queue", "检查备份", "--type", "backup")
     assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))] == ["inspection", "work"]
     assert ok("confirm", "inspection", "1", "--by", "陈主任", "--comment", "属实") == (
@@ -356,7 +368,7 @@ def test_unknown_ids_are_one_line_errors(contract, kind):
 
 
 def test_second_inspection_duplicates_and_confirmed_inspections(contract, tmp_path):
-    path = results_csv(tmp_path, DB_ITEMS)
+    path = results_csv(tmp_path, ALL_ITEMS)
     ok("inspect", "queue", "--from-file", path, "--at", "2026-12-03 10:00")
     refused(
         ["inspect", "queue", "--from-file", path],
@@ -365,7 +377,7 @@ def test_second_inspection_duplicates_and_confirmed_inspections(contract, tmp_pa
         contract,
     )
     assert ok("inspect", "queue", "--from-file", path, "--again").startswith("Inspection 2: queue 2026-12")
-    twice = results_csv(tmp_path, [*DB_ITEMS, "慢SQL"], "twice.csv")
+    twice = results_csv(tmp_path, [*ALL_ITEMS, "慢SQL"], "twice.csv")
     refused(
         ["inspect", "bi", "--from-file", twice],
         "the results give 慢SQL more than once; one result per checklist item",

@@ -10,14 +10,14 @@ import openpyxl
 import pytest
 
 from conftest import at, ok, refused, run
-from test_workbooks import DB_ITEMS, NOV, header, november, rows  # noqa: F401 (november: a fixture)
+from test_workbooks import APP_ITEMS, DB_ITEMS, NOV, header, november, rows  # noqa: F401 (november: a fixture)
 
 
 def _results(tmp_path, session: str = "480", verdict: str = "warn"):
     path = tmp_path / "readings.csv"
     path.write_text(
         "item,result,verdict,note,reading\n"
-        + "".join(f"{i},正常,ok,,\n" for i in DB_ITEMS[:-2])
+        + "".join(f"{i},正常,ok,,\n" for i in [*APP_ITEMS, *DB_ITEMS[:-2]])
         + "慢SQL,无,ok,,0\n"
         + f"会话数,接近上限,{verdict},,{session}\n",
         encoding="utf-8",
@@ -57,7 +57,7 @@ def test_risks_are_graded_by_their_item_and_flag_the_items_without_one(contract,
     )
     refused(
         ["inspect", "risk", "1", "x", "--item", "会话", "--remedy", "y"],
-        "--item '会话' is not a check item of inspection 1; items: " + ", ".join(DB_ITEMS),
+        "--item '会话' is not a check item of inspection 1; items: " + ", ".join([*APP_ITEMS, *DB_ITEMS]),
         contract,
         code=2,
     )
@@ -191,7 +191,7 @@ def test_the_english_edition_is_english(november, tmp_path):
     ws = wb["SLA detail"]
     assert ws.oddFooter.center.text == "Page &P of &N" and ws.cell(2, 1).font.name == "Calibri"
     assert {r["Response"] for r in rows(ws)} == {"met", "breached"}
-    assert [r["Verdict"] for r in rows(wb["Inspection items"])][7] == "Warning"
+    assert [r["Verdict"] for r in rows(wb["Inspection items"])][12] == "Warning"
     labels = [r[0] for r in wb["Cover"].iter_rows(values_only=True) if r[0]]
     assert not any("\u4e00" <= ch <= "\u9fff" for text in labels for ch in str(text)), labels
     assert run("report", "monthly", NOV, "--lang", "en", "-o", str(tmp_path / "x.xlsx")).exit_code == 0

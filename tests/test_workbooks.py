@@ -12,6 +12,7 @@ import pytest
 
 from conftest import at, ok, run, snapshot
 
+APP_ITEMS = ["服务与进程状态", "与HIS等系统接口", "证书与许可有效期", "应用错误日志", "磁盘空间增长"]
 DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
 NOV = "2026-11"
 
@@ -61,7 +62,7 @@ def november(contract, tmp_path):
     path = tmp_path / "r.csv"
     path.write_text(
         "item,result,verdict,note\n"
-        + "".join(f"{i},正常,ok,\n" for i in DB_ITEMS[:-1])
+        + "".join(f"{i},正常,ok,\n" for i in [*APP_ITEMS, *DB_ITEMS[:-1]])
         + "会话数,480/500,warn,接近上限\n",
         encoding="utf-8",
     )
@@ -168,8 +169,8 @@ def test_monthly_report(november, tmp_path):
     assert wb["封面"]["A1"].value == "运维月度巡检报告"
     summary = rows(wb["巡检汇总"])
     assert [(r["系统代码"], r["正常"], r["警告"], r["数据库环境结论"]) for r in summary] == [
-        ("queue", 7, 1, "警告"),
-        ("bi", 7, 1, "警告"),
+        ("queue", 12, 1, "警告"),
+        ("bi", 12, 1, "警告"),
         ("cdss", None, None, "未巡检"),
         ("face", None, None, "未巡检"),
         ("avatar", None, None, "未巡检"),
@@ -184,7 +185,7 @@ def test_monthly_report(november, tmp_path):
     ]
     assert summary[0]["记录键"] == "inspection:1"
     items = rows(wb["巡检明细"])
-    assert len(items) == 16 and items[7]["巡检项"] == "会话数" and items[7]["结论"] == "警告"
+    assert len(items) == 26 and items[12]["巡检项"] == "会话数" and items[12]["结论"] == "警告"
     risk = rows(wb["风险与整改"])[0]
     assert (risk["风险"], risk["等级"], risk["是否实施"]) == ("会话数接近上限", "高", "否")
     stats = {r["系统"]: r for r in rows(wb["故障统计"])}
@@ -276,7 +277,7 @@ def test_reports_as_json_write_no_workbook(november, tmp_path, monkeypatch):
         ("bi", "warn"),
         ("cdss", "gap"),
     ]
-    assert monthly["stats"][-1]["total"] == 2 and len(monthly["items"]) == 16
+    assert monthly["stats"][-1]["total"] == 2 and len(monthly["items"]) == 26
     accepted = json.loads(ok("report", "acceptance", "--to", "2026-11-30", "--json"))
     assert {k: [f["id"] for f in v] for k, v in accepted["faults"].items()} == {"defect": [], "data": [2], "fault": [1]}
     response = next(r for r in accepted["sla"] if r["clock"] == "response")

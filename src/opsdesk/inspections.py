@@ -174,7 +174,7 @@ def record(
     inspector: str | None = None,
     again: bool = False,
 ) -> Inspection:
-    """Record one system's monthly inspection; all database-environment items must have results.
+    """Record one system's monthly inspection; every checklist item must have a result.
 
     A second inspection of the same system in the same month is refused unless ``again``
     (a re-inspection after a fix).
@@ -220,6 +220,12 @@ def record(
         raise Refused(
             f"the inspection of {sys_row.code} lacks its database-environment items: {', '.join(missing_db)}; "
             "every inspection must check the database (数据库环境)"
+        )
+    missing = [n for n in checklist if n not in given]
+    if missing:
+        raise Refused(
+            f"the inspection of {sys_row.code} lacks {len(missing)} checklist item(s): {', '.join(missing)}; "
+            f"every item needs a result (`opsdesk inspect template show {sys_row.code}` lists them)"
         )
     inspection = Inspection(
         system_id=sys_row.id, month=label, at=moment, recorded_at=desk.local_now,

@@ -110,7 +110,9 @@ def inspect_run(
     by: Annotated[str | None, typer.Option("--by", help="The inspector (default: you).")] = None,
     from_file: Annotated[
         Path | None,
-        typer.Option("--from-file", help="CSV: item, result, verdict, note[, reading, unit, threshold]."),
+        typer.Option(
+            "--from-file", help="CSV: item, result, verdict, note[, reading, unit, threshold]; a row per item."
+        ),
     ] = None,
     again: Annotated[bool, typer.Option("--again", help="A re-inspection in a month already inspected.")] = False,
 ) -> None:
