@@ -157,6 +157,9 @@ def test_on_paper(november, tmp_path):
             second = ws.cell(2, 1)
             if second.value is not None:
                 assert second.border.left.style == "thin"
+            for chart in ws._charts:  # below its table, on the one page with it: not beside it, printed small
+                assert chart.anchor._from.col == 0 and chart.anchor._from.row > ws.max_row, ws.title
+                assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1), ws.title
     wb = openpyxl.load_workbook(acc)
     assert wb["故障处理"].print_title_cols == "$A:$C" and wb["故障处理"].freeze_panes == "D2"
     assert [r["月份"] for r in rows(wb["月度报告交付"])] == ["2026-11"]  # the monthly report written above

@@ -347,6 +347,8 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
               for w, c in zip(widths, columns, strict=True)]  # fmt: skip
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
+    if any(text_width(c.title) + 1 > w for c, w in zip(columns, widths, strict=True)):
+        ws.row_dimensions[1].height = 30  # a title that wraps gets its second line
     ident = min(table.ident, len(columns))
     ws.freeze_panes = f"{get_column_letter(ident + 1)}2" if ident else "A2"
     last = get_column_letter(len(columns))
@@ -354,12 +356,15 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     ws.print_title_rows = "1:1"
     total, repeated = sum(widths), sum(widths[:ident])
     pages_wide = 1
-    if total > PAGE_WIDTH:  # wider than a page: the identifying columns are printed on every page
+    summary = bool(table.charts) and count <= 30  # a summary and its charts: one page, no chart cut in two
+    if total > PAGE_WIDTH and not summary:  # wider than a page: the identifying columns on every page
         ws.print_title_cols = f"A:{get_column_letter(ident)}"
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)
     for n, chart in enumerate(table.charts):
         _chart(ws, table, columns, chart, count, n)
+    if summary:
+        ws.page_setup.fitToHeight = 1
     return ws.auto_filter.ref
 
 
@@ -484,7 +489,6 @@ def _width_of(value: Any, kind: str) -> int:
 
 def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: int) -> None:
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.utils import get_column_letter
 
     if rows == 0:
         return
@@ -503,8 +507,8 @@ def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: 
         bar.y_axis.number_format = "0%"
         bar.y_axis.scaling.min = 0
         bar.y_axis.scaling.max = 1
-    anchor_col = get_column_letter(len(columns) + 2)
-    ws.add_chart(bar, f"{anchor_col}{2 + n * 18}")
+    # below the table, not beside it: beside it, a page fitted to the width printed table and chart small
+    ws.add_chart(bar, f"A{rows + 3 + n * 18}")
 
 
 # -- reading back ---------------------------------------------------------------------------
