@@ -157,6 +157,12 @@ def test_on_paper(november, tmp_path):
             second = ws.cell(2, 1)
             if second.value is not None:
                 assert second.border.left.style == "thin"
+            titles = [c.value for c in ws[1]]
+            check = ws.cell(2, titles.index("校验") + 1) if "校验" in titles else None
+            if check is not None and check.value is not None:  # both hashes on one line: the row keeps its height
+                letter = check.column_letter
+                assert len(check.value) == 25 and check.font.size == 8 and not check.alignment.wrap_text, ws.title
+                assert ws.column_dimensions[letter].width >= 20, ws.title
             for chart in ws._charts:  # below its table, on the one page with it: not beside it, printed small
                 assert chart.anchor._from.col == 0 and chart.anchor._from.row > ws.max_row, ws.title
                 assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1), ws.title

@@ -29,6 +29,7 @@ HEADER_FILL = "1F4E78"
 FILLS = {"bad": "F8CBAD", "warn": "FFE699", "good": "C6EFCE", "input": "FFF2CC"}
 MAX_WIDTH = 60
 TOKEN_WIDTH = 75  # a long unbroken token (a hash, an anchor N:HASH) gets its width rather than wrapping
+CHECK_WIDTH = 20  # the 校验 cell, 12-12 hex digits in 8 pt
 MIN_WIDTHS = {"datetime": 17, "date": 12, "percent": 8}  # never ####: a moment always has room
 PAGE_WIDTH = 200  # what one A4 landscape page holds, in column-width units, at a scale still easy to read
 # what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
@@ -39,7 +40,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 class Column:
     key: str
     title: str
-    kind: str = "text"  # text | datetime | date | int | float | percent
+    kind: str = "text"  # text | datetime | date | int | float | percent | check (the 校验 cell)
 
 
 @dataclass
@@ -295,7 +296,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     columns = _filled(table)
     if table.confirm:
         key, digest, confirmer, comment, *signed = table.confirm
-        columns += [Column("_key", key), Column("_digest", digest), Column("_confirmer", confirmer),
+        columns += [Column("_key", key), Column("_digest", digest, "check"), Column("_confirmer", confirmer),
                     Column("_comment", comment),
                     *[Column("_confirm_date", title, "date") for title in signed]]  # fmt: skip
     header_font = Font(name=page.font, bold=True, color="FFFFFF")
@@ -357,7 +358,9 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     total, repeated = sum(widths), sum(widths[:ident])
     pages_wide = 1
     summary = bool(table.charts) and count <= 30  # a summary and its charts: one page, no chart cut in two
-    if total > PAGE_WIDTH and not summary:  # wider than a page: the identifying columns on every page
+    # a table a little wider than a page is printed a little smaller rather than its last columns
+    # (the hospital's confirmation block) alone on a second page
+    if total > PAGE_WIDTH * 1.2 and not summary:  # wider: the identifying columns on every page
         ws.print_title_cols = f"A:{get_column_letter(ident)}"
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)
@@ -442,6 +445,7 @@ class _Styles:
         thin = Side(style="thin", color="A6A6A6")
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.font = Font(name=font, size=10)
+        self.small = Font(name=font, size=8)  # the 校验 cell: two hashes on one line in a narrow column
         self.text = Alignment(vertical="top", wrap_text=True)  # long text wraps inside its column
         self.number = Alignment(vertical="top")
 
@@ -458,7 +462,7 @@ class _Styles:
             if fill in self.fills:
                 cell.fill = self.fills[fill]
             cell.border = self.border
-            cell.font = self.font
+            cell.font = self.small if kind == "check" else self.font
             cell.alignment = self.text if kind == "text" else self.number
             self.ids[key] = self.wb._cell_styles.add(cell._style)
         return self.ids[key]
@@ -476,6 +480,8 @@ def _one_token(rows: list[dict[str, Any]], key: str) -> bool:
 def _width_of(value: Any, kind: str) -> int:
     if value is None:
         return 0
+    if kind == "check":  # written as CHECK-DIGEST, in 8 pt
+        return CHECK_WIDTH
     if isinstance(value, str) and value.isascii() and " " not in value and len(value) > MAX_WIDTH - 3:
         return len(value) + 2  # a hash: every character is a full column unit
     if kind == "datetime" or isinstance(value, datetime):
