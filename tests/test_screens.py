@@ -122,3 +122,34 @@ def test_status_through_a_real_pseudo_terminal_at_80_columns(desk_of_faults, sto
     assert all(cell_len(ln) <= 80 for ln in lines), text
     for fault_id in (108, 109, 110, 111, 112):
         assert any(ln.split() and ln.split()[0] == str(fault_id) for ln in lines), text
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    ok("demo", "--db", str(db), "--months", "3", "--seed", "3")
+    return db
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z]{3,}", text))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["contract", "show"], ["inspect", "risks"], ["fault", "explain", "112", "resolution"], ["inspect", "gaps"]],
+)
+def test_no_word_is_split_at_80_columns(demo_store, command):
+    """Every word the plain output has is whole on the 80-column screen, every column still there."""
+    shown = run("--db", str(demo_store), *command, env={"OPSDESK_FORCE_TERMINAL": "1", "COLUMNS": "80"})
+    plain = run("--db", str(demo_store), *command)
+    assert shown.exit_code == plain.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert all(cell_len(ln) <= 80 for ln in lines), [ln for ln in lines if cell_len(ln) > 80]
+    assert _words(plain.stdout) - _words(shown.stdout) <= {"why", "counted", "not", "month"}  # headings left out
+    if command[1] == "risks":
+        assert all(h in lines[2].split() for h in ("risk", "level", "owner", "due", "done")), lines[2]
+    if command[1] == "explain":
+        assert "(国庆节（补假）)" in shown.stdout

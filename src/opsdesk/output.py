@@ -115,10 +115,7 @@ def table(
         room = out.width - sum(widths.values()) - gaps
         flex_at = columns.index(flex)
         widths[flex_at] = min(max(room, _flex_min(headers[flex_at])), _natural(headers[flex_at], rows, flex_at))
-    excess = sum(widths.values()) + gaps - out.width
-    if excess > 0:  # still too wide: the widest column wraps, at words
-        widest = max((i for i in keep if columns[i] != flex), key=widths.get)
-        widths[widest] = max(10, widths[widest] - excess)
+    _narrow(widths, [i for i in keep if columns[i] != flex], headers, sum(widths.values()) + gaps - out.width)
     for i in keep:
         rich_table.add_column(headers[i], no_wrap=columns[i] == flex, overflow="fold", min_width=widths[i],
                               max_width=widths[i])  # fmt: skip
@@ -127,6 +124,21 @@ def table(
         rich_table.add_row(*cells, style=(styles[n] if styles else None))
     out.print()
     out.print(rich_table)
+
+
+def _narrow(widths: dict[int, int], wrappable: list[int], headers: list[str], excess: int) -> None:
+    """Still too wide: the widest columns give up room, a cell at a time, until the table fits or
+    they are all down to ten cells (or their heading); their text wraps, at words where it has them."""
+    from rich.cells import cell_len
+
+    floors = {i: max(10, max(cell_len(word) for word in headers[i].split() or [""])) for i in wrappable}
+    while excess > 0:
+        shrinkable = [i for i in wrappable if widths[i] > floors[i]]
+        if not shrinkable:
+            return
+        widest = max(shrinkable, key=widths.get)
+        widths[widest] -= 1
+        excess -= 1
 
 
 def _shorten(value: Any, width: int) -> str:

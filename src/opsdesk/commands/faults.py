@@ -515,8 +515,7 @@ def fault_explain(
         ["day", "clock ran", "minutes", "why (not) counted", "total"] + (["paused"] if any(paused) else []),
         rows,
         [None if e["minutes"] or not e["projected_minutes"] else "dim" for e in days],
-        flex="why (not) counted",
-        short={"why (not) counted": "why"},
+        short={"why (not) counted": "why"},  # the reason wraps, never cut: a holiday keeps its name
     )
     if any(e["projected_minutes"] for e in days):
         line("(in brackets) the working time still to come: a projection, not counted", style="dim")

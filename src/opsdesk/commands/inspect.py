@@ -9,7 +9,7 @@ import typer
 
 from opsdesk.commands.common import AtOpt, DefaultCommandGroup, JsonOpt, desk, read_period, sub_app
 from opsdesk.errors import InvalidInput
-from opsdesk.output import emit_json, is_terminal, line, table
+from opsdesk.output import emit_json, fits, is_terminal, line, table
 
 inspect_app = sub_app("Monthly inspections (每月巡检): `opsdesk inspect SYSTEM` records one.", cls=DefaultCommandGroup)
 template_app = sub_app("The per-system checklists.")
@@ -234,16 +234,23 @@ def inspect_list(
 
 
 RISK_COLUMNS = ["risk", "system", "month", "level", "risk found", "remedy", "owner", "due", "done"]
+NARROW_RISK_COLUMNS = ["risk", "system", "month", "level", "risk found → remedy", "owner", "due", "done"]
 
 
-def _risk_rows(views) -> tuple[list[list], list[str | None]]:
+def _risk_table(title, views) -> None:
+    """The risks of ``views``; on a narrow terminal the remedy goes under its risk and the done
+    column keeps the day (`inspect show --json` has the note)."""
     rows, styles = [], []
     for v in views:
         for r in v.risks:
             done = f"{r.done_at:%Y-%m-%d %H:%M}" + (f" {r.done_note}" if r.done_note else "") if r.done_at else "open"
             rows.append([r.id, v.system.code, v.inspection.month, r.level, r.text, r.remedy, r.owner, r.due, done])
             styles.append(None if r.done_at else ("red" if r.level == "high" else "yellow"))
-    return rows, styles
+    if fits(RISK_COLUMNS, rows):
+        table(title(len(rows)), RISK_COLUMNS, rows, styles)
+        return
+    narrow = [[*r[:4], f"{r[4]}\n→{r[5]}", r[6], r[7], r[8] if r[8] == "open" else r[8][:10]] for r in rows]
+    table(title(len(rows)), NARROW_RISK_COLUMNS, narrow, styles, optional=("month",))
 
 
 @inspect_app.command("show")
@@ -271,8 +278,7 @@ def inspect_show(inspection_id: Annotated[int, typer.Argument(metavar="ID")], as
           [[x.section, x.item, x.standard, reading_text(x.reading, x.unit), reading_text(x.threshold, x.unit),
             x.result, x.verdict + (" (no risk recorded)" if x.item in unrisked else ""), x.note] for x in v.items],
           [verdict_style.get(x.verdict) for x in v.items])  # fmt: skip
-    rows, styles = _risk_rows([v])
-    table(f"Risks: {len(rows)}", RISK_COLUMNS, rows, styles)
+    _risk_table(lambda n: f"Risks: {n}", [v])
 
 
 @inspect_app.command("risks")
@@ -293,8 +299,7 @@ def inspect_risks(
         emit_json([dict(risk, system=v.system.code, month=v.inspection.month, inspection=v.inspection.id)
                    for v in views for risk in v.to_dict()["risks"]])  # fmt: skip
         return
-    rows, styles = _risk_rows(views)
-    table(f"{len(rows)} {'open ' if open_only else ''}risk(s)", RISK_COLUMNS, rows, styles)
+    _risk_table(lambda n: f"{n} {'open ' if open_only else ''}risk(s)", views)
 
 
 @inspect_app.command("gaps")
