@@ -113,6 +113,7 @@ REPORTERS = [
 CONFIRMERS = ["信息科 陈主任", "信息科 黄工"]
 STAFF = [("张伟", "驻场工程师", True), ("李娜", "驻场工程师", True), ("王强", "驻场工程师", True),
          ("赵敏", "项目经理", False)]  # fmt: skip
+RESIDENTS = [name for name, role, _ in STAFF if role == "驻场工程师"]  # who owns the demo's faults, in turn
 CHANGES = [
     ("cdss", "新增抗菌药物分级使用提醒", "perfective", True),
     ("queue", "叫号规则支持老年人优先", "perfective", False),
@@ -307,7 +308,8 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         lambda d: holder.setdefault(
             "id",
             faults.open_fault(
-                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel, ref=ref
+                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel, ref=ref,
+                owner=RESIDENTS[seq % len(RESIDENTS)],
             ).id,
         ),
     )

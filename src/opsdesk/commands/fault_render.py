@@ -64,7 +64,7 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
                  f"{v.ticket.reported_at:%m-%d %H:%M}", "void" if v.voided else _clocks_cell(v, now), v.ticket.owner,
                  v.ticket.symptom] for v in views]  # fmt: skip
         table(title, ["id", "system", "reported", "clocks", "owner", "symptom"], rows,
-              [_row_style(v) for v in views], flex="symptom", optional=("system", "owner", "reported"))  # fmt: skip
+              [_row_style(v) for v in views], flex="symptom", optional=("reported", "system", "owner"))  # fmt: skip
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
     if any(v.ticket.time_unknown for v in views):
@@ -117,9 +117,10 @@ def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
 
 
 def _clocks_cell(v: FaultView, now: datetime) -> str:
-    """The clocks of one fault that are not met or not applicable, each named on a line, the
-    resolution first (its deadline is the one that stays); "met" if none."""
-    order = (v.clocks.resolution, v.clocks.response, v.clocks.arrival)  # the resolution's deadline first
+    """The clocks of one fault that are not met or not applicable, each named on a line: an overdue
+    or breached one first, then the resolution (its deadline is the one that stays); "met" if none."""
+    order = sorted((v.clocks.resolution, v.clocks.response, v.clocks.arrival),
+                   key=lambda c: c.state not in ("overdue", "breached"))  # fmt: skip
     parts = [f"{CLOCK_VERBS[c.name] if c.state == 'running' else c.name} {clock_cell(c, now, v.working_day)}"
              for c in order if c.state not in ("met", "not_applicable")]  # fmt: skip
     return "\n".join(parts) or "met"
