@@ -352,6 +352,8 @@ def test_a_fix_after_hours_on_the_deadline_day_is_met_and_never_late_0m(contract
     out = ok("fault", "resolve", "1", "--cause", "缓存", "--action", "重启", "--at", "2026-12-08 18:30",
              now=at("2026-12-08", "18:30"))  # fmt: skip
     assert "resolution met (deadline 2026-12-08 18:00, met until 2026-12-09 08:00)" in out
+    assert ("  resolution: resolved at 2026-12-08 18:30, after 18:00 but before any more working time passed: met "
+            "(it held until 2026-12-09 08:00)\n") in ok("fault", "show", "1", now=at("2026-12-08", "18:31"))  # fmt: skip
     clock = show()["clocks"]["resolution"]
     assert (clock["state"], clock["margin_minutes"]) == ("met", 0)
     assert (clock["deadline"], clock["met_until"]) == ("2026-12-08T18:00:00+08:00", "2026-12-09T08:00:00+08:00")
@@ -423,3 +425,13 @@ def test_fault_show_names_the_override_that_re_judged_it(contract):
     text = ok("fault", "show", "1", now=at("2026-12-10", "09:05"))
     assert "re-judged by calendar override 2026-12-08 day off (院方停诊), recorded 2026-12-10 09:00" in text
     assert "resolution breached → met" in text
+
+
+def test_show_says_since_when_a_clock_is_overdue_and_that_the_fault_was_handled_remotely(contract):
+    ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:00"))
+    shown = ok("fault", "show", "1", now=at("2026-12-07", "10:00"))
+    assert "OVERDUE since 09:30 (30m)" in shown
+    ok("fault", "respond", "1", "--at", "2026-12-07 10:05", now=at("2026-12-07", "10:05"))
+    ok("fault", "remote", "1", "--at", "2026-12-07 10:06", now=at("2026-12-07", "10:06"))
+    shown = ok("fault", "show", "1", now=at("2026-12-07", "10:10"))
+    assert "late 35m" in shown and "  handled remotely from 2026-12-07 10:06\n" in shown

@@ -12,6 +12,7 @@ import typer
 from opsdesk.commands.common import AtOpt, JsonOpt, desk, sub_app
 from opsdesk.commands.fault_render import (
     TIME_UNKNOWN,
+    clock_cell,
     clock_left,
     clock_style,
     exception_table,
@@ -113,6 +114,18 @@ def fault_assign(
     with desk() as d:
         ticket = assign(d, ticket_id, owner)
     line(f"Fault {ticket.id}: owned by {ticket.owner}")
+
+
+def _met_after_the_deadline(clock) -> None:
+    """Say why a resolution after its deadline time can still be met: no working time passed."""
+    if clock.met_until == clock.deadline:
+        return
+    if clock.state == "running":
+        line(f"  resolution: no working time passes after the deadline, so a fix until "
+             f"{clock.met_until:%Y-%m-%d %H:%M} still meets it")  # fmt: skip
+    elif clock.state == "met" and clock.actual is not None and clock.actual > clock.deadline:
+        line(f"  resolution: resolved at {clock.actual:%Y-%m-%d %H:%M}, after {clock.deadline:%H:%M} but before "
+             f"any more working time passed: met (it held until {clock.met_until:%Y-%m-%d %H:%M})")  # fmt: skip
 
 
 def _warn_unconfirmed(v: FaultView) -> None:
@@ -330,6 +343,7 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
     from opsdesk.timeparse import stored_minute
 
     with desk(write=False) as d:
+        now = d.local_now
         v = view(d, get_ticket(d, ticket_id))
         extra = timeline(d, ticket_id)
         requests = list_exceptions(d, ticket_id=ticket_id)
@@ -379,6 +393,8 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     hours = "inside" if v.clocks.inside_hours else "outside"
     line(f"  reported {t.reported_at:%Y-%m-%d %H:%M} ({hours} working hours)")
+    if t.remote_at:
+        line(f"  handled remotely from {t.remote_at:%Y-%m-%d %H:%M}")
     if t.time_unknown:
         line(f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
              f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`', style="yellow")  # fmt: skip
@@ -395,16 +411,16 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
                 c.deadline,
                 c.actual,
                 span_of(c.elapsed, c, v.working_day),
-                clock_left(c, v.working_day),
+                clock_cell(c, now, v.working_day)
+                if c.state in ("overdue", "breached")
+                else clock_left(c, v.working_day),
             ]
             for c in v.clocks
         ],
         [clock_style(c) for c in v.clocks],
         optional=("basis", "actual", "target"),
     )
-    if v.clocks.resolution.met_until != v.clocks.resolution.deadline and v.clocks.resolution.state == "running":
-        line(f"  resolution: no working time passes after the deadline, so a fix until "
-             f"{v.clocks.resolution.met_until:%Y-%m-%d %H:%M} still meets it")  # fmt: skip
+    _met_after_the_deadline(v.clocks.resolution)
     _warn_unconfirmed(v)
     _as_recorded(v)
     for c in data["corrections"]:
