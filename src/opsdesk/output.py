@@ -115,7 +115,8 @@ def table(
         room = out.width - sum(widths.values()) - gaps
         flex_at = columns.index(flex)
         widths[flex_at] = min(max(room, _flex_min(headers[flex_at])), _natural(headers[flex_at], rows, flex_at))
-    _narrow(widths, [i for i in keep if columns[i] != flex], headers, sum(widths.values()) + gaps - out.width)
+    excess = sum(widths.values()) + gaps - out.width
+    _narrow(widths, [i for i in keep if columns[i] != flex], headers, rows, excess)
     for i in keep:
         rich_table.add_column(headers[i], no_wrap=columns[i] == flex, overflow="fold", min_width=widths[i],
                               max_width=widths[i])  # fmt: skip
@@ -126,12 +127,12 @@ def table(
     out.print(rich_table)
 
 
-def _narrow(widths: dict[int, int], wrappable: list[int], headers: list[str], excess: int) -> None:
+def _narrow(widths: dict[int, int], wrappable: list[int], headers: list[str], rows: list[list[Any]],
+            excess: int) -> None:  # fmt: skip
     """Still too wide: the widest columns give up room, a cell at a time, until the table fits or
-    they are all down to ten cells (or their heading); their text wraps, at words where it has them."""
-    from rich.cells import cell_len
-
-    floors = {i: max(10, max(cell_len(word) for word in headers[i].split() or [""])) for i in wrappable}
+    they are down to ten cells or their longest word (heading or cell, up to 20); their text wraps,
+    at words where it has them."""
+    floors = {i: max(10, _longest_word(headers[i], rows, i)) for i in wrappable}
     while excess > 0:
         shrinkable = [i for i in wrappable if widths[i] > floors[i]]
         if not shrinkable:
@@ -139,6 +140,14 @@ def _narrow(widths: dict[int, int], wrappable: list[int], headers: list[str], ex
         widest = max(shrinkable, key=widths.get)
         widths[widest] -= 1
         excess -= 1
+
+
+def _longest_word(header: str, rows: list[list[Any]], i: int) -> int:
+    """The longest word of a column that has no wide (CJK) characters, which wrap anywhere; at most 20."""
+    from rich.cells import cell_len
+
+    words = [w for text in (header, *(_cell(row[i]) for row in rows)) for w in text.split()]
+    return min(20, max((len(w) for w in words if cell_len(w) == len(w)), default=0))
 
 
 def _shorten(value: Any, width: int) -> str:

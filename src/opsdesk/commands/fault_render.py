@@ -156,10 +156,9 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.type == "pause":
             end = r.resumed_at or x.ticket.resolved_at  # a pause running at the fix ends there
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
-        decided = r.confirmed_by or r.refused_by
-        if r.refused_by:
-            decided += f": {r.refuse_reason}"
+        changes = f"none: refused ({r.refuse_reason})" if r.refused_by else change_text(x.changes)
         rows.append([r.id, r.ticket_id, x.system.code, what, x.state, r.requested_by, r.requested_at,
-                     decided, r.reason, change_text(x.changes)])  # fmt: skip
+                     r.confirmed_by or r.refused_by, r.reason, changes])  # fmt: skip
     table(title, ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
-          rows, [STATE_STYLE[x.state] for x in views])  # fmt: skip
+          rows, [STATE_STYLE[x.state] for x in views],
+          optional=("asked", "asked by", "system", "reason"))  # fmt: skip (what it changes outlasts why)
