@@ -89,9 +89,15 @@ def test_a_month_not_begun_is_refused_and_the_running_one_is_interim(contract, t
             "2027-01 has not begun (today is 2026-12-07); a monthly report covers a month that has started "
             "(the running one is an interim report)", contract)  # fmt: skip
     out = tmp_path / "dec.xlsx"
-    ok("report", "monthly", "2026-12", "-o", str(out))
+    said = ok("report", "monthly", "2026-12", "-o", str(out)).splitlines()
+    assert said[0].startswith("Wrote the monthly report for 2026-12, interim: the month has not ended, data as of "
+                              "2026-12-07 10:00 (15 sheets)")  # fmt: skip
+    assert said[1].startswith("Recorded as delivered (interim): anchor ")
     cover = openpyxl.load_workbook(out)["封面"]
     assert cover["A2"].value == "期中报告：本月尚未结束，数据截至 2026-12-07 10:00"
+    acceptance = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "-o", str(acceptance))
+    assert [r["类型"] for r in rows(openpyxl.load_workbook(acceptance)["月度报告交付"])] == ["期中报告（月内）"]
     assert json.loads(ok("report", "monthly", NOV, "--json"))["interim"] is False
 
 

@@ -114,6 +114,8 @@ CONFIRMERS = ["信息科 陈主任", "信息科 黄工"]
 STAFF = [("张伟", "驻场工程师", True), ("李娜", "驻场工程师", True), ("王强", "驻场工程师", True),
          ("赵敏", "项目经理", False)]  # fmt: skip
 RESIDENTS = [name for name, role, _ in STAFF if role == "驻场工程师"]  # who owns the demo's faults, in turn
+LEAD = RESIDENTS[0]  # who records the contract's other work
+CONTRACT_WORK = 1_000_000  # the sequence numbers of the contract's other work start here (faults below)
 CHANGES = [
     ("cdss", "新增抗菌药物分级使用提醒", "perfective", True),
     ("queue", "叫号规则支持老年人优先", "perfective", False),
@@ -169,6 +171,7 @@ def clear_for_demo(target: Path | str, replace: bool) -> None:
 def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     """Create the demo contract and ``months`` of fault history up to ``desk.now``."""
     rng = random.Random(seed)
+    desk.actor = LEAD  # who records: the demo's engineers, not whoever runs it
     real_now = desk.now.replace(second=0, microsecond=0)
     first_day = real_now.date() - relativedelta(months=months)
     # the contract and roster are recorded first, before the history: recorded times never go backwards
@@ -202,10 +205,11 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         people.add_staff(desk, name, role=role, phone=f"138000000{number:02d}", email=f"staff{number}@example.com",
                          onsite=onsite)  # fmt: skip
     ops.sort(key=lambda op: (op[0], op[1]))
-    for recorded, _, run in ops:
+    for recorded, seq, run in ops:
         desk.now = recorded
+        desk.actor = RESIDENTS[seq % len(RESIDENTS)] if seq < CONTRACT_WORK else LEAD  # a fault's owner records it
         run(desk)
-    desk.now = real_now
+    desk.now, desk.actor = real_now, LEAD
     _exceptions(desk)
     from sqlmodel import func, select
 
@@ -345,7 +349,7 @@ def _working_moment(cal, day, hour: int, tz) -> datetime:
 def _plan_contract_work(rng, cal, first_day, now, ops) -> None:
     """Change requests, monthly inspections with risks, trainings and integration work, month by month."""
     tz = now.tzinfo
-    seq = iter(range(1_000_000, 2_000_000))
+    seq = iter(range(CONTRACT_WORK, 2 * CONTRACT_WORK))
 
     def add(moment: datetime, run: Callable[[Desk], object]) -> None:
         if moment <= now:

@@ -73,6 +73,7 @@ ZH: dict[str, str] = {
     "col.confirm_date": "确认日期（填写）", "v.entity.objection": "院方异议", "v.entity.delivery": "月度报告交付",
     "v.anchor": "锚点（事件数:链头哈希）", "v.anchor_hint": "可用 opsdesk verify --against 本文件 核对历史未被改写",
     "sheet.deliveries": "月度报告交付", "col.written_at": "交付时间", "col.events": "历史事件数",
+    "col.report_kind": "类型", "v.interim": "期中报告（月内）", "v.final": "月报",
     "col.head_hash": "链头哈希", "col.sha256": "文件SHA-256", "col.file": "文件", "col.anchor": "锚点",
     "v.checkpoint": "检查点",
     "col.corrections": "更正记录编号", "col.corrected_record": "更正对象", "col.field": "字段", "col.before": "原确认值",
@@ -331,6 +332,7 @@ EN: dict[str, str] = {
     "v.entity.delivery": "monthly report delivered", "v.anchor": "anchor (events:head hash)",
     "v.anchor_hint": "check the history against this file with opsdesk verify --against FILE",
     "sheet.deliveries": "Monthly reports", "col.written_at": "written at", "col.events": "history events",
+    "col.report_kind": "kind", "v.interim": "interim (within the month)", "v.final": "monthly report",
     "col.head_hash": "head hash", "col.sha256": "file SHA-256", "col.file": "file", "col.anchor": "anchor",
     "v.checkpoint": "checkpoint",
 }

@@ -294,8 +294,11 @@ def report_monthly(
         sheets = monthly_sheets(data, _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
         delivery = _delivered(d, f"{year}-{mon:02d}", written, data["anchors"][-1])
-    line(f"Wrote the monthly report for {year}-{mon:02d} ({len(sheets)} sheets) to {written.resolve()}")
-    line(f"Recorded as delivered: anchor {delivery.events}:{delivery.head_hash[:16]}, SHA-256 {delivery.sha256[:16]}")
+    interim = f", interim: the month has not ended, data as of {data['data_as_of']:%Y-%m-%d %H:%M}"
+    line(f"Wrote the monthly report for {year}-{mon:02d}{interim if data['interim'] else ''} ({len(sheets)} sheets) "
+         f"to {written.resolve()}")  # fmt: skip
+    line(f"Recorded as delivered{' (interim)' if data['interim'] else ''}: anchor {delivery.events}:"
+         f"{delivery.head_hash[:16]}, SHA-256 {delivery.sha256[:16]}")  # fmt: skip
 
 
 def _delivered(d, month: str, written: Path, anchor):

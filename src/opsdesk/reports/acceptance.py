@@ -141,8 +141,8 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         .order_by(Inspection.at, Risk.id)
     ).all()
     anchors = history_anchors(desk.session)
-    deliveries = [{"month": d.month, "written_at": d.written_at, "anchor": f"{d.events}:{d.head_hash}",
-                   "sha256": d.sha256, "file": d.file}
+    deliveries = [{"month": d.month, "written_at": d.written_at, "interim": _interim(d, desk.tz),
+                   "anchor": f"{d.events}:{d.head_hash}", "sha256": d.sha256, "file": d.file}
                   for d in desk.session.exec(select(Delivery).order_by(Delivery.id))]  # fmt: skip
     return {
         "contract": contract, "start": start, "last": last, "prepared_by": contract.preparer or desk.actor,
@@ -348,7 +348,15 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
         ]), [dict(r, kind=value(lang, r["kind"]), system=names.get(r["system"], r["system"]))
              for r in data["pending"]], drop_empty=False),
-        Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS), data["deliveries"], drop_empty=False),
+        Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS),
+              [dict(d, kind=value(lang, "interim" if d["interim"] else "final")) for d in data["deliveries"]],
+              drop_empty=False),
         Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), integrity, drop_empty=False),
     ]  # fmt: skip
     return Book(sheets, page(lang, contract, f"{data['start']} — {data['last']}"))
+
+
+def _interim(delivery: Delivery, tz) -> bool:
+    """A report written before its month ended: an interim one, its data as of then."""
+    year, month = (int(part) for part in delivery.month.split("-"))
+    return delivery.written_at.astimezone(tz).date() < date(year + month // 12, month % 12 + 1, 1)

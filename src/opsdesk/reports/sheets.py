@@ -301,6 +301,7 @@ def anchor_rows(lang: str, anchors) -> list[dict[str, Any]]:
 
 INTEGRITY_COLUMNS = [("table", "col.table", "text"), ("records", "col.records", "text")]
 DELIVERY_COLUMNS = [
-    ("month", "col.month", "text"), ("written_at", "col.written_at", "datetime"), ("anchor", "col.anchor", "text"),
+    ("month", "col.month", "text"), ("kind", "col.report_kind", "text"), ("written_at", "col.written_at", "datetime"),
+    ("anchor", "col.anchor", "text"),
     ("sha256", "col.sha256", "text"), ("file", "col.file", "text"),
 ]  # fmt: skip
