@@ -435,3 +435,13 @@ def test_show_says_since_when_a_clock_is_overdue_and_that_the_fault_was_handled_
     ok("fault", "remote", "1", "--at", "2026-12-07 10:06", now=at("2026-12-07", "10:06"))
     shown = ok("fault", "show", "1", now=at("2026-12-07", "10:10"))
     assert "late 35m" in shown and "  handled remotely from 2026-12-07 10:06\n" in shown
+
+
+def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
+    ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:05"))
+    ok("fault", "respond", "1", "--at", "2026-12-07 09:10", now=at("2026-12-07", "11:00"))
+    assert "  late entry: the response: it was recorded more than an hour after it happened\n" in ok(
+        "fault", "show", "1", now=at("2026-12-07", "11:01"))  # fmt: skip
+    ok("fault", "arrive", "1", "--at", "2026-12-07 09:40", now=at("2026-12-07", "11:02"))
+    assert ("  late entry: the response and the arrival: they were recorded more than an hour after they happened\n"
+            in ok("fault", "show", "1", now=at("2026-12-07", "11:03")))  # fmt: skip

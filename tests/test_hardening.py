@@ -63,6 +63,10 @@ def test_usage_errors_are_one_line(contract):
     assert (
         one_line(run("fault", "list", "--bogus"), 2) == "Error: No such option: --bogus (see `opsdesk fault list -h`)\n"
     )
+    assert one_line(run("fault", "open", "queue", "x", "--by", "张伟"), 2) == (
+        "Error: No such option: --by here; who records goes before the command: `opsdesk --by NAME fault open ...` "
+        "(or set OPSDESK_USER)\n"
+    )
 
 
 def test_times_refused(contract):

@@ -103,11 +103,11 @@ def table(
         return
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
     headers, keep = _fit(columns, rows, out.width, flex, optional, short or {})
-    rich_table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                       show_edge=False)  # fmt: skip
+    rich_table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     gaps = 3 * (len(keep) - 1)
     widths = {i: _natural(headers[i], rows, i) for i in keep}
     if flex in columns and columns.index(flex) in keep:  # the text column takes the room left, at least a little
@@ -124,6 +124,8 @@ def table(
         cells = [_rich_cell(_shorten(row[i], widths[i]) if columns[i] == flex else row[i]) for i in keep]
         rich_table.add_row(*cells, style=(styles[n] if styles else None))
     out.print()
+    if title:  # on its own line, as wide as the screen (a table's title wraps at the table's width)
+        out.print(Text(title, style="italic"))
     out.print(rich_table)
 
 

@@ -52,7 +52,12 @@ class OpsdeskGroup(TyperGroup):
             sys.exit(0)
         except UsageError as exc:
             where = " ".join(["opsdesk", *(exc.ctx.command_path.split()[1:] if exc.ctx else [])])
-            output.error(f"{exc.format_message()} (see `{where} -h`)")
+            if getattr(exc, "option_name", None) == "--by":  # who records goes before the command
+                command = where.removeprefix("opsdesk ")
+                output.error(f"{exc.format_message()} here; who records goes before the command: "
+                             f"`opsdesk --by NAME {command} ...` (or set OPSDESK_USER)")  # fmt: skip
+            else:
+                output.error(f"{exc.format_message()} (see `{where} -h`)")
             sys.exit(2)
         except ClickException as exc:
             output.error(exc.format_message())
@@ -73,6 +78,7 @@ class OpsdeskGroup(TyperGroup):
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt:  # Ctrl-C: the command's transaction was rolled back
+            _end_prompt_line()
             output.error("aborted: nothing was recorded")
             raise typer.Exit(130) from None
         except BrokenPipeError:  # `opsdesk fault list | head`: the reader left, nothing to report
@@ -95,12 +101,19 @@ class OpsdeskGroup(TyperGroup):
                 output.error(_database_failed(exc))
                 raise typer.Exit(1) from None
             if isinstance(exc, EOFError):  # Ctrl-D at a prompt
+                _end_prompt_line()
                 output.error("aborted: the input ended before the answers were complete; nothing was recorded")
                 raise typer.Exit(1) from None
             if os.environ.get("OPSDESK_DEBUG"):
                 raise
             output.error(_unexpected(exc))
             raise typer.Exit(1) from None
+
+
+def _end_prompt_line() -> None:
+    """Interrupted at a prompt: the message starts on a line of its own, not after the question."""
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        sys.stderr.write("\n")
 
 
 class LazyCommands(MutableMapping):

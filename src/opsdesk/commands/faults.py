@@ -116,6 +116,10 @@ def fault_assign(
     line(f"Fault {ticket.id}: owned by {ticket.owner}")
 
 
+STEP_NAMES = {"reported": "report", "responded": "response", "arrived": "arrival", "remote": "remote handling",
+              "resolved": "resolution"}  # fmt: skip
+
+
 def _met_after_the_deadline(clock) -> None:
     """Say why a resolution after its deadline time can still be met: no working time passed."""
     if clock.met_until == clock.deadline:
@@ -399,7 +403,10 @@ def fault_show(ticket_id: IdArg, as_json: JsonOpt = False) -> None:
         line(f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
              f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`', style="yellow")  # fmt: skip
     if v.late:
-        line(f"  late entry: {', '.join(v.late)} recorded more than an hour after it happened", style="yellow")
+        steps = " and ".join(f"the {STEP_NAMES[step]}" for step in v.late)
+        happened = "they were recorded more than an hour after they" if len(v.late) > 1 else (
+            "it was recorded more than an hour after it")  # fmt: skip
+        line(f"  late entry: {steps}: {happened} happened", style="yellow")
     table(
         "Clocks",
         ["clock", "target", "basis", "deadline", "actual", "elapsed", "state"],

@@ -147,7 +147,8 @@ def inspect_risk(
     text: Annotated[str, typer.Argument(help="The risk found.")],
     remedy: Annotated[str, typer.Option(help="The remedy (解决方案).")],
     level: Annotated[
-        str | None, typer.Option(help="high, medium or low (default with --item: 异常 high, 警告 medium).")
+        str | None,
+        typer.Option(help="high, medium or low (高/中/低); default with --item: 异常 high, 警告 medium."),
     ] = None,
     item: Annotated[str | None, typer.Option(help="The check item it was found on (e.g. 表空间使用率).")] = None,
     owner: Annotated[str | None, typer.Option(help="Who carries it out.")] = None,
