@@ -143,7 +143,8 @@ def test_inspection_without_database_items_is_refused(contract, tmp_path):
     refused(
         ["inspect", "queue", "--from-file", path],
         "the inspection of queue lacks its database-environment items: 表空间使用率, 备份成功情况, 恢复测试, "
-        "告警日志错误, 无效对象, 慢SQL, 会话数; every inspection must check the database (数据库环境)",
+        "告警日志错误, 无效对象, 慢SQL, 会话数 (and application items: 与HIS等系统接口, 证书与许可有效期, "
+        "应用错误日志, 磁盘空间增长); every inspection must check the database (数据库环境)",
         contract,
     )
 

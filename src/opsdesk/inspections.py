@@ -216,12 +216,14 @@ def record(
         )
     given = {i.item for i in items}
     missing_db = [n for n, spec in checklist.items() if spec["section"] == "db" and n not in given]
+    missing_app = [n for n, spec in checklist.items() if spec["section"] != "db" and n not in given]
     if missing_db:
         raise Refused(
-            f"the inspection of {sys_row.code} lacks its database-environment items: {', '.join(missing_db)}; "
-            "every inspection must check the database (数据库环境)"
+            f"the inspection of {sys_row.code} lacks its database-environment items: {', '.join(missing_db)}"
+            + (f" (and application items: {', '.join(missing_app)})" if missing_app else "")
+            + "; every inspection must check the database (数据库环境)"
         )
-    missing = [n for n in checklist if n not in given]
+    missing = missing_app
     if missing:
         raise Refused(
             f"the inspection of {sys_row.code} lacks {len(missing)} checklist item(s): {', '.join(missing)}; "
