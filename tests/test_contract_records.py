@@ -451,3 +451,28 @@ def test_saying_no_at_the_review_records_nothing(contract):
     result = _walk(["ok-all", "no"])
     assert (result.exit_code, result.stderr) == (1, "Error: aborted: nothing was recorded\n")
     assert json.loads(ok("inspect", "list", "--json")) == []
+
+
+def test_a_reading_outside_its_threshold_defaults_to_a_warning_and_answers_come_back_as_defaults(contract):
+    # items 1-2 by their defaults; item 3 (certificates, ≥30 days) reads 12: the defaults become 超出阈值 / warn;
+    # the rest ok-all; the review sends item 3 back, where Enter keeps every earlier answer.
+    answers = ["", "", "", "", "", "", "12", "", "", "需续期", "ok-all", "3", "", "", "", "", "yes"]
+    result = _walk(answers)
+    assert result.exit_code == 0, result.output
+    assert "12 天 is outside the threshold ≥30" in result.stdout
+    cert = next(i for i in json.loads(ok("inspect", "show", "1", "--json"))["items"] if i["item"] == "证书与许可有效期")
+    assert (cert["reading"], cert["result"], cert["verdict"], cert["note"]) == ("12", "超出阈值", "warn", "需续期")
+    assert ('  证书与许可有效期: warn; record its risk: opsdesk inspect risk 1 "..." --item 证书与许可有效期 '
+            '--remedy "..."\n') in result.stdout  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reading", "threshold", "outside"),
+    [("12", "≥30", True), ("45", "≥30", False), ("88", "<85", True), ("84.9", "<85", False), ("30/30", "全部", False),
+     ("29/30", "全部", True), ("0", "0", False), ("3", "0（>2秒）", True), ("480", "<400（上限500）", True),
+     ("312", "<400（上限500）", False), ("n/a", "<85", None), ("", "<85", None), ("5", None, None)],
+)  # fmt: skip
+def test_outside_threshold(reading, threshold, outside):
+    from opsdesk.inspections import outside_threshold
+
+    assert outside_threshold(reading, threshold) is outside

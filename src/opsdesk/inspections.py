@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -59,6 +61,27 @@ def _normalise(table: dict[str, str], value: str, what: str, accepted: str) -> s
     if found is None:
         raise InvalidInput(f"unknown {what} {value!r}; use {accepted}")
     return found
+
+
+_BOUND = re.compile(r"\s*(≥|>=|≤|<=|<|>)?\s*(\d+(?:\.\d+)?)")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_WITHIN = {"≥": operator.ge, ">=": operator.ge, ">": operator.gt, "≤": operator.le, "<=": operator.le,
+           "<": operator.lt}  # fmt: skip
+
+
+def outside_threshold(reading: str, threshold: str | None) -> bool | None:
+    """Whether a reading breaks its item's threshold (``<85``, ``≥30``, ``0（>2秒）``: at most 0, ``全部``
+    for ``30/30``); None when either cannot be read as one."""
+    if not reading or not threshold:
+        return None
+    if threshold.strip() == "全部":
+        parts = [float(n) for n in _NUMBER.findall(reading)]
+        return parts[0] != parts[1] if len(parts) == 2 else None
+    bound, value = _BOUND.match(threshold), _NUMBER.search(reading)
+    if bound is None or value is None:
+        return None
+    within = _WITHIN[bound.group(1) or "≤"]  # a bare number is a most: 0 slow statements
+    return not within(float(value.group()), float(bound.group(2)))
 
 
 def normalise_verdict(value: str) -> str:

@@ -25,15 +25,18 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
 
     console = Console()
     results: list[dict[str, str] | None] = [None] * len(checklist)
+    earlier: dict[int, dict[str, str]] = {}  # an item answered again offers its earlier answers
     number = 0
     while True:
         while number < len(checklist):
             if results[number] is not None:  # answered already (a review sends back one item only)
                 number += 1
                 continue
-            answer = _ask_item(console, checklist, number)
+            answer = _ask_item(console, checklist, number, earlier.pop(number, None))
             if answer == "back":
                 number = max(number - 1, 0)
+                if results[number] is not None:
+                    earlier[number] = results[number]
                 results[number] = None
                 continue
             if answer == "ok-all":
@@ -46,38 +49,51 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
         if choice == "save":
             return [r for r in results if r is not None]
         number = choice  # an item to answer again; the others keep their answers
-        results[number] = None
+        earlier[number], results[number] = results[number], None
 
 
 def _normal(item: dict[str, str]) -> dict[str, str]:
     return {"item": item["item"], "result": "正常", "verdict": "ok", "note": "", "reading": ""}
 
 
-def _ask_item(console, checklist: list[dict[str, str]], number: int):
-    """One item's answers, or "back" / "ok-all" typed at the result prompt."""
+def _ask_item(console, checklist: list[dict[str, str]], number: int, before: dict[str, str] | None):
+    """One item's answers (``before``: its earlier ones, offered as defaults), or "back" / "ok-all"
+    typed at the result prompt. A reading outside the threshold makes warn the default verdict."""
     from rich.prompt import Prompt
 
-    from opsdesk.inspections import VERDICTS
+    from opsdesk.inspections import VERDICTS, outside_threshold
 
-    item = checklist[number]
+    item, before = checklist[number], before or {}
     section = "数据库环境" if item["section"] == "db" else "应用"
     console.print(f"[bold]{number + 1}/{len(checklist)} [{section}] {item['item']}[/] — {item['standard']}")
-    reading = ""
+    reading, outside = "", None
     if item.get("unit"):
         threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
-        reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default="", console=console)
-    result = Prompt.ask("  result (or ok-all: the rest are normal; back: the item before)", default="正常",
-                        console=console)  # fmt: skip
+        reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default=before.get("reading", ""),
+                             console=console)  # fmt: skip
+        outside = outside_threshold(reading, item.get("threshold"))
+        if outside:
+            console.print(f"  [yellow]{reading} {item['unit']} is outside the threshold {item['threshold']}[/]")
+    normal = "超出阈值" if outside else "正常"
+    result = Prompt.ask("  result (or ok-all: the rest are normal; back: the item before)",
+                        default=before.get("result", normal), console=console)  # fmt: skip
     if result.strip().lower() in ("back", "ok-all"):
         return result.strip().lower()
     verdict = ""
     while verdict not in VERDICTS:
-        default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") else "warn"
-        verdict = Prompt.ask("  verdict (ok / warn / fail)", default=default, console=console).strip().lower()
+        default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") and not outside else "warn"
+        verdict = Prompt.ask("  verdict (ok / warn / fail)", default=before.get("verdict", default),
+                             console=console).strip().lower()  # fmt: skip
         if verdict not in VERDICTS:
             console.print("  [red]answer ok, warn or fail (o / w / f, 正常 / 警告 / 异常)[/]")
-    note = Prompt.ask("  note", default="", console=console)
-    return {"item": item["item"], "result": result, "verdict": verdict, "note": note, "reading": reading}
+    note = Prompt.ask("  note", default=before.get("note", ""), console=console)
+    return {"item": item["item"], "result": result, "verdict": VERDICTS[verdict], "note": note, "reading": reading}
+
+
+def _reading_shown(item: dict[str, str], result: dict[str, str] | None) -> str:
+    if result and result["reading"]:
+        return f"{result['reading']} {item.get('unit') or ''}".strip()
+    return "(none given)" if item.get("unit") else ""
 
 
 def _review(console, checklist: list[dict[str, str]], results: list[dict[str, str] | None]) -> str | int:
@@ -87,7 +103,7 @@ def _review(console, checklist: list[dict[str, str]], results: list[dict[str, st
     from opsdesk.errors import OpsdeskError
 
     table("Review before saving", ["#", "item", "reading", "result", "verdict", "note"],
-          [[n, c["item"], r["reading"] if r else "", r["result"] if r else "", r["verdict"] if r else "",
+          [[n, c["item"], _reading_shown(c, r), r["result"] if r else "", r["verdict"] if r else "",
             r["note"] if r else ""] for n, (c, r) in enumerate(zip(checklist, results, strict=True), start=1)],
           flex="note")  # fmt: skip
     while True:
@@ -139,6 +155,9 @@ def inspect_run(
         f"Inspection {inspection.id}: {view.system.code} {inspection.month} by {inspection.inspector} — "
         f"{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail; database: {view.db_conclusion}"
     )
+    for flagged in view.unrisked:  # what the monthly report will flag until a risk is recorded
+        line(f'  {flagged.item}: {flagged.verdict}; record its risk: opsdesk inspect risk {inspection.id} "..." '
+             f'--item {flagged.item} --remedy "..."', style="yellow")  # fmt: skip
 
 
 @inspect_app.command("risk")
