@@ -445,3 +445,10 @@ def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
     ok("fault", "arrive", "1", "--at", "2026-12-07 09:40", now=at("2026-12-07", "11:02"))
     assert ("  late entry: the response and the arrival: they were recorded more than an hour after they happened\n"
             in ok("fault", "show", "1", now=at("2026-12-07", "11:03")))  # fmt: skip
+
+
+def test_a_fault_logged_late_says_which_clocks_have_already_run_out(contract):
+    out = ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "10:10"))
+    assert out.endswith("  response OVERDUE since 09:30 (40m) · arrival OVERDUE since 10:00 (10m): if it was done, "
+                        "record it with --at\n")  # fmt: skip
+    assert "OVERDUE" not in ok("fault", "open", "bi", "另一故障", now=at("2026-12-07", "10:11"))

@@ -80,6 +80,7 @@ def fault_open(
         )
         v = view(d, ticket)
         alike = similar_open(d, ticket)
+        now = d.local_now
     for other in alike:
         error_note(
             f"Warning: open fault {other.id} ({v.system.code}, reported {other.reported_at:%Y-%m-%d %H:%M}) looks "
@@ -97,6 +98,10 @@ def fault_open(
         f"({hours} working hours)"
     )
     line(f"  {_deadlines(v)}" + (f" · owner {ticket.owner}" if ticket.owner else ""))
+    overdue = [c for c in v.clocks if c.state == "overdue"]
+    if overdue:  # reported a while ago (--at): a clock may have run out before it was logged
+        line("  " + " · ".join(f"{c.name} {clock_cell(c, now, v.working_day)}" for c in overdue)
+             + ": if it was done, record it with --at", style="red")  # fmt: skip
     _warn_unconfirmed(v)
 
 
