@@ -135,6 +135,25 @@ def test_a_channel_that_cannot_be_reached_is_retried(team, robot):
     assert log()[0]["state"] == "failed"
 
 
+def test_a_webhook_url_with_a_login_is_sent_with_basic_auth(team, robot):
+    """The login in ``http://user:password@host/...`` goes into an Authorization header; urllib
+    alone took ``user:password@host`` for a host name and never sent ("name or service not known")."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
+    port = robot.server.server_address[1]
+    ok("alert", "add", "webhook", f"http://ops%40desk:hunter2%3A@127.0.0.1:{port}/basic", "--name", "ba")
+    assert ok("alert", "test", "ba") == "ba (webhook) took the test message\n"
+    assert ok("alert", "run", now=NOW).endswith("ba: sent 1 alert(s) in 1 message(s)\n")
+    assert [(p.path, p.authorization) for p in robot.posts] == [
+        ("/basic", "Basic " + base64.b64encode(b"ops@desk:hunter2:").decode())] * 2  # fmt: skip
+    assert log()[0]["state"] == "sent"
+
+
+def test_a_webhook_with_a_bad_port_is_refused_when_added(contract):
+    refused(["alert", "add", "webhook", "http://u:p@127.0.0.1:99999/x"],
+            "'http://u:***@127.0.0.1:99999/x' has no valid port (1 to 65535); give the webhook URL, https://...",
+            contract, code=2)  # fmt: skip
+
+
 def test_a_run_killed_while_sending_sends_nothing_twice(team, robot, monkeypatch):
     """Killed after the service took the message but before the run recorded it: the alert stays
     claimed, so no later run sends it again; the log says it was interrupted."""

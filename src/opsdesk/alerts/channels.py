@@ -100,9 +100,15 @@ def as_channel(row: AlertChannel) -> Channel:
 def _check_url(url: str, kind: str) -> str:
     url = text_value(url, "the URL", required=True)
     parts = urlsplit(url)
+    robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
         raise InvalidInput(f"{url!r} is not a web address; give {robot} webhook URL, https://...")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise InvalidInput(f"{hide_url(url)!r} has no valid port (1 to 65535); give {robot} webhook URL, https://...")
     return url
 
 
