@@ -397,8 +397,8 @@ def test_alert_list_never_prints_a_key_secret_or_password_in_full(team, robot):
     for secret in (WECOM_KEY, "0123456789abcdef0123", "SEC0123456789abcdef0123456789", "hunter2",
                    "XyZ123456789abcdefgh", "pw-typed-at-the-prompt"):  # fmt: skip
         assert secret not in shown
-    assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693***" in shown
-    assert "https://user:***@hooks.example.com/services/T0001/B0002/XyZ***" in shown
+    assert "https://qyapi.weixin.qq.com/cgi-bin/***/***?key=***" in shown
+    assert "https://user:***@hooks.example.com/services/***/***/***" in shown
     assert "via smtp.example.com:587, STARTTLS, user zw, password pw-***" in shown
     channels = json.loads(ok("alert", "list", "--json"))["channels"]
     assert [c["name"] for c in channels] == ["ops", "dingtalk", "webhook", "email"]
@@ -406,6 +406,28 @@ def test_alert_list_never_prints_a_key_secret_or_password_in_full(team, robot):
     ok("alert", "remove", "dingtalk")
     assert [c["name"] for c in json.loads(ok("alert", "list", "--json"))["channels"]] == ["ops", "webhook", "email"]
     ok("alert", "add", "dingtalk", robot.url("/robot/send?access_token=x"))  # the name is free again
+
+
+SLACK = "https://hooks.slack.com/services/TABCDEFGH/BABCDEFGH/abcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (SLACK, "https://hooks.slack.com/services/***/***/***"),  # short keys, no digits: shown in full before
+        ("https://hooks.example.com/hook?code=Ab12Cd34", "https://hooks.example.com/hook?code=***"),
+        ("https://discord.com/api/webhooks/1234/tok", "https://discord.com/api/***/***/***"),
+        ("https://hooks.example.com:8443/in/?Ab12Cd34&v=2#frag", "https://hooks.example.com:8443/in/?***&v=***#***"),
+        ("https://Ab12Cd34Ef56Gh78Ij@hooks.example.com/opsdesk", "https://***@hooks.example.com/opsdesk"),
+        ("https://hooks.example.com/0123456789abcdefXYZ", "https://hooks.example.com/***"),
+        ("https://hooks.example.internal/opsdesk", "https://hooks.example.internal/opsdesk"),
+    ],
+)
+def test_add_and_list_show_the_host_and_first_path_segment_only(team, url, shown):
+    assert ok("alert", "add", "webhook", url, "--name", "wh") == (
+        f"Added alert channel wh (webhook): {shown}\n  try it: opsdesk alert test wh\n")  # fmt: skip
+    assert json.loads(ok("alert", "list", "--json"))["channels"][0]["target"] == shown
+    assert f"\t{shown}\t" in ok("alert", "list")
 
 
 def test_the_smtp_password_from_the_environment_is_kept_not_shown(team, mailbox):

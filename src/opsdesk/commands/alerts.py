@@ -82,7 +82,7 @@ def _thresholds_dict(t: Thresholds) -> dict:
 
 @alert_app.command("list")
 def alert_list(as_json: JsonOpt = False) -> None:
-    """The channels alerts go to (keys, secrets and passwords cut short) and the warning thresholds.
+    """The channels alerts go to (URLs masked past the first path segment, secrets cut short) and the thresholds.
 
     Example: opsdesk alert list
     """
