@@ -135,6 +135,28 @@ def test_a_channel_that_cannot_be_reached_is_retried(team, robot):
     assert log()[0]["state"] == "failed"
 
 
+def test_a_removed_channels_unsent_alerts_are_dropped_not_failing(team, robot):
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
+    ok("fault", "open", "cdss", "知识库打不开", "--at", "09:36")
+    ok("alert", "add", "webhook", robot.url("/hook"), "--name", "ops")
+    gone = start_robot()
+    gone.server.shutdown()
+    gone.server.server_close()  # nothing listens there now
+    ok("alert", "add", "webhook", gone.url("/x"), "--name", "wh")
+    assert run("alert", "run", now=NOW).exit_code == 1  # wh cannot be reached
+    assert [(e["channel"], e["state"]) for e in log("--failing")] == [("wh", "failed")] * 2
+    assert ok("alert", "remove", "wh") == (
+        "Removed alert channel wh (webhook); 2 alert(s) it had not taken are dropped (not retried)\n")  # fmt: skip
+    assert log("--failing") == []
+    assert ok("alert", "log", "--failing").splitlines() == [
+        "# 0 alert(s)", "tried\tchannel\tstate\ttries\tsent\talert\terror",
+        "Not shown: 2 alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)"]  # fmt: skip
+    assert sorted((e["channel"], e["state"]) for e in log()) == [("ops", "sent")] * 2 + [("wh (removed)", "dropped")] * 2
+    assert "dropped: not taken by a channel since removed; no run retries it" in ok("alert", "log")
+    assert ok("alert", "run", now=LATER).endswith("ops: nothing new\n")  # nothing retried to wh
+    assert ok("alert", "remove", "ops") == "Removed alert channel ops (webhook)\n"
+
+
 def test_a_webhook_url_with_a_login_is_sent_with_basic_auth(team, robot):
     """The login in ``http://user:password@host/...`` goes into an Authorization header; urllib
     alone took ``user:password@host`` for a host name and never sent ("name or service not known")."""
