@@ -19,6 +19,7 @@ class Post:
     raw_query: str  # as sent, still URL-encoded
     query: dict[str, str]
     body: dict
+    authorization: str | None = None  # the Authorization header, as sent
 
 
 @dataclass
@@ -50,7 +51,7 @@ def start_robot() -> Robot:
             body = json.loads(self.rfile.read(length).decode("utf-8"))
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            robot.posts.append(Post(parts.path, parts.query, query, body))
+            robot.posts.append(Post(parts.path, parts.query, query, body, self.headers.get("Authorization")))
             robot.arrived.set()
             if robot.gate is not None:
                 robot.gate.wait(60)

@@ -135,6 +135,47 @@ def test_a_channel_that_cannot_be_reached_is_retried(team, robot):
     assert log()[0]["state"] == "failed"
 
 
+def test_a_removed_channels_unsent_alerts_are_dropped_not_failing(team, robot):
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
+    ok("fault", "open", "cdss", "知识库打不开", "--at", "09:36")
+    ok("alert", "add", "webhook", robot.url("/hook"), "--name", "ops")
+    gone = start_robot()
+    gone.server.shutdown()
+    gone.server.server_close()  # nothing listens there now
+    ok("alert", "add", "webhook", gone.url("/x"), "--name", "wh")
+    assert run("alert", "run", now=NOW).exit_code == 1  # wh cannot be reached
+    assert [(e["channel"], e["state"]) for e in log("--failing")] == [("wh", "failed")] * 2
+    assert ok("alert", "remove", "wh") == (
+        "Removed alert channel wh (webhook); 2 alert(s) it had not taken are dropped (not retried)\n")  # fmt: skip
+    assert log("--failing") == []
+    assert ok("alert", "log", "--failing").splitlines() == [
+        "# 0 alert(s)", "tried\tchannel\tstate\ttries\tsent\talert\terror",
+        "Not shown: 2 alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)"]  # fmt: skip
+    assert sorted((e["channel"], e["state"]) for e in log()) == [("ops", "sent")] * 2 + [("wh (removed)", "dropped")] * 2
+    assert "dropped: not taken by a channel since removed; no run retries it" in ok("alert", "log")
+    assert ok("alert", "run", now=LATER).endswith("ops: nothing new\n")  # nothing retried to wh
+    assert ok("alert", "remove", "ops") == "Removed alert channel ops (webhook)\n"
+
+
+def test_a_webhook_url_with_a_login_is_sent_with_basic_auth(team, robot):
+    """The login in ``http://user:password@host/...`` goes into an Authorization header; urllib
+    alone took ``user:password@host`` for a host name and never sent ("name or service not known")."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
+    port = robot.server.server_address[1]
+    ok("alert", "add", "webhook", f"http://ops%40desk:hunter2%3A@127.0.0.1:{port}/basic", "--name", "ba")
+    assert ok("alert", "test", "ba") == "ba (webhook) took the test message\n"
+    assert ok("alert", "run", now=NOW).endswith("ba: sent 1 alert(s) in 1 message(s)\n")
+    assert [(p.path, p.authorization) for p in robot.posts] == [
+        ("/basic", "Basic " + base64.b64encode(b"ops@desk:hunter2:").decode())] * 2  # fmt: skip
+    assert log()[0]["state"] == "sent"
+
+
+def test_a_webhook_with_a_bad_port_is_refused_when_added(contract):
+    refused(["alert", "add", "webhook", "http://u:p@127.0.0.1:99999/x"],
+            "'http://u:***@127.0.0.1:99999/x' has no valid port (1 to 65535); give the webhook URL, https://...",
+            contract, code=2)  # fmt: skip
+
+
 def test_a_run_killed_while_sending_sends_nothing_twice(team, robot, monkeypatch):
     """Killed after the service took the message but before the run recorded it: the alert stays
     claimed, so no later run sends it again; the log says it was interrupted."""
@@ -378,8 +419,8 @@ def test_alert_list_never_prints_a_key_secret_or_password_in_full(team, robot):
     for secret in (WECOM_KEY, "0123456789abcdef0123", "SEC0123456789abcdef0123456789", "hunter2",
                    "XyZ123456789abcdefgh", "pw-typed-at-the-prompt"):  # fmt: skip
         assert secret not in shown
-    assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693***" in shown
-    assert "https://user:***@hooks.example.com/services/T0001/B0002/XyZ***" in shown
+    assert "https://qyapi.weixin.qq.com/cgi-bin/***/***?key=***" in shown
+    assert "https://user:***@hooks.example.com/services/***/***/***" in shown
     assert "via smtp.example.com:587, STARTTLS, user zw, password pw-***" in shown
     channels = json.loads(ok("alert", "list", "--json"))["channels"]
     assert [c["name"] for c in channels] == ["ops", "dingtalk", "webhook", "email"]
@@ -387,6 +428,28 @@ def test_alert_list_never_prints_a_key_secret_or_password_in_full(team, robot):
     ok("alert", "remove", "dingtalk")
     assert [c["name"] for c in json.loads(ok("alert", "list", "--json"))["channels"]] == ["ops", "webhook", "email"]
     ok("alert", "add", "dingtalk", robot.url("/robot/send?access_token=x"))  # the name is free again
+
+
+SLACK = "https://hooks.slack.com/services/TABCDEFGH/BABCDEFGH/abcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (SLACK, "https://hooks.slack.com/services/***/***/***"),  # short keys, no digits: shown in full before
+        ("https://hooks.example.com/hook?code=Ab12Cd34", "https://hooks.example.com/hook?code=***"),
+        ("https://discord.com/api/webhooks/1234/tok", "https://discord.com/api/***/***/***"),
+        ("https://hooks.example.com:8443/in/?Ab12Cd34&v=2#frag", "https://hooks.example.com:8443/in/?***&v=***#***"),
+        ("https://Ab12Cd34Ef56Gh78Ij@hooks.example.com/opsdesk", "https://***@hooks.example.com/opsdesk"),
+        ("https://hooks.example.com/0123456789abcdefXYZ", "https://hooks.example.com/***"),
+        ("https://hooks.example.internal/opsdesk", "https://hooks.example.internal/opsdesk"),
+    ],
+)
+def test_add_and_list_show_the_host_and_first_path_segment_only(team, url, shown):
+    assert ok("alert", "add", "webhook", url, "--name", "wh") == (
+        f"Added alert channel wh (webhook): {shown}\n  try it: opsdesk alert test wh\n")  # fmt: skip
+    assert json.loads(ok("alert", "list", "--json"))["channels"][0]["target"] == shown
+    assert f"\t{shown}\t" in ok("alert", "list")
 
 
 def test_the_smtp_password_from_the_environment_is_kept_not_shown(team, mailbox):

@@ -431,6 +431,19 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
     assert faults()[1]["time_unknown"] is False
 
 
+def test_feedback_gives_a_date_only_bug_its_date_not_a_made_up_midnight(mapped, tmp_path):
+    ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")]))
+    rows = json.loads(ok("export", "zentao-feedback", "--json"))
+    assert [(r["平台编号"], r["报修/提交时间"]) for r in rows] == [
+        ("12", "2026-11-02T09:15:00+08:00"), ("13", "2026-11-05")]  # fmt: skip
+    target = tmp_path / "fb.csv"
+    ok("export", "zentao-feedback", "-o", str(target))
+    cells = [line.split(",")[:5] for line in target.read_text(encoding="utf-8-sig").splitlines()[1:]]
+    assert [(c[0], c[4]) for c in cells] == [("12", "2026-11-02 09:15"), ("13", "2026-11-05")]
+    ok("fault", "edit", "2", "--at", "2026-11-05 09:40")  # the real time recorded: given in full
+    assert json.loads(ok("export", "zentao-feedback", "--json"))[1]["报修/提交时间"] == "2026-11-05T09:40:00+08:00"
+
+
 def test_bug_types_and_severities_map_to_kinds(mapped, tmp_path):
     rows = [bug(1), bug(2, severity="4"), bug(3), bug(4, severity="3")]
     rows[0]["Bug类型"] = "数据错误"

@@ -391,7 +391,7 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
     for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%")).order_by(Ticket.id)):
         status = "已确认" if t.confirmed_at else ("已解决" if t.resolved_at else "处理中")
         rows.append({"平台编号": t.ref.removeprefix("bug#"), "类型": f"Bug（{KIND_NAMES[t.kind]}）",
-                     "系统": systems[t.system_id], "状态": status, "报修/提交时间": t.reported_at,
+                     "系统": systems[t.system_id], "状态": status, "报修/提交时间": _reported(t),
                      "原因分析": t.cause, "处理过程": t.action, "处理结果": t.result,
                      "处理人": handled_by.get(("ticket", t.id)), "处理时间": t.resolved_at,
                      "院方确认人": t.confirmed_by, "确认时间": t.confirmed_at,
@@ -411,6 +411,12 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
     for r in rows:
         del r["_when"]
     return rows
+
+
+def _reported(ticket: Ticket) -> datetime | date:
+    """When it was reported; the date alone, as the platform gave it, while the time of day is
+    unknown (never a made-up 00:00)."""
+    return ticket.reported_at.date() if ticket.time_unknown else ticket.reported_at
 
 
 def safe_text(value: Any) -> str:

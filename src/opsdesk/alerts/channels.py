@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -22,7 +22,7 @@ from opsdesk.models import AlertChannel, AlertSetting
 from opsdesk.records import Desk, text_value
 
 KINDS = ("wecom", "dingtalk", "webhook", "email")
-SECRET_PARAMS = ("key", "access_token", "token", "secret", "sign", "password", "apikey", "api_key")
+MASK = "***"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -53,7 +53,7 @@ class Channel:
 
     @property
     def shown(self) -> str:
-        """The target with keys and tokens cut short: never printed in full."""
+        """The target with everything past its first path segment masked: never printed in full."""
         return self.target if self.kind == "email" else hide_url(self.target)
 
     def describe(self) -> str:
@@ -78,17 +78,27 @@ def hide(secret: str | None) -> str:
 
 
 def hide_url(url: str) -> str:
-    """A webhook URL with the password, every key-like query value and any long token-like path
-    segment cut short (``key=693a***``)."""
+    """A webhook URL as listings show it: the scheme, the host (and port) and the first path
+    segment, which tell channels apart; every later path segment, every query value, a fragment and
+    a login's password masked (``https://hooks.slack.com/services/***/***/***``,
+    ``.../cgi-bin/***/***?key=***``). A login's user is kept beside a password, masked alone (it is
+    then often the token). Keys and tokens hide in the path as often as in the query, in any shape,
+    so nothing past the first segment is guessed safe; a first segment that looks like a token
+    (16+ characters with a digit) is masked too."""
     parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":***@")
-    path = "/".join(hide(seg) if len(seg) >= 16 and any(c.isdigit() for c in seg) else seg
-                    for seg in parts.path.split("/"))  # fmt: skip
-    query = "&".join(f"{k}={hide(v) if k.lower() in SECRET_PARAMS or len(v) >= 16 else v}"
-                     for k, v in parse_qsl(parts.query, keep_blank_values=True))  # fmt: skip
-    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+    login, at, host = parts.netloc.rpartition("@")
+    if at:
+        user, colon, _ = login.partition(":")
+        host = (f"{user}:***@" if colon else "***@") + host
+    first, *rest = parts.path.lstrip("/").split("/")
+    if len(first) >= 16 and any(c.isdigit() for c in first):
+        first = MASK
+    path = "/".join([first, *(MASK if seg else "" for seg in rest)])
+    path = ("/" + path) if parts.path.startswith("/") else path
+    query = "&".join(f"{p.partition('=')[0]}={MASK}" if "=" in p else (MASK if p else "")
+                     for p in parts.query.split("&"))  # fmt: skip
+    return (f"{parts.scheme}://{host}{path}" + (f"?{query}" if parts.query else "")
+            + (f"#{MASK}" if parts.fragment else ""))  # fmt: skip
 
 
 def as_channel(row: AlertChannel) -> Channel:
@@ -100,9 +110,15 @@ def as_channel(row: AlertChannel) -> Channel:
 def _check_url(url: str, kind: str) -> str:
     url = text_value(url, "the URL", required=True)
     parts = urlsplit(url)
+    robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
         raise InvalidInput(f"{url!r} is not a web address; give {robot} webhook URL, https://...")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise InvalidInput(f"{hide_url(url)!r} has no valid port (1 to 65535); give {robot} webhook URL, https://...")
     return url
 
 

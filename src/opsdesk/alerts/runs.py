@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from opsdesk.alerts.channels import Channel, channels, thresholds
 from opsdesk.alerts.due import Alert, digest_alert, due_alerts
@@ -171,14 +171,15 @@ def send_test(desk: Desk, name: str) -> Channel:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One alert to one channel: sent, failing (retried by the next run), being sent, or
-    interrupted (its run was stopped while sending: not sent again)."""
+    """One alert to one channel: sent, failing (retried by the next run), being sent,
+    interrupted (its run was stopped while sending: not sent again), or dropped (it failed and its
+    channel was removed since: never retried)."""
 
     channel: str
     kind: str
     key: str
     subject: str
-    state: str  # sent | failed | sending | interrupted
+    state: str  # sent | failed | sending | interrupted | dropped
     attempts: int
     first_tried: datetime
     last_tried: datetime
@@ -187,11 +188,12 @@ class LogEntry:
 
 
 def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -> list[LogEntry]:
-    """The latest deliveries first; ``failing``: only those not (known to be) sent."""
+    """The latest deliveries first; ``failing``: only those not (known to be) sent to a channel still
+    in use (a removed channel's are dropped: no run retries them)."""
     desk.contract  # noqa: B018
     query = select(AlertDelivery, AlertChannel).join(AlertChannel, AlertDelivery.channel_id == AlertChannel.id)
     if failing:
-        query = query.where(AlertDelivery.state != "sent")
+        query = query.where(AlertDelivery.state != "sent", AlertChannel.removed_at.is_(None))
     query = query.order_by(AlertDelivery.last_tried.desc(), AlertDelivery.id.desc())
     if limit:
         query = query.limit(limit)
@@ -200,7 +202,18 @@ def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -
         state = row.state
         if state == "sending" and desk.local_now - row.last_tried > INTERRUPTED_AFTER:
             state = "interrupted"
+        if state == "failed" and channel.removed_at:
+            state = "dropped"
         name = channel.name + (" (removed)" if channel.removed_at else "")
         out.append(LogEntry(name, channel.kind, row.key, row.subject, state, row.attempts, row.first_tried,
                             row.last_tried, row.sent_at, row.error))  # fmt: skip
     return out
+
+
+def dropped_count(desk: Desk, channel_id: int | None = None) -> int:
+    """How many alerts failed to a channel since removed (or to ``channel_id``): never retried."""
+    query = select(func.count(AlertDelivery.id)).join(AlertChannel, AlertDelivery.channel_id == AlertChannel.id)
+    query = query.where(AlertDelivery.state == "failed", AlertChannel.removed_at.is_not(None))
+    if channel_id is not None:
+        query = query.where(AlertDelivery.channel_id == channel_id)
+    return desk.session.exec(query).one()

@@ -74,12 +74,29 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
+def split_login(url: str) -> tuple[str, str | None]:
+    """A URL with a login (``https://user:password@host/...``) -> the URL without it, and the HTTP
+    basic ``Authorization`` value it stands for (percent-escapes in the login decoded); a URL
+    without a login -> itself, None. urllib would take ``user:password@host`` for the host name."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    login, _, host = parts.netloc.rpartition("@")
+    user, _, password = login.partition(":")
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+    return parts._replace(netloc=host).geturl(), "Basic " + base64.b64encode(pair.encode()).decode()
+
+
 def post_json(url: str, payload: dict) -> object:
-    """POST ``payload`` as JSON; the answer's JSON (None if it is not JSON)."""
+    """POST ``payload`` as JSON; the answer's JSON (None if it is not JSON). A login in the URL is
+    sent as HTTP basic auth, and only to that host (not along a redirect)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
+    url, authorization = split_login(url)
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8",
                                               "User-Agent": "opsdesk-alerts"})  # fmt: skip
+    if authorization:
+        request.add_unredirected_header("Authorization", authorization)
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             raw = response.read(ANSWER_LIMIT)

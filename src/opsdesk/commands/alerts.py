@@ -82,7 +82,7 @@ def _thresholds_dict(t: Thresholds) -> dict:
 
 @alert_app.command("list")
 def alert_list(as_json: JsonOpt = False) -> None:
-    """The channels alerts go to (keys, secrets and passwords cut short) and the warning thresholds.
+    """The channels alerts go to (URLs masked past the first path segment, secrets cut short) and the thresholds.
 
     Example: opsdesk alert list
     """
@@ -109,10 +109,13 @@ def alert_remove(name: NameArg) -> None:
     Example: opsdesk alert remove ops
     """
     from opsdesk.alerts.channels import remove_channel
+    from opsdesk.alerts.runs import dropped_count
 
     with desk() as d:
         channel = remove_channel(d, name)
-    line(f"Removed alert channel {channel.name} ({channel.kind})")
+        dropped = dropped_count(d, channel.id)
+    note = f"; {dropped} alert(s) it had not taken are dropped (not retried)" if dropped else ""
+    line(f"Removed alert channel {channel.name} ({channel.kind}){note}")
 
 
 @alert_app.command("test")
@@ -254,7 +257,7 @@ def alert_watch(
 
 @alert_app.command("log")
 def alert_log(
-    failing: Annotated[bool, typer.Option("--failing", help="Only alerts not sent (yet).")] = False,
+    failing: Annotated[bool, typer.Option("--failing", help="Only alerts not sent (yet) to a channel in use.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many, newest first (0: all).")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -262,19 +265,24 @@ def alert_log(
 
     Example: opsdesk alert log --failing
     """
-    from opsdesk.alerts.runs import delivery_log
+    from opsdesk.alerts.runs import delivery_log, dropped_count
 
     if limit < 0:
         raise InvalidInput(f"--limit {limit}: give 0 (all) or more")
     with desk(write=False) as d:
         entries = delivery_log(d, failing=failing, limit=limit)
+        dropped = dropped_count(d) if failing else 0
     if as_json:
         emit_json(entries)
         return
-    styles = {"failed": "red", "interrupted": "yellow", "sending": "yellow"}
+    styles = {"failed": "red", "interrupted": "yellow", "sending": "yellow", "dropped": "dim"}
     rows = [[e.last_tried, e.channel, e.state, e.attempts, e.sent_at, e.subject, e.error] for e in entries]
     table(f"{len(entries)} alert(s)", ["tried", "channel", "state", "tries", "sent", "alert", "error"], rows,
           [styles.get(e.state) for e in entries])  # fmt: skip
     if any(e.state == "interrupted" for e in entries):
         line("interrupted: the run was stopped while sending; not sent again, as the service may have it",
              style="yellow")  # fmt: skip
+    if any(e.state == "dropped" for e in entries):
+        line("dropped: not taken by a channel since removed; no run retries it")
+    if dropped:
+        line(f"Not shown: {dropped} alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)")
