@@ -299,3 +299,35 @@ def test_an_open_fault_void_by_agreement_is_not_missing_evidence(contract):
     ok("fault", "void", "1", "--reason", "测试工单")
     ok("confirm", "exception", "1", "--by", "陈主任")
     assert "1 fault(s) still open" not in json.loads(ok("report", "milestones", "--json"))["milestones"][2]["missing"]
+
+
+def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(contract, store_env, tmp_path):
+    """Reported Monday 2026-11-02 09:00 (due Wednesday 09:00), resolved Friday 10:00: late. Reopened
+    Friday 11:00:20; the next resolution cannot be dated before the reopen (to the minute), by
+    `fault resolve` or `fault edit`, so the breach cannot be traded for an earlier fix."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:01"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:11"))
+    ok("fault", "arrive", "1", "--at", "2026-11-02 09:40", now=at("2026-11-02", "09:41"))
+    ok("fault", "resolve", "1", "--cause", "挂死", "--action", "重启", "--at", "2026-11-06 10:00",
+       now=at("2026-11-06", "10:01"))  # fmt: skip
+    reopened = at("2026-11-06", "11:00").replace(second=20)
+    ok("fault", "reopen", "1", "--reason", "未修好", now=reopened)
+    message = ("fault 1 was reopened at 2026-11-06 11:00 (its fix of 2026-11-06 10:00 did not hold); a resolution "
+               "after the reopen cannot be dated before it: give a time on or after 2026-11-06 11:00")  # fmt: skip
+    later = at("2026-11-06", "11:30")
+    refused(["fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-03 10:00"], message,
+            store_env, now=later)  # fmt: skip
+    refused(["fault", "edit", "1", "--resolved", "2026-11-03 10:00", "--cause", "配置", "--action", "修正"], message,
+            store_env, now=later)  # fmt: skip
+    ok("fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-06 11:00", now=later)
+    assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
+    refused(["fault", "edit", "1", "--resolved", "2026-11-05 10:00"], message, store_env, now=later)
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(out))
+    rows = list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))
+    reopen = (11, "维护记录（报障） 1")
+    change, when = "修复：超时 → 已超时（未完成）", datetime(2026, 11, 6, 11, 0, 20)
+    assert rows[0][:5] == ("编号", "修改对象", "字段", "原值", "修改为")
+    assert [r[:5] for r in rows[1:]] == [(*reopen, field, before, "（重新打开，修复被撤回）") for field, before in (
+        ("修复时间", "2026-11-06 10:00"), ("原因分析", "挂死"), ("处理过程", "重启"))]  # fmt: skip
+    assert {r[5:] for r in rows[1:]} == {(change, "tester", when)}

@@ -225,7 +225,8 @@ def decide(
 def reopen(desk: Desk, ticket_id: int, reason: str) -> Ticket:
     """A resolved, unconfirmed fault whose fix did not hold (or was typed on the wrong id): its
     clock runs again from where it stood, counted from the report. No agreement is needed: it
-    can only make the figures worse. A pause still running at the resolution ends there."""
+    can only make the figures worse (the next fix is dated at or after the reopen,
+    :func:`opsdesk.faults.check_resolution`). A pause still running at the resolution ends there."""
     ticket = get_ticket(desk, ticket_id)
     if ticket.confirmed_at is not None:
         raise Refused(

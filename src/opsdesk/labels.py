@@ -91,6 +91,7 @@ ZH: dict[str, str] = {
     "v.void": "作废", "v.waive_arrival": "免予到场", "v.pause": "暂停修复计时", "v.waived": "免予到场（院方同意）",
     "v.exception.pending": "待院方确认", "v.exception.agreed": "同意", "v.exception.refused": "不同意",
     "v.exception": "豁免与作废申请", "v.entity.exception_request": "豁免与作废申请", "v.voided_note": "不计入统计",
+    "v.reopened": "（重新打开，修复被撤回）",
     "v.deadline": "期限",
     # the monthly report's cover, plan and readings; the acceptance evidence's additions
     "sheet.plan": "下月工作计划", "sheet.sla_summary": "SLA达标", "sheet.inspections": "巡检记录",
@@ -279,6 +280,7 @@ EN: dict[str, str] = {
     "v.waived": "waived (agreed)", "v.exception.pending": "awaiting the hospital", "v.exception.agreed": "agreed",
     "v.exception.refused": "refused", "v.exception": "exception request",
     "v.entity.exception_request": "exception request", "v.voided_note": "left out of every figure",
+    "v.reopened": "(reopened: the fix withdrawn)",
     "v.deadline": "deadline",
     "sheet.plan": "Next month's plan", "sheet.sla_summary": "SLA compliance", "sheet.inspections": "Inspection records",
     "sheet.risk_register": "Risk register", "sheet.month_sla": "SLA by month",

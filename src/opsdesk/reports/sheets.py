@@ -272,7 +272,8 @@ EDIT_COLUMNS = [
 
 
 def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
-    """修改记录: each field of the edits (of unconfirmed faults) that changed a verdict or a deadline."""
+    """修改记录: each field of the edits (of unconfirmed faults) and reopens that changed a verdict or a
+    deadline (a reopen's new value: the fix withdrawn)."""
     from opsdesk.timeparse import stored_minute
 
     def shown(field: str, v: Any) -> Any:
@@ -281,7 +282,8 @@ def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     out = [{
         "id": r["id"], "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
         "field": label(lang, CORRECTED_FIELDS[r["field"]]), "before": shown(r["field"], r["before"]),
-        "after": shown(r["field"], r["after"]), "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
+        "after": value(lang, "reopened") if r.get("reopen") else shown(r["field"], r["after"]),
+        "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
         "at": r["at"],
     } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
