@@ -331,3 +331,30 @@ def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(co
     assert [r[:5] for r in rows[1:]] == [(*reopen, field, before, "（重新打开，修复被撤回）") for field, before in (
         ("修复时间", "2026-11-06 10:00"), ("原因分析", "挂死"), ("处理过程", "重启"))]  # fmt: skip
     assert {r[5:] for r in rows[1:]} == {(change, "tester", when)}
+
+
+def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
+    """Paused 2026-10-09 10:00 to 12:00: a resolution at 11:00 (inside) or 09:30 (before the pause) is
+    refused, by `fault resolve` and `fault edit`; at 12:00 it is accepted. A refused pause never
+    stopped the clock."""
+    day = "2026-10-09"
+    ok("fault", "open", "cdss", "知识库检索超时", "--at", "2026-10-08 14:00", now=at("2026-10-08", "14:01"))
+    ok("fault", "respond", "1", "--at", "2026-10-08 14:10", now=at("2026-10-08", "14:11"))
+    ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:01"))
+    resolve = ["fault", "resolve", "1", "--cause", "补丁", "--action", "安装补丁", "--at"]
+    refused([*resolve, f"{day} 09:30"], "fault 1's resolution clock is paused since 2026-10-09 10:00 (exception 1); "
+            "it cannot be resolved before its pause: give a time on or after 2026-10-09 10:00", store_env,
+            now=at(day, "10:30"))  # fmt: skip
+    ok("fault", "resume", "1", "--at", f"{day} 12:00", now=at(day, "12:01"))
+    message = ("fault 1's resolution clock was paused from 2026-10-09 10:00 to 2026-10-09 12:00 (exception 1); it "
+               "cannot be resolved while paused or before the pause: give a time on or after 2026-10-09 12:00")
+    for when in ("11:00", "09:30"):
+        refused([*resolve, f"{day} {when}"], message, store_env, now=at(day, "12:30"))
+    ok(*resolve, f"{day} 12:00", now=at(day, "12:30"))
+    refused(["fault", "edit", "1", "--resolved", f"{day} 11:00"], message, store_env, now=at(day, "12:40"))
+    ok("fault", "open", "cdss", "知识库无法登录", "--at", f"{day} 09:00", now=at(day, "12:41"))
+    ok("fault", "respond", "2", "--at", f"{day} 09:10", now=at(day, "12:41"))
+    ok("fault", "pause", "2", "--reason", "等待院方", "--at", f"{day} 10:00", now=at(day, "12:42"))
+    ok("fault", "resume", "2", "--at", f"{day} 12:00", now=at(day, "12:42"))
+    ok("confirm", "exception", "2", "--by", "陈主任", "--refuse", "--comment", "无需等待", now=at(day, "12:43"))
+    ok("fault", "resolve", "2", "--cause", "账号锁定", "--action", "解锁", "--at", f"{day} 11:00", now=at(day, "12:44"))

@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from opsdesk import history
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import Correction, Event, Note, Ticket
+from opsdesk.models import Correction, Event, ExceptionRequest, Note, Ticket
 from opsdesk.records import Desk, check_confirmer, fmt, text_value
 from opsdesk.systems import get_system
 
@@ -183,6 +183,29 @@ def check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
 
 
 def check_resolution(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
+    """A resolution comes after every pause of the clock (not inside one) and after a reopen."""
+    _check_outside_pauses(desk, ticket, resolved)
+    _check_after_reopen(desk, ticket, resolved)
+
+
+def _check_outside_pauses(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
+    """A fault is not resolved while its clock is paused, nor before a pause (pending or agreed; a
+    refused one never stopped the clock). A pause still running ends at the resolution."""
+    query = select(ExceptionRequest).where(
+        ExceptionRequest.ticket_id == ticket.id, ExceptionRequest.type == "pause", ExceptionRequest.refused_at.is_(None)
+    )
+    for pause in desk.session.exec(query.order_by(ExceptionRequest.id)):
+        start, end = pause.paused_at, pause.resumed_at
+        if end is None and resolved < start:
+            raise Refused(f"fault {ticket.id}'s resolution clock is paused since {fmt(start)} (exception {pause.id}); "
+                          f"it cannot be resolved before its pause: give a time on or after {fmt(start)}")  # fmt: skip
+        if end is not None and resolved < end:
+            raise Refused(f"fault {ticket.id}'s resolution clock was paused from {fmt(start)} to {fmt(end)} "
+                          f"(exception {pause.id}); it cannot be resolved while paused or before the pause: give a "
+                          f"time on or after {fmt(end)}")  # fmt: skip
+
+
+def _check_after_reopen(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
     """A resolution after a reopen is dated at or after the reopen, and after the fix the reopen
     cleared: a reopen can only make the vendor's figures worse or equal, never better."""
     query = select(Event).where(Event.entity == "ticket", Event.entity_id == ticket.id, Event.action == "fault.reopen")
