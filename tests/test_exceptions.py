@@ -358,3 +358,17 @@ def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
     ok("fault", "resume", "2", "--at", f"{day} 12:00", now=at(day, "12:42"))
     ok("confirm", "exception", "2", "--by", "陈主任", "--refuse", "--comment", "无需等待", now=at(day, "12:43"))
     ok("fault", "resolve", "2", "--cause", "账号锁定", "--action", "解锁", "--at", f"{day} 11:00", now=at(day, "12:44"))
+
+
+def test_a_request_may_be_decided_in_the_minute_it_was_made(contract, store_env):
+    """The request's time is the real clock's (with seconds), the decision's is cut to the minute:
+    they compare at the minute."""
+    late_response_fault()
+    asked = at("2026-12-07", "13:14").replace(second=40)
+    ok("fault", "void", "1", "--reason", "测试工单", now=asked)
+    refused(["confirm", "exception", "1", "--by", "信息科王", "--at", "2026-12-07 13:13"],
+            "exception 1 was requested at 2026-12-07 13:14; it cannot be decided before", store_env,
+            now=asked.replace(second=50))  # fmt: skip
+    assert ok("confirm", "exception", "1", "--by", "信息科王", now=asked.replace(second=50)) == (
+        "Exception 1: agreed by 信息科王 at 2026-12-07 13:14; every figure of fault 1 now counts it\n"
+    )

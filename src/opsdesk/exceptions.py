@@ -211,7 +211,7 @@ def decide(
     if refuse and text_value(comment, "--comment") is None:
         raise InvalidInput("a refusal needs the hospital's reason: --comment TEXT")
     moment = desk.moment(at)
-    if moment < request.requested_at:
+    if moment < request.requested_at.replace(second=0, microsecond=0):  # to the minute, as the decision is
         raise Refused(f"exception {request_id} was requested at {fmt(request.requested_at)}; it cannot be "
                       "decided before")  # fmt: skip
     if refuse:
