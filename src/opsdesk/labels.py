@@ -24,7 +24,8 @@ ZH: dict[str, str] = {
     # common columns
     "col.system": "系统", "col.system_name": "系统名称", "col.id": "编号", "col.kind": "类别", "col.at": "时间",
     "col.date": "日期", "col.note": "备注", "col.key": "记录键", "col.digest": "校验",
-    "col.confirmer": "院方确认人（填写）", "col.confirm_comment": "确认意见（填写）", "col.confirmed_at": "确认时间",
+    "col.confirmer": "院方确认人（填写）", "col.confirm_comment": "确认意见（填写）",
+    "col.refusable_comment": "确认意见（填写；不同意请以“不同意”开头并写明理由）", "col.confirmed_at": "确认时间",
     "col.count": "数量",
     # inspections
     "col.inspector": "巡检人", "col.ok": "正常", "col.warn": "警告", "col.fail": "异常", "col.db_conclusion": "数据库环境结论",
@@ -150,6 +151,7 @@ EN: dict[str, str] = {
     "title.acceptance": "Maintenance acceptance evidence",
     "col.confirmer": "Confirmed by (fill in)",
     "col.confirm_comment": "Comment (fill in)",
+    "col.refusable_comment": "Comment (fill in; to refuse, begin with “disagree” and the reason)",
     "cover.contract": "Project",
     "cover.hospital": "Hospital",
     "cover.vendor": "Vendor",

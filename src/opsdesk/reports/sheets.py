@@ -32,9 +32,9 @@ def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, An
         yield out
 
 
-def confirm_titles(lang: str) -> tuple[str, str, str, str, str]:
+def confirm_titles(lang: str, comment: str = "col.confirm_comment") -> tuple[str, str, str, str, str]:
     return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
-            label(lang, "col.confirm_comment"), label(lang, "col.confirm_date"))  # fmt: skip
+            label(lang, comment), label(lang, "col.confirm_date"))  # fmt: skip
 
 
 # The first columns of a record sheet identify the record: frozen, and printed on every page.
@@ -103,13 +103,13 @@ def breached(row: dict[str, Any]) -> str | None:
     return "bad" if row.get("breached") else None
 
 
-def record_table(lang: str, sheet_key: str, spec, rows, highlight=None) -> Table:
+def record_table(lang: str, sheet_key: str, spec, rows, highlight=None, comment: str = "col.confirm_comment") -> Table:
     """A sheet of records the hospital confirms (with the confirmation block). Rows given as a list
     are read whole (a column no row fills is left out); other iterables stream. The id, system and
     what the record is (symptom, title...) identify it on every printed page."""
     shown = localise(lang, rows)
     return Table(label(lang, sheet_key), columns(lang, spec), list(shown) if isinstance(rows, list) else shown,
-                 highlight, confirm=confirm_titles(lang), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
+                 highlight, confirm=confirm_titles(lang, comment), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
 
 
 def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
@@ -258,10 +258,12 @@ EXCEPTION_COLUMNS = [
 
 def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
-    hospital agrees to a pending one by filling in the confirmation block, as for any record."""
+    hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
+    it with a 确认意见 beginning 不同意 (its column title says so)."""
     shown = [dict(r, verdicts=verdicts_text(lang, r["changes"])) for r in rows]
     flag = {"pending": "warn", "refused": "bad"}
-    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")))
+    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")),
+                        "col.refusable_comment")  # fmt: skip
 
 
 EDIT_COLUMNS = [
