@@ -421,3 +421,36 @@ def test_the_hospital_refuses_through_the_workbook(contract, store_env, tmp_path
             "sheet 豁免与作废记录 row 2: exception 1 was already refused by 信息科陈主任; the workbook now agrees to it, "
             "and an answer is not changed", store_env)  # fmt: skip
     assert ok("verify").startswith("History verified")
+
+
+def _exception_rows(path) -> list[dict]:
+    sheet = list(openpyxl.load_workbook(path)["豁免与作废记录"].iter_rows(values_only=True))
+    return [dict(zip(sheet[0], row, strict=False)) for row in sheet[1:]]
+
+
+def test_a_pending_or_refused_request_is_not_described_as_agreed(contract, tmp_path):
+    """对结论的影响 of a refused request says it changes nothing; a pending one's says what it would
+    change once agreed; a pause just begun says the deadline moves by the time it holds. The monthly
+    sheet keeps the columns of the hospital's answer (不同意理由...) before any answer."""
+    late_response_fault()
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("fault", "open", "queue", "叫号语音不播报", "--at", "2026-12-07 09:00")
+    ok("fault", "respond", "2", "--at", "2026-12-07 09:10")
+    ok("fault", "pause", "2", "--reason", "等待院方决定")
+    listed = ok("fault", "exceptions")
+    assert "\tpending\ttester\t2026-12-07 10:00\t-\t等待院方决定\tresolution deadline moves by the working time " \
+           "paused (none yet)\n" in listed  # fmt: skip
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    rows = _exception_rows(out)
+    assert {"院方处理人", "处理时间", "不同意理由"} <= rows[0].keys()
+    assert [r["对结论的影响"] for r in rows] == [
+        "待院方同意；同意后：不计入统计（原：响应 超时，到场 超时，修复 达标）",
+        "待院方同意；同意后：修复期限顺延暂停期间的工作时间（目前无）",
+    ]
+    ok("confirm", "exception", "1", "--by", "陈主任", "--refuse", "--comment", "不是测试")
+    assert "\trefused\ttester\t2026-12-07 10:00\t陈主任: 不是测试\t测试工单\tnone (refused)\n" in ok("fault", "exceptions")
+    assert json.loads(ok("fault", "exceptions", "--json"))[0]["changes"] == []
+    ok("report", "monthly", "2026-12", "-o", str(out), "--force")
+    rows = _exception_rows(out)
+    assert (rows[0]["院方意见"], rows[0]["不同意理由"], rows[0]["对结论的影响"]) == ("不同意", "不是测试", "无（未获同意）")

@@ -266,7 +266,8 @@ class ExceptionView:
     system: System
     state: str  # pending | agreed | refused
     paused: timedelta | None  # the working time a pause holds (None for other types)
-    changes: tuple[VerdictChange, ...]  # against the clocks as recorded; "void" for a voided ticket
+    changes: tuple[VerdictChange, ...]  # against the clocks as recorded ("void": a voided ticket); a
+    # pending request's once agreed; a refused one's none
 
 
 def effect(desk: Desk, request: ExceptionRequest, fault: FaultView):
@@ -300,6 +301,8 @@ def list_exceptions(
             continue
         changes, applied = effect(desk, r, view(desk, t, s, as_recorded=True))
         paused = applied.resolution.paused if r.type == "pause" else None
+        if request_state(r) == "refused":
+            changes = ()  # it changes nothing, ever
         out.append(ExceptionView(r, t, s, request_state(r), paused, changes))
     return out
 

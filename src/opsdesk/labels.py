@@ -93,6 +93,8 @@ ZH: dict[str, str] = {
     "v.exception.pending": "待院方确认", "v.exception.agreed": "同意", "v.exception.refused": "不同意",
     "v.exception": "豁免与作废申请", "v.entity.exception_request": "豁免与作废申请", "v.voided_note": "不计入统计",
     "v.reopened": "（重新打开，修复被撤回）",
+    "v.effect.refused": "无（未获同意）", "v.effect.pending": "待院方同意；同意后：",
+    "v.effect.pause_none": "修复期限顺延暂停期间的工作时间（目前无）",
     "v.deadline": "期限",
     # the monthly report's cover, plan and readings; the acceptance evidence's additions
     "sheet.plan": "下月工作计划", "sheet.sla_summary": "SLA达标", "sheet.inspections": "巡检记录",
@@ -283,6 +285,8 @@ EN: dict[str, str] = {
     "v.exception.refused": "refused", "v.exception": "exception request",
     "v.entity.exception_request": "exception request", "v.voided_note": "left out of every figure",
     "v.reopened": "(reopened: the fix withdrawn)",
+    "v.effect.refused": "none (not agreed)", "v.effect.pending": "awaiting the hospital; once agreed: ",
+    "v.effect.pause_none": "the resolution deadline moves by the working time paused (none yet)",
     "v.deadline": "deadline",
     "sheet.plan": "Next month's plan", "sheet.sla_summary": "SLA compliance", "sheet.inspections": "Inspection records",
     "sheet.risk_register": "Risk register", "sheet.month_sla": "SLA by month",

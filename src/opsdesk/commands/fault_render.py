@@ -147,6 +147,15 @@ def change_text(changes) -> str:
     return "; ".join(parts) or "no verdict"
 
 
+def effect_text(x: ExceptionView) -> str:
+    """What a request changes (a pending one: once agreed); a refused one changes nothing."""
+    if x.state == "refused":
+        return "none (refused)"
+    if not x.changes and x.request.type == "pause":
+        return "resolution deadline moves by the working time paused (none yet)"
+    return change_text(x.changes)
+
+
 def exception_table(title: str, views: list[ExceptionView]) -> None:
     """Exception requests with their state and what they change (or would, once agreed)."""
     rows = []
@@ -160,6 +169,6 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.refused_by:
             decided += f": {r.refuse_reason}"
         rows.append([r.id, r.ticket_id, x.system.code, what, x.state, r.requested_by, r.requested_at,
-                     decided, r.reason, change_text(x.changes)])  # fmt: skip
+                     decided, r.reason, effect_text(x)])  # fmt: skip
     table(title, ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
           rows, [STATE_STYLE[x.state] for x in views])  # fmt: skip

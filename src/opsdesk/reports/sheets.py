@@ -15,8 +15,8 @@ BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided", "unrisked"}
 
 
 def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
-    """(row key, label key, kind) -> Columns with their titles in ``lang``."""
-    return [Column(key, label(lang, title), kind) for key, title, kind in spec]
+    """(row key, label key, kind[, always]) -> Columns with their titles in ``lang``."""
+    return [Column(key, label(lang, title), kind, *always) for key, title, kind, *always in spec]
 
 
 def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -250,17 +250,25 @@ EXCEPTION_COLUMNS = [
     ("duplicate_of", "col.duplicate_of", "int"), ("paused_at", "col.paused_at", "datetime"),
     ("resumed_at", "col.resumed_at", "datetime"), ("paused_minutes", "col.paused_minutes", "int"),
     ("requested_by", "col.requested_by", "text"), ("requested_at", "col.requested_at", "datetime"),
-    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text"),
-    ("decided_at", "col.decided_at", "datetime"), ("refuse_reason", "col.refuse_reason", "text"),
+    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text", True),
+    ("decided_at", "col.decided_at", "datetime", True), ("refuse_reason", "col.refuse_reason", "text", True),
     ("verdicts", "col.verdicts", "text"),
 ]  # fmt: skip
+
+
+def _effect(lang: str, row: dict[str, Any]) -> str:
+    """An exception's 对结论的影响: a refused one's none, a pending one's once agreed."""
+    if row["_flag"] == "refused":
+        return value(lang, "effect.refused")
+    text = verdicts_text(lang, row["changes"]) or (value(lang, "effect.pause_none") if row["type"] == "pause" else "")
+    return value(lang, "effect.pending") + text if row["_flag"] == "pending" else text
 
 
 def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
     hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
     it with a 确认意见 beginning 不同意 (its column title says so)."""
-    shown = [dict(r, verdicts=verdicts_text(lang, r["changes"])) for r in rows]
+    shown = [dict(r, verdicts=_effect(lang, r)) for r in rows]
     flag = {"pending": "warn", "refused": "bad"}
     return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")),
                         "col.refusable_comment")  # fmt: skip
