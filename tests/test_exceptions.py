@@ -299,3 +299,158 @@ def test_an_open_fault_void_by_agreement_is_not_missing_evidence(contract):
     ok("fault", "void", "1", "--reason", "测试工单")
     ok("confirm", "exception", "1", "--by", "陈主任")
     assert "1 fault(s) still open" not in json.loads(ok("report", "milestones", "--json"))["milestones"][2]["missing"]
+
+
+def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(contract, store_env, tmp_path):
+    """Reported Monday 2026-11-02 09:00 (due Wednesday 09:00), resolved Friday 10:00: late. Reopened
+    Friday 11:00:20; the next resolution cannot be dated before the reopen (to the minute), by
+    `fault resolve` or `fault edit`, so the breach cannot be traded for an earlier fix."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:01"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:11"))
+    ok("fault", "arrive", "1", "--at", "2026-11-02 09:40", now=at("2026-11-02", "09:41"))
+    ok("fault", "resolve", "1", "--cause", "挂死", "--action", "重启", "--at", "2026-11-06 10:00",
+       now=at("2026-11-06", "10:01"))  # fmt: skip
+    reopened = at("2026-11-06", "11:00").replace(second=20)
+    ok("fault", "reopen", "1", "--reason", "未修好", now=reopened)
+    message = ("fault 1 was reopened at 2026-11-06 11:00 (its fix of 2026-11-06 10:00 did not hold); a resolution "
+               "after the reopen cannot be dated before it: give a time on or after 2026-11-06 11:00")  # fmt: skip
+    later = at("2026-11-06", "11:30")
+    refused(["fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-03 10:00"], message,
+            store_env, now=later)  # fmt: skip
+    refused(["fault", "edit", "1", "--resolved", "2026-11-03 10:00", "--cause", "配置", "--action", "修正"], message,
+            store_env, now=later)  # fmt: skip
+    ok("fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-06 11:00", now=later)
+    assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
+    refused(["fault", "edit", "1", "--resolved", "2026-11-05 10:00"], message, store_env, now=later)
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(out))
+    rows = list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))
+    reopen = (11, "维护记录（报障） 1")
+    change, when = "修复：超时 → 已超时（未完成）", datetime(2026, 11, 6, 11, 0, 20)
+    assert rows[0][:5] == ("编号", "修改对象", "字段", "原值", "修改为")
+    assert [r[:5] for r in rows[1:]] == [(*reopen, field, before, "（重新打开，修复被撤回）") for field, before in (
+        ("修复时间", "2026-11-06 10:00"), ("原因分析", "挂死"), ("处理过程", "重启"))]  # fmt: skip
+    assert {r[5:] for r in rows[1:]} == {(change, "tester", when)}
+
+
+def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
+    """Paused 2026-10-09 10:00 to 12:00: a resolution at 11:00 (inside) or 09:30 (before the pause) is
+    refused, by `fault resolve` and `fault edit`; at 12:00 it is accepted. A refused pause never
+    stopped the clock."""
+    day = "2026-10-09"
+    ok("fault", "open", "cdss", "知识库检索超时", "--at", "2026-10-08 14:00", now=at("2026-10-08", "14:01"))
+    ok("fault", "respond", "1", "--at", "2026-10-08 14:10", now=at("2026-10-08", "14:11"))
+    ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:01"))
+    resolve = ["fault", "resolve", "1", "--cause", "补丁", "--action", "安装补丁", "--at"]
+    refused([*resolve, f"{day} 09:30"], "fault 1's resolution clock is paused since 2026-10-09 10:00 (exception 1); "
+            "it cannot be resolved before its pause: give a time on or after 2026-10-09 10:00", store_env,
+            now=at(day, "10:30"))  # fmt: skip
+    ok("fault", "resume", "1", "--at", f"{day} 12:00", now=at(day, "12:01"))
+    message = ("fault 1's resolution clock was paused from 2026-10-09 10:00 to 2026-10-09 12:00 (exception 1); it "
+               "cannot be resolved while paused or before the pause: give a time on or after 2026-10-09 12:00")
+    for when in ("11:00", "09:30"):
+        refused([*resolve, f"{day} {when}"], message, store_env, now=at(day, "12:30"))
+    ok(*resolve, f"{day} 12:00", now=at(day, "12:30"))
+    refused(["fault", "edit", "1", "--resolved", f"{day} 11:00"], message, store_env, now=at(day, "12:40"))
+    ok("fault", "open", "cdss", "知识库无法登录", "--at", f"{day} 09:00", now=at(day, "12:41"))
+    ok("fault", "respond", "2", "--at", f"{day} 09:10", now=at(day, "12:41"))
+    ok("fault", "pause", "2", "--reason", "等待院方", "--at", f"{day} 10:00", now=at(day, "12:42"))
+    ok("fault", "resume", "2", "--at", f"{day} 12:00", now=at(day, "12:42"))
+    ok("confirm", "exception", "2", "--by", "陈主任", "--refuse", "--comment", "无需等待", now=at(day, "12:43"))
+    ok("fault", "resolve", "2", "--cause", "账号锁定", "--action", "解锁", "--at", f"{day} 11:00", now=at(day, "12:44"))
+
+
+def test_a_request_may_be_decided_in_the_minute_it_was_made(contract, store_env):
+    """The request's time is the real clock's (with seconds), the decision's is cut to the minute:
+    they compare at the minute."""
+    late_response_fault()
+    asked = at("2026-12-07", "13:14").replace(second=40)
+    ok("fault", "void", "1", "--reason", "测试工单", now=asked)
+    refused(["confirm", "exception", "1", "--by", "信息科王", "--at", "2026-12-07 13:13"],
+            "exception 1 was requested at 2026-12-07 13:14; it cannot be decided before", store_env,
+            now=asked.replace(second=50))  # fmt: skip
+    assert ok("confirm", "exception", "1", "--by", "信息科王", now=asked.replace(second=50)) == (
+        "Exception 1: agreed by 信息科王 at 2026-12-07 13:14; every figure of fault 1 now counts it\n"
+    )
+
+
+def _fill(path, sheet: str, key: str, who: str, comment: str) -> None:
+    """The hospital fills in a row's confirmation block (found by its key and column titles)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, head.index("记录键") + 1).value == key)
+    ws.cell(row, head.index("院方确认人（填写）") + 1).value = who
+    comment_title = next(t for t in head if t and t.startswith("确认意见"))
+    ws.cell(row, head.index(comment_title) + 1).value = comment
+    wb.save(path)
+
+
+def test_the_hospital_refuses_through_the_workbook(contract, store_env, tmp_path):
+    """A 确认意见 beginning 不同意 / 不予同意 / 拒绝 (disagree / refuse) beside a name refuses the request, its
+    text the reason, as `confirm exception --refuse` does; on a record that cannot be refused it is an
+    objection. Never an agreement."""
+    late_response_fault()
+    ok("fault", "void", "1", "--reason", "测试工单")
+    before = sla()
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    head = [c.value for c in openpyxl.load_workbook(out)["豁免与作废记录"][1]]
+    assert "确认意见（填写；不同意请以“不同意”开头并写明理由）" in head
+    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "不同意作废，属于真实故障")
+    _fill(out, "SLA明细", "fault:1", "信息科陈主任", "不同意，问题未解决")
+    assert ok("confirm", "import", str(out)) == (
+        f"Read 1 filled row(s) from {out}: 0 confirmed, 1 refused, 0 already confirmed\n"
+        "Not confirmed — sheet SLA明细 row 2 (fault:1): 信息科陈主任 wrote '不同意，问题未解决', a refusal, but only an "
+        "exception request can be refused; follow it up (`opsdesk confirm pending` lists it)\n"
+    )
+    listed = json.loads(ok("fault", "exceptions", "--json"))
+    assert [(x["state"], x["refused_by"], x["refuse_reason"]) for x in listed] == [
+        ("refused", "信息科陈主任", "不同意作废，属于真实故障")
+    ]
+    assert sla() == before
+    fault = json.loads(ok("fault", "show", "1", "--json"))
+    assert fault["confirmed_by"] is None
+    pending = json.loads(ok("confirm", "pending", "--json"))
+    assert [p["objections"] for p in pending if p["kind"] == "fault"] == [["不同意，问题未解决"]]
+    assert ok("confirm", "import", str(out)).startswith(
+        f"Read 1 filled row(s) from {out}: 0 confirmed, 0 refused, 1 already confirmed\n"
+    )  # the same file twice changes nothing
+    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "同意")
+    refused(["confirm", "import", str(out)],
+            "sheet 豁免与作废记录 row 2: exception 1 was already refused by 信息科陈主任; the workbook now agrees to it, "
+            "and an answer is not changed", store_env)  # fmt: skip
+    assert ok("verify").startswith("History verified")
+
+
+def _exception_rows(path) -> list[dict]:
+    sheet = list(openpyxl.load_workbook(path)["豁免与作废记录"].iter_rows(values_only=True))
+    return [dict(zip(sheet[0], row, strict=False)) for row in sheet[1:]]
+
+
+def test_a_pending_or_refused_request_is_not_described_as_agreed(contract, tmp_path):
+    """对结论的影响 of a refused request says it changes nothing; a pending one's says what it would
+    change once agreed; a pause just begun says the deadline moves by the time it holds. The monthly
+    sheet keeps the columns of the hospital's answer (不同意理由...) before any answer."""
+    late_response_fault()
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("fault", "open", "queue", "叫号语音不播报", "--at", "2026-12-07 09:00")
+    ok("fault", "respond", "2", "--at", "2026-12-07 09:10")
+    ok("fault", "pause", "2", "--reason", "等待院方决定")
+    listed = ok("fault", "exceptions")
+    assert "\tpending\ttester\t2026-12-07 10:00\t-\t等待院方决定\tresolution deadline moves by the working time " \
+           "paused (none yet)\n" in listed  # fmt: skip
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    rows = _exception_rows(out)
+    assert {"院方处理人", "处理时间", "不同意理由"} <= rows[0].keys()
+    assert [r["对结论的影响"] for r in rows] == [
+        "待院方同意；同意后：不计入统计（原：响应 超时，到场 超时，修复 达标）",
+        "待院方同意；同意后：修复期限顺延暂停期间的工作时间（目前无）",
+    ]
+    ok("confirm", "exception", "1", "--by", "陈主任", "--refuse", "--comment", "不是测试")
+    assert "\trefused\ttester\t2026-12-07 10:00\t陈主任\t测试工单\tnone: refused (不是测试)\n" in ok("fault", "exceptions")
+    assert json.loads(ok("fault", "exceptions", "--json"))[0]["changes"] == []
+    ok("report", "monthly", "2026-12", "-o", str(out), "--force")
+    rows = _exception_rows(out)
+    assert (rows[0]["院方意见"], rows[0]["不同意理由"], rows[0]["对结论的影响"]) == ("不同意", "不是测试", "无（未获同意）")

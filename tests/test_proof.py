@@ -145,7 +145,7 @@ def test_an_edited_confirmed_row_is_reported(signed, contract):
     before = snapshot(contract)
     text = ok("confirm", "import", str(signed))
     assert text == (
-        f"Read 1 filled row(s) from {signed}: 0 confirmed, 1 already confirmed\n"
+        f"Read 1 filled row(s) from {signed}: 0 confirmed, 0 refused, 1 already confirmed\n"
         "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
         "workbook but '进程挂死' on record\n"
     )

@@ -119,21 +119,32 @@ class CellEdited:
     on_record: str
 
 
+REFUSALS = ("不同意", "不予同意", "拒绝", "disagree", "refuse")  # how a 确认意见 that refuses begins
+
+
+def is_refusal(comment: str | None) -> bool:
+    """A 确认意见 beginning 不同意 / 不予同意 / 拒绝 (disagree / refuse) refuses, with its text as the reason."""
+    return bool(comment) and comment.strip().lower().startswith(REFUSALS)
+
+
 @dataclass(frozen=True)
 class ObjectionRead:
-    """A comment the hospital wrote without a confirmer's name: it objects or asks; nothing is confirmed."""
+    """A comment the hospital wrote without a confirmer's name (it objects or asks), or a named refusal
+    of a record that is not an exception request: nothing is confirmed."""
 
     sheet: str
     row: int
     record: str
     comment: str
+    by: str = ""  # the name beside a refusal
 
 
 @dataclass(frozen=True)
 class ImportResult:
     rows: int  # rows with a confirmer's name
     confirmed: int
-    unchanged: int  # confirmed already, by the same person
+    refused: int  # exception requests the hospital refused (a 确认意见 beginning 不同意...)
+    unchanged: int  # answered already, by the same person and the same way
     objections: tuple[ObjectionRead, ...]
     edited: tuple[CellEdited, ...]
 
@@ -161,14 +172,17 @@ def import_confirmations(desk: Desk, path) -> ImportResult:
     or a signing date in the future or before the record refuses the whole file, naming the sheet
     and row. Rows already confirmed by the same person are skipped, so importing the same file twice
     changes nothing; an edited cell in such a row is reported. A comment without a name is an
-    objection: kept (``confirm pending`` lists it), nothing confirmed.
+    objection: kept (``confirm pending`` lists it), nothing confirmed. A 确认意见 beginning 不同意 /
+    不予同意 / 拒绝 (disagree / refuse) is never an agreement: beside a name it refuses an exception
+    request (its text the reason, as `confirm exception --refuse`); on any other record it is an
+    objection.
     """
     from pathlib import Path
 
     from opsdesk.workbook import read_rows
 
     path = Path(path)
-    counts = {"rows": 0, "confirmed": 0, "unchanged": 0}
+    counts = {"rows": 0, "confirmed": 0, "refused": 0, "unchanged": 0}
     objections: list[ObjectionRead] = []
     edited: list[CellEdited] = []
     for name, header, body in read_rows(path):
@@ -177,15 +191,16 @@ def import_confirmations(desk: Desk, path) -> ImportResult:
             continue
         for number, row in body:
             key, who, comment = _cell(row, sheet.key), _cell(row, sheet.who), _cell(row, sheet.comment)
-            if key and comment and not who:
-                objection = ObjectionRead(name, number, key, comment)
+            refusal = is_refusal(comment)
+            if key and comment and (not who or (refusal and not key.startswith("exception:"))):
+                objection = ObjectionRead(name, number, key, comment, who)
                 objections.append(objection)
                 _keep_objection(desk, objection, path.name)
                 continue
             if not key or not who:
                 continue
             counts["rows"] += 1
-            outcome = _import_row(desk, sheet, number, row, key, who, comment, edited)
+            outcome = _import_row(desk, sheet, number, row, (key, who, comment, refusal), edited)
             counts[outcome] += 1
     return ImportResult(**counts, objections=tuple(objections), edited=tuple(edited))
 
@@ -195,6 +210,7 @@ def _record_sheet(name: str, header: list[str]) -> _Sheet | None:
 
     titles = {part: {label(lang, f"col.{part}"): lang for lang in ("zh", "en")}
               for part in ("key", "digest", "confirmer", "confirm_comment", "confirm_date")}  # fmt: skip
+    titles["confirm_comment"] |= {label(lang, "col.refusable_comment"): lang for lang in ("zh", "en")}
     index = {title: i for i, title in enumerate(header) if title}
 
     def find(part: str) -> int | None:
@@ -209,11 +225,13 @@ def _record_sheet(name: str, header: list[str]) -> _Sheet | None:
     return _Sheet(name, lang, header, key, who, find("digest"), find("confirm_comment"), find("confirm_date"), visible)
 
 
-def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: str, who: str, comment: str,
+def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, filled: tuple[str, str, str, bool],
                 edited: list[CellEdited]) -> str:  # fmt: skip
-    """Confirm one filled row (``confirmed``), or find it confirmed already (``unchanged``)."""
+    """Confirm one filled row (``confirmed``), refuse an exception request (``refused``), or find it
+    answered already (``unchanged``). ``filled``: the key, the name, the comment, whether it refuses."""
     from opsdesk.errors import OpsdeskError
 
+    key, who, comment, refuse = filled
     where = f"sheet {sheet.name} row {number}"
     kind, _, raw_id = key.partition(":")
     if kind not in CONFIRMABLE or not raw_id.isdigit():
@@ -222,14 +240,19 @@ def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: str, wh
     if record is None:
         raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
     differences, workbook_edited, record_changed = _compare(desk, sheet, row, key, kind, record)
-    if record.confirmed_at is not None:
+    answered_by, was_refused = _answer(record)
+    if answered_by is not None:
         if workbook_edited:
             edited += [CellEdited(sheet.name, number, key, *d) for d in differences]
         elif record_changed:
             raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
-        if record.confirmed_by == who:
-            return "unchanged"
-        raise Refused(f"{where}: {kind} {raw_id} is already confirmed by {record.confirmed_by}, not {who}")
+        verb = "refused" if was_refused else "confirmed"
+        if answered_by != who:
+            raise Refused(f"{where}: {kind} {raw_id} is already {verb} by {answered_by}, not {who}")
+        if was_refused != refuse:
+            raise Refused(f"{where}: {kind} {raw_id} was already {verb} by {who}; the workbook now "
+                          f"{'refuses' if refuse else 'agrees to'} it, and an answer is not changed")  # fmt: skip
+        return "unchanged"
     if workbook_edited:
         if not differences:
             raise Refused(f"{where}: its check (校验) does not match the row: the check itself was edited; "
@@ -246,10 +269,20 @@ def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: str, wh
         raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
     signed = _signed_at(desk, sheet, row, where)
     try:
+        if refuse:  # the same path as `confirm exception N --refuse --comment TEXT`
+            exceptions.decide(desk, int(raw_id), by=who, comment=comment, refuse=True, at=signed)
+            return "refused"
         confirm(desk, kind, int(raw_id), by=who, comment=comment or None, at=signed)
     except OpsdeskError as exc:
         raise Refused(f"{where}: {exc}") from None
     return "confirmed"
+
+
+def _answer(record) -> tuple[str | None, bool]:
+    """Who answered the record already (None: nobody yet), and whether it was a refusal."""
+    if getattr(record, "refused_at", None) is not None:
+        return record.refused_by, True
+    return record.confirmed_by if record.confirmed_at is not None else None, False
 
 
 def _compare(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record):

@@ -83,10 +83,11 @@ class VerdictEdit:
 
 
 def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[VerdictEdit]:
-    """Every `fault edit` recorded before ``until`` (of ``tickets`` only, if given) that changed a
-    verdict or a deadline: each ticket is replayed from its history and judged just before and
-    just after the edit, at the moment it was recorded."""
-    query = select(Event.entity_id).where(Event.action == "fault.edit", Event.entity == "ticket")
+    """Every `fault edit` or reopen recorded before ``until`` (of ``tickets`` only, if given) that
+    changed a verdict or a deadline: each ticket is replayed from its history and judged just before
+    and just after the edit, at the moment it was recorded (a reopen: the fix withdrawn, the clock
+    running again)."""
+    query = select(Event.entity_id).where(Event.action.in_(EDIT_ACTIONS), Event.entity == "ticket")
     if until is not None:
         query = query.where(Event.recorded_at < until)
     edited = sorted({i for i in desk.session.exec(query) if tickets is None or i in tickets})
@@ -103,7 +104,7 @@ def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] |
                 continue
             previous = dict(record)
             record.update(json.loads(ev.after or "{}"))
-            if ev.action != "fault.edit" or (until is not None and ev.recorded_at >= until):
+            if ev.action not in EDIT_ACTIONS or (until is not None and ev.recorded_at >= until):
                 continue
             changes = verdict_changes(
                 clocks_of(desk, _ticket(previous), now=ev.recorded_at),

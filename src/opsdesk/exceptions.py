@@ -211,7 +211,7 @@ def decide(
     if refuse and text_value(comment, "--comment") is None:
         raise InvalidInput("a refusal needs the hospital's reason: --comment TEXT")
     moment = desk.moment(at)
-    if moment < request.requested_at:
+    if moment < request.requested_at.replace(second=0, microsecond=0):  # to the minute, as the decision is
         raise Refused(f"exception {request_id} was requested at {fmt(request.requested_at)}; it cannot be "
                       "decided before")  # fmt: skip
     if refuse:
@@ -225,7 +225,8 @@ def decide(
 def reopen(desk: Desk, ticket_id: int, reason: str) -> Ticket:
     """A resolved, unconfirmed fault whose fix did not hold (or was typed on the wrong id): its
     clock runs again from where it stood, counted from the report. No agreement is needed: it
-    can only make the figures worse. A pause still running at the resolution ends there."""
+    can only make the figures worse (the next fix is dated at or after the reopen,
+    :func:`opsdesk.faults.check_resolution`). A pause still running at the resolution ends there."""
     ticket = get_ticket(desk, ticket_id)
     if ticket.confirmed_at is not None:
         raise Refused(
@@ -265,7 +266,8 @@ class ExceptionView:
     system: System
     state: str  # pending | agreed | refused
     paused: timedelta | None  # the working time a pause holds (None for other types)
-    changes: tuple[VerdictChange, ...]  # against the clocks as recorded; "void" for a voided ticket
+    changes: tuple[VerdictChange, ...]  # against the clocks as recorded ("void": a voided ticket); a
+    # pending request's once agreed; a refused one's none
 
 
 def effect(desk: Desk, request: ExceptionRequest, fault: FaultView):
@@ -299,6 +301,8 @@ def list_exceptions(
             continue
         changes, applied = effect(desk, r, view(desk, t, s, as_recorded=True))
         paused = applied.resolution.paused if r.type == "pause" else None
+        if request_state(r) == "refused":
+            changes = ()  # it changes nothing, ever
         out.append(ExceptionView(r, t, s, request_state(r), paused, changes))
     return out
 

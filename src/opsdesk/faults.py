@@ -15,7 +15,7 @@ from sqlmodel import func, select
 
 from opsdesk import history
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import Correction, Note, Ticket
+from opsdesk.models import Correction, Event, ExceptionRequest, Note, Ticket
 from opsdesk.records import Desk, check_confirmer, fmt, text_value
 from opsdesk.systems import get_system
 
@@ -182,6 +182,46 @@ def check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
         raise Refused(f"fault {ticket_id} has no report time")
 
 
+def check_resolution(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
+    """A resolution comes after every pause of the clock (not inside one) and after a reopen."""
+    _check_outside_pauses(desk, ticket, resolved)
+    _check_after_reopen(desk, ticket, resolved)
+
+
+def _check_outside_pauses(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
+    """A fault is not resolved while its clock is paused, nor before a pause (pending or agreed; a
+    refused one never stopped the clock). A pause still running ends at the resolution."""
+    query = select(ExceptionRequest).where(
+        ExceptionRequest.ticket_id == ticket.id, ExceptionRequest.type == "pause", ExceptionRequest.refused_at.is_(None)
+    )
+    for pause in desk.session.exec(query.order_by(ExceptionRequest.id)):
+        start, end = pause.paused_at, pause.resumed_at
+        if end is None and resolved < start:
+            raise Refused(f"fault {ticket.id}'s resolution clock is paused since {fmt(start)} (exception {pause.id}); "
+                          f"it cannot be resolved before its pause: give a time on or after {fmt(start)}")  # fmt: skip
+        if end is not None and resolved < end:
+            raise Refused(f"fault {ticket.id}'s resolution clock was paused from {fmt(start)} to {fmt(end)} "
+                          f"(exception {pause.id}); it cannot be resolved while paused or before the pause: give a "
+                          f"time on or after {fmt(end)}")  # fmt: skip
+
+
+def _check_after_reopen(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
+    """A resolution after a reopen is dated at or after the reopen, and after the fix the reopen
+    cleared: a reopen can only make the vendor's figures worse or equal, never better."""
+    query = select(Event).where(Event.entity == "ticket", Event.entity_id == ticket.id, Event.action == "fault.reopen")
+    reopen = desk.session.exec(query.order_by(Event.id.desc())).first()
+    if reopen is None:
+        return
+    reopened = reopen.happened_at.astimezone(desk.tz).replace(second=0, microsecond=0)  # times are to the minute
+    cleared = datetime.fromisoformat(json.loads(reopen.before)["resolved_at"]).astimezone(desk.tz)
+    earliest = max(reopened, cleared)
+    if resolved < earliest:
+        raise Refused(
+            f"fault {ticket.id} was reopened at {fmt(reopened)} (its fix of {fmt(cleared)} did not hold); a "
+            f"resolution after the reopen cannot be dated before it: give a time on or after {fmt(earliest)}"
+        )
+
+
 def _order_values(ticket: Ticket, **edits: Any) -> dict[str, Any]:
     values = {
         k: getattr(ticket, k)
@@ -206,6 +246,8 @@ def _step(desk: Desk, ticket_id: int, step: str, at: datetime | str | None, extr
             f"fault {ticket_id} has no response yet; record it first with `opsdesk fault respond {ticket_id} --at TIME`"
         )
     check_order(ticket_id, _order_values(ticket, **{column: moment}))
+    if step == "resolved":
+        check_resolution(desk, ticket, moment)
     edits = {column: moment, f"{step}_rec": desk.local_now, **(extra or {})}
     desk.update(ticket, edits, STEP_ACTIONS[step], happened_at=moment)
     return ticket
@@ -315,6 +357,8 @@ def _edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]
         if f"{step}_at" in edits and _order_values(ticket, **edits)["responded_at"] is None:
             raise Refused(f"fault {ticket.id} has no response; give --responded as well")
     check_order(ticket.id, _order_values(ticket, **edits))
+    if edits.get("resolved_at") is not None:
+        check_resolution(desk, ticket, edits["resolved_at"])
     for step in STEPS:
         column = f"{step}_at"
         if column in edits and getattr(ticket, column) is None:

@@ -477,11 +477,12 @@ def _replay(entity: str, key: int, events: list[tuple[int, str | None, str | Non
     return record, None
 
 
-CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment")
+CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment",
+                  "refused_at", "refused_by", "refuse_reason")  # the hospital's answer, either way  # fmt: skip
 
 
 def record_digest(obj: SQLModel) -> str:
-    """A short fingerprint of a record's content (confirmation aside): a workbook row carries it so
+    """A short fingerprint of a record's content (the hospital's answer aside): a workbook row carries it so
     that ``confirm import`` can tell a record that changed after the export."""
     content = {k: v for k, v in row_dict(obj).items() if k not in CONFIRM_FIELDS}
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]

@@ -24,7 +24,8 @@ ZH: dict[str, str] = {
     # common columns
     "col.system": "系统", "col.system_name": "系统名称", "col.id": "编号", "col.kind": "类别", "col.at": "时间",
     "col.date": "日期", "col.note": "备注", "col.key": "记录键", "col.digest": "校验",
-    "col.confirmer": "院方确认人（填写）", "col.confirm_comment": "确认意见（填写）", "col.confirmed_at": "确认时间",
+    "col.confirmer": "院方确认人（填写）", "col.confirm_comment": "确认意见（填写）",
+    "col.refusable_comment": "确认意见（填写；不同意请以“不同意”开头并写明理由）", "col.confirmed_at": "确认时间",
     "col.count": "数量",
     # inspections
     "col.inspector": "巡检人", "col.ok": "正常", "col.warn": "警告", "col.fail": "异常", "col.db_conclusion": "数据库环境结论",
@@ -92,6 +93,9 @@ ZH: dict[str, str] = {
     "v.void": "作废", "v.waive_arrival": "免予到场", "v.pause": "暂停修复计时", "v.waived": "免予到场（院方同意）",
     "v.exception.pending": "待院方确认", "v.exception.agreed": "同意", "v.exception.refused": "不同意",
     "v.exception": "豁免与作废申请", "v.entity.exception_request": "豁免与作废申请", "v.voided_note": "不计入统计",
+    "v.reopened": "（重新打开，修复被撤回）",
+    "v.effect.refused": "无（未获同意）", "v.effect.pending": "待院方同意；同意后：",
+    "v.effect.pause_none": "修复期限顺延暂停期间的工作时间（目前无）",
     "v.deadline": "期限",
     # the monthly report's cover, plan and readings; the acceptance evidence's additions
     "sheet.plan": "下月工作计划", "sheet.sla_summary": "SLA达标", "sheet.inspections": "巡检记录",
@@ -150,6 +154,7 @@ EN: dict[str, str] = {
     "title.acceptance": "Maintenance acceptance evidence",
     "col.confirmer": "Confirmed by (fill in)",
     "col.confirm_comment": "Comment (fill in)",
+    "col.refusable_comment": "Comment (fill in; to refuse, begin with “disagree” and the reason)",
     "cover.contract": "Project",
     "cover.hospital": "Hospital",
     "cover.vendor": "Vendor",
@@ -280,6 +285,9 @@ EN: dict[str, str] = {
     "v.waived": "waived (agreed)", "v.exception.pending": "awaiting the hospital", "v.exception.agreed": "agreed",
     "v.exception.refused": "refused", "v.exception": "exception request",
     "v.entity.exception_request": "exception request", "v.voided_note": "left out of every figure",
+    "v.reopened": "(reopened: the fix withdrawn)",
+    "v.effect.refused": "none (not agreed)", "v.effect.pending": "awaiting the hospital; once agreed: ",
+    "v.effect.pause_none": "the resolution deadline moves by the working time paused (none yet)",
     "v.deadline": "deadline",
     "sheet.plan": "Next month's plan", "sheet.sla_summary": "SLA compliance", "sheet.inspections": "Inspection records",
     "sheet.risk_register": "Risk register", "sheet.month_sla": "SLA by month",

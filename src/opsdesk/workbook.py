@@ -41,6 +41,7 @@ class Column:
     key: str
     title: str
     kind: str = "text"  # text | datetime | date | int | float | percent | check (the 校验 cell)
+    always: bool = False  # kept when no row fills it (where the hospital's answer goes, say)
 
 
 @dataclass
@@ -283,7 +284,7 @@ def _filled(table: Table) -> list[Column]:
     rows = table.rows
     if not table.drop_empty or not isinstance(rows, list | tuple) or not rows:
         return list(table.columns)
-    keep = [c for n, c in enumerate(table.columns) if n < table.ident
+    keep = [c for n, c in enumerate(table.columns) if n < table.ident or c.always
             or any(r.get(c.key) not in (None, "") for r in rows)]  # fmt: skip
     return keep
 

@@ -102,14 +102,14 @@ def confirm_import(
         result = import_confirmations(d, file)
         if dry_run:
             d.session.rollback()
-    verb = "would be confirmed" if dry_run else "confirmed"
-    line(
-        f"Read {result.rows} filled row(s) from {file}: {result.confirmed} {verb}, {result.unchanged} already confirmed"
-    )
+    would = "would be " if dry_run else ""
+    line(f"Read {result.rows} filled row(s) from {file}: {result.confirmed} {would}confirmed, {result.refused} "
+         f"{would}refused, {result.unchanged} already confirmed")  # fmt: skip
     for o in result.objections:
-        line(f"Not confirmed — sheet {o.sheet} row {o.row} ({o.record}): the hospital wrote "
-             f"{o.comment!r} without a name; follow it up (`opsdesk confirm pending` lists it)",
-             style="yellow")  # fmt: skip
+        wrote = (f"{o.by} wrote {o.comment!r}, a refusal, but only an exception request can be refused"
+                 if o.by else f"the hospital wrote {o.comment!r} without a name")  # fmt: skip
+        line(f"Not confirmed — sheet {o.sheet} row {o.row} ({o.record}): {wrote}; follow it up "
+             "(`opsdesk confirm pending` lists it)", style="yellow")  # fmt: skip
     for e in result.edited:
         line(f"Edited after export — sheet {e.sheet} row {e.row} ({e.record}, confirmed already): {e.column} "
              f"reads {e.workbook!r} in the workbook but {e.on_record!r} on record", style="red")  # fmt: skip

@@ -147,6 +147,15 @@ def change_text(changes) -> str:
     return "; ".join(parts) or "no verdict"
 
 
+def effect_text(x: ExceptionView) -> str:
+    """What a request changes (a pending one: once agreed); a refused one changes nothing."""
+    if x.state == "refused":
+        return f"none: refused ({x.request.refuse_reason})"
+    if not x.changes and x.request.type == "pause":
+        return "resolution deadline moves by the working time paused (none yet)"
+    return change_text(x.changes)
+
+
 def exception_table(title: str, views: list[ExceptionView]) -> None:
     """Exception requests with their state and what they change (or would, once agreed)."""
     rows = []
@@ -156,9 +165,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.type == "pause":
             end = r.resumed_at or x.ticket.resolved_at  # a pause running at the fix ends there
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
-        changes = f"none: refused ({r.refuse_reason})" if r.refused_by else change_text(x.changes)
         rows.append([r.id, r.ticket_id, x.system.code, what, x.state, r.requested_by, r.requested_at,
-                     r.confirmed_by or r.refused_by, r.reason, changes])  # fmt: skip
+                     r.confirmed_by or r.refused_by, r.reason, effect_text(x)])  # fmt: skip
     table(title, ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
           rows, [STATE_STYLE[x.state] for x in views],
           optional=("asked", "asked by", "system", "reason"))  # fmt: skip (what it changes outlasts why)

@@ -140,7 +140,7 @@ def exception_rows(views) -> list[dict[str, Any]]:
 def edit_rows(edits) -> list[dict[str, Any]]:
     """One row per field of each edit that changed a verdict (:func:`opsdesk.edits.verdict_edits`)."""
     return [{"id": f.event, "entity_id": e.ticket_id, "field": f.column, "before": f.before, "after": f.after,
-             "by": f.by, "at": f.at, "changes": _changes(e.changes)}
+             "reopen": f.action == "fault.reopen", "by": f.by, "at": f.at, "changes": _changes(e.changes)}
             for e in edits for f in e.fields]  # fmt: skip
 
 

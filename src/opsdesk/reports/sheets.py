@@ -15,8 +15,8 @@ BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided", "unrisked"}
 
 
 def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
-    """(row key, label key, kind) -> Columns with their titles in ``lang``."""
-    return [Column(key, label(lang, title), kind) for key, title, kind in spec]
+    """(row key, label key, kind[, always]) -> Columns with their titles in ``lang``."""
+    return [Column(key, label(lang, title), kind, *always) for key, title, kind, *always in spec]
 
 
 def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -32,9 +32,9 @@ def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, An
         yield out
 
 
-def confirm_titles(lang: str) -> tuple[str, str, str, str, str]:
+def confirm_titles(lang: str, comment: str = "col.confirm_comment") -> tuple[str, str, str, str, str]:
     return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
-            label(lang, "col.confirm_comment"), label(lang, "col.confirm_date"))  # fmt: skip
+            label(lang, comment), label(lang, "col.confirm_date"))  # fmt: skip
 
 
 # The first columns of a record sheet identify the record: frozen, and printed on every page.
@@ -103,13 +103,13 @@ def breached(row: dict[str, Any]) -> str | None:
     return "bad" if row.get("breached") else None
 
 
-def record_table(lang: str, sheet_key: str, spec, rows, highlight=None) -> Table:
+def record_table(lang: str, sheet_key: str, spec, rows, highlight=None, comment: str = "col.confirm_comment") -> Table:
     """A sheet of records the hospital confirms (with the confirmation block). Rows given as a list
     are read whole (a column no row fills is left out); other iterables stream. The id, system and
     what the record is (symptom, title...) identify it on every printed page."""
     shown = localise(lang, rows)
     return Table(label(lang, sheet_key), columns(lang, spec), list(shown) if isinstance(rows, list) else shown,
-                 highlight, confirm=confirm_titles(lang), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
+                 highlight, confirm=confirm_titles(lang, comment), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
 
 
 def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
@@ -250,18 +250,28 @@ EXCEPTION_COLUMNS = [
     ("duplicate_of", "col.duplicate_of", "int"), ("paused_at", "col.paused_at", "datetime"),
     ("resumed_at", "col.resumed_at", "datetime"), ("paused_minutes", "col.paused_minutes", "int"),
     ("requested_by", "col.requested_by", "text"), ("requested_at", "col.requested_at", "datetime"),
-    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text"),
-    ("decided_at", "col.decided_at", "datetime"), ("refuse_reason", "col.refuse_reason", "text"),
+    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text", True),
+    ("decided_at", "col.decided_at", "datetime", True), ("refuse_reason", "col.refuse_reason", "text", True),
     ("verdicts", "col.verdicts", "text"),
 ]  # fmt: skip
 
 
+def _effect(lang: str, row: dict[str, Any]) -> str:
+    """An exception's 对结论的影响: a refused one's none, a pending one's once agreed."""
+    if row["_flag"] == "refused":
+        return value(lang, "effect.refused")
+    text = verdicts_text(lang, row["changes"]) or (value(lang, "effect.pause_none") if row["type"] == "pause" else "")
+    return value(lang, "effect.pending") + text if row["_flag"] == "pending" else text
+
+
 def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
-    hospital agrees to a pending one by filling in the confirmation block, as for any record."""
-    shown = [dict(r, verdicts=verdicts_text(lang, r["changes"])) for r in rows]
+    hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
+    it with a 确认意见 beginning 不同意 (its column title says so)."""
+    shown = [dict(r, verdicts=_effect(lang, r)) for r in rows]
     flag = {"pending": "warn", "refused": "bad"}
-    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")))
+    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")),
+                        "col.refusable_comment")  # fmt: skip
 
 
 EDIT_COLUMNS = [
@@ -272,7 +282,8 @@ EDIT_COLUMNS = [
 
 
 def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
-    """修改记录: each field of the edits (of unconfirmed faults) that changed a verdict or a deadline."""
+    """修改记录: each field of the edits (of unconfirmed faults) and reopens that changed a verdict or a
+    deadline (a reopen's new value: the fix withdrawn)."""
     from opsdesk.timeparse import stored_minute
 
     def shown(field: str, v: Any) -> Any:
@@ -281,7 +292,8 @@ def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     out = [{
         "id": r["id"], "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
         "field": label(lang, CORRECTED_FIELDS[r["field"]]), "before": shown(r["field"], r["before"]),
-        "after": shown(r["field"], r["after"]), "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
+        "after": value(lang, "reopened") if r.get("reopen") else shown(r["field"], r["after"]),
+        "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
         "at": r["at"],
     } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
     return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
