@@ -510,6 +510,26 @@ def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
     assert len(list(folder.glob(f"{stem}-2026*.db"))) == 1
 
 
+@pytest.mark.sqlite_only  # the backups folder beside the database file
+def test_keep_removes_a_killed_backups_partial_files_not_a_running_ones(contract):
+    ok("backup")
+    folder = contract.parent / "backups"
+    stem = next(folder.iterdir()).name[: -len("-YYYYmmdd-HHMMSS.db")]
+    killed = folder / f".{stem}-20261206-100000.db.partial"
+    running = folder / f".{stem}-20261207-095959.db.partial"
+    for path in (killed, Path(f"{killed}-journal"), running, Path(f"{running}-journal")):
+        path.write_bytes(b"SQLite format 3\x00")
+    hour_ago = time.time() - 3601
+    os.utime(killed, (hour_ago, hour_ago))
+    os.utime(f"{killed}-journal", (hour_ago, hour_ago))
+    os.utime(running, (hour_ago, hour_ago))  # its journal was written just now: a backup running
+    out = ok("backup", "--keep", "2")
+    assert f"Removed 1 partial file(s) left by a backup killed earlier ({killed.name})\n" in out
+    assert not killed.exists() and not Path(f"{killed}-journal").exists()
+    assert running.exists() and Path(f"{running}-journal").exists()
+    assert "partial" not in ok("backup", "--keep", "2")
+
+
 def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
     from opsdesk.store import SqliteStore
 
