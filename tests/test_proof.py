@@ -19,6 +19,7 @@ import pytest
 
 from conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
 from opsdesk import clock
+from test_workbooks import NOV, november  # noqa: F401  (the fixture every_kind builds on)
 
 
 def recorded_times(db) -> list[str]:
@@ -110,16 +111,143 @@ def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
     fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
     refused(["confirm", "import", str(signed)],
             "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
-            "after it was exported (its check 校验 no longer matches the row); nothing was confirmed", contract)  # fmt: skip
+            "after it was exported (fault 2 is unchanged since); nothing was confirmed", contract)  # fmt: skip
     fill(signed, "系统数据修复", 2, **{"响应": "超时", "修复时间": datetime(2026, 11, 3, 18, 0)})
     refused(["confirm", "import", str(signed)],
             "sheet 系统数据修复 row 2: 修复时间 reads '2026-11-03 18:00' in the workbook but '2026-11-04 09:00' on "
-            "record: the workbook was edited after it was exported (its check 校验 no longer matches the row); "
-            "nothing was confirmed", contract)  # fmt: skip
+            "record: the workbook was edited after it was exported (fault 2 is unchanged since); nothing was "
+            "confirmed", contract)  # fmt: skip
     fill(signed, "系统数据修复", 2, **{"修复时间": datetime(2026, 11, 4, 9, 0), "校验": "0123456789ab-0123456789ab"})
+    refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet="系统数据修复", key="fault:2"), contract)
+
+
+CHECK_EDITED = ("sheet {sheet} row 2 ({key}): the check cell 校验 was edited (it is not the one exported with this "
+                "row); nothing was confirmed; export the workbook again")  # fmt: skip
+
+
+def forge(path, sheet: str, row: int, **cells) -> None:
+    """Edit a row as someone who knows how 校验 is made would: the cells, then the check recomputed
+    from them (rowcheck.cells_check: it has no key), the record half kept."""
+    from opsdesk.rowcheck import cell_text, cells_check
+
+    fill(path, sheet, row, **cells)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    block = {"记录键", "校验", WHO, SAYS, SIGNED}
+    shown = [cell_text(ws.cell(row, n + 1).value) for n, title in enumerate(head) if title and title not in block]
+    key, check = ws.cell(row, head.index("记录键") + 1).value, ws.cell(row, head.index("校验") + 1).value
+    ws.cell(row, head.index("校验") + 1, f"{cells_check(key, shown)}-{check.split('-')[1]}")
+    wb.save(path)
+
+
+@pytest.fixture
+def every_kind(request, tmp_path):
+    """The November records with a risk carried out, a change delivered and a pending pause of fault 3,
+    exported for acceptance: a row of every kind confirm import accepts (inspections: the monthly's)."""
+    request.getfixturevalue("november")
+    ok("inspect", "risk-done", "1", "--note", "已调大", "--at", "2026-11-25 10:00", now=at("2026-11-25", "10:05"))
+    ok("change", "implement", "1", "--at", "2026-11-26 10:00", now=at("2026-11-26", "10:05"))
+    day = "2026-11-30"
+    ok("fault", "open", "queue", "叫号卡顿", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "3", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "pause", "3", "--reason", "等待院方数据源", "--at", f"{day} 09:30", now=at(day, "09:30"))
+    ok("fault", "resume", "3", "--at", f"{day} 11:30", now=at(day, "11:30"))
+    ok("fault", "resolve", "3", "--cause", "网络", "--action", "换交换机", now=at(day, "12:00"))
+    out = tmp_path / "every.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
+    monthly = tmp_path / "monthly.xlsx"
+    ok("report", "monthly", NOV, "-o", str(monthly))
+    return out, monthly
+
+
+EDITS = [  # (workbook, sheet, record key, a visible cell edited, what it read)
+    (1, "风险与整改", "risk:1", {"等级": "低"}, "等级 reads '低' in the workbook but '高'"),
+    (0, "风险台账", "risk:1", {"风险": "无风险", "等级": "低"}, "风险 reads '无风险' in the workbook but '会话数接近上限'"),
+    (0, "豁免与作废记录", "exception:1", {"暂停工作时长（分钟）": 5},
+     "暂停工作时长（分钟） reads '5' in the workbook but '120'"),
+    (0, "故障处理", "fault:1", {"故障现象": "无故障"}, "故障现象 reads '无故障' in the workbook but '=SUM(A1:A9)'"),
+    (0, "修改调整", "change:1", {"需求名称": "无"}, "需求名称 reads '无' in the workbook but '@新增提醒'"),
+    (0, "系统集成记录", "work:1", {"工作内容": "无"}, "工作内容 reads '无' in the workbook but '+恢复演练'"),
+    (0, "培训记录", "training:1", {"参加人数": 250}, "参加人数 reads '250' in the workbook but '25'"),
+    (1, "巡检汇总", "inspection:1", {"警告": 0}, "警告 reads '0' in the workbook but '1'"),
+    (1, "SLA明细", "fault:2", {"响应": "达标"}, "响应 reads '达标' in the workbook but '超时'"),
+]  # fmt: skip
+
+
+def _row_of(path, sheet: str, key: str) -> int:
+    ws = openpyxl.load_workbook(path)[sheet]
+    column = [c.value for c in ws[1]].index("记录键")
+    return [r[column] for r in ws.iter_rows(values_only=True)].index(key) + 1
+
+
+@pytest.mark.parametrize(("book", "sheet", "key", "cells", "message"), EDITS, ids=[f"{e[1]}-{e[2]}" for e in EDITS])
+def test_a_recomputed_check_does_not_hide_an_edited_row(every_kind, contract, book, sheet, key, cells, message):
+    """Every kind is compared with the row the store renders now, whatever its 校验 says."""
+    path = every_kind[book]
+    row = _row_of(path, sheet, key)
+    forge(path, sheet, row, **cells, **{WHO: "信息科 陈主任"})
+    kind, _, number = key.partition(":")
+    result = run("confirm", "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: sheet {sheet} row {row}: {message}")
+    assert result.stderr.endswith(f"the workbook was edited after it was exported ({kind} {number} is unchanged "
+                                  "since); nothing was confirmed\n")  # fmt: skip
+def test_unedited_rows_of_every_kind_confirm(every_kind, contract):
+    for book, sheet, key, _, _ in EDITS:
+        fill(every_kind[book], sheet, _row_of(every_kind[book], sheet, key), **{WHO: "信息科 陈主任"})
+    assert ok("confirm", "import", str(every_kind[0])).endswith(": 6 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(every_kind[1])).endswith(": 2 confirmed, 0 refused, 1 already confirmed\n")
+    assert ok("confirm", "import", str(every_kind[0])).endswith(": 0 confirmed, 0 refused, 6 already confirmed\n")
+
+
+def _check(path, sheet: str, row: int) -> str:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return ws.cell(row, [c.value for c in ws[1]].index("校验") + 1).value
+
+
+def test_who_changed_what_the_hospital_signed(signed, contract):
+    """The decision table of confirmations.judge_row, one case at a time."""
+    sheet, key = "故障处理", "fault:1"
+    cells, record = _check(signed, sheet, 2).split("-")
+    fill(signed, sheet, 2, **{WHO: "信息科 陈主任"})
+    for edited in (f"{cells}-{'0' * 12}", f"{'0' * 12}-{record}", record, "", f"{cells}-{record}x"):
+        fill(signed, sheet, 2, 校验=edited)  # either half, cut to its record half, emptied, lengthened
+        refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet=sheet, key=key), contract)
+    fill(signed, sheet, 2, 校验=record, 响应="超时")  # cut down and a verdict edited: the check cell is named
+    refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet=sheet, key=key), contract)
+    fill(signed, sheet, 2, 校验=f"{cells}-{record}", 响应="达标", 确认时间=datetime(2026, 11, 2, 12, 0))
     refused(["confirm", "import", str(signed)],
-            "sheet 系统数据修复 row 2: its check (校验) does not match the row: the check itself was edited; export "
-            "the workbook again", contract)  # fmt: skip
+            "sheet 故障处理 row 2: 确认时间 reads '2026-11-02 12:00' in the workbook but '' on record: the workbook "
+            "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    fill(signed, sheet, 2, 确认时间="")
+    ok("fault", "edit", "1", "--phone", "8001")  # a field no sheet shows: the record changed, not the row
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again", contract)
+    ok("fault", "edit", "1", "--cause", "内存泄漏")
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '内存泄漏' on record: fault 1 changed "
+            "since the workbook was exported; export it again", contract)  # fmt: skip
+    fill(signed, sheet, 2, 故障现象="无故障")  # both: the workbook's edit is named
+    refused(["confirm", "import", str(signed)],
+            "sheet 故障处理 row 2: 故障现象 reads '无故障' in the workbook but '叫号屏黑屏' on record: the workbook "
+            "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+
+
+def test_an_edited_row_without_a_name_is_an_edit_not_an_objection(signed, contract):
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    ok("confirm", "import", str(signed))
+    fill(signed, "故障处理", 2, **{WHO: "", SAYS: "属实", "原因分析": "硬件故障"})
+    assert ok("confirm", "import", str(signed)) == (
+        f"Read 0 filled row(s) from {signed}: 0 confirmed, 0 refused, 0 already confirmed\n"
+        "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
+        "workbook but '进程挂死' on record\n"
+    )
+    fill(signed, "系统数据修复", 2, **{SAYS: "不同意", "原因分析": "无"})  # awaiting confirmation: refused
+    refused(["confirm", "import", str(signed)],
+            "sheet 系统数据修复 row 2: 原因分析 reads '无' in the workbook but 'ETL失败' on record: the workbook was "
+            "edited after it was exported (fault 2 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 0
 
 
 def test_the_signing_date_dates_the_confirmation(signed, contract):
@@ -380,6 +508,26 @@ def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
     assert f"Kept {killed.name}: not a complete backup of this contract, so not counted" in out
     assert killed.exists() and theirs.exists() and not first.exists()
     assert len(list(folder.glob(f"{stem}-2026*.db"))) == 1
+
+
+@pytest.mark.sqlite_only  # the backups folder beside the database file
+def test_keep_removes_a_killed_backups_partial_files_not_a_running_ones(contract):
+    ok("backup")
+    folder = contract.parent / "backups"
+    stem = next(folder.iterdir()).name[: -len("-YYYYmmdd-HHMMSS.db")]
+    killed = folder / f".{stem}-20261206-100000.db.partial"
+    running = folder / f".{stem}-20261207-095959.db.partial"
+    for path in (killed, Path(f"{killed}-journal"), running, Path(f"{running}-journal")):
+        path.write_bytes(b"SQLite format 3\x00")
+    hour_ago = time.time() - 3601
+    os.utime(killed, (hour_ago, hour_ago))
+    os.utime(f"{killed}-journal", (hour_ago, hour_ago))
+    os.utime(running, (hour_ago, hour_ago))  # its journal was written just now: a backup running
+    out = ok("backup", "--keep", "2")
+    assert f"Removed 1 partial file(s) left by a backup killed earlier ({killed.name})\n" in out
+    assert not killed.exists() and not Path(f"{killed}-journal").exists()
+    assert running.exists() and Path(f"{running}-journal").exists()
+    assert "partial" not in ok("backup", "--keep", "2")
 
 
 def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):

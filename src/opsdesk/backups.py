@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsdesk.errors import Refused, StoreError
 
 PARTIAL = ".partial"  # a backup being written: never a backup's name
+STALE_AFTER = 3600  # seconds a partial file has not been written to before it is taken for a killed backup's
 
 
 def prepare_folder(folder: Path) -> None:
@@ -160,6 +162,7 @@ def first_divergence(live, backup: Path, common: int) -> int | None:
 class Pruned:
     removed: list[Path]
     skipped: list[Path]  # named like a backup but not a complete backup of this contract: left alone
+    stale: list[Path] = field(default_factory=list)  # partial files of backups killed earlier, removed
 
 
 def contract_of(path: Path) -> tuple[str, str] | None:
@@ -188,6 +191,24 @@ def prune(candidates: list[Path], contract: tuple[str, str] | None, keep: int) -
     for old in doomed:
         old.unlink()
     return Pruned(doomed, skipped)
+
+
+def remove_stale_partials(partials: list[Path], now: float | None = None) -> list[Path]:
+    """Remove the partial files (with their journals) that no backup has written to for
+    :data:`STALE_AFTER`: a killed backup's. One written to more recently may be another backup's,
+    running now: left alone."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in partials:
+        written = [Path(f"{path}{suffix}") for suffix in ("", "-journal", "-wal", "-shm")]
+        try:
+            latest = max(p.stat().st_mtime for p in written if p.exists())
+        except ValueError:  # gone meanwhile: its backup finished
+            continue
+        if now - latest >= STALE_AFTER:
+            _remove(path)
+            removed.append(path)
+    return removed
 
 
 def refuse_diverged(live, checked, current_events: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlmodel import select
 
@@ -193,6 +193,8 @@ def import_confirmations(desk: Desk, path) -> ImportResult:
             key, who, comment = _cell(row, sheet.key), _cell(row, sheet.who), _cell(row, sheet.comment)
             refusal = is_refusal(comment)
             if key and comment and (not who or (refusal and not key.startswith("exception:"))):
+                if _edited_objection(desk, sheet, number, row, key, edited):
+                    continue
                 objection = ObjectionRead(name, number, key, comment, who)
                 objections.append(objection)
                 _keep_objection(desk, objection, path.name)
@@ -233,19 +235,14 @@ def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, filled: tupl
 
     key, who, comment, refuse = filled
     where = f"sheet {sheet.name} row {number}"
-    kind, _, raw_id = key.partition(":")
-    if kind not in CONFIRMABLE or not raw_id.isdigit():
-        raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
-    record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
-    if record is None:
-        raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
-    differences, workbook_edited, record_changed = _compare(desk, sheet, row, key, kind, record)
+    kind, raw_id, record = _record_of(desk, where, key)
+    verdict, differences = judge_row(desk, sheet, row, key, kind, record)
     answered_by, was_refused = _answer(record)
     if answered_by is not None:
-        if workbook_edited:
+        if verdict == WORKBOOK_EDITED:
             edited += [CellEdited(sheet.name, number, key, *d) for d in differences]
-        elif record_changed:
-            raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
+        elif verdict != ROW_OK:
+            _refuse(where, key, verdict, differences)
         verb = "refused" if was_refused else "confirmed"
         if answered_by != who:
             raise Refused(f"{where}: {kind} {raw_id} is already {verb} by {answered_by}, not {who}")
@@ -253,20 +250,8 @@ def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, filled: tupl
             raise Refused(f"{where}: {kind} {raw_id} was already {verb} by {who}; the workbook now "
                           f"{'refuses' if refuse else 'agrees to'} it, and an answer is not changed")  # fmt: skip
         return "unchanged"
-    if workbook_edited:
-        if not differences:
-            raise Refused(f"{where}: its check (校验) does not match the row: the check itself was edited; "
-                          "export the workbook again")  # fmt: skip
-        column, shown, on_record = differences[0]
-        raise Refused(f"{where}: {column} reads {shown!r} in the workbook but {on_record!r} on record: the "
-                      "workbook was edited after it was exported (its check 校验 no longer matches the row); "
-                      "nothing was confirmed")  # fmt: skip
-    if differences:
-        column, shown, on_record = differences[0]
-        raise Refused(f"{where}: {column} reads {shown!r} in the workbook but {on_record!r} on record: "
-                      f"{kind} {raw_id} changed since the workbook was exported; export it again")  # fmt: skip
-    if record_changed:
-        raise Refused(f"{where}: {kind} {raw_id} changed since the workbook was exported; export it again")
+    if verdict != ROW_OK:
+        _refuse(where, key, verdict, differences)
     signed = _signed_at(desk, sheet, row, where)
     try:
         if refuse:  # the same path as `confirm exception N --refuse --comment TEXT`
@@ -285,22 +270,100 @@ def _answer(record) -> tuple[str | None, bool]:
     return record.confirmed_by if record.confirmed_at is not None else None, False
 
 
-def _compare(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record):
-    """The row's visible cells against the record now: the differences (column, workbook, on record),
-    whether the workbook was edited since export, and whether the record changed since."""
-    from opsdesk.history import record_digest
-    from opsdesk.reports.onrecord import record_cells
+def _edited_objection(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: str,
+                      edited: list[CellEdited]) -> bool:  # fmt: skip
+    """A comment without a name on a row edited in the workbook: the edit is what is reported (of a
+    confirmed record) or refused (of one awaiting confirmation), not an objection to a row that is
+    not the record's."""
+    kind, _, raw_id = key.partition(":")
+    record = desk.session.get(CONFIRMABLE[kind], int(raw_id)) if kind in CONFIRMABLE and raw_id.isdigit() else None
+    if record is None:
+        return False  # not a record: the objection says so
+    verdict, differences = judge_row(desk, sheet, row, key, kind, record)
+    if verdict not in (WORKBOOK_EDITED, CHECK_EDITED):
+        return False
+    if _answer(record)[0] is not None and verdict == WORKBOOK_EDITED:
+        edited += [CellEdited(sheet.name, number, key, *d) for d in differences]
+        return True
+    _refuse(f"sheet {sheet.name} row {number}", key, verdict, differences)
+
+
+def _record_of(desk: Desk, where: str, key: str):
+    kind, _, raw_id = key.partition(":")
+    if kind not in CONFIRMABLE or not raw_id.isdigit():
+        raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
+    record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
+    if record is None:
+        raise Refused(f"{where}: there is no {kind} {raw_id} in this database")
+    return kind, raw_id, record
+
+
+ROW_OK, CHECK_EDITED, WORKBOOK_EDITED, STORE_CHANGED = "ok", "check edited", "workbook edited", "store changed"
+
+
+def judge_row(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record):
+    """Whether a row still says what the store holds, and if not who changed it: (verdict, the
+    differences (column, workbook, on record) between the row and the record rendered now).
+
+    ======================  ==================  ===================  =============  ==============
+    校验 cell               its record half     cells vs the store   cells vs their verdict
+                                                rendered now         check half
+    ======================  ==================  ===================  =============  ==============
+    not as exported         -                   -                    -              CHECK_EDITED
+    CHECK-DIGEST            never the record's  -                    -              CHECK_EDITED
+    CHECK-DIGEST            the record now      differ               -              WORKBOOK_EDITED
+    CHECK-DIGEST            the record now      same                 match          ROW_OK
+    CHECK-DIGEST            the record now      same                 differ         CHECK_EDITED
+    CHECK-DIGEST            an earlier version  -                    match          STORE_CHANGED
+    CHECK-DIGEST            an earlier version  differ               differ         WORKBOOK_EDITED
+    CHECK-DIGEST            an earlier version  same                 differ         CHECK_EDITED
+    ======================  ==================  ===================  =============  ==============
+
+    The check half has no key (anyone can recompute it), so a row is judged against the record
+    rendered now whatever its check says; the check half tells an edited row from a record that
+    changed since the export, and the record's history tells an edited 校验 from an old one."""
+    from opsdesk.history import past_digests, record_digest
+    from opsdesk.reports.onrecord import answer_rewrites, record_cells, unconfirmed_cells
     from opsdesk.rowcheck import cell_text, cells_check, split_check
 
     shown = [cell_text(row[i] if i < len(row) else None) for i in sheet.visible]
-    cells_fp, record_fp = split_check(_cell(row, sheet.check))
     on_record = record_cells(desk, kind, record, sheet.lang)
+    answered = _answer(record)[0] is not None
+    before = unconfirmed_cells(desk, kind, sheet.lang) if answered else {}
+    rewritten = answer_rewrites(kind, sheet.lang) if answered else set()
     differences = [(sheet.header[i], text, on_record[sheet.header[i]])
                    for i, text in zip(sheet.visible, shown, strict=True)
-                   if sheet.header[i] in on_record and text != on_record[sheet.header[i]]]  # fmt: skip
-    workbook_edited = bool(cells_fp) and cells_check(key, shown) != cells_fp
-    record_changed = sheet.check is not None and record_fp != record_digest(record)
-    return differences, workbook_edited, record_changed
+                   if sheet.header[i] in on_record and text != on_record[sheet.header[i]]
+                   and text != before.get(sheet.header[i]) and sheet.header[i] not in rewritten]  # fmt: skip
+    check = split_check(_cell(row, sheet.check))
+    if check is None:
+        return CHECK_EDITED, differences
+    cells_match = cells_check(key, shown) == check[0]
+    if check[1] == record_digest(record):
+        if differences:
+            return WORKBOOK_EDITED, differences
+        return (ROW_OK if cells_match else CHECK_EDITED), differences
+    if check[1] not in past_digests(desk.session, record):
+        return CHECK_EDITED, differences
+    if cells_match:
+        return STORE_CHANGED, differences
+    return (WORKBOOK_EDITED if differences else CHECK_EDITED), differences
+
+
+def _refuse(where: str, key: str, verdict: str, differences: list[tuple[str, str, str]]) -> NoReturn:
+    """The one line that refuses a row, naming the side that changed."""
+    kind, _, raw_id = key.partition(":")
+    if verdict == CHECK_EDITED:
+        raise Refused(f"{where} ({key}): the check cell 校验 was edited (it is not the one exported with this "
+                      "row); nothing was confirmed; export the workbook again")  # fmt: skip
+    cell = ""
+    if differences:
+        column, shown, on_record = differences[0]
+        cell = f"{column} reads {shown!r} in the workbook but {on_record!r} on record: "
+    if verdict == WORKBOOK_EDITED:
+        raise Refused(f"{where}: {cell}the workbook was edited after it was exported ({kind} {raw_id} is "
+                      "unchanged since); nothing was confirmed")  # fmt: skip
+    raise Refused(f"{where}: {cell}{kind} {raw_id} changed since the workbook was exported; export it again")
 
 
 def _signed_at(desk: Desk, sheet: _Sheet, row: tuple, where: str) -> datetime | None:

@@ -484,5 +484,24 @@ CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment",
 def record_digest(obj: SQLModel) -> str:
     """A short fingerprint of a record's content (the hospital's answer aside): a workbook row carries it so
     that ``confirm import`` can tell a record that changed after the export."""
-    content = {k: v for k, v in row_dict(obj).items() if k not in CONFIRM_FIELDS}
+    return _content_digest(row_dict(obj))
+
+
+def _content_digest(row: dict[str, Any]) -> str:
+    content = {k: v for k, v in row.items() if k not in CONFIRM_FIELDS}
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]
+
+
+def past_digests(session: Session, obj: SQLModel) -> set[str]:
+    """The :func:`record_digest` of every version of ``obj`` its history holds: a workbook's digest
+    among them was the record's once (the record changed since); one not among them never was."""
+    record: dict[str, Any] | None = None
+    out = set()
+    for ev in events_of(session, _entity_name(obj), _pk(obj)):
+        if not ev.before:
+            record = {**_added_defaults(_entity_name(obj)), **json.loads(ev.after or "{}")}
+        elif record is not None and ev.after:
+            record.update(json.loads(ev.after))
+        if record is not None:
+            out.add(_content_digest({k: record.get(k) for k in _column_keys(type(obj))}))
+    return out

@@ -2,9 +2,9 @@
 
 A record sheet's 校验 cell holds two fingerprints, ``CELLS-RECORD``: ``CELLS`` covers the row's
 visible cells as exported (the record key and every value as the workbook shows it), ``RECORD`` the
-record's content (:func:`opsdesk.history.record_digest`). On ``confirm import``, a row whose
-cells no longer give ``CELLS`` was edited in the workbook; a record whose content no longer
-gives ``RECORD``, or whose cells on record differ from the row's, changed in the store.
+record's content (:func:`opsdesk.history.record_digest`). ``CELLS`` has no key: anyone can
+recompute it, so ``confirm import`` also compares the row with the record rendered as it is now
+(:mod:`opsdesk.reports.onrecord`); see :func:`opsdesk.confirmations.judge_row` for who is blamed.
 Pure functions: no database, no openpyxl.
 """
 
@@ -41,8 +41,11 @@ def cells_check(key: str, cells: list[str]) -> str:
     return hashlib.sha256(content.encode()).hexdigest()[:12]
 
 
-def split_check(text: str) -> tuple[str, str]:
-    """A 校验 cell as (cells fingerprint, record fingerprint); ``("", text)`` for a workbook
-    exported before the cells were covered."""
-    cells, sep, record = text.partition("-")
-    return (cells, record) if sep else ("", text)
+_CHECK = re.compile(r"([0-9a-f]{12})-([0-9a-f]{12})")
+
+
+def split_check(text: str) -> tuple[str, str] | None:
+    """A 校验 cell as (cells fingerprint, record fingerprint); None when it is not in the form an
+    export writes (12 hex digits, '-', 12 hex digits): the cell itself was edited."""
+    found = _CHECK.fullmatch(text)
+    return (found[1], found[2]) if found else None

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -353,8 +353,9 @@ def backup_name(store: Store, now: datetime) -> Path:
 
 def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
     """Delete all but the ``keep`` newest ``<stem>-*.db`` backups of ``contract`` in ``folder``
-    (a :class:`~opsdesk.backups.Pruned`); a file that is no complete backup of it is left alone."""
-    from opsdesk.backups import prune
+    (a :class:`~opsdesk.backups.Pruned`); a file that is no complete backup of it is left alone. The
+    partial files of backups killed earlier go too (not one a backup is writing now)."""
+    from opsdesk.backups import PARTIAL, prune, remove_stale_partials
 
     def order(path: Path) -> tuple[str, int]:
         rest = path.stem[len(stem) + 1 :]  # YYYYmmdd-HHMMSS, or YYYYmmdd-HHMMSS-n for a second one that second
@@ -362,7 +363,8 @@ def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] 
 
     same_second = [p for p in folder.glob(f"{stem}-????????-??????-*.db") if p.stem[len(stem) + 17 :].isdigit()]
     found = sorted([*folder.glob(f"{stem}-????????-??????.db"), *same_second], key=order)
-    return prune(found, contract, keep)
+    stale = remove_stale_partials(sorted(folder.glob(f".{stem}-????????-??????*.db{PARTIAL}")))
+    return replace(prune(found, contract, keep), stale=stale)
 
 
 class ContractIdentity(NamedTuple):

@@ -143,6 +143,9 @@ def backup(
         pruned = prune_backups(written.parent, stem, keep, contract_of(written))
         if pruned.removed:
             line(f"Removed {len(pruned.removed)} older backup(s), keeping the newest {keep}")
+        if pruned.stale:
+            line(f"Removed {len(pruned.stale)} partial file(s) left by a backup killed earlier "
+                 f"({', '.join(p.name for p in pruned.stale)})")  # fmt: skip
         for other in pruned.skipped:
             line(f"Kept {other.name}: not a complete backup of this contract, so not counted", style="yellow")
 

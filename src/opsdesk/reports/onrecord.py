@@ -9,8 +9,10 @@ from opsdesk.labels import label
 from opsdesk.records import Desk
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
+    EXCEPTION_COLUMNS,
     FAULT_COLUMNS,
     INSPECTION_COLUMNS,
+    RISK_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
     localise,
@@ -19,26 +21,51 @@ from opsdesk.rowcheck import cell_text
 from opsdesk.workbook import excel_value
 
 SPECS = {"fault": FAULT_COLUMNS, "change": CHANGE_COLUMNS, "inspection": INSPECTION_COLUMNS,
-         "training": TRAINING_COLUMNS, "work": WORK_COLUMNS}  # fmt: skip
-CONFIRMATION_SHOWN = {"confirmed_at"}  # the confirmation itself, which an import is about to change
+         "training": TRAINING_COLUMNS, "work": WORK_COLUMNS, "risk": RISK_COLUMNS,
+         "exception": EXCEPTION_COLUMNS}  # fmt: skip
+# The cells that show the confirmation itself (an exception request's: the hospital's decision), as
+# a row exported before it shows them: a confirmed record's row may read either way.
+CONFIRMATION_SHOWN = {
+    "fault": {"confirmed_at": None},
+    "exception": {"decision": "exception.pending", "decided_by": None, "decided_at": None},
+}
+# The cells an answer rewrites in ways not known before it (a refusal's reason; what an agreed or
+# refused request does to the verdicts): a row exported before the answer may read anything there.
+ANSWER_REWRITES = {"exception": {"refuse_reason", "verdicts"}}
 PERIOD_SHOWN = {"after"}  # what happened after a monthly report's period: the report's, not the record's
 
 
 def record_cells(desk: Desk, kind: str, record, lang: str) -> dict[str, str]:
     """Column title -> the cell's text (:func:`~opsdesk.rowcheck.cell_text`), as a sheet in ``lang``
     would show ``record`` (a confirmable record of ``kind``) if exported now."""
-    if kind not in SPECS:  # risks and exception requests: their check covers the row; no column rendering here
-        return {}
     row = next(iter(localise(lang, [_shown(desk, kind, _row(desk, kind, record), lang)])))
     out = {}
-    for key, title, column_kind in SPECS[kind]:
-        if key in CONFIRMATION_SHOWN or key in PERIOD_SHOWN:
+    for key, title, column_kind, *_ in SPECS[kind]:
+        if key in PERIOD_SHOWN:
             continue
-        value = row.get(key)
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(desk.tz)
-        out[label(lang, title)] = cell_text(excel_value(value, column_kind))
+        out[label(lang, title)] = _text(desk, row.get(key), column_kind)
     return out
+
+
+def unconfirmed_cells(desk: Desk, kind: str, lang: str) -> dict[str, str]:
+    """Column title -> the text the cells that show the confirmation have before it (a confirmed
+    record's row exported earlier reads so)."""
+    from opsdesk.labels import value as coded
+
+    shown = CONFIRMATION_SHOWN.get(kind, {})
+    return {label(lang, title): _text(desk, None if shown[key] is None else coded(lang, shown[key]), column_kind)
+            for key, title, column_kind, *_ in SPECS[kind] if key in shown}  # fmt: skip
+
+
+def answer_rewrites(kind: str, lang: str) -> set[str]:
+    """The titles of the cells an answer rewrites (:data:`ANSWER_REWRITES`)."""
+    return {label(lang, title) for key, title, *_ in SPECS[kind] if key in ANSWER_REWRITES.get(kind, ())}
+
+
+def _text(desk: Desk, value, column_kind: str) -> str:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(desk.tz)
+    return cell_text(excel_value(value, column_kind))
 
 
 def _shown(desk: Desk, kind: str, row: dict, lang: str) -> dict:
@@ -49,6 +76,10 @@ def _shown(desk: Desk, kind: str, row: dict, lang: str) -> dict:
         return next(iter(fault_rows(lang, [row], desk.terms.working_day_length // timedelta(minutes=1))))
     if kind == "work":
         return work_rows(lang, [row])[0]
+    if kind == "exception":
+        from opsdesk.reports.sheets import effect_text
+
+        return dict(row, verdicts=effect_text(lang, row))
     return row
 
 
@@ -75,5 +106,17 @@ def _row(desk: Desk, kind: str, record) -> dict:
         from opsdesk.inspections import list_inspections
 
         return inspection_row(list_inspections(desk, inspection_id=record.id)[0])
+    if kind == "risk":
+        from opsdesk.models import Inspection
+        from opsdesk.reports.rows import risk_row
+
+        inspection = desk.session.get(Inspection, record.inspection_id)
+        return risk_row(desk.session.get(System, inspection.system_id), inspection.month, record)
+    if kind == "exception":
+        from opsdesk.exceptions import list_exceptions
+        from opsdesk.reports.rows import exception_rows
+
+        views = list_exceptions(desk, ticket_id=record.ticket_id)
+        return exception_rows([v for v in views if v.request.id == record.id])[0]
     system = desk.session.get(System, record.system_id)
     return training_row(record, system) if kind == "training" else work_row(record, system)

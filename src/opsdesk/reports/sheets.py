@@ -256,7 +256,7 @@ EXCEPTION_COLUMNS = [
 ]  # fmt: skip
 
 
-def _effect(lang: str, row: dict[str, Any]) -> str:
+def effect_text(lang: str, row: dict[str, Any]) -> str:
     """An exception's 对结论的影响: a refused one's none, a pending one's once agreed."""
     if row["_flag"] == "refused":
         return value(lang, "effect.refused")
@@ -268,7 +268,7 @@ def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
     hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
     it with a 确认意见 beginning 不同意 (its column title says so)."""
-    shown = [dict(r, verdicts=_effect(lang, r)) for r in rows]
+    shown = [dict(r, verdicts=effect_text(lang, r)) for r in rows]
     flag = {"pending": "warn", "refused": "bad"}
     return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")),
                         "col.refusable_comment")  # fmt: skip
