@@ -121,13 +121,15 @@ def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
     refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet="系统数据修复", key="fault:2"), contract)
 
 
-CHECK_EDITED = ("sheet {sheet} row 2 ({key}): the check cell 校验 was edited (it is not the one exported with this "
-                "row); nothing was confirmed; export the workbook again")  # fmt: skip
+CHECK_EDITED = ("sheet {sheet} row 2 ({key}): the check cell 校验 does not match the row (it was edited, or the "
+                "workbook comes from another database or an older opsdesk); nothing was confirmed; export the "
+                "workbook again")  # fmt: skip
 
 
 def forge(path, sheet: str, row: int, **cells) -> None:
     """Edit a row as someone who knows how 校验 is made would: the cells, then the check recomputed
-    from them (rowcheck.cells_check: it has no key), the record half kept."""
+    from them with rowcheck.cells_check under a key of their own (the store's never leaves it), the
+    record half kept."""
     from opsdesk.rowcheck import cell_text, cells_check
 
     fill(path, sheet, row, **cells)
@@ -137,7 +139,8 @@ def forge(path, sheet: str, row: int, **cells) -> None:
     block = {"记录键", "校验", WHO, SAYS, SIGNED}
     shown = [cell_text(ws.cell(row, n + 1).value) for n, title in enumerate(head) if title and title not in block]
     key, check = ws.cell(row, head.index("记录键") + 1).value, ws.cell(row, head.index("校验") + 1).value
-    ws.cell(row, head.index("校验") + 1, f"{cells_check(key, shown)}-{check.split('-')[1]}")
+    digest = check.split("-")[1]
+    ws.cell(row, head.index("校验") + 1, f"{cells_check(b'guessed', key, digest, shown)}-{digest}")
     wb.save(path)
 
 
@@ -557,3 +560,39 @@ def test_demo_scale_is_all_or_nothing(tmp_path, monkeypatch):
     result = run("demo", "--db", str(target), "--scale", "300")
     assert result.exit_code != 0 and flushed
     assert not target.exists()
+
+
+def test_an_honest_row_whose_verdict_changed_in_the_store_is_not_blamed_on_the_workbook(signed, contract):
+    """Exported, then an exception agreed that re-judges fault 1: its row is the store's own export
+    (its seal matches), so the store changed, not the workbook."""
+    ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程处理")
+    ok("confirm", "exception", "1", "--by", "信息科 陈主任")
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    result = run("confirm", "import", str(signed))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: sheet 故障处理 row 2: ")
+    assert result.stderr.endswith("fault 1 changed since the workbook was exported; export it again\n")
+
+
+def test_the_seal_never_leaves_the_store(signed, contract, tmp_path):
+    import zipfile
+
+    conn = connect(contract)
+    secret = conn.execute("SELECT secret FROM workbook_seal").fetchone()[0]
+    conn.close()
+    assert len(secret) == 64
+    monthly = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(monthly))
+    for book in (signed, monthly):
+        with zipfile.ZipFile(book) as z:
+            assert not any(secret in z.read(name).decode("utf-8", "replace") for name in z.namelist())
+    for args in (["report", "monthly", "2026-11", "--json"], ["report", "acceptance", "--json"], ["status", "--json"]):
+        assert secret not in ok(*args)
+
+
+def test_a_restored_store_keeps_its_seal_and_still_reads_its_workbooks(signed, contract, tmp_path):
+    backup = tmp_path / "b.db"
+    ok("backup", str(backup))
+    ok("restore", str(backup), "--force")
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")

@@ -305,24 +305,23 @@ def judge_row(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record
     """Whether a row still says what the store holds, and if not who changed it: (verdict, the
     differences (column, workbook, on record) between the row and the record rendered now).
 
-    ======================  ==================  ===================  =============  ==============
-    校验 cell               its record half     cells vs the store   cells vs their verdict
-                                                rendered now         check half
-    ======================  ==================  ===================  =============  ==============
-    not as exported         -                   -                    -              CHECK_EDITED
-    CHECK-DIGEST            never the record's  -                    -              CHECK_EDITED
-    CHECK-DIGEST            the record now      differ               -              WORKBOOK_EDITED
-    CHECK-DIGEST            the record now      same                 match          ROW_OK
-    CHECK-DIGEST            the record now      same                 differ         CHECK_EDITED
-    CHECK-DIGEST            an earlier version  -                    match          STORE_CHANGED
-    CHECK-DIGEST            an earlier version  differ               differ         WORKBOOK_EDITED
-    CHECK-DIGEST            an earlier version  same                 differ         CHECK_EDITED
-    ======================  ==================  ===================  =============  ==============
+    ===================================  =====================  ================
+    the row's seal (校验's first half)   the record and its     verdict
+                                         cells rendered now
+    ===================================  =====================  ================
+    not in the exported form             -                      CHECK_EDITED
+    does not match the row               differ                 WORKBOOK_EDITED
+    does not match the row               same                   CHECK_EDITED
+    matches: the row is as exported      same                   ROW_OK
+    matches: the row is as exported      differ                 STORE_CHANGED
+    ===================================  =====================  ================
 
-    The check half has no key (anyone can recompute it), so a row is judged against the record
-    rendered now whatever its check says; the check half tells an edited row from a record that
-    changed since the export, and the record's history tells an edited 校验 from an old one."""
-    from opsdesk.history import past_digests, record_digest
+    The seal is an HMAC under the store's own key (:mod:`opsdesk.rowcheck`): a workbook edited by
+    anyone, however careful, cannot carry a matching one; a row that matches it is the store's own
+    export, so a difference from the record now (the record, an agreed exception, a calendar
+    override) changed in the store since. An answered record is compared without the cells its
+    answer fills in or rewrites."""
+    from opsdesk.history import record_digest, workbook_seal
     from opsdesk.reports.onrecord import answer_rewrites, record_cells, unconfirmed_cells
     from opsdesk.rowcheck import cell_text, cells_check, split_check
 
@@ -338,24 +337,20 @@ def judge_row(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record
     check = split_check(_cell(row, sheet.check))
     if check is None:
         return CHECK_EDITED, differences
-    cells_match = cells_check(key, shown) == check[0]
-    if check[1] == record_digest(record):
-        if differences:
-            return WORKBOOK_EDITED, differences
-        return (ROW_OK if cells_match else CHECK_EDITED), differences
-    if check[1] not in past_digests(desk.session, record):
-        return CHECK_EDITED, differences
-    if cells_match:
-        return STORE_CHANGED, differences
-    return (WORKBOOK_EDITED if differences else CHECK_EDITED), differences
+    if cells_check(workbook_seal(desk.session), key, check[1], shown) != check[0]:
+        return (WORKBOOK_EDITED if differences else CHECK_EDITED), differences
+    if check[1] == record_digest(record) and not differences:
+        return ROW_OK, differences
+    return STORE_CHANGED, differences
 
 
 def _refuse(where: str, key: str, verdict: str, differences: list[tuple[str, str, str]]) -> NoReturn:
     """The one line that refuses a row, naming the side that changed."""
     kind, _, raw_id = key.partition(":")
     if verdict == CHECK_EDITED:
-        raise Refused(f"{where} ({key}): the check cell 校验 was edited (it is not the one exported with this "
-                      "row); nothing was confirmed; export the workbook again")  # fmt: skip
+        raise Refused(f"{where} ({key}): the check cell 校验 does not match the row (it was edited, or the workbook "
+                      "comes from another database or an older opsdesk); nothing was confirmed; export the "
+                      "workbook again")  # fmt: skip
     cell = ""
     if differences:
         column, shown, on_record = differences[0]

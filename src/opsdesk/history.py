@@ -492,16 +492,12 @@ def _content_digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]
 
 
-def past_digests(session: Session, obj: SQLModel) -> set[str]:
-    """The :func:`record_digest` of every version of ``obj`` its history holds: a workbook's digest
-    among them was the record's once (the record changed since); one not among them never was."""
-    record: dict[str, Any] | None = None
-    out = set()
-    for ev in events_of(session, _entity_name(obj), _pk(obj)):
-        if not ev.before:
-            record = {**_added_defaults(_entity_name(obj)), **json.loads(ev.after or "{}")}
-        elif record is not None and ev.after:
-            record.update(json.loads(ev.after))
-        if record is not None:
-            out.add(_content_digest({k: record.get(k) for k in _column_keys(type(obj))}))
-    return out
+def workbook_seal(session: Session) -> bytes:
+    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store."""
+    from opsdesk.errors import StoreError
+
+    secret = session.execute(text("SELECT secret FROM workbook_seal WHERE id = 1")).scalar()
+    if secret is None:
+        raise StoreError("this database has lost its workbook seal (the table workbook_seal was emptied); "
+                         "restore a backup, or ask for help before exporting workbooks")  # fmt: skip
+    return bytes.fromhex(secret)

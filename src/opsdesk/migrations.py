@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 
@@ -228,6 +229,18 @@ def m009_owners_and_alerts(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m010_workbook_seal(conn: Connection) -> None:
+    """The store's own key for the 校验 cells of the workbooks it writes (an HMAC key, made here at
+    random and never exported): only this store can make a row's check, so a row edited in the
+    workbook cannot be given a matching one. Not a contract record: no history event."""
+    import secrets
+    from datetime import UTC, datetime
+
+    run_ddl(conn, "CREATE TABLE workbook_seal (id INTEGER PRIMARY KEY, secret TEXT NOT NULL, made_at TEXT NOT NULL)")
+    conn.execute(text("INSERT INTO workbook_seal (id, secret, made_at) VALUES (1, :secret, :at)"),
+                 {"secret": secrets.token_hex(32), "at": datetime.now(UTC).isoformat(timespec="seconds")})  # fmt: skip
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_contract_records,
@@ -237,10 +250,11 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m006_proofs,
     m007_readings_and_reports,
     m009_owners_and_alerts,
+    m010_workbook_seal,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset({
     "schema_migrations", "contract", "system", "ticket", "note", "correction", "calendar_override", "calendar_year",
     "event", "change_request", "inspection_template", "inspection", "inspection_item", "risk", "staff", "training",
     "work_log", "terms_change", "platform_map", "exception_request", "objection", "delivery",
-    "alert_channel", "alert_setting", "alert_delivery"})  # fmt: skip
+    "alert_channel", "alert_setting", "alert_delivery", "workbook_seal"})  # fmt: skip

@@ -1,16 +1,19 @@
 """What binds a confirmation to what the hospital read: each record row's check (校验).
 
-A record sheet's 校验 cell holds two fingerprints, ``CELLS-RECORD``: ``CELLS`` covers the row's
-visible cells as exported (the record key and every value as the workbook shows it), ``RECORD`` the
-record's content (:func:`opsdesk.history.record_digest`). ``CELLS`` has no key: anyone can
-recompute it, so ``confirm import`` also compares the row with the record rendered as it is now
-(:mod:`opsdesk.reports.onrecord`); see :func:`opsdesk.confirmations.judge_row` for who is blamed.
+A record sheet's 校验 cell holds two fingerprints, ``CELLS-RECORD``: ``RECORD`` is the record's
+content (:func:`opsdesk.history.record_digest`); ``CELLS`` is the store's seal on the row as
+exported: an HMAC, under a key only the store holds (:func:`opsdesk.history.workbook_seal`), of the
+record key, ``RECORD`` and every visible cell. A row whose cells (or ``RECORD``) were edited in the
+workbook no longer matches its seal, and nobody without the store can make one that does; a row
+that matches its seal is exactly as exported, so any difference from the record rendered now
+(:mod:`opsdesk.reports.onrecord`) is the store's. :func:`opsdesk.confirmations.judge_row` decides.
 Pure functions: no database, no openpyxl.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,10 +38,12 @@ def cell_text(value: Any) -> str:
     return _ILLEGAL.sub("", str(value)[:32767]).strip()
 
 
-def cells_check(key: str, cells: list[str]) -> str:
-    """The fingerprint of a row's visible cells (each already :func:`cell_text`)."""
-    content = "\x1f".join([key, *cells])
-    return hashlib.sha256(content.encode()).hexdigest()[:12]
+def cells_check(seal: bytes, key: str, digest: str, cells: list[str]) -> str:
+    """The store's seal on a row: an HMAC, under the store's own key, of the record key, the record's
+    digest and the row's visible cells (each already :func:`cell_text`). Without the key nobody can
+    make the check of an edited row."""
+    content = "\x1f".join([key, digest, *cells])
+    return hmac.new(seal, content.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 _CHECK = re.compile(r"([0-9a-f]{12})-([0-9a-f]{12})")

@@ -118,8 +118,10 @@ def excel_value(value: Any, kind: str) -> Any:
 Later = Callable[[], Table | Cover]  # a sheet built once the others are written (a summary of them)
 
 
-def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callable[[int], None] | None = None) -> Path:
-    """Write ``sheets`` to ``path`` (an .xlsx file); ``progress`` is called with rows written.
+def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callable[[int], None] | None = None,
+          seal: bytes | None = None) -> Path:  # fmt: skip
+    """Write ``sheets`` to ``path`` (an .xlsx file); ``progress`` is called with rows written;
+    ``seal``: the store's key for the 校验 cells of sheets the hospital confirms on.
 
     A sheet given as a function is built after the others, in its place in the workbook: it can
     summarise what their row iterators gathered while they were written (:class:`Later`).
@@ -149,7 +151,7 @@ def write(path: Path, sheets: list[Table | Cover | Later], tz, progress: Callabl
                 _cover(ws, sheet, page)
             else:
                 rows = Path(tmp) / f"{len(data)}.xml"
-                data[ws] = (rows, _table(ws, sheet, tz, styles, rows, progress, page))
+                data[ws] = (rows, _table(ws, sheet, tz, styles, rows, progress, page, seal))
         styles.close()
         base = Path(tmp) / "layout.xlsx"
         wb.save(base)
@@ -289,7 +291,7 @@ def _filled(table: Table) -> list[Column]:
     return keep
 
 
-def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, page: Page) -> str:
+def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, page: Page, seal: bytes | None) -> str:
     """Lay out ``ws`` for ``table`` and stream its rows to ``rows_file``; returns the range filled."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -323,7 +325,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
             for key, kind, letter, input_fill in plan:
                 value = row.get(key)
                 if checked:
-                    value = _checked(row, key, kind, value, tz, shown)
+                    value = _checked(row, key, kind, value, tz, shown, seal)
                 cell_fill = fill or input_fill
                 if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
                     cells.append(_text_xml(f"{letter}{r}", text_style, value))
@@ -375,15 +377,17 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
 INPUT_KEYS = ("_confirmer", "_comment", "_confirm_date")  # what the hospital fills in
 
 
-def _checked(row: dict[str, Any], key: str, kind: str, value: Any, tz, shown: list[str]) -> Any:
-    """Gather a visible cell's text into ``shown``; the 校验 cell gets the fingerprint of them all."""
+def _checked(row: dict[str, Any], key: str, kind: str, value: Any, tz, shown: list[str], seal: bytes | None) -> Any:
+    """Gather a visible cell's text into ``shown``; the 校验 cell gets the store's seal of them all."""
     from opsdesk.rowcheck import cell_text, cells_check
 
     if not key.startswith("_"):
         local = value.astimezone(tz) if isinstance(value, datetime) and value.tzinfo is not None else value
         shown.append(cell_text(excel_value(local, kind)))
     elif key == "_digest" and value is not None:
-        return f"{cells_check(row['_key'], shown)}-{value}"
+        if seal is None:
+            raise ValueError("a sheet the hospital confirms on needs the store's seal")
+        return f"{cells_check(seal, row['_key'], value, shown)}-{value}"
     return value
 
 

@@ -244,8 +244,10 @@ def _write_workbook(d, sheets, output_path: Path, force: bool) -> Path:
             f"{output_path} already exists (it may be a copy the hospital filled in); "
             "choose another -o or add --force to overwrite it"
         )
+    from opsdesk.history import workbook_seal
+
     with progress(f"Writing {output_path.name}") as advance:
-        return workbook.write(output_path, sheets, d.tz, advance)
+        return workbook.write(output_path, sheets, d.tz, advance, seal=workbook_seal(d.session))
 
 
 def _check_lang(lang: str) -> str:
