@@ -151,7 +151,9 @@ def test_a_removed_channels_unsent_alerts_are_dropped_not_failing(team, robot):
     assert ok("alert", "log", "--failing").splitlines() == [
         "# 0 alert(s)", "tried\tchannel\tstate\ttries\tsent\talert\terror",
         "Not shown: 2 alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)"]  # fmt: skip
-    assert sorted((e["channel"], e["state"]) for e in log()) == [("ops", "sent")] * 2 + [("wh (removed)", "dropped")] * 2
+    assert (
+        sorted((e["channel"], e["state"]) for e in log()) == [("ops", "sent")] * 2 + [("wh (removed)", "dropped")] * 2
+    )
     assert "dropped: not taken by a channel since removed; no run retries it" in ok("alert", "log")
     assert ok("alert", "run", now=LATER).endswith("ops: nothing new\n")  # nothing retried to wh
     assert ok("alert", "remove", "ops") == "Removed alert channel ops (webhook)\n"

@@ -346,8 +346,10 @@ def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
             "it cannot be resolved before its pause: give a time on or after 2026-10-09 10:00", store_env,
             now=at(day, "10:30"))  # fmt: skip
     ok("fault", "resume", "1", "--at", f"{day} 12:00", now=at(day, "12:01"))
-    message = ("fault 1's resolution clock was paused from 2026-10-09 10:00 to 2026-10-09 12:00 (exception 1); it "
-               "cannot be resolved while paused or before the pause: give a time on or after 2026-10-09 12:00")
+    message = (
+        "fault 1's resolution clock was paused from 2026-10-09 10:00 to 2026-10-09 12:00 (exception 1); it "
+        "cannot be resolved while paused or before the pause: give a time on or after 2026-10-09 12:00"
+    )
     for when in ("11:00", "09:30"):
         refused([*resolve, f"{day} {when}"], message, store_env, now=at(day, "12:30"))
     ok(*resolve, f"{day} 12:00", now=at(day, "12:30"))
@@ -449,8 +451,14 @@ def test_a_pending_or_refused_request_is_not_described_as_agreed(contract, tmp_p
         "待院方同意；同意后：修复期限顺延暂停期间的工作时间（目前无）",
     ]
     ok("confirm", "exception", "1", "--by", "陈主任", "--refuse", "--comment", "不是测试")
-    assert "\trefused\ttester\t2026-12-07 10:00\t陈主任\t测试工单\tnone: refused (不是测试)\n" in ok("fault", "exceptions")
+    assert "\trefused\ttester\t2026-12-07 10:00\t陈主任\t测试工单\tnone: refused (不是测试)\n" in ok(
+        "fault", "exceptions"
+    )
     assert json.loads(ok("fault", "exceptions", "--json"))[0]["changes"] == []
     ok("report", "monthly", "2026-12", "-o", str(out), "--force")
     rows = _exception_rows(out)
-    assert (rows[0]["院方意见"], rows[0]["不同意理由"], rows[0]["对结论的影响"]) == ("不同意", "不是测试", "无（未获同意）")
+    assert (rows[0]["院方意见"], rows[0]["不同意理由"], rows[0]["对结论的影响"]) == (
+        "不同意",
+        "不是测试",
+        "无（未获同意）",
+    )

@@ -196,6 +196,8 @@ def test_a_recomputed_check_does_not_hide_an_edited_row(every_kind, contract, bo
     assert result.stderr.startswith(f"Error: sheet {sheet} row {row}: {message}")
     assert result.stderr.endswith(f"the workbook was edited after it was exported ({kind} {number} is unchanged "
                                   "since); nothing was confirmed\n")  # fmt: skip
+
+
 def test_unedited_rows_of_every_kind_confirm(every_kind, contract):
     for book, sheet, key, _, _ in EDITS:
         fill(every_kind[book], sheet, _row_of(every_kind[book], sheet, key), **{WHO: "信息科 陈主任"})
@@ -225,8 +227,11 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
             "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed", contract)  # fmt: skip
     fill(signed, sheet, 2, 确认时间="")
     ok("fault", "edit", "1", "--phone", "8001")  # a field no sheet shows: the record changed, not the row
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again", contract)
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again",
+        contract,
+    )
     ok("fault", "edit", "1", "--cause", "内存泄漏")
     refused(["confirm", "import", str(signed)],
             "sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '内存泄漏' on record: fault 1 changed "

@@ -364,11 +364,17 @@ def test_confirmations_round_trip(november, tmp_path):
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
     _fill(out, "故障处理", 2, "信息科 陈主任", "属实")
     _fill(out, "系统集成记录", 2, "信息科 黄工")
-    assert ok("confirm", "import", str(out)) == f"Read 2 filled row(s) from {out}: 2 confirmed, 0 refused, 0 already confirmed\n"
+    assert (
+        ok("confirm", "import", str(out))
+        == f"Read 2 filled row(s) from {out}: 2 confirmed, 0 refused, 0 already confirmed\n"
+    )
     assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] == "信息科 陈主任"
     assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))].count("work") == 0
     before = snapshot(november)
-    assert ok("confirm", "import", str(out)) == f"Read 2 filled row(s) from {out}: 0 confirmed, 0 refused, 2 already confirmed\n"
+    assert (
+        ok("confirm", "import", str(out))
+        == f"Read 2 filled row(s) from {out}: 0 confirmed, 0 refused, 2 already confirmed\n"
+    )
     assert snapshot(november) == before
 
 
@@ -453,7 +459,9 @@ def test_unnamed_comment_is_reported_not_confirmed_and_dry_run(november, tmp_pat
     _fill(out, "系统数据修复", 2, "信息科 黄工")
     before = snapshot(november)
     text = ok("confirm", "import", str(out), "--dry-run")
-    assert text.startswith(f"Read 1 filled row(s) from {out}: 1 would be confirmed, 0 would be refused, 0 already confirmed\n")
+    assert text.startswith(
+        f"Read 1 filled row(s) from {out}: 1 would be confirmed, 0 would be refused, 0 already confirmed\n"
+    )
     assert (
         "Not confirmed — sheet 故障处理 row 2 (fault:1): the hospital wrote '不同意，问题未解决' without a name" in text
     )

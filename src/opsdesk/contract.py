@@ -204,9 +204,13 @@ def milestones(desk: Desk) -> Milestones:
             n = len(unconfirmed)
             missing.append((f"{n} record(s) not confirmed by the hospital", f"{n} 条记录尚未经院方确认"))
         voided = {i for i, agreed in agreed_exceptions(desk.session).items() if agreed.void is not None}
-        open_faults = [i for i in desk.session.exec(
-            select(Ticket.id).where(Ticket.resolved_at.is_(None), Ticket.reported_at < before(until))
-        ).all() if i not in voided]  # fmt: skip  (a fault void by agreement is owed nothing)
+        open_faults = [
+            i
+            for i in desk.session.exec(
+                select(Ticket.id).where(Ticket.resolved_at.is_(None), Ticket.reported_at < before(until))
+            ).all()
+            if i not in voided
+        ]  # fmt: skip  (a fault void by agreement is owed nothing)
         if open_faults:
             missing.append((f"{len(open_faults)} fault(s) still open", f"{len(open_faults)} 个故障尚未修复"))
         gaps = _inspection_gaps(desk, start, min(until, today + timedelta(days=1)))

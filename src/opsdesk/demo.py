@@ -312,7 +312,15 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         lambda d: holder.setdefault(
             "id",
             faults.open_fault(
-                d, system, symptom, kind=kind, at=reported, reporter=reporter, dept=dept, channel=channel, ref=ref,
+                d,
+                system,
+                symptom,
+                kind=kind,
+                at=reported,
+                reporter=reporter,
+                dept=dept,
+                channel=channel,
+                ref=ref,
                 owner=RESIDENTS[seq % len(RESIDENTS)],
             ).id,
         ),

@@ -121,5 +121,3 @@ class _Inspections:
                     self.item_id += 1
                 self.inspection_id += 1
             self.month = (self.month + timedelta(days=32)).replace(day=1)
-
-

@@ -32,6 +32,7 @@ DAY_KINDS = (
     "override_work",
 )
 
+
 def _overlap(a: datetime, b: datetime, spans) -> int:
     """Whole seconds of [a, b) inside the (merged, disjoint) ``spans``."""
     overlaps = (min(b, end) - max(a, start) for start, end in spans)

@@ -167,6 +167,10 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
         rows.append([r.id, r.ticket_id, x.system.code, what, x.state, r.requested_by, r.requested_at,
                      r.confirmed_by or r.refused_by, r.reason, effect_text(x)])  # fmt: skip
-    table(title, ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
-          rows, [STATE_STYLE[x.state] for x in views],
-          optional=("asked", "asked by", "system", "reason"))  # fmt: skip (what it changes outlasts why)
+    table(
+        title,
+        ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
+        rows,
+        [STATE_STYLE[x.state] for x in views],
+        optional=("asked", "asked by", "system", "reason"),
+    )  # fmt: skip (what it changes outlasts why)

@@ -117,8 +117,13 @@ def status(as_json: JsonOpt = False) -> None:
     closed = [v for v in s.breaches if not v.is_open]  # an open one is listed once, above
     if closed:
         fault_table(f"Breaches in {s.month}: {len(s.breaches)} ({len(closed)} closed, below)", closed, s.now)
-    table(f"SLA in {s.month}", SLA_COLUMNS, _sla_rows(s.sla, working_day), short=SLA_SHORT,
-          optional=("worst", "median", "as recorded"))  # fmt: skip (the counts always add up to n)
+    table(
+        f"SLA in {s.month}",
+        SLA_COLUMNS,
+        _sla_rows(s.sla, working_day),
+        short=SLA_SHORT,
+        optional=("worst", "median", "as recorded"),
+    )  # fmt: skip (the counts always add up to n)
     if s.changes_due:
         table(
             f"Change requests due within 7 days or late: {len(s.changes_due)}",

@@ -101,8 +101,6 @@ class MonthSystemTally:
         return out
 
 
-
-
 def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     """All records from the contract's start to ``to`` (default: today, at most the contract's end)."""
     contract = desk.contract
