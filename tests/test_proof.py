@@ -567,16 +567,38 @@ def test_demo_scale_is_all_or_nothing(tmp_path, monkeypatch):
     assert not target.exists()
 
 
-def test_an_honest_row_whose_verdict_changed_in_the_store_is_not_blamed_on_the_workbook(signed, contract):
-    """Exported, then an exception agreed that re-judges fault 1: its row is the store's own export
-    (its seal matches), so the store changed, not the workbook."""
+def test_an_honest_row_confirms_though_its_verdict_was_re_judged_since(signed, contract):
+    """Exported, then an exception agreed that re-judges fault 1: the row is the store's own export
+    (its seal matches) of the fault as it still is, so the hospital's signature holds; twice, too."""
     ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程处理")
     ok("confirm", "exception", "1", "--by", "信息科 陈主任")
     fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    result = run("confirm", "import", str(signed))
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: sheet 故障处理 row 2: ")
-    assert result.stderr.endswith("fault 1 changed since the workbook was exported; export it again\n")
+    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(signed)).endswith(": 0 confirmed, 0 refused, 1 already confirmed\n")
+
+
+def test_a_closed_month_report_confirms_rows_shown_as_at_the_month_end(signed, contract, tmp_path):
+    ok("fault", "open", "queue", "月末报障", "--at", "2026-11-30 17:00", now=at("2026-11-30", "17:00"))
+    ok("fault", "respond", "3", "--at", "2026-11-30 17:10", now=at("2026-11-30", "17:10"))
+    ok(
+        "fault",
+        "resolve",
+        "3",
+        "--cause",
+        "c",
+        "--action",
+        "a",
+        "--at",
+        "2026-12-01 10:00",
+        now=at("2026-12-01", "10:00"),
+    )
+    monthly = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(monthly))  # fault 3 open at the month's end
+    sheet = "SLA明细"
+    fill(monthly, sheet, _row_of(monthly, sheet, "fault:3"), **{WHO: "信息科 陈主任"})
+    assert ok("confirm", "import", str(monthly)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    ok("fault", "correct", "3", "--reason", "补充", "--cause", "显示进程挂死")  # the confirmed record is corrected
+    assert ok("confirm", "import", str(monthly)).endswith(": 0 confirmed, 0 refused, 1 already confirmed\n")
 
 
 def test_the_seal_never_leaves_the_store(signed, contract, tmp_path):
@@ -601,3 +623,56 @@ def test_a_restored_store_keeps_its_seal_and_still_reads_its_workbooks(signed, c
     ok("restore", str(backup), "--force")
     fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
     assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+
+
+@pytest.mark.sqlite_only  # a backup is a SQLite file; this one is made older by hand
+def test_a_backup_from_before_the_seal_leaves_the_seal_as_it_is(signed, contract, tmp_path):
+    import sqlite3
+
+    conn = connect(contract)
+    secret = conn.execute("SELECT secret FROM workbook_seal").fetchone()[0]
+    conn.close()
+    backup = tmp_path / "old.db"
+    ok("backup", str(backup))
+    old = sqlite3.connect(backup)
+    old.execute("DROP TABLE workbook_seal")
+    old.execute("DELETE FROM schema_migrations WHERE name = 'm010_workbook_seal'")
+    old.commit()
+    old.close()
+    ok("restore", str(backup), "--force")
+    conn = connect(contract)
+    assert conn.execute("SELECT secret FROM workbook_seal").fetchone()[0] == secret
+    conn.close()
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+
+
+@pytest.mark.parametrize(
+    ("comment", "refuses"),
+    [("不同意作废", True), ("“不同意”，未提供证明", True), ("驳回，未提供证明", True), ("不 同意", True), ("I disagree", True),
+     ("Not agreed, no proof", True), ("No", True), ("否，理由不足", True), ("reject", True), ("同意", False),
+     ("同意，无不同意见", False), ("已核实", False), ("Note: ok", False), ("None", False)],
+)  # fmt: skip
+def test_what_reads_as_a_refusal(comment, refuses):
+    from opsdesk.confirmations import is_refusal
+
+    assert is_refusal(comment) is refuses
+
+
+@pytest.mark.parametrize("edit", ["rename a column", "add a column titled like the block", "add an untitled column"])
+def test_the_seal_covers_the_column_titles_and_every_column(signed, contract, edit):
+    wb = openpyxl.load_workbook(signed)
+    ws = wb["故障处理"]
+    head = [c.value for c in ws[1]]
+    if edit == "rename a column":
+        ws.cell(1, head.index("响应") + 1, "响应（已豁免，不计超时）")
+    else:
+        ws.cell(1, len(head) + 1, "Check" if "titled" in edit else None)
+        ws.cell(2, len(head) + 1, "院方同意：不计超时")
+    wb.save(signed)
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    before = snapshot(contract)
+    result = run("confirm", "import", str(signed))
+    assert result.exit_code == 1 and result.stderr.startswith("Error: sheet 故障处理 row 2"), result.output
+    assert "nothing was confirmed" in result.stderr
+    assert snapshot(contract) == before

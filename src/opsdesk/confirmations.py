@@ -3,6 +3,7 @@ workbook read back (the 院方确认人 / 确认意见 columns the hospital fill
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -119,12 +120,20 @@ class CellEdited:
     on_record: str
 
 
-REFUSALS = ("不同意", "不予同意", "拒绝", "disagree", "refuse")  # how a 确认意见 that refuses begins
+# how a 确认意见 that refuses begins (after any quotes, brackets or spaces; "I disagree" too)
+REFUSALS = ("不同意", "不予同意", "不认可", "不批准", "拒绝", "驳回", "否", "disagree", "idisagree", "refuse", "reject",
+            "notagree")  # fmt: skip
+_OPENING = re.compile(r"[\s\"'“”‘’「」『』（）()【】\[\]:：,，.。!！]+")
 
 
 def is_refusal(comment: str | None) -> bool:
-    """A 确认意见 beginning 不同意 / 不予同意 / 拒绝 (disagree / refuse) refuses, with its text as the reason."""
-    return bool(comment) and comment.strip().lower().startswith(REFUSALS)
+    """A 确认意见 beginning 不同意 / 不予同意 / 不认可 / 拒绝 / 驳回 / 否 (disagree / refuse / reject / not
+    agreed / no), quoted or not, refuses, with its text as the reason."""
+    if not comment:
+        return False
+    if _OPENING.sub("", comment).lower().startswith(REFUSALS):
+        return True
+    return re.match(r"no(?![a-z])", _OPENING.sub(" ", comment).strip().lower()) is not None  # "No", not "note"
 
 
 @dataclass(frozen=True)
@@ -221,10 +230,11 @@ def _record_sheet(name: str, header: list[str]) -> _Sheet | None:
     key, who = find("key"), find("confirmer")
     if key is None or who is None:
         return None
-    block = {t for names in titles.values() for t in names}
-    visible = [i for i, title in enumerate(header) if title and title not in block]
+    check, comment, signed = find("digest"), find("confirm_comment"), find("confirm_date")
+    block = {key, who, check, comment, signed}  # these five columns, and no other of a block title, are not sealed
+    visible = [i for i, title in enumerate(header) if title and i not in block]
     lang = titles["key"][header[key]]
-    return _Sheet(name, lang, header, key, who, find("digest"), find("confirm_comment"), find("confirm_date"), visible)
+    return _Sheet(name, lang, header, key, who, check, comment, signed, visible)
 
 
 def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, filled: tuple[str, str, str, bool],
@@ -238,10 +248,10 @@ def _import_row(desk: Desk, sheet: _Sheet, number: int, row: tuple, filled: tupl
     kind, raw_id, record = _record_of(desk, where, key)
     verdict, differences = judge_row(desk, sheet, row, key, kind, record)
     answered_by, was_refused = _answer(record)
-    if answered_by is not None:
+    if answered_by is not None:  # pre-filled: confirmed (or refused) already; it is not confirmed again
         if verdict == WORKBOOK_EDITED:
             edited += [CellEdited(sheet.name, number, key, *d) for d in differences]
-        elif verdict != ROW_OK:
+        elif verdict == CHECK_EDITED:
             _refuse(where, key, verdict, differences)
         verb = "refused" if was_refused else "confirmed"
         if answered_by != who:
@@ -276,7 +286,7 @@ def _edited_objection(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: s
     confirmed record) or refused (of one awaiting confirmation), not an objection to a row that is
     not the record's."""
     kind, _, raw_id = key.partition(":")
-    record = desk.session.get(CONFIRMABLE[kind], int(raw_id)) if kind in CONFIRMABLE and raw_id.isdigit() else None
+    record = desk.session.get(CONFIRMABLE[kind], int(raw_id)) if kind in CONFIRMABLE and _is_id(raw_id) else None
     if record is None:
         return False  # not a record: the objection says so
     verdict, differences = judge_row(desk, sheet, row, key, kind, record)
@@ -288,9 +298,14 @@ def _edited_objection(desk: Desk, sheet: _Sheet, number: int, row: tuple, key: s
     _refuse(f"sheet {sheet.name} row {number}", key, verdict, differences)
 
 
+def _is_id(text: str) -> bool:
+    """A record id as a key writes it: ASCII digits, within a database integer."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _record_of(desk: Desk, where: str, key: str):
     kind, _, raw_id = key.partition(":")
-    if kind not in CONFIRMABLE or not raw_id.isdigit():
+    if kind not in CONFIRMABLE or not _is_id(raw_id):
         raise Refused(f"{where}: {key!r} is not a record key (kind:id, e.g. fault:12)")
     record = desk.session.get(CONFIRMABLE[kind], int(raw_id))
     if record is None:
@@ -305,27 +320,32 @@ def judge_row(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record
     """Whether a row still says what the store holds, and if not who changed it: (verdict, the
     differences (column, workbook, on record) between the row and the record rendered now).
 
-    ===================================  =====================  ================
-    the row's seal (校验's first half)   the record and its     verdict
-                                         cells rendered now
-    ===================================  =====================  ================
-    not in the exported form             -                      CHECK_EDITED
-    does not match the row               differ                 WORKBOOK_EDITED
-    does not match the row               same                   CHECK_EDITED
-    matches: the row is as exported      same                   ROW_OK
-    matches: the row is as exported      differ                 STORE_CHANGED
-    ===================================  =====================  ================
+    ===================================  ======================  ================
+    the row's seal (校验's first half)   the record's digest     verdict
+    ===================================  ======================  ================
+    not in the exported form             -                       CHECK_EDITED
+    does not match the row               -  (cells differ)       WORKBOOK_EDITED
+    does not match the row               -  (cells the same)     CHECK_EDITED
+    matches: the row is as exported      the record's now        ROW_OK
+    matches: the row is as exported      an earlier version's    STORE_CHANGED
+    ===================================  ======================  ================
 
     The seal is an HMAC under the store's own key (:mod:`opsdesk.rowcheck`): a workbook edited by
-    anyone, however careful, cannot carry a matching one; a row that matches it is the store's own
-    export, so a difference from the record now (the record, an agreed exception, a calendar
-    override) changed in the store since. An answered record is compared without the cells its
-    answer fills in or rewrites."""
+    anyone, however careful, cannot carry a matching one. A row that matches it is the store's own
+    export of the record as it still is: what the hospital read is what it confirms, even where the
+    row is rendered differently now (a monthly report shows each record as at its month's end; an
+    exception agreed since re-judges a verdict). The differences (column, workbook, on record now)
+    name the cells for a message; an answered record is compared without the cells its answer fills
+    in or rewrites."""
     from opsdesk.history import record_digest, workbook_seal
     from opsdesk.reports.onrecord import answer_rewrites, record_cells, unconfirmed_cells
     from opsdesk.rowcheck import cell_text, cells_check, split_check
 
     shown = [cell_text(row[i] if i < len(row) else None) for i in sheet.visible]
+    untitled = [i for i, title in enumerate(sheet.header) if not title and i < len(row) and cell_text(row[i])]
+    sealed = [f"{sheet.header[i]}\x1e{text}" for i, text in zip(sheet.visible, shown, strict=True)] + [
+        f"\x1e{cell_text(row[i])}" for i in untitled
+    ]  # fmt: skip (titles too: a column renamed is an edit)
     on_record = record_cells(desk, kind, record, sheet.lang)
     answered = _answer(record)[0] is not None
     before = unconfirmed_cells(desk, kind, sheet.lang) if answered else {}
@@ -337,11 +357,9 @@ def judge_row(desk: Desk, sheet: _Sheet, row: tuple, key: str, kind: str, record
     check = split_check(_cell(row, sheet.check))
     if check is None:
         return CHECK_EDITED, differences
-    if cells_check(workbook_seal(desk.session), key, check[1], shown) != check[0]:
+    if cells_check(workbook_seal(desk.session), key, check[1], sealed) != check[0]:
         return (WORKBOOK_EDITED if differences else CHECK_EDITED), differences
-    if check[1] == record_digest(record) and not differences:
-        return ROW_OK, differences
-    return STORE_CHANGED, differences
+    return (ROW_OK if check[1] == record_digest(record) else STORE_CHANGED), differences
 
 
 def _refuse(where: str, key: str, verdict: str, differences: list[tuple[str, str, str]]) -> NoReturn:
@@ -394,7 +412,7 @@ def _keep_objection(desk: Desk, objection: ObjectionRead, workbook: str) -> None
     from opsdesk.models import Objection
 
     kind, _, raw_id = objection.record.partition(":")
-    if kind not in CONFIRMABLE or not raw_id.isdigit() or desk.session.get(CONFIRMABLE[kind], int(raw_id)) is None:
+    if kind not in CONFIRMABLE or not _is_id(raw_id) or desk.session.get(CONFIRMABLE[kind], int(raw_id)) is None:
         raise Refused(f"sheet {objection.sheet} row {objection.row}: {objection.record!r} is not a record of "
                       "this database (kind:id, e.g. fault:12)")  # fmt: skip
     comment = text_value(objection.comment, "确认意见", required=True)

@@ -295,8 +295,9 @@ class PostgresStore(Store):
         return stem.replace("/", "_")
 
 
-def copy_rows(src: Connection, dest: Connection) -> int:
-    """Make every opsdesk table in ``dest`` hold exactly the rows of ``src`` (whose schema may be older).
+def copy_rows(src: Connection, dest: Connection, keep: frozenset[str] = frozenset()) -> int:
+    """Make every opsdesk table in ``dest`` hold exactly the rows of ``src`` (whose schema may be older);
+    the tables in ``keep`` keep ``dest``'s rows.
 
     Tables go in foreign-key order; values pass through SQLAlchemy's column types, so dates and
     booleans arrive as each database keeps them. Identity counters are moved past the copied ids.
@@ -306,9 +307,7 @@ def copy_rows(src: Connection, dest: Connection) -> int:
     source, target = MetaData(), MetaData()
     source.reflect(src)
     target.reflect(dest)
-    # a copy made before the workbook seal existed leaves this store's seal as it is
-    tables = [t for t in target.sorted_tables if t.name in OPSDESK_TABLES and t.name != "schema_migrations"
-              and (t.name != "workbook_seal" or "workbook_seal" in source.tables)]  # fmt: skip
+    tables = [t for t in target.sorted_tables if t.name in OPSDESK_TABLES - {"schema_migrations", *keep}]
     for table in reversed(tables):  # DELETE, not TRUNCATE: readers keep their snapshot meanwhile
         dest.execute(delete(table))
     copied = 0
@@ -447,12 +446,24 @@ def _copy_backup_into(live: Connection, source: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "restore.db"
         shutil.copyfile(source, copy)
+        # a backup made before the workbook seal existed gets a new one on the copy: keep this store's,
+        # which the workbooks already out were sealed with
+        keep = frozenset() if _has_table(copy, "workbook_seal") else frozenset({"workbook_seal"})
         backup = SqliteStore.open(copy)
         try:
             with backup.engine.execution_options(opsdesk_read=True).connect() as src:
-                copy_rows(src, live)
+                copy_rows(src, live, keep)
         finally:
             backup.close()
+
+
+def _has_table(path: Path, name: str) -> bool:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        return found is not None
+    finally:
+        conn.close()
 
 
 def _refuse_restore(checked: BackupCheck, current: Contents) -> None:

@@ -312,7 +312,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         cell.border = styles.border
-    plan = [(c.key, c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None)
+    plan = [(c.key, c.title, c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None)
             for n, c in enumerate(columns, start=1)]  # fmt: skip
     checked = table.confirm is not None  # the 校验 cell covers the row's visible cells as written
     count = 0
@@ -322,10 +322,10 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
             fill = table.highlight(row) if table.highlight else None
             r = count + 1
             cells, shown = [], []
-            for key, kind, letter, input_fill in plan:
+            for key, title, kind, letter, input_fill in plan:
                 value = row.get(key)
                 if checked:
-                    value = _checked(row, key, kind, value, tz, shown, seal)
+                    value = _checked(row, key, title, kind, value, tz, shown, seal)
                 cell_fill = fill or input_fill
                 if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
                     cells.append(_text_xml(f"{letter}{r}", text_style, value))
@@ -343,7 +343,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         if count == 0:  # an empty sheet says so
             style = styles.id("text", None, None)
             empty = "".join(_cell_xml(f"{letter}2", page.empty if n == 0 else None, style)
-                            for n, (_, _, letter, _) in enumerate(plan))  # fmt: skip
+                            for n, (_, _, _, letter, _) in enumerate(plan))  # fmt: skip
             out.write(f'<row r="2">{empty}</row>')
     if progress:
         progress(count % 500)
@@ -377,13 +377,14 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
 INPUT_KEYS = ("_confirmer", "_comment", "_confirm_date")  # what the hospital fills in
 
 
-def _checked(row: dict[str, Any], key: str, kind: str, value: Any, tz, shown: list[str], seal: bytes | None) -> Any:
-    """Gather a visible cell's text into ``shown``; the 校验 cell gets the store's seal of them all."""
+def _checked(row: dict[str, Any], key: str, title: str, kind: str, value: Any, tz, shown: list[str],
+             seal: bytes | None) -> Any:  # fmt: skip
+    """Gather a visible cell's title and text into ``shown``; the 校验 cell gets the store's seal of them all."""
     from opsdesk.rowcheck import cell_text, cells_check
 
     if not key.startswith("_"):
         local = value.astimezone(tz) if isinstance(value, datetime) and value.tzinfo is not None else value
-        shown.append(cell_text(excel_value(local, kind)))
+        shown.append(f"{title}\x1e{cell_text(excel_value(local, kind))}")
     elif key == "_digest" and value is not None:
         if seal is None:
             raise ValueError("a sheet the hospital confirms on needs the store's seal")
