@@ -55,11 +55,27 @@ def confirm(
     return row
 
 
-def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Pending:
+    """A record that still lacks the hospital's confirmation, with the objections read back for it."""
+
+    kind: str
+    id: int
+    system: str
+    date: datetime
+    summary: str
+    objections: tuple[str, ...]  # the hospital's, read from a workbook
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "system": self.system, "date": self.date,
+                "summary": self.summary, "objections": list(self.objections)}  # fmt: skip
+
+
+def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
     """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
     desk.contract  # noqa: B018
     systems = {s.id: s for s in desk.session.exec(select(System))}
-    out: list[dict[str, Any]] = []
+    out: list[Pending] = []
     queries = {
         "fault": (Ticket, Ticket.resolved_at, lambda t: t.symptom),
         "change": (ChangeRequest, ChangeRequest.implemented_at, lambda c: c.title),
@@ -77,23 +93,15 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
         if until is not None:
             query = query.where(when < until)
         for row in desk.session.exec(query.order_by(when, model.id)):
-            out.append(
-                {
-                    "kind": kind,
-                    "id": row.id,
-                    "system": systems[row.system_id].code,
-                    "date": getattr(row, when.key),
-                    "summary": summary(row),
-                    "objections": objections.get((kind, row.id), []),  # the hospital's, read from a workbook
-                }
-            )
+            out.append(Pending(kind, row.id, systems[row.system_id].code, getattr(row, when.key), summary(row),
+                               tuple(objections.get((kind, row.id), []))))  # fmt: skip
     query = (select(Risk, Inspection).join(Inspection, Risk.inspection_id == Inspection.id)
              .where(Risk.confirmed_at.is_(None), Risk.done_at.is_not(None)))  # fmt: skip
     if until is not None:
         query = query.where(Risk.done_at < until)
     for risk, inspection in desk.session.exec(query.order_by(Risk.done_at, Risk.id)):
-        out.append({"kind": "risk", "id": risk.id, "system": systems[inspection.system_id].code, "date": risk.done_at,
-                    "summary": risk.text, "objections": objections.get(("risk", risk.id), [])})  # fmt: skip
+        out.append(Pending("risk", risk.id, systems[inspection.system_id].code, risk.done_at, risk.text,
+                           tuple(objections.get(("risk", risk.id), []))))  # fmt: skip
     query = (
         select(ExceptionRequest, Ticket)
         .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
@@ -102,9 +110,9 @@ def pending(desk: Desk, until: datetime | None = None) -> list[dict[str, Any]]:
     if until is not None:
         query = query.where(ExceptionRequest.requested_at < until)
     for r, t in desk.session.exec(query.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)):
-        out.append({"kind": "exception", "id": r.id, "system": systems[t.system_id].code, "date": r.requested_at,
-                    "summary": f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
-                    "objections": objections.get(("exception", r.id), [])})  # fmt: skip
+        out.append(Pending("exception", r.id, systems[t.system_id].code, r.requested_at,
+                           f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
+                           tuple(objections.get(("exception", r.id), []))))  # fmt: skip
     return out
 
 

@@ -76,14 +76,13 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
     with desk(write=False) as d:
         rows = pending(d)
     if as_json:
-        emit_json(rows)
+        emit_json([r.to_dict() for r in rows])
         return
     table(
         f"Awaiting confirmation: {len(rows)}",
         ["kind", "id", "system", "date", "what", "hospital's objection"],
-        [[r["kind"], r["id"], r["system"], r["date"], str(r["summary"])[:50], "; ".join(r["objections"])]
-         for r in rows],
-        ["yellow" if r["objections"] else None for r in rows],
+        [[r.kind, r.id, r.system, r.date, r.summary[:50], "; ".join(r.objections)] for r in rows],
+        ["yellow" if r.objections else None for r in rows],
     )  # fmt: skip
 
 

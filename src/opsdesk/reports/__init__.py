@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsdesk.changes import ChangeView, list_changes
-from opsdesk.confirmations import pending
+from opsdesk.confirmations import Pending, pending
 from opsdesk.fault_views import FaultView, each_fault, list_faults
 from opsdesk.inspections import UnriskedItem, gaps, unrisked_items
 from opsdesk.inspections import overdue_risks as risks_past_due
@@ -310,6 +310,8 @@ def report_json(data: dict[str, Any]) -> dict[str, Any]:
             return [plain(v) for v in value]
         if isinstance(value, ClockSummary):
             return value.to_dict()
+        if isinstance(value, Pending):
+            return plain(value.to_dict())
         if hasattr(value, "__table__"):  # a record (the contract)
             return row_dict(value)
         return value

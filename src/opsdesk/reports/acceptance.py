@@ -344,7 +344,7 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         Table(label(lang, "sheet.unconfirmed"), columns(lang, [
             ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
             ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
-        ]), [dict(r, kind=value(lang, r["kind"]), system=names.get(r["system"], r["system"]))
+        ]), [dict(r.to_dict(), kind=value(lang, r.kind), system=names.get(r.system, r.system))
              for r in data["pending"]], drop_empty=False),
         Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS),
               [dict(d, kind=value(lang, "interim" if d["interim"] else "final")) for d in data["deliveries"]],
