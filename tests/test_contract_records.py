@@ -476,3 +476,11 @@ def test_outside_threshold(reading, threshold, outside):
     from opsdesk.inspections import outside_threshold
 
     assert outside_threshold(reading, threshold) is outside
+
+
+def test_a_repeat_inspection_is_refused_before_the_walk(contract, tmp_path):
+    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-03 09:00")
+    result = _walk(["ok-all", "yes"])
+    assert (result.exit_code, result.stderr) == (1, "Error: queue was already inspected in 2026-12 (inspection 1 at "
+                                                    "2026-12-03 09:00); add --again to record a re-inspection\n")  # fmt: skip
+    assert "1/13" not in result.stdout  # not one item was asked

@@ -210,3 +210,12 @@ def test_the_english_edition_is_english(november, tmp_path):
     labels = [r[0] for r in wb["Cover"].iter_rows(values_only=True) if r[0]]
     assert not any("\u4e00" <= ch <= "\u9fff" for text in labels for ch in str(text)), labels
     assert run("report", "monthly", NOV, "--lang", "en", "-o", str(tmp_path / "x.xlsx")).exit_code == 0
+
+
+def test_a_change_applied_for_after_the_month_is_not_shown_applied(november, tmp_path):
+    ok("change", "implement", "1", "--at", "2026-11-26 10:00", now=at("2026-11-26", "10:05"))
+    ok("change", "apply-acceptance", "1", "--at", "2026-12-11 10:00", now=at("2026-12-11", "10:05"))
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", NOV, "-o", str(out), now=at("2026-12-11", "10:10"))
+    row = rows(openpyxl.load_workbook(out)["修改调整进度"])[0]
+    assert row["验收"] != "已申请" and "申请验收" in row["期后进展（报告期后发生）"], row

@@ -230,13 +230,8 @@ def record(
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InvalidInput(f"the results give {', '.join(repeated)} more than once; one result per checklist item")
-    earlier = desk.session.exec(select(Inspection).where(
-        Inspection.system_id == sys_row.id, Inspection.month == label)).first()  # fmt: skip
-    if earlier is not None and not again:
-        raise Refused(
-            f"{sys_row.code} was already inspected in {label} (inspection {earlier.id} at {fmt(earlier.at)}); "
-            "add --again to record a re-inspection"
-        )
+    if not again:
+        refuse_repeat(desk, system, month)
     given = {i.item for i in items}
     missing_db = [n for n, spec in checklist.items() if spec["section"] == "db" and n not in given]
     missing_app = [n for n, spec in checklist.items() if spec["section"] != "db" and n not in given]
@@ -261,6 +256,20 @@ def record(
         item.inspection_id = inspection.id
         desk.create(item, "inspection.item")
     return inspection
+
+
+def refuse_repeat(desk: Desk, system: str, month: tuple[int, int]) -> None:
+    """Refuse a second inspection of ``system`` in ``month`` (a re-inspection says --again): asked
+    before the checklist is walked, so that no answer is typed in vain."""
+    sys_row = get_system(desk, system)
+    label = f"{month[0]}-{month[1]:02d}"
+    earlier = desk.session.exec(select(Inspection).where(
+        Inspection.system_id == sys_row.id, Inspection.month == label)).first()  # fmt: skip
+    if earlier is not None:
+        raise Refused(
+            f"{sys_row.code} was already inspected in {label} (inspection {earlier.id} at {fmt(earlier.at)}); "
+            "add --again to record a re-inspection"
+        )
 
 
 def get_inspection(desk: Desk, inspection_id: int) -> Inspection:

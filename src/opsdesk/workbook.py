@@ -361,9 +361,7 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     total, repeated = sum(widths), sum(widths[:ident])
     pages_wide = 1
     summary = bool(table.charts) and count <= 30  # a summary and its charts: one page, no chart cut in two
-    # a table a little wider than a page is printed a little smaller rather than its last columns
-    # (the hospital's confirmation block) alone on a second page
-    if total > PAGE_WIDTH * 1.2 and not summary:  # wider: the identifying columns on every page
+    if total > PAGE_WIDTH and not summary:  # wider than a page: the identifying columns on every page
         ws.print_title_cols = f"A:{get_column_letter(ident)}"
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)

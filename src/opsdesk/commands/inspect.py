@@ -136,7 +136,7 @@ def inspect_run(
 
     Example: opsdesk inspect queue --month 2026-12 --from-file results.csv
     """
-    from opsdesk.inspections import list_inspections, read_results, record, template
+    from opsdesk.inspections import list_inspections, read_results, record, refuse_repeat, template
     from opsdesk.timeparse import parse_month
 
     if from_file is not None:
@@ -145,6 +145,9 @@ def inspect_run(
         if not is_terminal():
             raise InvalidInput("no terminal to ask on; give the results with --from-file results.csv")
         with desk(write=False) as d:
+            if not again:  # before the walk: a repeat is refused before anything is typed
+                moment = d.moment(at)
+                refuse_repeat(d, system, parse_month(month) if month else (moment.year, moment.month))
             results = _prompt(template(d, system))
     with desk() as d:
         inspection = record(d, system, results, month=parse_month(month) if month else None, at=at, inspector=by,

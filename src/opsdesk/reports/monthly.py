@@ -170,7 +170,8 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
     }  # fmt: skip
 
 
-AFTER_KEYS = ("responded", "arrived", "remote", "resolved", "confirmed_at", "done_at", "implemented", "accepted_at")
+AFTER_KEYS = ("responded", "arrived", "remote", "resolved", "confirmed_at", "done_at", "implemented", "applied",
+              "accepted_at")  # fmt: skip
 
 
 def _until(row: dict[str, Any], until: datetime) -> dict[str, Any]:
@@ -190,6 +191,8 @@ def _change_until(row: dict[str, Any], until: datetime, cutoff: datetime) -> dic
     row = _until(row, until)
     if row["accepted_at"] is None and row["acceptance"] == "accepted":
         row["acceptance"], row["warranty"] = "applied", None
+    if row["applied"] is None and row["acceptance"] == "applied":  # applied for after the period, too
+        row["acceptance"] = "none"
     if row["implemented"] is None:
         row["state"] = "late" if row["due"] < cutoff else "open"
         row["acceptance"], row["warranty"] = "none", None

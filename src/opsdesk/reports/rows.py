@@ -67,7 +67,8 @@ def change_row(v) -> dict[str, Any]:
         "id": c.id, "system": v.system.code, "system_name": v.system.name,
         "type": c.type, "title": c.title, "schema": c.schema_change,
         "submitted": c.submitted_at, "due": v.due, "review": v.review_state, "implemented": c.implemented_at,
-        "acceptance": c.acceptance, "accepted_at": c.accepted_at, "warranty": v.warranty_end, "state": state,
+        "acceptance": c.acceptance, "applied": c.acceptance_applied_at, "accepted_at": c.accepted_at,
+        "warranty": v.warranty_end, "state": state,
         "ref": c.ref, "_late": bool(v.overdue or v.delivered_late), **confirm_cells("change", c),
     }  # fmt: skip
 
