@@ -462,3 +462,17 @@ def test_a_pending_or_refused_request_is_not_described_as_agreed(contract, tmp_p
         "不是测试",
         "无（未获同意）",
     )
+
+
+def test_an_agreed_waiver_is_counted_alike_on_the_cover_and_the_summary(contract, tmp_path):
+    late_response_fault()
+    ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程处理")
+    ok("confirm", "exception", "1", "--by", "陈主任")
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    cover = {r[0]: r[1] for r in wb["封面"].iter_rows(values_only=True) if r[0]}
+    arrival = next(text for title, text in cover.items() if str(title).startswith("到场"))
+    sheet = list(wb["汇总"].iter_rows(values_only=True))
+    summary = {row[0]: dict(zip(sheet[0], row, strict=False)) for row in sheet[1:]}
+    assert summary["到场"]["无需到场"] == 1 and arrival.endswith("无需到场 1）"), arrival

@@ -71,6 +71,8 @@ def _ask_item(console, checklist: list[dict[str, str]], number: int, before: dic
         threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
         reading = Prompt.ask(f"  reading ({item['unit']}{threshold})", default=before.get("reading", ""),
                              console=console)  # fmt: skip
+        if reading.strip().lower() in ("back", "ok-all"):  # typed a prompt early: it means the same here
+            return reading.strip().lower()
         outside = outside_threshold(reading, item.get("threshold"))
         if outside:
             console.print(f"  [yellow]{reading} {item['unit']} is outside the threshold {item['threshold']}[/]")

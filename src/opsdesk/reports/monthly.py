@@ -297,7 +297,7 @@ def rate_text(lang: str, r: dict[str, Any]) -> str:
     if not r["tickets"]:
         return label(lang, "fmt.none")
     rate = "-" if r["compliance"] is None else f"{r['compliance']:.1f}%"
-    na = label(lang, "fmt.na").format(n=r["not_applicable"]) if r["clock"] == "arrival" else ""
+    na = label(lang, "fmt.na").format(n=r["not_applicable"] + r.get("waived", 0)) if r["clock"] == "arrival" else ""
     running = label(lang, "fmt.running").format(n=r["running"]) if r["running"] else ""
     return label(lang, "fmt.rate").format(rate=rate, met=r["met"], breached=r["breached"] + r["overdue"] +
                                           r["time_unknown"], na=na, running=running)  # fmt: skip
