@@ -78,11 +78,14 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json([r.to_dict() for r in rows])
         return
+    objected = any(r.objections for r in rows)  # the column only when the hospital objected to something
     table(
         f"Awaiting confirmation: {len(rows)}",
-        ["kind", "id", "system", "date", "what", "hospital's objection"],
-        [[r.kind, r.id, r.system, r.date, r.summary[:50], "; ".join(r.objections)] for r in rows],
+        ["kind", "id", "system", "date", "what"] + (["hospital's objection"] if objected else []),
+        [[r.kind, r.id, r.system, r.date, r.summary] + (["; ".join(r.objections)] if objected else [])
+         for r in rows],
         ["yellow" if r.objections else None for r in rows],
+        flex="what",
     )  # fmt: skip
 
 
