@@ -26,6 +26,13 @@ def test_demo_is_real_and_deterministic(tmp_path):
     assert ok("demo", "--db", str(tmp_path / "a.db"), "--months", "1", "--replace").startswith("Built")
 
 
+def test_a_year_of_demo_starting_on_a_weekend_builds(tmp_path):
+    """Built on Sunday 2026-11-29, a year's demo starts on Saturday 2025-11-29: the first month's
+    inspection day falls in December, where it would be a second one (it refused the whole demo)."""
+    out = ok("demo", "--db", str(tmp_path / "year.db"), "--months", "12", now=at("2026-11-29", "11:10"))
+    assert out.startswith("Built the demo contract: ")
+
+
 def test_calendar_show_marks_swapped_days(contract):
     data = json.loads(ok("calendar", "show", "2026-10", "--json"))
     days = {d["day"]: d for d in data["days"]}

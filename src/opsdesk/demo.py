@@ -368,9 +368,10 @@ def _plan_contract_work(rng, cal, first_day, now, ops) -> None:
     while month <= now.date():
         for system in SYMPTOMS:
             day = max(month.replace(day=rng.randint(18, 26)), first_day)
-            if day.month != month.month:
+            inspected = _working_moment(cal, day, 10, tz)
+            if inspected.month != month.month:  # the first month's last days are off: no inspection that month
                 continue
-            _plan_inspection(rng, system, _working_moment(cal, day, 10, tz), add)
+            _plan_inspection(rng, system, inspected, add)
         for _ in range(2):
             _plan_change(rng, cal, CHANGES[n % len(CHANGES)], month, first_day, tz, add)
             n += 1
