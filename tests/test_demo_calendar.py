@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from conftest import at, ok, run
 
@@ -29,8 +30,11 @@ def test_demo_is_real_and_deterministic(tmp_path):
 def test_a_year_of_demo_starting_on_a_weekend_builds(tmp_path):
     """Built on Sunday 2026-11-29, a year's demo starts on Saturday 2025-11-29: the first month's
     inspection day falls in December, where it would be a second one (it refused the whole demo)."""
-    out = ok("demo", "--db", str(tmp_path / "year.db"), "--months", "12", now=at("2026-11-29", "11:10"))
+    built = at("2026-11-29", "11:10").astimezone(UTC)  # as the real clock gives it
+    out = ok("demo", "--db", str(tmp_path / "year.db"), "--months", "12", now=built)
     assert out.startswith("Built the demo contract: ")
+    # its contract is recorded at the first day's local midnight, before a fault reported at 07:21 that day
+    assert ok("--db", str(tmp_path / "year.db"), "verify").startswith("History verified")
 
 
 def test_calendar_show_marks_swapped_days(contract):

@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
@@ -19,6 +20,7 @@ from opsdesk.errors import Refused
 from opsdesk.fault_views import each_fault
 from opsdesk.records import Desk
 from opsdesk.store import open_store
+from opsdesk.terms import DEFAULT_TZ
 
 # Each system's faults as they happen: symptom, kind, then the cause, action and result that fit it.
 STORIES = {
@@ -172,10 +174,13 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     """Create the demo contract and ``months`` of fault history up to ``desk.now``."""
     rng = random.Random(seed)
     desk.actor = LEAD  # who records: the demo's engineers, not whoever runs it
-    real_now = desk.now.replace(second=0, microsecond=0)
+    local = ZoneInfo(DEFAULT_TZ)  # the demo contract's time zone (its terms are the defaults)
+    real_now = desk.now.astimezone(local).replace(second=0, microsecond=0)
     first_day = real_now.date() - relativedelta(months=months)
-    # the contract and roster are recorded first, before the history: recorded times never go backwards
-    desk.now = datetime.combine(first_day, time(0), tzinfo=real_now.tzinfo)
+    # the contract and roster are recorded first, at the first day's local midnight, before the
+    # history: recorded times never go backwards (at UTC midnight, 08:00 here, a fault reported at
+    # 07:21 that day came after them)
+    desk.now = datetime.combine(first_day, time(0), tzinfo=local)
     contract = init_contract(
         desk,
         name=DEMO_NAME,
