@@ -484,20 +484,19 @@ CONFIRM_FIELDS = ("confirmed_at", "confirmed_by", "confirm_comment",
 def record_digest(obj: SQLModel) -> str:
     """A short fingerprint of a record's content (the hospital's answer aside): a workbook row carries it so
     that ``confirm import`` can tell a record that changed after the export."""
-    return _content_digest(row_dict(obj))
-
-
-def _content_digest(row: dict[str, Any]) -> str:
-    content = {k: v for k, v in row.items() if k not in CONFIRM_FIELDS}
+    content = {k: v for k, v in row_dict(obj).items() if k not in CONFIRM_FIELDS}
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]
 
 
 def workbook_seal(session: Session) -> bytes:
-    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store."""
+    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store.
+    Read once per session (an import judges every row with it)."""
     from opsdesk.errors import StoreError
 
-    secret = session.execute(text("SELECT secret FROM workbook_seal WHERE id = 1")).scalar()
-    if secret is None:
-        raise StoreError("this database has lost its workbook seal (the table workbook_seal was emptied); "
-                         "restore a backup, or ask for help before exporting workbooks")  # fmt: skip
-    return bytes.fromhex(secret)
+    if "workbook_seal" not in session.info:
+        secret = session.execute(text("SELECT secret FROM workbook_seal WHERE id = 1")).scalar()
+        if secret is None:
+            raise StoreError("this database has lost its workbook seal (the table workbook_seal was emptied); "
+                             "restore a backup, or ask for help before exporting workbooks")  # fmt: skip
+        session.info["workbook_seal"] = bytes.fromhex(secret)
+    return session.info["workbook_seal"]

@@ -134,6 +134,8 @@ def _narrow(widths: dict[int, int], wrappable: list[int], headers: list[str], ro
     """Still too wide: the widest columns give up room, a cell at a time, until the table fits or
     they are down to ten cells or their longest word (heading or cell, up to 20); their text wraps,
     at words where it has them."""
+    if excess <= 0:
+        return
     floors = {i: max(10, _longest_word(headers[i], rows, i)) for i in wrappable}
     while excess > 0:
         shrinkable = [i for i in wrappable if widths[i] > floors[i]]
