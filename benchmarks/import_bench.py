@@ -25,10 +25,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 # opsdesk with its clock fixed inside the process (recorded times come from the real clock otherwise)
-BIN = [sys.executable, str(Path(__file__).resolve().parent.parent / "tests" / "workers" / "at.py"),
-       "2027-08-30T10:00:00+08:00"]  # fmt: skip
-HEADER = ["Bug编号", "所属产品", "所属模块", "Bug标题", "严重程度", "Bug类型", "Bug状态", "由谁创建", "创建日期",
-          "解决者", "解决方案", "解决日期"]  # fmt: skip
+BIN = [
+    sys.executable,
+    str(Path(__file__).resolve().parent.parent / "tests" / "workers" / "at.py"),
+    "2027-08-30T10:00:00+08:00",
+]
+HEADER = [
+    "Bug编号",
+    "所属产品",
+    "所属模块",
+    "Bug标题",
+    "严重程度",
+    "Bug类型",
+    "Bug状态",
+    "由谁创建",
+    "创建日期",
+    "解决者",
+    "解决方案",
+    "解决日期",
+]
 
 
 def write_export(path: Path, rows: int) -> None:
@@ -39,16 +54,29 @@ def write_export(path: Path, rows: int) -> None:
         for n in range(1, rows + 1):
             opened = first + timedelta(minutes=7 * n)
             done = n % 3 == 0
-            writer.writerow([n, "智能候诊(#3)", "叫号(#7)", f"叫号屏黑屏 {n}", 1 + n % 4, "代码错误",
-                             "已解决" if done else "激活", "王护士", f"{opened:%Y-%m-%d %H:%M:%S}",
-                             "张伟" if done else "", "已解决" if done else "",
-                             f"{opened + timedelta(hours=2):%Y-%m-%d %H:%M:%S}" if done else ""])  # fmt: skip
+            writer.writerow(
+                [
+                    n,
+                    "智能候诊(#3)",
+                    "叫号(#7)",
+                    f"叫号屏黑屏 {n}",
+                    1 + n % 4,
+                    "代码错误",
+                    "已解决" if done else "激活",
+                    "王护士",
+                    f"{opened:%Y-%m-%d %H:%M:%S}",
+                    "张伟" if done else "",
+                    "已解决" if done else "",
+                    f"{opened + timedelta(hours=2):%Y-%m-%d %H:%M:%S}" if done else "",
+                ]
+            )
 
 
 def run(env: dict[str, str], *args: str, check: bool = True) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run([*BIN, *args], env=env, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)  # fmt: skip
+    done = subprocess.run(
+        [*BIN, *args], env=env, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     return time.perf_counter() - start, done.stderr.strip()
 
 

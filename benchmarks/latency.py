@@ -54,8 +54,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"
         env |= {"OPSDESK_DB": str(db), "OPSDESK_CACHE_DIR": str(Path(tmp) / "cache")}
-        subprocess.run([BIN, "demo", "--db", str(db), "--months", str(args.months)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [BIN, "demo", "--db", str(db), "--months", str(args.months)], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         commands: dict[str, Callable[[int], list[str]]] = {
             "python -c pass": lambda n: [PY, "-c", "pass"],
             'floor: python -c "import sqlmodel, sqlite3"': lambda n: [PY, "-c", "import sqlmodel, sqlite3"],
@@ -78,8 +79,10 @@ def main() -> None:
         "opsdesk --version": (2 * bare + 0.050, "2 x bare + 50 ms"),
         "opsdesk fault open": (1.3 * floor, "1.3 x floor"),
     }
-    print(f"median of {args.runs} runs, {os.cpu_count()} cores, load average up to {load:.1f}, "
-          f"demo store of {args.months} month(s), Python {sys.version.split()[0]}")  # fmt: skip
+    print(
+        f"median of {args.runs} runs, {os.cpu_count()} cores, load average up to {load:.1f}, "
+        f"demo store of {args.months} month(s), Python {sys.version.split()[0]}"
+    )
     print(f"{'command':45} {'median':>8} {'x floor':>8}  {'target':>8} {'':18} result")
     missed = False
     for name, value in median.items():

@@ -46,8 +46,13 @@ def commands(year: int, folder: Path) -> dict[str, list[str]]:
     }
 
 
-LABELS = {"status": "status", "sla": "report sla (a year)", "monthly": "report monthly (June)",
-          "acceptance": "report acceptance (everything)", "verify": "verify"}  # fmt: skip
+LABELS = {
+    "status": "status",
+    "sla": "report sla (a year)",
+    "monthly": "report monthly (June)",
+    "acceptance": "report acceptance (everything)",
+    "verify": "verify",
+}
 
 
 def main() -> None:
@@ -75,8 +80,10 @@ def main() -> None:
                 continue
             runs = [measure([str(BIN), *cmd], run_env) for _ in range(args.repeat)]
             results[(name, size)] = (min(s for s, _ in runs), max(p for _, p in runs))
-            print(f"{size:>9}  {LABELS[name]:32} {results[(name, size)][0]:8.2f} {results[(name, size)][1]:8.0f}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{size:>9}  {LABELS[name]:32} {results[(name, size)][0]:8.2f} {results[(name, size)][1]:8.0f}",
+                flush=True,
+            )
         for stale in (folder / "m.xlsx", folder / "a.xlsx"):
             stale.unlink(missing_ok=True)
     print_growth(results, args.sizes)

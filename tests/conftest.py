@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from opsdesk import clock
-from opsdesk.cli import app
+from opsdesk.cli.app import app
 
-# The official calendar cache (see opsdesk.workcalendar._cache_file) goes to a folder of this test run.
+# The official calendar cache (see opsdesk.sla.workcalendar._cache_file) goes to a folder of this test run.
 os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -136,7 +136,7 @@ def connect(db: Path | str):
 
 def rehash(conn) -> None:
     """What a forger with the code would do after editing events: recompute every hash and link."""
-    from opsdesk.history import EVENT_FIELDS, GENESIS, digest
+    from opsdesk.store.history import EVENT_FIELDS, GENESIS, digest
 
     prev = GENESIS
     for row in conn.execute(f"SELECT {', '.join(EVENT_FIELDS)} FROM event ORDER BY id").fetchall():
@@ -165,7 +165,7 @@ def check_schema(columns_of) -> None:
     ``columns_of(table name)`` gives {column: is NOT NULL} as the database has it."""
     from sqlmodel import SQLModel
 
-    import opsdesk.models  # noqa: F401 - registers the tables
+    import opsdesk.store.models  # noqa: F401 - registers the tables
 
     for table in SQLModel.metadata.sorted_tables:
         columns = columns_of(table.name)

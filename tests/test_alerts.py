@@ -45,19 +45,32 @@ def mailbox():
 
 @pytest.fixture
 def team(contract):
-    ok("staff", "add", "张伟", "--role", "驻场工程师", "--phone", "138 0013 8000", "--email", "zw@example.com",
-       "--onsite")  # fmt: skip
+    ok(
+        "staff",
+        "add",
+        "张伟",
+        "--role",
+        "驻场工程师",
+        "--phone",
+        "138 0013 8000",
+        "--email",
+        "zw@example.com",
+        "--onsite",
+    )
     return contract
 
 
 def contract_rows(db) -> dict[str, list]:
     """Every row of every contract table (the alert tables aside)."""
-    from opsdesk.migrations import OPSDESK_TABLES
+    from opsdesk.store.migrations import OPSDESK_TABLES
 
     conn = connect(db)
     try:
-        return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()]
-                for t in sorted(OPSDESK_TABLES) if not t.startswith("alert_") and t != "schema_migrations"}  # fmt: skip
+        return {
+            t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()]
+            for t in sorted(OPSDESK_TABLES)
+            if not t.startswith("alert_") and t != "schema_migrations"
+        }
     finally:
         conn.close()
 
@@ -87,8 +100,12 @@ def test_a_response_warning_is_sent_once(team, robot):
     assert ok("alert", "run", now=LATER) == "1 alert(s) due\n  ops: nothing new\n"
     assert len(robot.posts) == 1
     [entry] = log()
-    assert (entry["channel"], entry["key"], entry["state"], entry["attempts"]) == ("ops", "fault:1:response:warning",
-                                                                                    "sent", 1)  # fmt: skip
+    assert (entry["channel"], entry["key"], entry["state"], entry["attempts"]) == (
+        "ops",
+        "fault:1:response:warning",
+        "sent",
+        1,
+    )
     assert entry["sent_at"] == "2026-12-07T10:00:00+08:00"
     assert contract_rows(team) == before  # an alert run writes nothing of the contract's
     assert ok("verify").startswith("History verified")
@@ -146,11 +163,14 @@ def test_a_removed_channels_unsent_alerts_are_dropped_not_failing(team, robot):
     assert run("alert", "run", now=NOW).exit_code == 1  # wh cannot be reached
     assert [(e["channel"], e["state"]) for e in log("--failing")] == [("wh", "failed")] * 2
     assert ok("alert", "remove", "wh") == (
-        "Removed alert channel wh (webhook); 2 alert(s) it had not taken are dropped (not retried)\n")  # fmt: skip
+        "Removed alert channel wh (webhook); 2 alert(s) it had not taken are dropped (not retried)\n"
+    )
     assert log("--failing") == []
     assert ok("alert", "log", "--failing").splitlines() == [
-        "# 0 alert(s)", "tried\tchannel\tstate\ttries\tsent\talert\terror",
-        "Not shown: 2 alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)"]  # fmt: skip
+        "# 0 alert(s)",
+        "tried\tchannel\tstate\ttries\tsent\talert\terror",
+        "Not shown: 2 alert(s) dropped with a removed channel, never retried (`opsdesk alert log`)",
+    ]
     assert (
         sorted((e["channel"], e["state"]) for e in log()) == [("ops", "sent")] * 2 + [("wh (removed)", "dropped")] * 2
     )
@@ -168,14 +188,18 @@ def test_a_webhook_url_with_a_login_is_sent_with_basic_auth(team, robot):
     assert ok("alert", "test", "ba") == "ba (webhook) took the test message\n"
     assert ok("alert", "run", now=NOW).endswith("ba: sent 1 alert(s) in 1 message(s)\n")
     assert [(p.path, p.authorization) for p in robot.posts] == [
-        ("/basic", "Basic " + base64.b64encode(b"ops@desk:hunter2:").decode())] * 2  # fmt: skip
+        ("/basic", "Basic " + base64.b64encode(b"ops@desk:hunter2:").decode())
+    ] * 2
     assert log()[0]["state"] == "sent"
 
 
 def test_a_webhook_with_a_bad_port_is_refused_when_added(contract):
-    refused(["alert", "add", "webhook", "http://u:p@127.0.0.1:99999/x"],
-            "'http://u:***@127.0.0.1:99999/x' has no valid port (1 to 65535); give the webhook URL, https://...",
-            contract, code=2)  # fmt: skip
+    refused(
+        ["alert", "add", "webhook", "http://u:p@127.0.0.1:99999/x"],
+        "'http://u:***@127.0.0.1:99999/x' has no valid port (1 to 65535); give the webhook URL, https://...",
+        contract,
+        code=2,
+    )
 
 
 def test_a_run_killed_while_sending_sends_nothing_twice(team, robot, monkeypatch):
@@ -227,8 +251,18 @@ def test_the_dingtalk_signature(team, robot):
 def test_an_email_arrives_with_a_subject_naming_the_fault(team, mailbox, monkeypatch):
     monkeypatch.setenv("OPS_SMTP_PW", "s3cret-pw")
     ok("fault", "open", "queue", "3号诊区叫号屏黑屏", "--at", "09:35")
-    ok("alert", "add", "email", "ops@example.com", "--smtp", f"127.0.0.1:{mailbox.port}", "--user", "zw@example.com",
-       "--password-env", "OPS_SMTP_PW")  # fmt: skip
+    ok(
+        "alert",
+        "add",
+        "email",
+        "ops@example.com",
+        "--smtp",
+        f"127.0.0.1:{mailbox.port}",
+        "--user",
+        "zw@example.com",
+        "--password-env",
+        "OPS_SMTP_PW",
+    )
     assert ok("alert", "run", now=NOW).endswith("email: sent 1 alert(s) in 1 message(s)\n")
     [mail] = mailbox.mails
     assert mail["Subject"] == "【响应预警】故障 1 queue 3号诊区叫号屏黑屏 · 响应时限 12-07 10:05"
@@ -273,8 +307,12 @@ def test_a_friday_evening_resolution_warning_waits_for_the_next_working_morning(
     the next working minute, Monday 08:00, never over the weekend."""
     _friday_evening_defect("2026-12-04", robot)
     ok("alert", "set", "resolution", "10h")
-    for moment in (at("2026-12-04", "19:30"), at("2026-12-05", "10:00"), at("2026-12-06", "20:00"),
-                   at("2026-12-07", "07:59")):  # fmt: skip
+    for moment in (
+        at("2026-12-04", "19:30"),
+        at("2026-12-05", "10:00"),
+        at("2026-12-06", "20:00"),
+        at("2026-12-07", "07:59"),
+    ):
         assert ok("alert", "run", now=moment).startswith("0 alert(s) due"), moment
     assert robot.posts == []
     ok("alert", "run", now=at("2026-12-07", "08:00"))
@@ -329,8 +367,15 @@ def test_many_alerts_are_packed_within_wecoms_limits_and_none_dropped(team, robo
     """40 overdue faults, three clocks each: 120 breach alerts in texts of at most 2,048 bytes, at
     most 10 messages a run (a robot takes 20 a minute); the rest go with the next run."""
     for n in range(40):
-        ok("fault", "open", "queue", f"叫号屏黑屏 第{n + 1}诊区，候诊患者无法看到叫号信息", "--at", "2026-12-01 09:00",
-           now=at("2026-12-01", "09:01"))  # fmt: skip
+        ok(
+            "fault",
+            "open",
+            "queue",
+            f"叫号屏黑屏 第{n + 1}诊区，候诊患者无法看到叫号信息",
+            "--at",
+            "2026-12-01 09:00",
+            now=at("2026-12-01", "09:01"),
+        )
     ok("alert", "add", "wecom", robot.url())
     first = ok("alert", "run", now=NOW)
     assert first.startswith("120 alert(s) due\n  wecom: sent ")
@@ -348,14 +393,22 @@ def test_many_alerts_are_packed_within_wecoms_limits_and_none_dropped(team, robo
 def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
     from test_contract_records import ALL_ITEMS, results_csv
 
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-03 10:00",
-       now=at("2026-12-03", "10:05"))  # fmt: skip
+    ok(
+        "inspect",
+        "queue",
+        "--from-file",
+        results_csv(tmp_path, ALL_ITEMS),
+        "--at",
+        "2026-12-03 10:00",
+        now=at("2026-12-03", "10:05"),
+    )
     ok("alert", "add", "wecom", robot.url())
     assert ok("alert", "run", now=at("2026-12-24", "10:00")).startswith("0 alert(s) due")  # 6 working days left
     assert ok("alert", "run", now=at("2026-12-25", "10:00")).startswith("4 alert(s) due")
     [text] = robot.texts  # four alerts, one message
-    assert text.split("\n\n")[0] == ("【巡检待做】cdss 临床决策支持及知识库 本月（2026-12）尚未巡检；本月还剩 5 个工作日"
-                                     "（opsdesk inspect cdss）")  # fmt: skip
+    assert text.split("\n\n")[0] == (
+        "【巡检待做】cdss 临床决策支持及知识库 本月（2026-12）尚未巡检；本月还剩 5 个工作日（opsdesk inspect cdss）"
+    )
     assert "queue" not in text
     assert ok("alert", "run", now=at("2026-12-28", "10:00")).endswith("wecom: nothing new\n")
 
@@ -363,17 +416,50 @@ def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
 def test_a_risk_past_its_due_date(team, robot, tmp_path):
     from test_contract_records import ALL_ITEMS, results_csv
 
-    ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-01 10:00",
-       now=at("2026-12-01", "10:05"))  # fmt: skip
-    ok("inspect", "risk", "1", "表空间使用率88%", "--level", "medium", "--remedy", "扩容数据文件", "--owner", "张伟",
-       "--due", "2026-12-05", now=at("2026-12-01", "10:10"))  # fmt: skip
-    ok("inspect", "risk", "1", "归档日志未清理", "--level", "low", "--remedy", "加定时清理", "--due", "2026-12-07",
-       now=at("2026-12-01", "10:10"))  # fmt: skip
+    ok(
+        "inspect",
+        "queue",
+        "--from-file",
+        results_csv(tmp_path, ALL_ITEMS),
+        "--at",
+        "2026-12-01 10:00",
+        now=at("2026-12-01", "10:05"),
+    )
+    ok(
+        "inspect",
+        "risk",
+        "1",
+        "表空间使用率88%",
+        "--level",
+        "medium",
+        "--remedy",
+        "扩容数据文件",
+        "--owner",
+        "张伟",
+        "--due",
+        "2026-12-05",
+        now=at("2026-12-01", "10:10"),
+    )
+    ok(
+        "inspect",
+        "risk",
+        "1",
+        "归档日志未清理",
+        "--level",
+        "low",
+        "--remedy",
+        "加定时清理",
+        "--due",
+        "2026-12-07",
+        now=at("2026-12-01", "10:10"),
+    )
     ok("alert", "add", "wecom", robot.url())
     assert ok("alert", "run", now=NOW).startswith("1 alert(s) due")  # the second is due today: not past it
-    assert robot.texts == ["【风险逾期】巡检 1（2026-12）· queue 智能候诊信息系统\n风险：表空间使用率88%（中）\n"
-                           "解决方案：扩容数据文件\n整改期限 2026-12-05，已逾期 2 天，尚未落实（opsdesk inspect risk-done 1）\n"
-                           "负责人：张伟"]  # fmt: skip
+    assert robot.texts == [
+        "【风险逾期】巡检 1（2026-12）· queue 智能候诊信息系统\n风险：表空间使用率88%（中）\n"
+        "解决方案：扩容数据文件\n整改期限 2026-12-05，已逾期 2 天，尚未落实（opsdesk inspect risk-done 1）\n"
+        "负责人：张伟"
+    ]
     assert robot.posts[0].body["text"]["mentioned_mobile_list"] == ["13800138000"]
 
 
@@ -383,8 +469,10 @@ def test_the_morning_digest_once_a_day(team, robot):
     ok("alert", "add", "wecom", robot.url())
     morning = at("2026-12-07", "08:30")
     assert ok("alert", "digest", now=morning) == "1 alert(s) due\n  wecom: sent 1 alert(s) in 1 message(s)\n"
-    assert robot.texts == ["【每日概况】2026-12-07 周一 · 智慧医疗运维\n未关闭故障 2（其中已超时 1）\n"
-                           "本月（2026-12）违约工单 1\n本月未巡检：queue, cdss, face, bi, avatar\n今日驻场 1 人（少于 2 人）"]  # fmt: skip
+    assert robot.texts == [
+        "【每日概况】2026-12-07 周一 · 智慧医疗运维\n未关闭故障 2（其中已超时 1）\n"
+        "本月（2026-12）违约工单 1\n本月未巡检：queue, cdss, face, bi, avatar\n今日驻场 1 人（少于 2 人）"
+    ]
     assert ok("alert", "digest", now=morning + timedelta(minutes=5)).endswith("wecom: nothing new\n")
     assert len(robot.posts) == 1
     assert ok("alert", "digest", "--dry-run", now=morning + timedelta(days=1)).endswith("1 message(s) to send\n")
@@ -410,16 +498,31 @@ WECOM_KEY = "693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa"
 
 def test_alert_list_never_prints_a_key_secret_or_password_in_full(team, robot):
     ok("alert", "add", "wecom", f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={WECOM_KEY}", "--name", "ops")
-    ok("alert", "add", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef0123",
-       "--secret", "SEC0123456789abcdef0123456789")  # fmt: skip
+    ok(
+        "alert",
+        "add",
+        "dingtalk",
+        "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef0123",
+        "--secret",
+        "SEC0123456789abcdef0123456789",
+    )
     ok("alert", "add", "webhook", "https://user:hunter2@hooks.example.com/services/T0001/B0002/XyZ123456789abcdefgh")
-    result = runner.invoke(app, ["alert", "add", "email", "ops@example.com", "--smtp", "smtp.example.com:587",
-                                 "--user", "zw", "--starttls"], input="pw-typed-at-the-prompt\n")  # fmt: skip
+    result = runner.invoke(
+        app,
+        ["alert", "add", "email", "ops@example.com", "--smtp", "smtp.example.com:587", "--user", "zw", "--starttls"],
+        input="pw-typed-at-the-prompt\n",
+    )
     assert result.exit_code == 0, result.output
     assert "SMTP password for zw:" in result.output and "pw-typed-at-the-prompt" not in result.output
     shown = ok("alert", "list") + ok("alert", "list", "--json")
-    for secret in (WECOM_KEY, "0123456789abcdef0123", "SEC0123456789abcdef0123456789", "hunter2",
-                   "XyZ123456789abcdefgh", "pw-typed-at-the-prompt"):  # fmt: skip
+    for secret in (
+        WECOM_KEY,
+        "0123456789abcdef0123",
+        "SEC0123456789abcdef0123456789",
+        "hunter2",
+        "XyZ123456789abcdefgh",
+        "pw-typed-at-the-prompt",
+    ):
         assert secret not in shown
     assert "https://qyapi.weixin.qq.com/cgi-bin/***/***?key=***" in shown
     assert "https://user:***@hooks.example.com/services/***/***/***" in shown
@@ -449,14 +552,24 @@ SLACK = "https://hooks.slack.com/services/TABCDEFGH/BABCDEFGH/abcdefghijklmnopqr
 )
 def test_add_and_list_show_the_host_and_first_path_segment_only(team, url, shown):
     assert ok("alert", "add", "webhook", url, "--name", "wh") == (
-        f"Added alert channel wh (webhook): {shown}\n  try it: opsdesk alert test wh\n")  # fmt: skip
+        f"Added alert channel wh (webhook): {shown}\n  try it: opsdesk alert test wh\n"
+    )
     assert json.loads(ok("alert", "list", "--json"))["channels"][0]["target"] == shown
     assert f"\t{shown}\t" in ok("alert", "list")
 
 
 def test_the_smtp_password_from_the_environment_is_kept_not_shown(team, mailbox):
-    result = run("alert", "add", "email", "ops@example.com", "--smtp", f"127.0.0.1:{mailbox.port}", "--user", "zw",
-                 env={"OPSDESK_SMTP_PASSWORD": "from-env-pw"})  # fmt: skip
+    result = run(
+        "alert",
+        "add",
+        "email",
+        "ops@example.com",
+        "--smtp",
+        f"127.0.0.1:{mailbox.port}",
+        "--user",
+        "zw",
+        env={"OPSDESK_SMTP_PASSWORD": "from-env-pw"},
+    )
     assert result.exit_code == 0, result.output
     assert ok("alert", "test", "email") == "email (email) took the test message\n"
     assert mailbox.logins == [("zw", "from-env-pw")]
@@ -472,12 +585,22 @@ def test_thresholds_are_settings(team, robot):
     ok("alert", "set", "arrival", "1h")
     ok("alert", "set", "inspection-days", "3")
     assert json.loads(ok("alert", "list", "--json"))["thresholds"] == {
-        "response_minutes": 5, "arrival_minutes": 60, "resolution_working_minutes": 120, "inspection_days": 3}  # fmt: skip
+        "response_minutes": 5,
+        "arrival_minutes": 60,
+        "resolution_working_minutes": 120,
+        "inspection_days": 3,
+    }
     planned = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
-    assert planned["due"] == [{"key": "fault:1:arrival:warning", "kind": "warning",
-                               "subject": "【到场预警】故障 1 queue 叫号屏黑屏 · 到场时限 12-07 10:40"}]  # fmt: skip
-    assert planned["channels"] == [{"channel": "wecom", "kind": "wecom", "sent": 0, "messages": 1, "failed": 0,
-                                    "waiting": 0, "error": None}]  # fmt: skip
+    assert planned["due"] == [
+        {
+            "key": "fault:1:arrival:warning",
+            "kind": "warning",
+            "subject": "【到场预警】故障 1 queue 叫号屏黑屏 · 到场时限 12-07 10:40",
+        }
+    ]
+    assert planned["channels"] == [
+        {"channel": "wecom", "kind": "wecom", "sent": 0, "messages": 1, "failed": 0, "waiting": 0, "error": None}
+    ]
     assert ok("alert", "run", now=NOW).startswith("1 alert(s) due")
     assert robot.texts[0].startswith("【到场预警】故障 1 ")
 
@@ -573,8 +696,11 @@ def test_bad_alert_commands_are_refused_and_write_nothing(contract, args, messag
 
 def test_a_second_channel_of_the_same_name_is_refused(team):
     ok("alert", "add", "wecom", URL, "--name", "ops")
-    refused(["alert", "add", "dingtalk", URL, "--name", "ops"],
-            "there is already an alert channel ops; choose another --name (`opsdesk alert list`)", team)  # fmt: skip
+    refused(
+        ["alert", "add", "dingtalk", URL, "--name", "ops"],
+        "there is already an alert channel ops; choose another --name (`opsdesk alert list`)",
+        team,
+    )
     assert ok("alert", "add", "wecom", URL).startswith("Added alert channel wecom ")
     assert ok("alert", "add", "wecom", URL).startswith("Added alert channel wecom-2 ")
 
@@ -601,7 +727,7 @@ def test_an_engineer_is_not_kept_waiting_while_a_service_is_slow(team, robot):
     import threading
 
     from opsdesk.alerts.runs import run_pass
-    from opsdesk.store import open_store
+    from opsdesk.store.engine import open_store
 
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:35")
     ok("alert", "add", "wecom", robot.url(), "--name", "ops")
@@ -630,8 +756,13 @@ def test_alert_watch_runs_until_ctrl_c(team, robot):
     import sys
 
     ok("alert", "add", "wecom", robot.url(), "--name", "ops")
-    process = subprocess.Popen([sys.executable, "-m", "opsdesk", "alert", "watch", "--every", "1s"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "alert", "watch", "--every", "1s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
         shown = [process.stdout.readline() for _ in range(4)]  # each pass shows its lines at once
         assert ["alert(s) due" in line for line in shown] == [True, False, True, False], shown
@@ -651,8 +782,11 @@ def test_an_exception_request_awaiting_the_hospital_is_due_once(team, robot):
     ok("fault", "void", "1", "--reason", "测试数据")
     ok("alert", "add", "wecom", robot.url())
     planned = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
-    assert {"key": "exception:1:awaiting", "kind": "exception",
-            "subject": "【待院方确认】申请 1 作废 · 故障 1"} in planned["due"]  # fmt: skip
+    assert {
+        "key": "exception:1:awaiting",
+        "kind": "exception",
+        "subject": "【待院方确认】申请 1 作废 · 故障 1",
+    } in planned["due"]
     ok("confirm", "exception", "1", "--by", "信息科陈主任")
     again = json.loads(ok("alert", "run", "--dry-run", "--json", now=NOW))
     assert all(a["kind"] != "exception" for a in again["due"])

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
-from opsdesk.workcalendar import DAY_KINDS, WorkCalendar
+from opsdesk.sla.workcalendar import DAY_KINDS, WorkCalendar
 
 YEARS = range(2018, 2027)
 OFFICIAL = holidays.country_holidays("CN", years=YEARS, language="zh_CN")

@@ -349,11 +349,23 @@ def test_a_fix_after_hours_on_the_deadline_day_is_met_and_never_late_0m(contract
     opened = ok("fault", "show", "1", now=at("2026-12-05", "10:01"))
     assert "a fix until 2026-12-09 08:00 still meets it" in opened
     ok("fault", "respond", "1", "--at", "2026-12-05 10:20", now=at("2026-12-05", "10:20"))
-    out = ok("fault", "resolve", "1", "--cause", "缓存", "--action", "重启", "--at", "2026-12-08 18:30",
-             now=at("2026-12-08", "18:30"))  # fmt: skip
+    out = ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "缓存",
+        "--action",
+        "重启",
+        "--at",
+        "2026-12-08 18:30",
+        now=at("2026-12-08", "18:30"),
+    )
     assert "resolution met (deadline 2026-12-08 18:00, met until 2026-12-09 08:00)" in out
-    assert ("  resolution: resolved at 2026-12-08 18:30, after 18:00 but before any more working time passed: met "
-            "(it held until 2026-12-09 08:00)\n") in ok("fault", "show", "1", now=at("2026-12-08", "18:31"))  # fmt: skip
+    assert (
+        "  resolution: resolved at 2026-12-08 18:30, after 18:00 but before any more working time passed: met "
+        "(it held until 2026-12-09 08:00)\n"
+    ) in ok("fault", "show", "1", now=at("2026-12-08", "18:31"))
     clock = show()["clocks"]["resolution"]
     assert (clock["state"], clock["margin_minutes"]) == ("met", 0)
     assert (clock["deadline"], clock["met_until"]) == ("2026-12-08T18:00:00+08:00", "2026-12-09T08:00:00+08:00")
@@ -372,15 +384,28 @@ def test_the_arrival_rate_leaves_no_visit_due_out_of_its_denominator(contract):
         ok("fault", "respond", str(n), "--at", f"{day} 09:10", now=at(day, "09:10"))
         if arrived:
             ok("fault", "arrive", str(n), "--at", f"{day} {arrived}", now=at(day, arrived))
-        ok("fault", "resolve", str(n), "--cause", "c", "--action", "a", "--at", f"{day} {resolved}",
-           now=at(day, resolved))  # fmt: skip
+        ok(
+            "fault",
+            "resolve",
+            str(n),
+            "--cause",
+            "c",
+            "--action",
+            "a",
+            "--at",
+            f"{day} {resolved}",
+            now=at(day, resolved),
+        )
     # 1: arrived in time (met); 2: resolved remotely before the arrival deadline (n/a); 3: neither (breached).
     summary = json.loads(ok("report", "sla", "--month", "2026-12", "--json", now=at(day, "12:00")))["summary"]
     arrival = next(r for r in summary if r["clock"] == "arrival")
     assert (arrival["met"], arrival["not_applicable"], arrival["breached"]) == (1, 1, 1)
     assert arrival["compliance"] == 50.0  # met / (met + breached), not (met + n/a) / 3
-    row = next(ln for ln in ok("report", "sla", "--month", "2026-12", now=at(day, "12:00")).splitlines()
-               if ln.startswith("arrival"))  # fmt: skip
+    row = next(
+        ln
+        for ln in ok("report", "sla", "--month", "2026-12", now=at(day, "12:00")).splitlines()
+        if ln.startswith("arrival")
+    )
     assert row.split("\t")[:9] == ["arrival", "3", "1", "1", "1", "0", "0", "0", "50.0%"]
 
 
@@ -413,15 +438,28 @@ def test_fault_show_names_the_override_that_re_judged_it(contract):
     ok("fault", "open", "bi", "大屏无数据", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:00"))
     ok("fault", "respond", "1", "--at", "2026-12-07 09:10", now=at("2026-12-07", "09:10"))
     ok("fault", "arrive", "1", "--at", "2026-12-07 09:50", now=at("2026-12-07", "09:50"))
-    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-09 10:00",
-       now=at("2026-12-09", "10:00"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "c",
+        "--action",
+        "a",
+        "--at",
+        "2026-12-09 10:00",
+        now=at("2026-12-09", "10:00"),
+    )
     assert show()["clocks"]["resolution"]["state"] == "breached" and show()["rejudged"] == []
     ok("calendar", "add-holiday", "2026-12-08", "--note", "院方停诊", "--retroactive", now=at("2026-12-10", "09:00"))
     data = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-10", "09:05")))
     assert data["clocks"]["resolution"]["state"] == "met"
     (r,) = data["rejudged"]
     assert (r["what"], r["before"], r["after"]) == (
-        "calendar override 2026-12-08 day off (院方停诊)", ["met", "met", "breached"], ["met", "met", "met"])  # fmt: skip
+        "calendar override 2026-12-08 day off (院方停诊)",
+        ["met", "met", "breached"],
+        ["met", "met", "met"],
+    )
     text = ok("fault", "show", "1", now=at("2026-12-10", "09:05"))
     assert "re-judged by calendar override 2026-12-08 day off (院方停诊), recorded 2026-12-10 09:00" in text
     assert "resolution breached → met" in text
@@ -441,14 +479,19 @@ def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
     ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:05"))
     ok("fault", "respond", "1", "--at", "2026-12-07 09:10", now=at("2026-12-07", "11:00"))
     assert "  late entry: the response: it was recorded more than an hour after it happened\n" in ok(
-        "fault", "show", "1", now=at("2026-12-07", "11:01"))  # fmt: skip
+        "fault", "show", "1", now=at("2026-12-07", "11:01")
+    )
     ok("fault", "arrive", "1", "--at", "2026-12-07 09:40", now=at("2026-12-07", "11:02"))
-    assert ("  late entry: the response and the arrival: they were recorded more than an hour after they happened\n"
-            in ok("fault", "show", "1", now=at("2026-12-07", "11:03")))  # fmt: skip
+    assert (
+        "  late entry: the response and the arrival: they were recorded more than an hour after they happened\n"
+        in ok("fault", "show", "1", now=at("2026-12-07", "11:03"))
+    )
 
 
 def test_a_fault_logged_late_says_which_clocks_have_already_run_out(contract):
     out = ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "10:10"))
-    assert out.endswith("  response OVERDUE since 09:30 (40m) · arrival OVERDUE since 10:00 (10m): if it was done, "
-                        "record it with --at\n")  # fmt: skip
+    assert out.endswith(
+        "  response OVERDUE since 09:30 (40m) · arrival OVERDUE since 10:00 (10m): if it was done, "
+        "record it with --at\n"
+    )
     assert "OVERDUE" not in ok("fault", "open", "bi", "另一故障", now=at("2026-12-07", "10:11"))

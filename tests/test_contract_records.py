@@ -79,9 +79,15 @@ def test_schema_change_needs_review_then_acceptance_waits_ten_working_days(contr
         contract,
     )
     assert [h["action"] for h in data["history"]] == [
-        "change.open", "change.review", "change.review", "change.implement", "change.apply-acceptance",
-        "change.reject-acceptance", "change.apply-acceptance", "change.accept",
-    ]  # fmt: skip
+        "change.open",
+        "change.review",
+        "change.review",
+        "change.implement",
+        "change.apply-acceptance",
+        "change.reject-acceptance",
+        "change.apply-acceptance",
+        "change.accept",
+    ]
     shown = ok("change", "show", "1", now=at("2026-12-29", "10:00"))
     assert "  reviewed: 2026-12-03 10:00\n" in shown
     assert "\tchange.reject-acceptance\t2026-12-24 16:00\t未覆盖急诊\n" in shown  # cleared from the record, kept here
@@ -195,8 +201,9 @@ def test_risks_and_their_remedies(contract, tmp_path):
     ok("inspect", "risk", "1", "归档日志未清理", "--level", "high", "--remedy", "加定时清理", "--owner", "张伟")
     listed = json.loads(ok("inspect", "risks", "--json"))
     assert [(r["id"], r["system"], r["inspection"], r["text"]) for r in listed] == [
-        (1, "queue", 1, "表空间使用率88%"), (2, "queue", 1, "归档日志未清理")
-    ]  # fmt: skip
+        (1, "queue", 1, "表空间使用率88%"),
+        (2, "queue", 1, "归档日志未清理"),
+    ]
     assert [r["id"] for r in json.loads(ok("inspect", "risks", "--open", "--json"))] == [2]
     assert "\t归档日志未清理\t加定时清理\t张伟\t-\topen\n" in ok("inspect", "risks", "--open")
     shown = ok("inspect", "show", "1")
@@ -427,17 +434,38 @@ def test_retroactive_terms_need_the_flag(contract):
 def _walk(answers: list[str]):
     """`opsdesk inspect queue` at a terminal, typing ``answers`` one per prompt."""
     from conftest import runner
-    from opsdesk.cli import app
+    from opsdesk.cli.app import app
 
-    return runner.invoke(app, ["inspect", "queue", "--at", "2026-12-03 10:00"], input="\n".join(answers) + "\n",
-                         env={"OPSDESK_FORCE_TERMINAL": "1", "COLUMNS": "120"})  # fmt: skip
+    return runner.invoke(
+        app,
+        ["inspect", "queue", "--at", "2026-12-03 10:00"],
+        input="\n".join(answers) + "\n",
+        env={"OPSDESK_FORCE_TERMINAL": "1", "COLUMNS": "120"},
+    )
 
 
 def test_the_interactive_walk_takes_ok_all_back_and_a_review(contract):
     # item 1 (no reading): result, verdict, note; item 2: "back" to item 1, answered again as a warning;
     # item 2 answered; item 3 (a reading): reading, then ok-all; the review: redo item 2, then save.
-    answers = ["正常", "ok", "", "back", "偶发超时", "warn", "已登记", "正常", "ok", "", "45", "ok-all",
-               "2", "正常", "ok", "复核正常", "yes"]  # fmt: skip
+    answers = [
+        "正常",
+        "ok",
+        "",
+        "back",
+        "偶发超时",
+        "warn",
+        "已登记",
+        "正常",
+        "ok",
+        "",
+        "45",
+        "ok-all",
+        "2",
+        "正常",
+        "ok",
+        "复核正常",
+        "yes",
+    ]
     result = _walk(answers)
     assert result.exit_code == 0, result.output
     items = {i["item"]: i for i in json.loads(ok("inspect", "show", "1", "--json"))["items"]}
@@ -462,18 +490,32 @@ def test_a_reading_outside_its_threshold_defaults_to_a_warning_and_answers_come_
     assert "12 天 is outside the threshold ≥30" in result.stdout
     cert = next(i for i in json.loads(ok("inspect", "show", "1", "--json"))["items"] if i["item"] == "证书与许可有效期")
     assert (cert["reading"], cert["result"], cert["verdict"], cert["note"]) == ("12", "超出阈值", "warn", "需续期")
-    assert ('  证书与许可有效期: warn; record its risk: opsdesk inspect risk 1 "..." --item 证书与许可有效期 '
-            '--remedy "..."\n') in result.stdout  # fmt: skip
+    assert (
+        '  证书与许可有效期: warn; record its risk: opsdesk inspect risk 1 "..." --item 证书与许可有效期 '
+        '--remedy "..."\n'
+    ) in result.stdout
 
 
 @pytest.mark.parametrize(
     ("reading", "threshold", "outside"),
-    [("12", "≥30", True), ("45", "≥30", False), ("88", "<85", True), ("84.9", "<85", False), ("30/30", "全部", False),
-     ("29/30", "全部", True), ("0", "0", False), ("3", "0（>2秒）", True), ("480", "<400（上限500）", True),
-     ("312", "<400（上限500）", False), ("n/a", "<85", None), ("", "<85", None), ("5", None, None)],
-)  # fmt: skip
+    [
+        ("12", "≥30", True),
+        ("45", "≥30", False),
+        ("88", "<85", True),
+        ("84.9", "<85", False),
+        ("30/30", "全部", False),
+        ("29/30", "全部", True),
+        ("0", "0", False),
+        ("3", "0（>2秒）", True),
+        ("480", "<400（上限500）", True),
+        ("312", "<400（上限500）", False),
+        ("n/a", "<85", None),
+        ("", "<85", None),
+        ("5", None, None),
+    ],
+)
 def test_outside_threshold(reading, threshold, outside):
-    from opsdesk.inspections import outside_threshold
+    from opsdesk.contract.inspections import outside_threshold
 
     assert outside_threshold(reading, threshold) is outside
 
@@ -481,6 +523,9 @@ def test_outside_threshold(reading, threshold, outside):
 def test_a_repeat_inspection_is_refused_before_the_walk(contract, tmp_path):
     ok("inspect", "queue", "--from-file", results_csv(tmp_path, ALL_ITEMS), "--at", "2026-12-03 09:00")
     result = _walk(["ok-all", "yes"])
-    assert (result.exit_code, result.stderr) == (1, "Error: queue was already inspected in 2026-12 (inspection 1 at "
-                                                    "2026-12-03 09:00); add --again to record a re-inspection\n")  # fmt: skip
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: queue was already inspected in 2026-12 (inspection 1 at "
+        "2026-12-03 09:00); add --again to record a re-inspection\n",
+    )
     assert "1/13" not in result.stdout  # not one item was asked

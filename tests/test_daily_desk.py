@@ -89,12 +89,12 @@ def test_init_refuses_a_database_folder_that_does_not_exist(tmp_path):
 
 
 def test_ctrl_c_says_nothing_was_recorded_and_exits_130(contract, monkeypatch):
-    import opsdesk.faults
+    import opsdesk.faults.tickets
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(opsdesk.faults, "open_fault", interrupted)
+    monkeypatch.setattr(opsdesk.faults.tickets, "open_fault", interrupted)
     result = run("fault", "open", "queue", "x")
     assert (result.exit_code, result.stderr) == (130, "Error: aborted: nothing was recorded\n")
     refused(["fault", "show", "1"], "no fault 1; `opsdesk fault list` shows the faults on record", contract)
@@ -103,8 +103,18 @@ def test_ctrl_c_says_nothing_was_recorded_and_exits_130(contract, monkeypatch):
 def test_status_says_what_changed_since_yesterday(contract):
     ok("fault", "open", "queue", "a", "--at", "2026-12-06 09:00", now=at("2026-12-06", "09:00"))  # Sunday
     ok("fault", "respond", "1", "--at", "2026-12-06 09:10", now=at("2026-12-06", "09:10"))
-    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-06 09:20",
-       now=at("2026-12-06", "09:20"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "c",
+        "--action",
+        "a",
+        "--at",
+        "2026-12-06 09:20",
+        now=at("2026-12-06", "09:20"),
+    )
     open_at("bi", "b", "09:00")  # Monday 09:00, never answered: response breached at 09:30
     data = json.loads(ok("status", "--json", now=at(MON, "10:00")))
     assert data["since_yesterday"] == {"opened": [2], "resolved": [], "breached": [2]}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from opsdesk.cli import app
-from opsdesk.commands.common import OpsdeskGroup
+from opsdesk.cli.app import app
+from opsdesk.cli.common import OpsdeskGroup
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 

@@ -16,8 +16,10 @@ FRI = "2026-12-04"
 
 def sla(*extra: str) -> dict:
     data = json.loads(ok("report", "sla", "--month", "2026-12", "--json", *extra))
-    return {(r["clock"], r["kind"]): r for r in data["summary"]} | {"tickets": data["tickets"],
-                                                                    "breaches": [b["id"] for b in data["breaches"]]}  # fmt: skip
+    return {(r["clock"], r["kind"]): r for r in data["summary"]} | {
+        "tickets": data["tickets"],
+        "breaches": [b["id"] for b in data["breaches"]],
+    }
 
 
 def late_response_fault() -> None:
@@ -38,8 +40,14 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     )
     assert sla() == before  # pending: nothing changes
     pending = json.loads(ok("confirm", "pending", "--json"))
-    assert {"kind": "exception", "id": 1, "system": "queue", "date": "2026-12-07T10:00:00+08:00",
-            "summary": "void of fault 1: 测试工单", "objections": []} in pending  # fmt: skip
+    assert {
+        "kind": "exception",
+        "id": 1,
+        "system": "queue",
+        "date": "2026-12-07T10:00:00+08:00",
+        "summary": "void of fault 1: 测试工单",
+        "objections": [],
+    } in pending
     assert ok("confirm", "exception", "1", "--by", "信息科陈主任") == (
         "Exception 1: agreed by 信息科陈主任 at 2026-12-07 10:00; every figure of fault 1 now counts it\n"
     )
@@ -47,13 +55,20 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     response = after[("response", None)]
     assert (after["tickets"], after["breaches"], response["tickets"], response["compliance"]) == (0, [], 0, None)
     assert (response["exceptions"], response["compliance_as_recorded"], response["as_recorded"]) == (
-        1, 0.0, {"breached": 1})  # fmt: skip
+        1,
+        0.0,
+        {"breached": 1},
+    )
     assert sla("--as-recorded")["breaches"] == [1]  # the figure as recorded: one flag away
     status = json.loads(ok("status", "--json"))
     assert status["breaches_this_month"] == [] and status["sla_this_month"][0]["exceptions"] == 1
     shown = json.loads(ok("fault", "show", "1", "--json"))
     assert (shown["voided"], shown["exceptions"], shown["breached"], shown["breached_as_recorded"]) == (
-        True, [1], False, True)  # fmt: skip
+        True,
+        [1],
+        False,
+        True,
+    )
     assert "1\tqueue\tfault\t2026-12-04 17:30\tvoid\t" in ok("fault", "list")
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-12", "-o", str(out))
@@ -61,7 +76,11 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     row = dict(zip(sheet[0], sheet[1], strict=False))  # by column title: the layout may move columns
     assert [row[k] for k in ("编号", "报障编号", "系统", "申请类型", "申请理由")] == [1, 1, "queue", "作废", "测试工单"]
     assert [row[k] for k in ("院方意见", "院方处理人", "处理时间", "对结论的影响")] == [
-        "同意", "信息科陈主任", datetime(2026, 12, 7, 10, 0), "不计入统计（原：响应 超时，到场 超时，修复 达标）"]  # fmt: skip
+        "同意",
+        "信息科陈主任",
+        datetime(2026, 12, 7, 10, 0),
+        "不计入统计（原：响应 超时，到场 超时，修复 达标）",
+    ]
     assert ok("verify").startswith("History verified")
 
 
@@ -69,8 +88,12 @@ def test_a_refused_request_changes_nothing(contract, store_env):
     late_response_fault()
     before = sla()
     ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程处理")
-    refused(["confirm", "exception", "1", "--by", "陈主任", "--refuse"],
-            "a refusal needs the hospital's reason: --comment TEXT", store_env, code=2)  # fmt: skip
+    refused(
+        ["confirm", "exception", "1", "--by", "陈主任", "--refuse"],
+        "a refusal needs the hospital's reason: --comment TEXT",
+        store_env,
+        code=2,
+    )
     assert ok("confirm", "exception", "1", "--by", "陈主任", "--refuse", "--comment", "实际需要到场") == (
         "Exception 1: refused by 陈主任 at 2026-12-07 10:00 (实际需要到场); no figure changes\n"
     )
@@ -80,8 +103,11 @@ def test_a_refused_request_changes_nothing(contract, store_env):
     assert [(x["state"], x["refused_by"], x["refuse_reason"]) for x in listed] == [
         ("refused", "陈主任", "实际需要到场")
     ]
-    refused(["confirm", "exception", "1", "--by", "陈主任"], "exception 1 was already refused by 陈主任 at 2026-12-07 10:00",
-            store_env)  # fmt: skip
+    refused(
+        ["confirm", "exception", "1", "--by", "陈主任"],
+        "exception 1 was already refused by 陈主任 at 2026-12-07 10:00",
+        store_env,
+    )
     ok("fault", "waive", "1", "arrival", "--reason", "补充院方书面同意")  # a refused request may be asked again
     ok("confirm", "record", "exception", "2", "--by", "陈主任")  # the same confirmation as any record
     arrival = sla()[("arrival", None)]
@@ -105,8 +131,18 @@ def test_an_agreed_pause_of_three_working_hours_moves_the_deadline_by_three_work
         "Fault 1: resolution clock runs again from 2026-10-08 09:00; the pause held 3h00m of working time "
         "(exception 1, pending)\n"
     )
-    ok("fault", "resolve", "1", "--cause", "补丁", "--action", "安装补丁", "--at", "2026-10-09 16:00",
-       now=at("2026-10-09", "16:01"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "补丁",
+        "--action",
+        "安装补丁",
+        "--at",
+        "2026-10-09 16:00",
+        now=at("2026-10-09", "16:01"),
+    )
     clock = json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]
     assert (clock["deadline"], clock["state"], clock["paused_minutes"]) == ("2026-10-09T14:00:00+08:00", "breached", 0)
     ok("confirm", "exception", "1", "--by", "信息科陈主任", now=at("2026-10-10", "09:00"))
@@ -120,7 +156,10 @@ def test_an_agreed_pause_of_three_working_hours_moves_the_deadline_by_three_work
     }
     assert paused == {"2026-09-30": (120, 120), "2026-10-08": (540, 60), "2026-10-09": (480, 0)}
     assert (ledger["total_minutes"], ledger["paused_minutes"], ledger["deadline"]) == (
-        1140, 180, "2026-10-09T17:00:00+08:00")  # fmt: skip
+        1140,
+        180,
+        "2026-10-09T17:00:00+08:00",
+    )
     text = ok("fault", "explain", "1")
     assert "2026-10-08 Thu\t08:00–18:00\t540\t\t1 working day 1h00m\t60\n" in text
     assert text.endswith(
@@ -148,9 +187,12 @@ def test_reopen_runs_the_clock_again_from_the_report_and_shows_what_it_cleared(c
     refused(["fault", "reopen", "1", "--reason", "x"], "fault 1 is not resolved; there is nothing to reopen", store_env)
     ok("fault", "resolve", "1", "--cause", "配置错误", "--action", "修正配置")
     ok("fault", "confirm", "1", "--by", "陈主任")
-    refused(["fault", "reopen", "1", "--reason", "x"],
-            "fault 1 was confirmed by 陈主任 at 2026-12-07 10:00 and cannot be reopened; record a visible correction "
-            'with `opsdesk fault correct 1 --reason "..."`', store_env)  # fmt: skip
+    refused(
+        ["fault", "reopen", "1", "--reason", "x"],
+        "fault 1 was confirmed by 陈主任 at 2026-12-07 10:00 and cannot be reopened; record a visible correction "
+        'with `opsdesk fault correct 1 --reason "..."`',
+        store_env,
+    )
     assert ok("verify").startswith("History verified")
 
 
@@ -160,8 +202,18 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-25 14:00", now=at("2026-11-25", "14:01"))
     ok("fault", "respond", "1", "--at", "2026-11-25 14:10", now=at("2026-11-25", "14:11"))
     ok("fault", "arrive", "1", "--at", "2026-11-25 14:40", now=at("2026-11-25", "14:41"))
-    ok("fault", "resolve", "1", "--cause", "挂死", "--action", "重启", "--at", "2026-11-27 16:30",
-       now=at("2026-11-27", "16:31"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "挂死",
+        "--action",
+        "重启",
+        "--at",
+        "2026-11-27 16:30",
+        now=at("2026-11-27", "16:31"),
+    )
     assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
     refused(["fault", "edit", "1", "--cause", ""], "--cause cannot be empty", store_env, code=2)
     ok("fault", "edit", "1", "--resolved", "2026-11-27 13:30", "--reporter", "王护士", now=at("2026-11-27", "17:00"))
@@ -179,9 +231,16 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
     edited = (11, "维护记录（报障） 1")  # both fields of the one edit that changed the verdict
     assert rows[1:] == [
         (*edited, "报修人", None, "王护士", "修复：超时 → 达标", "tester", datetime(2026, 11, 27, 17, 0)),
-        (*edited, "修复时间", "2026-11-27 16:30", "2026-11-27 13:30", "修复：超时 → 达标", "tester",
-         datetime(2026, 11, 27, 17, 0)),
-    ]  # fmt: skip
+        (
+            *edited,
+            "修复时间",
+            "2026-11-27 16:30",
+            "2026-11-27 13:30",
+            "修复：超时 → 达标",
+            "tester",
+            datetime(2026, 11, 27, 17, 0),
+        ),
+    ]
     ok("fault", "edit", "1", "--dept", "门诊部", now=at("2026-11-27", "17:10"))  # changes no verdict: not listed
     ok("report", "monthly", "2026-11", "-o", str(out), "--force")
     assert len(list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))) == 3
@@ -199,7 +258,7 @@ def test_a_similar_open_fault_is_warned_of_at_the_door(contract):
         ("cdss", "3号诊区叫号屏黑屏", "15:30"),
         ("queue", "驾驶舱数据延迟", "15:40"),
         ("queue", "3号诊区叫号屏黑屏", "20:30"),
-    ):  # fmt: skip  (another system, another symptom, hours later)
+    ):  # another system, another symptom, hours later
         system, symptom, when = args
         assert run("fault", "open", system, symptom, "--at", f"{FRI} {when}", now=at(FRI, when)).stderr == ""
 
@@ -210,48 +269,93 @@ def test_bad_requests_are_refused_and_write_nothing(contract, store_env):
     ok("fault", "respond", "2", "--at", "2026-12-07 09:10")
     ok("fault", "arrive", "2", "--at", "2026-12-07 09:40")
     db = store_env
-    refused(["fault", "waive", "2", "arrival", "--reason", "x"],
-            "fault 2's arrival was met (on site at 2026-12-07 09:40, deadline 2026-12-07 10:00); there is nothing to "
-            "waive", db)  # fmt: skip
-    refused(["fault", "waive", "1", "response", "--reason", "x"],
-            "cannot waive 'response': only the arrival can be waived (a resolution clock is paused with "
-            "`opsdesk fault pause`)", db, code=2)  # fmt: skip
-    refused(["fault", "pause", "1", "--reason", "x"],
-            "fault 1 is resolved (at 2026-12-04 19:00); its clock has stopped and cannot be paused. If the fix did not "
-            "hold, reopen it: `opsdesk fault reopen 1 --reason ...`", db)  # fmt: skip
-    refused(["fault", "pause", "2", "--reason", "x", "--at", "2026-12-07 08:59"],
-            "fault 2 was reported at 2026-12-07 09:00; a pause cannot start before the report", db)  # fmt: skip
+    refused(
+        ["fault", "waive", "2", "arrival", "--reason", "x"],
+        "fault 2's arrival was met (on site at 2026-12-07 09:40, deadline 2026-12-07 10:00); there is nothing to waive",
+        db,
+    )
+    refused(
+        ["fault", "waive", "1", "response", "--reason", "x"],
+        "cannot waive 'response': only the arrival can be waived (a resolution clock is paused with "
+        "`opsdesk fault pause`)",
+        db,
+        code=2,
+    )
+    refused(
+        ["fault", "pause", "1", "--reason", "x"],
+        "fault 1 is resolved (at 2026-12-04 19:00); its clock has stopped and cannot be paused. If the fix did not "
+        "hold, reopen it: `opsdesk fault reopen 1 --reason ...`",
+        db,
+    )
+    refused(
+        ["fault", "pause", "2", "--reason", "x", "--at", "2026-12-07 08:59"],
+        "fault 2 was reported at 2026-12-07 09:00; a pause cannot start before the report",
+        db,
+    )
     refused(["fault", "resume", "2"], "fault 2 is not paused; pause it with `opsdesk fault pause 2 --reason ...`", db)
     refused(["fault", "pause", "2", "--reason", " "], "--reason cannot be empty", db, code=2)
     ok("fault", "pause", "2", "--reason", "等待院方决定", "--at", "2026-12-07 09:30")
-    refused(["fault", "pause", "2", "--reason", "x"],
-            "fault 2 is already paused since 2026-12-07 09:30 (exception 1); resume it first with "
-            "`opsdesk fault resume 2`", db)  # fmt: skip
-    refused(["fault", "resume", "2", "--at", "2026-12-07 09:29"],
-            "fault 2 was paused at 2026-12-07 09:30 (exception 1); the resume cannot come before it", db)  # fmt: skip
+    refused(
+        ["fault", "pause", "2", "--reason", "x"],
+        "fault 2 is already paused since 2026-12-07 09:30 (exception 1); resume it first with `opsdesk fault resume 2`",
+        db,
+    )
+    refused(
+        ["fault", "resume", "2", "--at", "2026-12-07 09:29"],
+        "fault 2 was paused at 2026-12-07 09:30 (exception 1); the resume cannot come before it",
+        db,
+    )
     ok("fault", "resume", "2", "--at", "2026-12-07 09:45")
-    refused(["fault", "pause", "2", "--reason", "x", "--at", "2026-12-07 09:40"],
-            "fault 2's last pause ended at 2026-12-07 09:45; a new pause starts at or after it", db)  # fmt: skip
-    refused(["fault", "void", "2", "--reason", "x", "--duplicate-of", "2"],
-            "fault 2 cannot duplicate itself; give the id of the fault it repeats", db, code=2)  # fmt: skip
-    refused(["fault", "void", "2", "--reason", "x", "--duplicate-of", "9"],
-            "no fault 9; `opsdesk fault list` shows the faults on record", db)  # fmt: skip
+    refused(
+        ["fault", "pause", "2", "--reason", "x", "--at", "2026-12-07 09:40"],
+        "fault 2's last pause ended at 2026-12-07 09:45; a new pause starts at or after it",
+        db,
+    )
+    refused(
+        ["fault", "void", "2", "--reason", "x", "--duplicate-of", "2"],
+        "fault 2 cannot duplicate itself; give the id of the fault it repeats",
+        db,
+        code=2,
+    )
+    refused(
+        ["fault", "void", "2", "--reason", "x", "--duplicate-of", "9"],
+        "no fault 9; `opsdesk fault list` shows the faults on record",
+        db,
+    )
     ok("fault", "void", "2", "--reason", "重复", "--duplicate-of", "1")
-    refused(["fault", "void", "2", "--reason", "x"],
-            "fault 2 already has a void request pending (exception 2); the hospital agrees with "
-            "`opsdesk confirm exception 2 --by NAME` or refuses it (--refuse)", db)  # fmt: skip
-    refused(["confirm", "exception", "2", "--by", "tester"],
-            "tester is recording this (--by / OPSDESK_USER); the confirmer must be the hospital person, not whoever "
-            "types it in", db)  # fmt: skip
+    refused(
+        ["fault", "void", "2", "--reason", "x"],
+        "fault 2 already has a void request pending (exception 2); the hospital agrees with "
+        "`opsdesk confirm exception 2 --by NAME` or refuses it (--refuse)",
+        db,
+    )
+    refused(
+        ["confirm", "exception", "2", "--by", "tester"],
+        "tester is recording this (--by / OPSDESK_USER); the confirmer must be the hospital person, not whoever "
+        "types it in",
+        db,
+    )
     ok("confirm", "exception", "2", "--by", "陈主任")
-    refused(["confirm", "exception", "2", "--by", "陈主任"],
-            "exception 2 was already agreed by 陈主任 at 2026-12-07 10:00", db)  # fmt: skip
-    refused(["fault", "void", "2", "--reason", "x"],
-            "fault 2 is void already, by agreement (exception 2, agreed by 陈主任 at 2026-12-07 10:00)", db)  # fmt: skip
-    refused(["fault", "pause", "2", "--reason", "x"],
-            "fault 2 is void by agreement (exception 2); it is no longer judged", db)  # fmt: skip
-    refused(["confirm", "exception", "7", "--by", "陈主任"],
-            "no exception request 7; `opsdesk fault exceptions` lists them", db)  # fmt: skip
+    refused(
+        ["confirm", "exception", "2", "--by", "陈主任"],
+        "exception 2 was already agreed by 陈主任 at 2026-12-07 10:00",
+        db,
+    )
+    refused(
+        ["fault", "void", "2", "--reason", "x"],
+        "fault 2 is void already, by agreement (exception 2, agreed by 陈主任 at 2026-12-07 10:00)",
+        db,
+    )
+    refused(
+        ["fault", "pause", "2", "--reason", "x"],
+        "fault 2 is void by agreement (exception 2); it is no longer judged",
+        db,
+    )
+    refused(
+        ["confirm", "exception", "7", "--by", "陈主任"],
+        "no exception request 7; `opsdesk fault exceptions` lists them",
+        db,
+    )
 
 
 def test_the_hospital_agrees_through_the_workbook(contract, tmp_path):
@@ -308,17 +412,37 @@ def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(co
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:01"))
     ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:11"))
     ok("fault", "arrive", "1", "--at", "2026-11-02 09:40", now=at("2026-11-02", "09:41"))
-    ok("fault", "resolve", "1", "--cause", "挂死", "--action", "重启", "--at", "2026-11-06 10:00",
-       now=at("2026-11-06", "10:01"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "1",
+        "--cause",
+        "挂死",
+        "--action",
+        "重启",
+        "--at",
+        "2026-11-06 10:00",
+        now=at("2026-11-06", "10:01"),
+    )
     reopened = at("2026-11-06", "11:00").replace(second=20)
     ok("fault", "reopen", "1", "--reason", "未修好", now=reopened)
-    message = ("fault 1 was reopened at 2026-11-06 11:00 (its fix of 2026-11-06 10:00 did not hold); a resolution "
-               "after the reopen cannot be dated before it: give a time on or after 2026-11-06 11:00")  # fmt: skip
+    message = (
+        "fault 1 was reopened at 2026-11-06 11:00 (its fix of 2026-11-06 10:00 did not hold); a resolution "
+        "after the reopen cannot be dated before it: give a time on or after 2026-11-06 11:00"
+    )
     later = at("2026-11-06", "11:30")
-    refused(["fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-03 10:00"], message,
-            store_env, now=later)  # fmt: skip
-    refused(["fault", "edit", "1", "--resolved", "2026-11-03 10:00", "--cause", "配置", "--action", "修正"], message,
-            store_env, now=later)  # fmt: skip
+    refused(
+        ["fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-03 10:00"],
+        message,
+        store_env,
+        now=later,
+    )
+    refused(
+        ["fault", "edit", "1", "--resolved", "2026-11-03 10:00", "--cause", "配置", "--action", "修正"],
+        message,
+        store_env,
+        now=later,
+    )
     ok("fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-06 11:00", now=later)
     assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
     refused(["fault", "edit", "1", "--resolved", "2026-11-05 10:00"], message, store_env, now=later)
@@ -328,8 +452,10 @@ def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(co
     reopen = (11, "维护记录（报障） 1")
     change, when = "修复：超时 → 已超时（未完成）", datetime(2026, 11, 6, 11, 0, 20)
     assert rows[0][:5] == ("编号", "修改对象", "字段", "原值", "修改为")
-    assert [r[:5] for r in rows[1:]] == [(*reopen, field, before, "（重新打开，修复被撤回）") for field, before in (
-        ("修复时间", "2026-11-06 10:00"), ("原因分析", "挂死"), ("处理过程", "重启"))]  # fmt: skip
+    assert [r[:5] for r in rows[1:]] == [
+        (*reopen, field, before, "（重新打开，修复被撤回）")
+        for field, before in (("修复时间", "2026-11-06 10:00"), ("原因分析", "挂死"), ("处理过程", "重启"))
+    ]
     assert {r[5:] for r in rows[1:]} == {(change, "tester", when)}
 
 
@@ -342,9 +468,13 @@ def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
     ok("fault", "respond", "1", "--at", "2026-10-08 14:10", now=at("2026-10-08", "14:11"))
     ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:01"))
     resolve = ["fault", "resolve", "1", "--cause", "补丁", "--action", "安装补丁", "--at"]
-    refused([*resolve, f"{day} 09:30"], "fault 1's resolution clock is paused since 2026-10-09 10:00 (exception 1); "
-            "it cannot be resolved before its pause: give a time on or after 2026-10-09 10:00", store_env,
-            now=at(day, "10:30"))  # fmt: skip
+    refused(
+        [*resolve, f"{day} 09:30"],
+        "fault 1's resolution clock is paused since 2026-10-09 10:00 (exception 1); "
+        "it cannot be resolved before its pause: give a time on or after 2026-10-09 10:00",
+        store_env,
+        now=at(day, "10:30"),
+    )
     ok("fault", "resume", "1", "--at", f"{day} 12:00", now=at(day, "12:01"))
     message = (
         "fault 1's resolution clock was paused from 2026-10-09 10:00 to 2026-10-09 12:00 (exception 1); it "
@@ -368,9 +498,12 @@ def test_a_request_may_be_decided_in_the_minute_it_was_made(contract, store_env)
     late_response_fault()
     asked = at("2026-12-07", "13:14").replace(second=40)
     ok("fault", "void", "1", "--reason", "测试工单", now=asked)
-    refused(["confirm", "exception", "1", "--by", "信息科王", "--at", "2026-12-07 13:13"],
-            "exception 1 was requested at 2026-12-07 13:14; it cannot be decided before", store_env,
-            now=asked.replace(second=50))  # fmt: skip
+    refused(
+        ["confirm", "exception", "1", "--by", "信息科王", "--at", "2026-12-07 13:13"],
+        "exception 1 was requested at 2026-12-07 13:14; it cannot be decided before",
+        store_env,
+        now=asked.replace(second=50),
+    )
     assert ok("confirm", "exception", "1", "--by", "信息科王", now=asked.replace(second=50)) == (
         "Exception 1: agreed by 信息科王 at 2026-12-07 13:14; every figure of fault 1 now counts it\n"
     )
@@ -419,9 +552,12 @@ def test_the_hospital_refuses_through_the_workbook(contract, store_env, tmp_path
         f"Read 1 filled row(s) from {out}: 0 confirmed, 0 refused, 1 already confirmed\n"
     )  # the same file twice changes nothing
     _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "同意")
-    refused(["confirm", "import", str(out)],
-            "sheet 豁免与作废记录 row 2: exception 1 was already refused by 信息科陈主任; the workbook now agrees to it, "
-            "and an answer is not changed", store_env)  # fmt: skip
+    refused(
+        ["confirm", "import", str(out)],
+        "sheet 豁免与作废记录 row 2: exception 1 was already refused by 信息科陈主任; the workbook now agrees to it, "
+        "and an answer is not changed",
+        store_env,
+    )
     assert ok("verify").startswith("History verified")
 
 
@@ -440,8 +576,10 @@ def test_a_pending_or_refused_request_is_not_described_as_agreed(contract, tmp_p
     ok("fault", "respond", "2", "--at", "2026-12-07 09:10")
     ok("fault", "pause", "2", "--reason", "等待院方决定")
     listed = ok("fault", "exceptions")
-    assert "\tpending\ttester\t2026-12-07 10:00\t-\t等待院方决定\tresolution deadline moves by the working time " \
-           "paused (none yet)\n" in listed  # fmt: skip
+    assert (
+        "\tpending\ttester\t2026-12-07 10:00\t-\t等待院方决定\tresolution deadline moves by the working time "
+        "paused (none yet)\n" in listed
+    )
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-12", "-o", str(out))
     rows = _exception_rows(out)

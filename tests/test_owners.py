@@ -12,10 +12,34 @@ from conftest import NOW, at, ok, refused, run
 @pytest.fixture
 def staffed(contract):
     """The contract with two engineers: 张伟 from the start, 李娜 only in October."""
-    ok("staff", "add", "张伟", "--role", "驻场工程师", "--phone", "138 0013 8000", "--email", "zw@example.com",
-       "--onsite")  # fmt: skip
-    ok("staff", "add", "李娜", "--role", "驻场工程师", "--phone", "13900139000", "--email", "ln@example.com",
-       "--onsite", "--from", "2026-10-01", "--to", "2026-10-31")  # fmt: skip
+    ok(
+        "staff",
+        "add",
+        "张伟",
+        "--role",
+        "驻场工程师",
+        "--phone",
+        "138 0013 8000",
+        "--email",
+        "zw@example.com",
+        "--onsite",
+    )
+    ok(
+        "staff",
+        "add",
+        "李娜",
+        "--role",
+        "驻场工程师",
+        "--phone",
+        "13900139000",
+        "--email",
+        "ln@example.com",
+        "--onsite",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+    )
     return contract
 
 
@@ -53,29 +77,43 @@ def test_status_and_list_show_the_owner(staffed):
 
 def test_an_owner_not_on_the_roster_or_not_on_duty_is_refused(staffed):
     roster = "`opsdesk staff list` shows who is"
-    refused(["fault", "open", "queue", "x", "--owner", "王五"],
-            f"王五 is not on the staff roster; the owner must be on it ({roster}, `opsdesk staff add` puts a person "
-            "on it)", staffed)  # fmt: skip
-    refused(["fault", "open", "queue", "x", "--owner", "李娜"],
-            f"李娜 is not on duty on 2026-12-07 (on the staff roster from 2026-10-01 to 2026-10-31); {roster}",
-            staffed)  # fmt: skip
+    refused(
+        ["fault", "open", "queue", "x", "--owner", "王五"],
+        f"王五 is not on the staff roster; the owner must be on it ({roster}, `opsdesk staff add` puts a person on it)",
+        staffed,
+    )
+    refused(
+        ["fault", "open", "queue", "x", "--owner", "李娜"],
+        f"李娜 is not on duty on 2026-12-07 (on the staff roster from 2026-10-01 to 2026-10-31); {roster}",
+        staffed,
+    )
     ok("fault", "open", "queue", "叫号屏黑屏")
-    refused(["fault", "assign", "1", "李娜"],
-            f"李娜 is not on duty on 2026-12-07 (on the staff roster from 2026-10-01 to 2026-10-31); {roster}",
-            staffed)  # fmt: skip
-    refused(["fault", "assign", "1", "王五"],
-            f"王五 is not on the staff roster; the owner must be on it ({roster}, `opsdesk staff add` puts a person "
-            "on it)", staffed)  # fmt: skip
+    refused(
+        ["fault", "assign", "1", "李娜"],
+        f"李娜 is not on duty on 2026-12-07 (on the staff roster from 2026-10-01 to 2026-10-31); {roster}",
+        staffed,
+    )
+    refused(
+        ["fault", "assign", "1", "王五"],
+        f"王五 is not on the staff roster; the owner must be on it ({roster}, `opsdesk staff add` puts a person on it)",
+        staffed,
+    )
     ok("fault", "assign", "1", "张伟")
     refused(["fault", "assign", "1", "张伟"], "fault 1 is already owned by 张伟", staffed)
     refused(["fault", "assign", "9", "张伟"], "no fault 9; `opsdesk fault list` shows the faults on record", staffed)
     refused(["fault", "list", "--owner", "王五"], f"王五 is not on the staff roster; {roster}", staffed)
-    refused(["fault", "list", "--mine"],
-            "--mine: you are recording as 'tester' (--by / OPSDESK_USER), who is not on the staff roster; set "
-            "OPSDESK_USER to your roster name (`opsdesk staff list`)", staffed)  # fmt: skip
-    refused(["fault", "list", "--mine", "--owner", "张伟"],
-            "Invalid value: give either --owner NAME or --mine, not both (see `opsdesk fault list -h`)", staffed,
-            code=2)  # fmt: skip
+    refused(
+        ["fault", "list", "--mine"],
+        "--mine: you are recording as 'tester' (--by / OPSDESK_USER), who is not on the staff roster; set "
+        "OPSDESK_USER to your roster name (`opsdesk staff list`)",
+        staffed,
+    )
+    refused(
+        ["fault", "list", "--mine", "--owner", "张伟"],
+        "Invalid value: give either --owner NAME or --mine, not both (see `opsdesk fault list -h`)",
+        staffed,
+        code=2,
+    )
 
 
 def test_a_confirmed_fault_keeps_its_owner(staffed):

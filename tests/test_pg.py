@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import opsdesk.models  # noqa: F401 - registers the tables
+import opsdesk.store.models  # noqa: F401 - registers the tables
 from conftest import PG, check_schema, connect, ok, run, snapshot
-from opsdesk.migrations import MIGRATIONS
-from opsdesk.store import open_store
+from opsdesk.store.engine import open_store
+from opsdesk.store.migrations import MIGRATIONS
 
 needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
 
@@ -45,13 +45,16 @@ def test_a_first_release_schema_upgrades_in_place(pg, tmp_path):
     """A schema left at m001 (with a record in it) migrates on open, after a backup of what it held."""
     from sqlalchemy import create_engine, text
 
-    from opsdesk.migrations import run_ddl
-    from opsdesk.store import pg_url
+    from opsdesk.store.engine import pg_url
+    from opsdesk.store.migrations import run_ddl
 
     engine = create_engine(pg_url(pg))
     with engine.begin() as conn:
-        run_ddl(conn, "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
-                "applied_at TEXT NOT NULL)")  # fmt: skip
+        run_ddl(
+            conn,
+            "CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+            "applied_at TEXT NOT NULL)",
+        )
         MIGRATIONS[0](conn)
         conn.execute(text("INSERT INTO schema_migrations (name, applied_at) VALUES ('m001_initial', '2026-09-01')"))
         conn.execute(text("INSERT INTO system (code, name, active) VALUES ('queue', '智能候诊', true)"))
@@ -181,7 +184,7 @@ def test_demo_replace_never_replaces_a_real_contract(store_env, backend):
 
 @needs_pg
 def test_backup_names_tell_servers_and_schemas_apart(pg):
-    from opsdesk.store import open_store as opened
+    from opsdesk.store.engine import open_store as opened
 
     store = opened(pg, create=True)
     try:

@@ -109,28 +109,36 @@ WHO, SAYS, SIGNED = "院方确认人（填写）", "确认意见（填写）", "
 def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
     fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
     fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
-    refused(["confirm", "import", str(signed)],
-            "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
-            "after it was exported (fault 2 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
+        "after it was exported (fault 2 is unchanged since); nothing was confirmed",
+        contract,
+    )
     fill(signed, "系统数据修复", 2, **{"响应": "超时", "修复时间": datetime(2026, 11, 3, 18, 0)})
-    refused(["confirm", "import", str(signed)],
-            "sheet 系统数据修复 row 2: 修复时间 reads '2026-11-03 18:00' in the workbook but '2026-11-04 09:00' on "
-            "record: the workbook was edited after it was exported (fault 2 is unchanged since); nothing was "
-            "confirmed", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 系统数据修复 row 2: 修复时间 reads '2026-11-03 18:00' in the workbook but '2026-11-04 09:00' on "
+        "record: the workbook was edited after it was exported (fault 2 is unchanged since); nothing was "
+        "confirmed",
+        contract,
+    )
     fill(signed, "系统数据修复", 2, **{"修复时间": datetime(2026, 11, 4, 9, 0), "校验": "0123456789ab-0123456789ab"})
     refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet="系统数据修复", key="fault:2"), contract)
 
 
-CHECK_EDITED = ("sheet {sheet} row 2 ({key}): the check cell 校验 does not match the row (it was edited, or the "
-                "workbook comes from another database or an older opsdesk); nothing was confirmed; export the "
-                "workbook again")  # fmt: skip
+CHECK_EDITED = (
+    "sheet {sheet} row 2 ({key}): the check cell 校验 does not match the row (it was edited, or the "
+    "workbook comes from another database or an older opsdesk); nothing was confirmed; export the "
+    "workbook again"
+)
 
 
 def forge(path, sheet: str, row: int, **cells) -> None:
     """Edit a row as someone who knows how 校验 is made would: the cells, then the check recomputed
     from them with rowcheck.cells_check under a key of their own (the store's never leaves it), the
     record half kept."""
-    from opsdesk.rowcheck import cell_text, cells_check
+    from opsdesk.reports.seal import cell_text, cells_check
 
     fill(path, sheet, row, **cells)
     wb = openpyxl.load_workbook(path)
@@ -166,16 +174,27 @@ def every_kind(request, tmp_path):
 
 EDITS = [  # (workbook, sheet, record key, a visible cell edited, what it read)
     (1, "风险与整改", "risk:1", {"等级": "低"}, "等级 reads '低' in the workbook but '高'"),
-    (0, "风险台账", "risk:1", {"风险": "无风险", "等级": "低"}, "风险 reads '无风险' in the workbook but '会话数接近上限'"),
-    (0, "豁免与作废记录", "exception:1", {"暂停工作时长（分钟）": 5},
-     "暂停工作时长（分钟） reads '5' in the workbook but '120'"),
+    (
+        0,
+        "风险台账",
+        "risk:1",
+        {"风险": "无风险", "等级": "低"},
+        "风险 reads '无风险' in the workbook but '会话数接近上限'",
+    ),
+    (
+        0,
+        "豁免与作废记录",
+        "exception:1",
+        {"暂停工作时长（分钟）": 5},
+        "暂停工作时长（分钟） reads '5' in the workbook but '120'",
+    ),
     (0, "故障处理", "fault:1", {"故障现象": "无故障"}, "故障现象 reads '无故障' in the workbook but '=SUM(A1:A9)'"),
     (0, "修改调整", "change:1", {"需求名称": "无"}, "需求名称 reads '无' in the workbook but '@新增提醒'"),
     (0, "系统集成记录", "work:1", {"工作内容": "无"}, "工作内容 reads '无' in the workbook but '+恢复演练'"),
     (0, "培训记录", "training:1", {"参加人数": 250}, "参加人数 reads '250' in the workbook but '25'"),
     (1, "巡检汇总", "inspection:1", {"警告": 0}, "警告 reads '0' in the workbook but '1'"),
     (1, "SLA明细", "fault:2", {"响应": "达标"}, "响应 reads '达标' in the workbook but '超时'"),
-]  # fmt: skip
+]
 
 
 def _row_of(path, sheet: str, key: str) -> int:
@@ -194,8 +213,9 @@ def test_a_recomputed_check_does_not_hide_an_edited_row(every_kind, contract, bo
     result = run("confirm", "import", str(path))
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"Error: sheet {sheet} row {row}: {message}")
-    assert result.stderr.endswith(f"the workbook was edited after it was exported ({kind} {number} is unchanged "
-                                  "since); nothing was confirmed\n")  # fmt: skip
+    assert result.stderr.endswith(
+        f"the workbook was edited after it was exported ({kind} {number} is unchanged since); nothing was confirmed\n"
+    )
 
 
 def test_unedited_rows_of_every_kind_confirm(every_kind, contract):
@@ -222,9 +242,12 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
     fill(signed, sheet, 2, 校验=record, 响应="超时")  # cut down and a verdict edited: the check cell is named
     refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet=sheet, key=key), contract)
     fill(signed, sheet, 2, 校验=f"{cells}-{record}", 响应="达标", 确认时间=datetime(2026, 11, 2, 12, 0))
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: 确认时间 reads '2026-11-02 12:00' in the workbook but '' on record: the workbook "
-            "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: 确认时间 reads '2026-11-02 12:00' in the workbook but '' on record: the workbook "
+        "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed",
+        contract,
+    )
     fill(signed, sheet, 2, 确认时间="")
     ok("fault", "edit", "1", "--phone", "8001")  # a field no sheet shows: the record changed, not the row
     refused(
@@ -233,13 +256,19 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
         contract,
     )
     ok("fault", "edit", "1", "--cause", "内存泄漏")
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '内存泄漏' on record: fault 1 changed "
-            "since the workbook was exported; export it again", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '内存泄漏' on record: fault 1 changed "
+        "since the workbook was exported; export it again",
+        contract,
+    )
     fill(signed, sheet, 2, 故障现象="无故障")  # both: the workbook's edit is named
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: 故障现象 reads '无故障' in the workbook but '叫号屏黑屏' on record: the workbook "
-            "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: 故障现象 reads '无故障' in the workbook but '叫号屏黑屏' on record: the workbook "
+        "was edited after it was exported (fault 1 is unchanged since); nothing was confirmed",
+        contract,
+    )
 
 
 def test_an_edited_row_without_a_name_is_an_edit_not_an_objection(signed, contract):
@@ -252,21 +281,30 @@ def test_an_edited_row_without_a_name_is_an_edit_not_an_objection(signed, contra
         "workbook but '进程挂死' on record\n"
     )
     fill(signed, "系统数据修复", 2, **{SAYS: "不同意", "原因分析": "无"})  # awaiting confirmation: refused
-    refused(["confirm", "import", str(signed)],
-            "sheet 系统数据修复 row 2: 原因分析 reads '无' in the workbook but 'ETL失败' on record: the workbook was "
-            "edited after it was exported (fault 2 is unchanged since); nothing was confirmed", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 系统数据修复 row 2: 原因分析 reads '无' in the workbook but 'ETL失败' on record: the workbook was "
+        "edited after it was exported (fault 2 is unchanged since); nothing was confirmed",
+        contract,
+    )
     assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 0
 
 
 def test_the_signing_date_dates_the_confirmation(signed, contract):
     fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任", SIGNED: datetime(2026, 12, 9)})
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: 确认日期 2026-12-09 is in the future; the hospital signs on or before today "
-            "(2026-12-07)", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: 确认日期 2026-12-09 is in the future; the hospital signs on or before today "
+        "(2026-12-07)",
+        contract,
+    )
     fill(signed, "故障处理", 2, **{SIGNED: "2026-11-01"})
-    refused(["confirm", "import", str(signed)],
-            "sheet 故障处理 row 2: fault 1: the confirmation (2026-11-01 23:59) cannot come before the resolution "
-            "(2026-11-02 11:00); give a time on or after 2026-11-02 11:00", contract)  # fmt: skip
+    refused(
+        ["confirm", "import", str(signed)],
+        "sheet 故障处理 row 2: fault 1: the confirmation (2026-11-01 23:59) cannot come before the resolution "
+        "(2026-11-02 11:00); give a time on or after 2026-11-02 11:00",
+        contract,
+    )
     fill(signed, "故障处理", 2, **{SIGNED: datetime(2026, 12, 3)})
     assert ok("confirm", "import", str(signed)).startswith("Read 1 filled row(s)")
     shown = json.loads(ok("fault", "show", "1", "--json"))
@@ -331,8 +369,14 @@ def test_monthly_reports_delivered_are_recorded_and_listed_for_acceptance(signed
     row = conn.execute("SELECT month, events, head_hash, sha256 FROM delivery").fetchall()
     action = conn.execute("SELECT action FROM event ORDER BY id DESC LIMIT 1").fetchone()
     conn.close()
-    assert [tuple(r) for r in row] == [("2026-11", *map(int, anchor.split(":")[:1]), anchor.split(":")[1],
-                                        hashlib.sha256(monthly.read_bytes()).hexdigest())]  # fmt: skip
+    assert [tuple(r) for r in row] == [
+        (
+            "2026-11",
+            *map(int, anchor.split(":")[:1]),
+            anchor.split(":")[1],
+            hashlib.sha256(monthly.read_bytes()).hexdigest(),
+        )
+    ]
     assert action == ("report.delivered",)
     acceptance = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
@@ -427,9 +471,16 @@ def test_a_restore_under_concurrent_writers_loses_no_acknowledged_write(contract
     backup = tmp_path / "b.db"
     ok("backup", str(backup))
     env = {k: v for k, v in os.environ.items() if k != "OPSDESK_DB"}
-    writers = [subprocess.Popen([sys.executable, str(WORKER), str(contract), "120", f"w{i}", NOW.isoformat()],
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-               for i in range(3)]  # fmt: skip
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(contract), "120", f"w{i}", NOW.isoformat()],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(3)
+    ]
     deadline = time.monotonic() + 120
     while _tickets(contract) < 40 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -457,10 +508,13 @@ def test_a_diverged_backup_is_refused(contract, tmp_path):
     ok("--db", str(other), "fault", "open", "queue", "elsewhere again")
     diverged = tmp_path / "diverged.db"
     ok("--db", str(other), "backup", str(diverged))
-    refused(["restore", str(diverged)],
-            f"{diverged} holds a different history: from event 8 on, it and this database disagree (one of them was "
-            "changed after they parted); restoring it would drop this database's records since; add --force to "
-            "replace it anyway (the current content is kept aside)", contract)  # fmt: skip
+    refused(
+        ["restore", str(diverged)],
+        f"{diverged} holds a different history: from event 8 on, it and this database disagree (one of them was "
+        "changed after they parted); restoring it would drop this database's records since; add --force to "
+        "replace it anyway (the current content is kept aside)",
+        contract,
+    )
     assert ok("restore", str(diverged), "--force").startswith(f"Restored {diverged}")
     assert "elsewhere again" in _symptoms(connect(contract))
 
@@ -474,14 +528,17 @@ def test_a_backup_with_a_trigger_or_view_is_refused(contract, tmp_path):
     conn.execute("CREATE VIEW everything AS SELECT * FROM ticket")
     conn.commit()
     conn.close()
-    refused(["restore", str(backup), "--force"],
-            f"{backup} holds trigger 'rewrite', view 'everything', which opsdesk does not make; it restores only its "
-            "own tables and indexes, so nothing was restored", contract)  # fmt: skip
+    refused(
+        ["restore", str(backup), "--force"],
+        f"{backup} holds trigger 'rewrite', view 'everything', which opsdesk does not make; it restores only its "
+        "own tables and indexes, so nothing was restored",
+        contract,
+    )
 
 
 def test_a_backup_is_private_from_its_first_byte_and_a_failed_one_leaves_nothing(contract, tmp_path, monkeypatch):
-    from opsdesk import backups
     from opsdesk.errors import StoreError
+    from opsdesk.store import backups
 
     folder = tmp_path / "kept"
     seen = []
@@ -539,7 +596,7 @@ def test_keep_removes_a_killed_backups_partial_files_not_a_running_ones(contract
 
 
 def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
-    from opsdesk.store import SqliteStore
+    from opsdesk.store.engine import SqliteStore
 
     empty = tmp_path / "empty.db"
     SqliteStore.open(empty, create=True).close()
@@ -552,7 +609,7 @@ def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
 
 @pytest.mark.sqlite_only
 def test_demo_scale_is_all_or_nothing(tmp_path, monkeypatch):
-    from opsdesk import scale
+    from opsdesk.demo import scale
 
     flushed = []
 
@@ -649,12 +706,25 @@ def test_a_backup_from_before_the_seal_leaves_the_seal_as_it_is(signed, contract
 
 @pytest.mark.parametrize(
     ("comment", "refuses"),
-    [("不同意作废", True), ("“不同意”，未提供证明", True), ("驳回，未提供证明", True), ("不 同意", True), ("I disagree", True),
-     ("Not agreed, no proof", True), ("No", True), ("否，理由不足", True), ("reject", True), ("同意", False),
-     ("同意，无不同意见", False), ("已核实", False), ("Note: ok", False), ("None", False)],
-)  # fmt: skip
+    [
+        ("不同意作废", True),
+        ("“不同意”，未提供证明", True),
+        ("驳回，未提供证明", True),
+        ("不 同意", True),
+        ("I disagree", True),
+        ("Not agreed, no proof", True),
+        ("No", True),
+        ("否，理由不足", True),
+        ("reject", True),
+        ("同意", False),
+        ("同意，无不同意见", False),
+        ("已核实", False),
+        ("Note: ok", False),
+        ("None", False),
+    ],
+)
 def test_what_reads_as_a_refusal(comment, refuses):
-    from opsdesk.confirmations import is_refusal
+    from opsdesk.reports.confirm_import import is_refusal
 
     assert is_refusal(comment) is refuses
 

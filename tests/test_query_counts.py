@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from conftest import NOW, ok, runner
 from opsdesk import clock
-from opsdesk.cli import app
+from opsdesk.cli.app import app
 
 COMMANDS = [
     ("status",),
@@ -64,9 +64,9 @@ def test_statements_do_not_grow_with_the_data(demos, command):
 def test_light_views_equal_record_views(store_env):
     """Reports that only read tickets load them as rows (`each_fault(light=True)`): the views, the
     clocks and what they print must be exactly those of the records."""
-    from opsdesk.fault_views import each_fault, fault_dict
-    from opsdesk.records import Desk
-    from opsdesk.store import open_store
+    from opsdesk.desk import Desk
+    from opsdesk.faults.views import each_fault, fault_dict
+    from opsdesk.store.engine import open_store
 
     ok("demo", "--db", str(store_env), "--months", "2")
     store = open_store(store_env)

@@ -26,9 +26,9 @@ LONG = "3号诊区叫号屏黑屏并且候诊患者无法看到叫号信息需�
 def desk_of_faults(contract):
     """112 faults in November (ids up to three digits), the last five still open over the weekend;
     seeded through the library in one transaction."""
-    from opsdesk import faults
-    from opsdesk.records import Desk
-    from opsdesk.store import open_store
+    from opsdesk.desk import Desk
+    from opsdesk.faults import tickets as faults
+    from opsdesk.store.engine import open_store
 
     store = open_store(contract)
     try:
@@ -100,8 +100,14 @@ def test_status_through_a_real_pseudo_terminal_at_80_columns(desk_of_faults, sto
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "OPSDESK_FORCE_TERMINAL")}
     env.update(OPSDESK_DB=str(store_env), TERM="xterm-256color")  # the real clock: the five stay open
-    proc = subprocess.Popen([sys.executable, "-m", "opsdesk", "status"], stdin=child_fd, stdout=child_fd,
-                            stderr=child_fd, env=env, close_fds=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "status"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        close_fds=True,
+    )
     os.close(child_fd)
     chunks = []
     while True:

@@ -40,8 +40,12 @@ def test_readings_are_recorded_shown_and_kept_with_their_threshold(contract, tmp
 def test_a_threshold_needs_a_unit(contract, tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("section,item,standard,unit,threshold\ndb,会话数,低于上限,,400\n", encoding="utf-8")
-    refused(["inspect", "template", "set", "queue", str(path)],
-            f"{path} row 2: a threshold (400) needs the unit of the reading", contract, code=2)  # fmt: skip
+    refused(
+        ["inspect", "template", "set", "queue", str(path)],
+        f"{path} row 2: a threshold (400) needs the unit of the reading",
+        contract,
+        code=2,
+    )
 
 
 def test_risks_are_graded_by_their_item_and_flag_the_items_without_one(contract, tmp_path):
@@ -61,9 +65,12 @@ def test_risks_are_graded_by_their_item_and_flag_the_items_without_one(contract,
         contract,
         code=2,
     )
-    refused(["inspect", "risk", "1", "x", "--remedy", "y"],
-            "give the risk's --level (high, medium or low), or --item to grade it by its check item", contract,
-            code=2)  # fmt: skip
+    refused(
+        ["inspect", "risk", "1", "x", "--remedy", "y"],
+        "give the risk's --level (high, medium or low), or --item to grade it by its check item",
+        contract,
+        code=2,
+    )
     ok("inspect", "risk", "1", "会话数满", "--item", "会话数", "--remedy", "调大上限")
     assert json.loads(ok("inspect", "risks", "--json"))[0]["level"] == "high"
     assert json.loads(ok("inspect", "gaps", "--json"))["items_without_risk"] == []
@@ -73,25 +80,37 @@ def test_risks_are_graded_by_their_item_and_flag_the_items_without_one(contract,
 
 
 def test_report_settings_name_the_report_and_its_people(contract):
-    refused(["contract", "set", "report_prefix", "运维"],
-            "report_prefix '运维' is not a number prefix: up to 20 letters, digits, - or _, e.g. YW", contract,
-            code=2)  # fmt: skip
+    refused(
+        ["contract", "set", "report_prefix", "运维"],
+        "report_prefix '运维' is not a number prefix: up to 20 letters, digits, - or _, e.g. YW",
+        contract,
+        code=2,
+    )
     ok("contract", "set", "report_prefix", "GDYW")
     ok("contract", "set", "reviewer", "项目经理 赵敏")
     data = json.loads(ok("report", "monthly", NOV, "--json", "--by", "张伟", "--rev", "2"))
     assert (data["report_no"], data["rev"], data["prepared_by"], data["reviewed_by"]) == (
-        "GDYW-2026-11", 2, "张伟", "项目经理 赵敏")  # fmt: skip
+        "GDYW-2026-11",
+        2,
+        "张伟",
+        "项目经理 赵敏",
+    )
     assert json.loads(ok("contract", "show", "--json"))["report_settings"]["report_prefix"] == "GDYW"
 
 
 def test_a_month_not_begun_is_refused_and_the_running_one_is_interim(contract, tmp_path):
-    refused(["report", "monthly", "2027-01"],
-            "2027-01 has not begun (today is 2026-12-07); a monthly report covers a month that has started "
-            "(the running one is an interim report)", contract)  # fmt: skip
+    refused(
+        ["report", "monthly", "2027-01"],
+        "2027-01 has not begun (today is 2026-12-07); a monthly report covers a month that has started "
+        "(the running one is an interim report)",
+        contract,
+    )
     out = tmp_path / "dec.xlsx"
     said = ok("report", "monthly", "2026-12", "-o", str(out)).splitlines()
-    assert said[0].startswith("Wrote the monthly report for 2026-12, interim: the month has not ended, data as of "
-                              "2026-12-07 10:00 (15 sheets)")  # fmt: skip
+    assert said[0].startswith(
+        "Wrote the monthly report for 2026-12, interim: the month has not ended, data as of "
+        "2026-12-07 10:00 (15 sheets)"
+    )
     assert said[1].startswith("Recorded as delivered (interim): anchor ")
     cover = openpyxl.load_workbook(out)["封面"]
     assert cover["A2"].value == "期中报告：本月尚未结束，数据截至 2026-12-07 10:00"
@@ -105,8 +124,18 @@ def test_the_month_only_what_came_after_is_labelled(november, tmp_path):
     ok("fault", "open", "queue", "月末报障", "--at", "2026-11-30 17:00", now=at("2026-11-30", "17:00"))
     ok("fault", "respond", "3", "--at", "2026-11-30 17:10", now=at("2026-11-30", "17:10"))
     ok("fault", "remote", "3", "--at", "2026-11-30 17:10", now=at("2026-11-30", "17:10"))
-    ok("fault", "resolve", "3", "--cause", "缓存", "--action", "清理", "--at", "2026-12-01 09:00",
-       now=at("2026-12-01", "09:00"))  # fmt: skip
+    ok(
+        "fault",
+        "resolve",
+        "3",
+        "--cause",
+        "缓存",
+        "--action",
+        "清理",
+        "--at",
+        "2026-12-01 09:00",
+        now=at("2026-12-01", "09:00"),
+    )
     ok("inspect", "risk-done", "1", "--at", "2026-12-02 10:00", now=at("2026-12-02", "10:00"))
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", NOV, "-o", str(out))
@@ -126,9 +155,15 @@ def test_summary_figures_equal_report_sla(november, tmp_path):
     sla = json.loads(ok("report", "sla", "--month", NOV, "--json"))["summary"]
     sheet = rows(openpyxl.load_workbook(out)["SLA达标"])
     assert [(r["工单数"], r["达标"], r["超时"], r["无需到场"], r["达标率"]) for r in sheet] == [
-        (s["tickets"], s["met"], s["breached"] + s["overdue"], s["not_applicable"],
-         None if s["compliance"] is None else pytest.approx(s["compliance"] / 100)) for s in sla
-    ]  # fmt: skip
+        (
+            s["tickets"],
+            s["met"],
+            s["breached"] + s["overdue"],
+            s["not_applicable"],
+            None if s["compliance"] is None else pytest.approx(s["compliance"] / 100),
+        )
+        for s in sla
+    ]
     assert json.loads(ok("report", "monthly", NOV, "--json"))["clocks"] == sla
     accepted = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(accepted))
@@ -139,7 +174,8 @@ def test_summary_figures_equal_report_sla(november, tmp_path):
     cover = {r[0]: r[1] for r in openpyxl.load_workbook(out)["封面"].iter_rows(values_only=True) if r[0]}
     response = next(s for s in sla if s["clock"] == "response")
     assert cover["响应：≤30 分钟（工作期间）/ ≤1 小时（非工作期间）"] == (
-        f"达标率 {response['compliance']:.1f}%（达标 {response['met']}，超时 {response['breached']}）")  # fmt: skip
+        f"达标率 {response['compliance']:.1f}%（达标 {response['met']}，超时 {response['breached']}）"
+    )
 
 
 def test_on_paper(november, tmp_path):
@@ -185,8 +221,16 @@ def test_on_paper(november, tmp_path):
 
 # the hospital's answer to an exception request: kept on the sheet before any answer, on purpose; and
 # a fault's exception requests, on the streamed fault sheets (which keep every column) of a kind none has
-ANSWER_COLUMNS = {"院方处理人", "处理时间", "不同意理由", "Decided by", "Decided at", "Reason for refusal",
-                  "豁免/作废编号", "Exceptions"}  # fmt: skip
+ANSWER_COLUMNS = {
+    "院方处理人",
+    "处理时间",
+    "不同意理由",
+    "Decided by",
+    "Decided at",
+    "Reason for refusal",
+    "豁免/作废编号",
+    "Exceptions",
+}
 
 
 def test_no_column_is_left_blank_in_the_demo(tmp_path):
@@ -201,8 +245,14 @@ def test_no_column_is_left_blank_in_the_demo(tmp_path):
                 body = [r for r in ws.iter_rows(min_row=2, values_only=True)]
                 if body and body[0][0] in ("本期无", "None in this period"):
                     continue
-                blank = [h for n, h in enumerate(header(ws)) if all(r[n] in (None, "") for r in body)
-                         and "填写" not in h and "fill in" not in h and h not in ANSWER_COLUMNS]  # fmt: skip
+                blank = [
+                    h
+                    for n, h in enumerate(header(ws))
+                    if all(r[n] in (None, "") for r in body)
+                    and "填写" not in h
+                    and "fill in" not in h
+                    and h not in ANSWER_COLUMNS
+                ]
                 assert blank == [], f"{path.name} {ws.title}: {blank}"
 
 

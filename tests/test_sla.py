@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsdesk.errors import InvalidInput
-from opsdesk.sla import acceptance_earliest, change_due, clock_target, explain_clock, ticket_clocks, warranty_end
-from opsdesk.terms import CLOCKS, KINDS, SlaTerms
-from opsdesk.workcalendar import DayKind, Override, WorkCalendar
+from opsdesk.sla.clocks import acceptance_earliest, change_due, clock_target, explain_clock, ticket_clocks, warranty_end
+from opsdesk.sla.terms import CLOCKS, KINDS, SlaTerms
+from opsdesk.sla.workcalendar import DayKind, Override, WorkCalendar
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 
@@ -721,7 +721,7 @@ def test_working_day_may_end_at_midnight():
 
 def test_the_disk_cache_gives_the_packages_calendar():
     """The cached official calendar (kept between commands to skip importing holidays) is the package's."""
-    from opsdesk import workcalendar as sla
+    from opsdesk.sla import workcalendar as sla
 
     for year in (2024, 2025, 2026, 2027):
         sla._official_year(year)  # fills the cache
@@ -741,8 +741,15 @@ def test_a_three_working_hour_pause_moves_the_deadline_by_three_working_hours_ac
     fix at 16:00 is met, breached as recorded."""
     pause = [(at("2026-09-30 16:00"), at("2026-10-08 09:00"))]
     recorded = clocks("2026-09-30 14:00", now="2026-10-09 16:00", resolved="2026-10-09 16:00").resolution
-    paused = ticket_clocks(CAL, TERMS, kind="fault", reported=at("2026-09-30 14:00"), resolved=at("2026-10-09 16:00"),
-                           now=at("2026-10-09 16:00"), pauses=pause).resolution  # fmt: skip
+    paused = ticket_clocks(
+        CAL,
+        TERMS,
+        kind="fault",
+        reported=at("2026-09-30 14:00"),
+        resolved=at("2026-10-09 16:00"),
+        now=at("2026-10-09 16:00"),
+        pauses=pause,
+    ).resolution
     assert (recorded.deadline, recorded.state) == (at("2026-10-09 14:00"), "breached")
     assert (paused.deadline, paused.state, paused.paused, paused.elapsed) == (
         at("2026-10-09 17:00"),
@@ -752,16 +759,33 @@ def test_a_three_working_hour_pause_moves_the_deadline_by_three_working_hours_ac
     )
     ledger = explain_clock(CAL, paused, at("2026-09-30 14:00"), at("2026-10-09 16:00"))
     assert [(d.day.day, d.seconds // 60, d.paused // 60) for d in ledger.days if d.seconds or d.paused] == [
-        (30, 120, 120), (8, 540, 60), (9, 480, 0)]  # fmt: skip
+        (30, 120, 120),
+        (8, 540, 60),
+        (9, 480, 0),
+    ]
     assert (ledger.total, ledger.paused) == (19 * H, 3 * H)
 
 
 def test_a_running_pause_ends_at_the_fix_or_now_and_a_waived_arrival_leaves_the_rate():
-    running = ticket_clocks(CAL, TERMS, kind="defect", reported=at("2026-12-07 09:00"), now=at("2026-12-07 15:00"),
-                            pauses=[(at("2026-12-07 10:00"), None)], arrival_waived=True)  # fmt: skip
+    running = ticket_clocks(
+        CAL,
+        TERMS,
+        kind="defect",
+        reported=at("2026-12-07 09:00"),
+        now=at("2026-12-07 15:00"),
+        pauses=[(at("2026-12-07 10:00"), None)],
+        arrival_waived=True,
+    )
     assert (running.resolution.elapsed, running.resolution.paused, running.resolution.state) == (H, 5 * H, "running")
     assert running.resolution.deadline == at("2026-12-08 14:00")  # 1 h before, 9 h from 15:00 tomorrow
     assert running.arrival.state == "waived"
-    fixed = ticket_clocks(CAL, TERMS, kind="defect", reported=at("2026-12-07 09:00"), resolved=at("2026-12-07 12:00"),
-                          now=at("2026-12-09 12:00"), pauses=[(at("2026-12-07 10:00"), None)])  # fmt: skip
+    fixed = ticket_clocks(
+        CAL,
+        TERMS,
+        kind="defect",
+        reported=at("2026-12-07 09:00"),
+        resolved=at("2026-12-07 12:00"),
+        now=at("2026-12-09 12:00"),
+        pauses=[(at("2026-12-07 10:00"), None)],
+    )
     assert (fixed.resolution.elapsed, fixed.resolution.paused) == (H, 2 * H)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from opsdesk.workcalendar import Override, WorkCalendar
+from opsdesk.sla.workcalendar import Override, WorkCalendar
 
 pytestmark = pytest.mark.sqlite_only  # no database here
 
@@ -138,8 +138,8 @@ def next_working_minute(cal: WorkCalendar, moment: datetime) -> datetime:
 def test_moving_a_fix_inside_a_non_working_span_never_changes_its_verdict(reported, kind, fixed_after):
     """SPEC: resolution met iff working time elapsed <= target; a fix anywhere in a span with no
     working minute (evening, night, weekend, holiday) gets the verdict of that span's start."""
-    from opsdesk.sla import ticket_clocks
-    from opsdesk.terms import SlaTerms
+    from opsdesk.sla.clocks import ticket_clocks
+    from opsdesk.sla.terms import SlaTerms
 
     fixed = reported + fixed_after * MINUTE
     if working_minute(CAL, fixed):
@@ -223,8 +223,8 @@ def test_adding_around_pauses_finds_the_first_moment_with_that_much_unpaused_wor
 def test_a_pause_before_the_deadline_moves_it_by_exactly_its_working_time(reported, kind, offsets):
     """An agreed pause lying before the deadline as recorded moves the deadline by the working time
     inside it, holidays and weekends included; elapsed plus paused is the working time as recorded."""
-    from opsdesk.sla import ticket_clocks
-    from opsdesk.terms import SlaTerms
+    from opsdesk.sla.clocks import ticket_clocks
+    from opsdesk.sla.terms import SlaTerms
 
     terms = SlaTerms()
     deadline = CAL.add_working_time(reported, terms.resolution_target(kind))

@@ -89,7 +89,7 @@ def test_fault_commands_load_the_database_only(contract, args):
     """A fault command needs SQLModel; not the reports, a workbook, Rich (output is piped here), nor
     holidays once the official calendar is in the on-disk cache."""
     ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
-    watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.workbook"]
+    watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.reports.workbook"]
     assert loaded(args, watched=watched) == ["sqlalchemy", "sqlmodel"]
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import opsdesk.models  # noqa: F401 - registers the tables
+import opsdesk.store.models  # noqa: F401 - registers the tables
 from conftest import check_schema
 from opsdesk.errors import StoreError
-from opsdesk.migrations import MIGRATIONS
-from opsdesk.store import SqliteStore as Store
+from opsdesk.store.engine import SqliteStore as Store
+from opsdesk.store.migrations import MIGRATIONS
 
 
 def test_blank_database_migrates_to_the_models(tmp_path):
@@ -93,10 +93,10 @@ def test_added_columns_and_the_table_list_agree_with_the_migrations(tmp_path, st
     ``migrations.OPSDESK_TABLES`` (every table of an opsdesk database: `demo --replace` empties them)."""
     from sqlalchemy import create_engine, inspect
 
-    from opsdesk.history import ADDED_COLUMNS
-    from opsdesk.migrations import OPSDESK_TABLES
-    from opsdesk.models import ENTITIES
-    from opsdesk.store import open_store
+    from opsdesk.store.engine import open_store
+    from opsdesk.store.history import ADDED_COLUMNS
+    from opsdesk.store.migrations import OPSDESK_TABLES
+    from opsdesk.store.models import ENTITIES
 
     engine = create_engine(f"sqlite:///{tmp_path / 'steps.db'}")
     created: dict[str, set[str]] = {}  # each table's columns as the migration that created it left them
@@ -128,7 +128,7 @@ def test_the_store_and_the_command_line_name_the_same_opsdesk_folder(monkeypatch
     database goes to Typer's app folder. The two are one folder."""
     import typer
 
-    from opsdesk.commands.common import db_path, state
+    from opsdesk.cli.common import db_path, state
     from opsdesk.paths import app_dir
 
     monkeypatch.setattr(state, "db", None)

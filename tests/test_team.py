@@ -30,8 +30,8 @@ def _opened(text: str) -> int:
 
 
 def test_record_numbers_have_no_gaps_after_a_rollback(contract, tmp_path):
-    from opsdesk.commands.common import desk
-    from opsdesk.faults import open_fault
+    from opsdesk.cli.common import desk
+    from opsdesk.faults.tickets import open_fault
 
     assert _opened(ok("fault", "open", "queue", "一")) == 1
     with pytest.raises(RuntimeError), desk() as d:  # a command that fails after writing its record
@@ -42,9 +42,12 @@ def test_record_numbers_have_no_gaps_after_a_rollback(contract, tmp_path):
     ok("import", "map", "智能候诊", "queue")
     path = write_csv(tmp_path / "b.csv", [bug(n) for n in range(1, 40)])
     ok("import", "zentao-bugs", path, "--dry-run")  # writes 39 faults, then rolls them back
-    refused(["import", "zentao-bugs", write_csv(tmp_path / "bad.csv", [bug(1), bug(2, opened="2026-13-01 10:00:00")])],
-            "bad.csv row 3: cannot read the date '2026-13-01 10:00:00'; ZenTao writes 2026-11-02 09:15:00",
-            contract, code=2)  # fmt: skip
+    refused(
+        ["import", "zentao-bugs", write_csv(tmp_path / "bad.csv", [bug(1), bug(2, opened="2026-13-01 10:00:00")])],
+        "bad.csv row 3: cannot read the date '2026-13-01 10:00:00'; ZenTao writes 2026-11-02 09:15:00",
+        contract,
+        code=2,
+    )
     assert _opened(ok("fault", "open", "queue", "三")) == 3
     ok("import", "zentao-bugs", path)
     assert _opened(ok("fault", "open", "queue", "四")) == 43
@@ -65,8 +68,13 @@ def test_a_killed_import_skips_no_number(contract, tmp_path):
     path = write_csv(tmp_path / "big.csv", [bug(n) for n in range(1, 2_001)])
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     before = snapshot(contract)
-    proc = subprocess.Popen([sys.executable, str(STOP_BEFORE_COMMIT), "import", "zentao-bugs", path], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(STOP_BEFORE_COMMIT), "import", "zentao-bugs", path],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert proc.stdout.readline() == "ready\n"
     finally:
@@ -78,9 +86,11 @@ def test_a_killed_import_skips_no_number(contract, tmp_path):
 
 def test_a_libpq_keyword_string_is_refused_naming_the_url_form(store_env, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    message = ("Error: --db (or OPSDESK_DB) is a libpq keyword string (host=... dbname=...); opsdesk takes a "
-               "PostgreSQL database as a URL: postgresql+psycopg://USER@HOST:PORT/DBNAME (the password in "
-               "~/.pgpass, not in the URL)\n")  # fmt: skip
+    message = (
+        "Error: --db (or OPSDESK_DB) is a libpq keyword string (host=... dbname=...); opsdesk takes a "
+        "PostgreSQL database as a URL: postgresql+psycopg://USER@HOST:PORT/DBNAME (the password in "
+        "~/.pgpass, not in the URL)\n"
+    )
     for value in ("host=db.internal user=li password=s3cr3t dbname=opsdesk", "dbname='my contract' port=5432"):
         for args in (
             ["db", "path"],
@@ -98,7 +108,7 @@ def test_a_lost_connection_is_one_line(team, monkeypatch):
     import psycopg
     from sqlalchemy import text
 
-    from opsdesk import faults
+    from opsdesk.faults import tickets as faults
 
     real = faults.open_fault
 
@@ -146,16 +156,24 @@ def test_a_login_without_rights_is_told_which_grant_is_missing(team, login):
     url, name, schema = login("none")
     for args in (["status"], ["init", "--name", "a", "--hospital", "b", "--vendor", "c", "--start", "2026-09-01"]):
         result = run(*args, env={"OPSDESK_DB": url})
-        assert (result.exit_code, result.stderr) == (1, (
-            f"Error: cannot use PostgreSQL database {url}: the schema {schema} does not exist, or the login {name} "
-            f"may not use it; as the database's owner, CREATE SCHEMA {schema} first, or GRANT USAGE ON SCHEMA "
-            f"{schema} TO {name}\n"))  # fmt: skip
+        assert (result.exit_code, result.stderr) == (
+            1,
+            (
+                f"Error: cannot use PostgreSQL database {url}: the schema {schema} does not exist, or the login {name} "
+                f"may not use it; as the database's owner, CREATE SCHEMA {schema} first, or GRANT USAGE ON SCHEMA "
+                f"{schema} TO {name}\n"
+            ),
+        )
     url, name, schema = login("usage")
     result = run("status", env={"OPSDESK_DB": url})
-    assert (result.exit_code, result.stderr) == (1, (
-        f"Error: cannot use PostgreSQL database {url}: permission denied for table schema_migrations: the login "
-        f"{name} may not read opsdesk's tables; the owner grants it: GRANT USAGE ON SCHEMA {schema} TO {name}; "
-        f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {name}\n"))  # fmt: skip
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            f"Error: cannot use PostgreSQL database {url}: permission denied for table schema_migrations: the login "
+            f"{name} may not read opsdesk's tables; the owner grants it: GRANT USAGE ON SCHEMA {schema} TO {name}; "
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {name}\n"
+        ),
+    )
 
 
 @needs_pg
@@ -166,10 +184,14 @@ def test_a_read_only_login_reads_and_is_told_it_cannot_record(team, login):
     assert run("fault", "show", "1", env={"OPSDESK_DB": url}).exit_code == 0
     before = snapshot(team)
     result = run("fault", "open", "queue", "二", env={"OPSDESK_DB": url})
-    assert (result.exit_code, result.stderr) == (1, (
-        f"Error: permission denied for table ticket: the login {name} may read but not record (a read-only "
-        f"login, as a lead's is); record with an engineer's login, or the owner grants it: GRANT SELECT, INSERT, "
-        f"UPDATE ON ALL TABLES IN SCHEMA {schema} TO {name}\n"))  # fmt: skip
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            f"Error: permission denied for table ticket: the login {name} may read but not record (a read-only "
+            f"login, as a lead's is); record with an engineer's login, or the owner grants it: GRANT SELECT, INSERT, "
+            f"UPDATE ON ALL TABLES IN SCHEMA {schema} TO {name}\n"
+        ),
+    )
     assert snapshot(team) == before
 
 
@@ -187,8 +209,14 @@ def test_an_engineers_login_records_and_imports_but_does_not_migrate(team, login
     assert run("verify", env=env).stdout.startswith("History verified")
     conn = connect(team)  # as if a newer opsdesk's migration were still to run
     conn.execute("DELETE FROM schema_migrations WHERE name = 'm004_scale_indexes'")
-    for index in ("ix_ticket_kind_reported_at", "ix_ticket_pending", "ix_change_request_open", "ix_inspection_pending",
-                  "ix_work_log_at", "ix_training_at"):  # fmt: skip
+    for index in (
+        "ix_ticket_kind_reported_at",
+        "ix_ticket_pending",
+        "ix_change_request_open",
+        "ix_inspection_pending",
+        "ix_work_log_at",
+        "ix_training_at",
+    ):
         conn.execute(f"DROP INDEX {index}")
     conn.close()
     result = run("status", env=env)

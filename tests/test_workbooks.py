@@ -291,8 +291,18 @@ def test_reports_as_json_write_no_workbook(november, tmp_path, monkeypatch):
 
 def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
     ok("fault", "confirm", "1", "--by", "信息科 陈主任", now=at("2026-11-05", "10:00"))
-    ok("fault", "correct", "1", "--reason", "到场时间记错", "--arrived", "2026-11-02 09:30", "--action", "重启服务",
-       now=at("2026-11-06", "10:00"))  # fmt: skip
+    ok(
+        "fault",
+        "correct",
+        "1",
+        "--reason",
+        "到场时间记错",
+        "--arrived",
+        "2026-11-02 09:30",
+        "--action",
+        "重启服务",
+        now=at("2026-11-06", "10:00"),
+    )
     monthly, acceptance = tmp_path / "m.xlsx", tmp_path / "a.xlsx"
     ok("report", "monthly", NOV, "-o", str(monthly))
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
@@ -300,11 +310,13 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
         wb = openpyxl.load_workbook(path)
         fault = next(r for r in rows(wb[sheet]) if r["编号"] == 1)
         assert (fault["到场时间"], fault["更正记录编号"]) == (datetime(2026, 11, 2, 9, 30), "1")
-        assert [(r["编号"], r["更正对象"], r["字段"], r["原确认值"], r["更正为"], r["更正原因"])
-                for r in rows(wb["更正记录"])] == [
+        assert [
+            (r["编号"], r["更正对象"], r["字段"], r["原确认值"], r["更正为"], r["更正原因"])
+            for r in rows(wb["更正记录"])
+        ] == [
             (1, "维护记录（报障） 1", "处理过程", "重启", "重启服务", "到场时间记错"),
             (1, "维护记录（报障） 1", "到场时间", "2026-11-02 09:40", "2026-11-02 09:30", "到场时间记错"),
-        ]  # fmt: skip
+        ]
         assert rows(wb["更正记录"])[0]["更正时间"] == datetime(2026, 11, 6, 10, 0)
     ok("report", "monthly", "2026-12", "-o", str(tmp_path / "dec.xlsx"), now=at("2027-01-02", "10:00"))
     empty = openpyxl.load_workbook(tmp_path / "dec.xlsx")["更正记录"]  # a November fault: not December's
@@ -319,7 +331,7 @@ def test_corrections_are_visible_in_both_workbooks(november, tmp_path):
 
 
 def test_every_editable_fault_field_has_a_title_in_the_corrections_sheet():
-    from opsdesk.faults import EDITABLE
+    from opsdesk.faults.tickets import EDITABLE
     from opsdesk.reports.sheets import CORRECTED_FIELDS
 
     assert set(EDITABLE.values()) <= set(CORRECTED_FIELDS)

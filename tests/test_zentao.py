@@ -368,15 +368,20 @@ def test_time_unknown_counts_as_not_met_until_the_times_are_recorded(mapped, tmp
     assert faults()[0]["clocks"]["response"]["state"] == "time_unknown"
     ok("fault", "edit", "1", "--responded", "2026-11-05 09:20")
     assert faults()[0]["clocks"]["response"]["state"] == "met"
-    response = next(r for r in json.loads(ok("report", "sla", "--month", "2026-11", "--json"))["summary"]
-                    if r["clock"] == "response")  # fmt: skip
+    response = next(
+        r
+        for r in json.loads(ok("report", "sla", "--month", "2026-11", "--json"))["summary"]
+        if r["clock"] == "response"
+    )
     assert (response["met"], response["time_unknown"], response["compliance"]) == (1, 0, 100.0)
 
 
 def test_reimport_keeps_the_type_given_with_type(mapped, tmp_path):
     path = tmp_path / "stories.csv"
-    path.write_text("编号,所属产品,需求名称,当前状态,由谁创建,创建日期\n4,智能候诊(#3),叫号规则调整,激活,陈主任,2026-11-03 10:00:00\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "编号,所属产品,需求名称,当前状态,由谁创建,创建日期\n4,智能候诊(#3),叫号规则调整,激活,陈主任,2026-11-03 10:00:00\n",
+        encoding="utf-8",
+    )
     ok("import", "zentao-stories", str(path), "--type", "adaptive")
     before = snapshot(mapped)
     assert (
@@ -391,14 +396,27 @@ def test_reimport_keeps_the_type_given_with_type(mapped, tmp_path):
 
 def _api(tmp_path, *bugs, name="bugs.json"):
     path = tmp_path / name
-    path.write_text(json.dumps({"page": 1, "total": len(bugs), "limit": 20, "bugs": list(bugs)}, ensure_ascii=False),
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        json.dumps({"page": 1, "total": len(bugs), "limit": 20, "bugs": list(bugs)}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return str(path)
 
 
 def api_bug(id_=21, **extra):
-    return {"id": id_, "product": 3, "productName": "智能候诊", "module": 7, "title": "签到失败", "severity": 2,
-            "type": "codeerror", "status": "active", "openedBy": "wang", "openedDate": "2026-11-02T01:15:00Z", **extra}  # fmt: skip
+    return {
+        "id": id_,
+        "product": 3,
+        "productName": "智能候诊",
+        "module": 7,
+        "title": "签到失败",
+        "severity": 2,
+        "type": "codeerror",
+        "status": "active",
+        "openedBy": "wang",
+        "openedDate": "2026-11-02T01:15:00Z",
+        **extra,
+    }
 
 
 def test_an_api_product_id_maps_by_the_name_beside_it(contract, tmp_path):
@@ -409,8 +427,10 @@ def test_an_api_product_id_maps_by_the_name_beside_it(contract, tmp_path):
 
 def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped, tmp_path):
     path = write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")])
-    hint = ('row 3: bug#13 (fault 2) was exported with the date 2026-11-05 but no time of day; its response and '
-            'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --at "2026-11-05 HH:MM"')  # fmt: skip
+    hint = (
+        "row 3: bug#13 (fault 2) was exported with the date 2026-11-05 but no time of day; its response and "
+        'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --at "2026-11-05 HH:MM"'
+    )
     assert ok("import", "zentao-bugs", path, "--dry-run").splitlines()[1:] == [hint]
     assert json.loads(ok("import", "zentao-bugs", path, "--json"))["time_unknown"] == [
         {"row": 3, "platform_id": "bug#13", "id": 2, "date": "2026-11-05"}
@@ -422,8 +442,10 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
         listed[-1]
         == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --at`"
     )
-    assert ('  report time of day unknown: the platform gave the date only; record it with '
-            '`opsdesk fault edit 2 --at "2026-11-05 HH:MM"`') in ok("fault", "show", "2").splitlines()  # fmt: skip
+    assert (
+        "  report time of day unknown: the platform gave the date only; record it with "
+        '`opsdesk fault edit 2 --at "2026-11-05 HH:MM"`'
+    ) in ok("fault", "show", "2").splitlines()
     assert ok("import", "zentao-bugs", path).splitlines()[1:] == [hint]  # named again until recorded
     ok("fault", "edit", "2", "--at", "2026-11-05 09:40")
     assert ok("import", "zentao-bugs", path) == "0 fault(s) were created, 0 updated, 2 unchanged (csv)\n"
@@ -435,7 +457,9 @@ def test_feedback_gives_a_date_only_bug_its_date_not_a_made_up_midnight(mapped, 
     ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")]))
     rows = json.loads(ok("export", "zentao-feedback", "--json"))
     assert [(r["平台编号"], r["报修/提交时间"]) for r in rows] == [
-        ("12", "2026-11-02T09:15:00+08:00"), ("13", "2026-11-05")]  # fmt: skip
+        ("12", "2026-11-02T09:15:00+08:00"),
+        ("13", "2026-11-05"),
+    ]
     target = tmp_path / "fb.csv"
     ok("export", "zentao-feedback", "-o", str(target))
     cells = [line.split(",")[:5] for line in target.read_text(encoding="utf-8-sig").splitlines()[1:]]
@@ -452,7 +476,11 @@ def test_bug_types_and_severities_map_to_kinds(mapped, tmp_path):
     ok("import", "map", "4", "fault", "--severity")
     ok("import", "zentao-bugs", write_csv(tmp_path / "b.csv", rows))
     assert [(f["ref"], f["kind"]) for f in faults()] == [
-        ("bug#1", "data"), ("bug#2", "fault"), ("bug#3", "data"), ("bug#4", "defect")]  # fmt: skip
+        ("bug#1", "data"),
+        ("bug#2", "fault"),
+        ("bug#3", "data"),
+        ("bug#4", "defect"),
+    ]
     data = json.loads(ok("import", "maps", "--json"))
     assert data["type"] == {"数据错误": "data", "数据修复": "data", "配置相关": "data"}
     assert "type\t配置相关\tdata" in ok("import", "maps")
@@ -473,7 +501,9 @@ def test_feedback_names_who_resolved_and_keeps_an_existing_file(mapped, tmp_path
     before = snapshot(mapped)
     result = run("export", "zentao-feedback", "-o", str(target))
     assert (result.exit_code, result.stderr) == (
-        1, f"Error: {target} already exists; choose another -o or add --force to overwrite it\n")  # fmt: skip
+        1,
+        f"Error: {target} already exists; choose another -o or add --force to overwrite it\n",
+    )
     assert target.read_text(encoding="utf-8") == "the hospital's copy" and snapshot(mapped) == before
     ok("export", "zentao-feedback", "-o", str(target), "--force")
     assert target.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[8] == "张伟"
@@ -507,24 +537,35 @@ def test_nonsense_in_an_export_is_refused_naming_the_row(mapped, tmp_path, field
 
 @pytest.mark.parametrize(
     ("cell", "message"),
-    [("abc", "the bug id 'abc' is not a whole number from 1 to 2147483647"),
-     ("-5", "the bug id '-5' is not a whole number from 1 to 2147483647"),
-     (str(2**63), "the bug id '9223372036854775808' is not a whole number from 1 to 2147483647"),
-     ("0", "the bug id '0' is not a whole number from 1 to 2147483647")],
-)  # fmt: skip
+    [
+        ("abc", "the bug id 'abc' is not a whole number from 1 to 2147483647"),
+        ("-5", "the bug id '-5' is not a whole number from 1 to 2147483647"),
+        (str(2**63), "the bug id '9223372036854775808' is not a whole number from 1 to 2147483647"),
+        ("0", "the bug id '0' is not a whole number from 1 to 2147483647"),
+    ],
+)
 def test_nonsense_ids_in_a_csv_are_refused_naming_the_row(mapped, tmp_path, cell, message):
-    refused(["import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(1), bug(cell)])],
-            f"b.csv row 3: {message}", mapped, code=2)  # fmt: skip
+    refused(
+        ["import", "zentao-bugs", write_csv(tmp_path / "b.csv", [bug(1), bug(cell)])],
+        f"b.csv row 3: {message}",
+        mapped,
+        code=2,
+    )
 
 
 def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped, tmp_path, monkeypatch):
     import tracemalloc
 
-    from opsdesk import zentao
+    from opsdesk.zentao import files as zentao
 
     tracemalloc.start()
-    refused(["import", "zentao-bugs", "/dev/zero"], "/dev/zero has a line longer than 10 MB; a ZenTao CSV export has "
-            "none: export the bugs again as CSV (or API JSON)", mapped, code=2)  # fmt: skip
+    refused(
+        ["import", "zentao-bugs", "/dev/zero"],
+        "/dev/zero has a line longer than 10 MB; a ZenTao CSV export has "
+        "none: export the bugs again as CSV (or API JSON)",
+        mapped,
+        code=2,
+    )
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 64 * 2**20, peak  # it stopped reading at the stated length
@@ -533,9 +574,19 @@ def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped,
     big = tmp_path / "big.csv"
     write_csv(big, [bug(n, title="长" * 300) for n in range(1, 1500)])
     assert big.stat().st_size > 2**20
-    refused(["import", "zentao-bugs", str(big)], f"{big} is larger than 1 MB, more than any ZenTao export opsdesk "
-            "reads; export fewer bugs at a time (by product or by date)", mapped, code=2)  # fmt: skip
+    refused(
+        ["import", "zentao-bugs", str(big)],
+        f"{big} is larger than 1 MB, more than any ZenTao export opsdesk "
+        "reads; export fewer bugs at a time (by product or by date)",
+        mapped,
+        code=2,
+    )
     monkeypatch.setattr(zentao, "MAX_LINE", 1000)
     long_line = write_csv(tmp_path / "long.csv", [bug(1), bug(2, title="长" * 400)])
-    refused(["import", "zentao-bugs", long_line], f"{long_line} has a line longer than 0 MB; a ZenTao CSV export "
-            "has none: export the bugs again as CSV (or API JSON)", mapped, code=2)  # fmt: skip
+    refused(
+        ["import", "zentao-bugs", long_line],
+        f"{long_line} has a line longer than 0 MB; a ZenTao CSV export "
+        "has none: export the bugs again as CSV (or API JSON)",
+        mapped,
+        code=2,
+    )

@@ -20,7 +20,7 @@ def main() -> None:
 
         sys.stdout.write(f"opsdesk {__version__}\n")
         return
-    from opsdesk.cli import main as run
+    from opsdesk.cli.app import main as run
 
     try:
         run()

@@ -128,7 +128,7 @@ ZH: dict[str, str] = {
     "fmt.running": "，进行中 {n}", "fmt.none": "无工单", "fmt.faults": "{total} 条（系统错误 {defect}，数据错误 {data}，故障 {fault}）",
     "fmt.coverage": "{months} 个月 × {systems} 个系统，未巡检 {gaps} 次", "fmt.pending": "{n} 条",
     "fmt.plan_inspection": "完成 {month} 月度巡检（含数据库环境）", "fmt.plan_overdue": "已逾期",
-}  # fmt: skip
+}
 
 EN: dict[str, str] = {
     "sheet.cover": "Cover",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typer.testing import CliRunner
 
 from opsdesk import clock
-from opsdesk.cli import app
+from opsdesk.cli.app import app
 
 
 def main() -> None:

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from sqlmodel import select
 
+from opsdesk.desk import Desk, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
-from opsdesk.models import AlertChannel, AlertSetting
-from opsdesk.records import Desk, text_value
+from opsdesk.store.models import AlertChannel, AlertSetting
 
 KINDS = ("wecom", "dingtalk", "webhook", "email")
 MASK = "***"
@@ -95,10 +95,12 @@ def hide_url(url: str) -> str:
         first = MASK
     path = "/".join([first, *(MASK if seg else "" for seg in rest)])
     path = ("/" + path) if parts.path.startswith("/") else path
-    query = "&".join(f"{p.partition('=')[0]}={MASK}" if "=" in p else (MASK if p else "")
-                     for p in parts.query.split("&"))  # fmt: skip
-    return (f"{parts.scheme}://{host}{path}" + (f"?{query}" if parts.query else "")
-            + (f"#{MASK}" if parts.fragment else ""))  # fmt: skip
+    query = "&".join(
+        f"{p.partition('=')[0]}={MASK}" if "=" in p else (MASK if p else "") for p in parts.query.split("&")
+    )
+    return (
+        f"{parts.scheme}://{host}{path}" + (f"?{query}" if parts.query else "") + (f"#{MASK}" if parts.fragment else "")
+    )
 
 
 def as_channel(row: AlertChannel) -> Channel:
@@ -163,8 +165,14 @@ def add_channel(
             )
         if user and not (password or password_env):
             raise InvalidInput("--user needs a password: --password-env NAME, or OPSDESK_SMTP_PASSWORD, or the prompt")
-        settings["smtp"] = Smtp(host, port, text_value(user, "--user"), starttls, password_env if user else None,
-                                text_value(sender, "--from")).__dict__  # fmt: skip
+        settings["smtp"] = Smtp(
+            host,
+            port,
+            text_value(user, "--user"),
+            starttls,
+            password_env if user else None,
+            text_value(sender, "--from"),
+        ).__dict__
         secret = password if user and not password_env else None
     else:
         target = _check_url(target, kind)
@@ -178,8 +186,15 @@ def add_channel(
         raise InvalidInput(f"--name {name!r}: a short name without spaces, e.g. ops-group")
     if _active(desk, name) is not None:
         raise Refused(f"there is already an alert channel {name}; choose another --name (`opsdesk alert list`)")
-    row = AlertChannel(name=name, kind=kind, target=target, secret=secret, settings=json.dumps(settings),
-                       added_at=desk.local_now, added_by=desk.actor)  # fmt: skip
+    row = AlertChannel(
+        name=name,
+        kind=kind,
+        target=target,
+        secret=secret,
+        settings=json.dumps(settings),
+        added_at=desk.local_now,
+        added_by=desk.actor,
+    )
     desk.session.add(row)
     desk.session.flush()
     return as_channel(row)

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from opsdesk.alerts.channels import Thresholds
-from opsdesk.models import Staff
-from opsdesk.records import Desk, contract_end
+from opsdesk.desk import Desk, contract_end
+from opsdesk.store.models import Staff
 
 CLOCK_NAMES = {"response": "响应", "arrival": "到场", "resolution": "修复"}
 LEVEL_NAMES = {"high": "高", "medium": "中", "low": "低"}
@@ -90,7 +90,7 @@ def warning_at(desk: Desk, view, clock, limits: Thresholds) -> datetime:
 
 def fault_alerts(desk: Desk, limits: Thresholds, mobiles: dict[str, str]) -> list[Alert]:
     """A warning for each running clock past its threshold, a breach alert for each overdue one."""
-    from opsdesk.fault_views import each_fault
+    from opsdesk.faults.views import each_fault
 
     now = desk.local_now
     found = []
@@ -114,12 +114,14 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
         state = f"还剩 {zh_span(clock.margin)}{working}"
     symptom = t.symptom if len(t.symptom) <= 80 else t.symptom[:79] + "…"
     owner = f"负责人：{t.owner}" if t.owner else "负责人：未指派（opsdesk fault assign）"
-    body = "\n".join([
-        f"【{tag}】故障 {t.id} · {s.code} {s.name}",
-        f"症状：{symptom}",
-        f"{name}时限 {clock.deadline:%Y-%m-%d %H:%M}，{state}",
-        owner,
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            f"【{tag}】故障 {t.id} · {s.code} {s.name}",
+            f"症状：{symptom}",
+            f"{name}时限 {clock.deadline:%Y-%m-%d %H:%M}，{state}",
+            owner,
+        ]
+    )
     subject = f"【{tag}】故障 {t.id} {s.code} {symptom[:30]} · {name}时限 {clock.deadline:%m-%d %H:%M}"
     mobile = mobiles.get(t.owner or "")
     return Alert(f"fault:{t.id}:{clock.name}:{kind}", kind, subject, body, (mobile,) if mobile else ())
@@ -127,19 +129,21 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
 
 def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
     """Each risk past its due date whose remedy is not carried out."""
-    from opsdesk.inspections import overdue_risks
+    from opsdesk.contract.inspections import overdue_risks
 
     today = desk.local_now.date()
     found = []
     for risk, inspection, s in overdue_risks(desk):
         days = (today - risk.due).days
-        body = "\n".join([
-            f"【风险逾期】巡检 {inspection.id}（{inspection.month}）· {s.code} {s.name}",
-            f"风险：{risk.text}（{LEVEL_NAMES.get(risk.level, risk.level)}）",
-            f"解决方案：{risk.remedy}",
-            f"整改期限 {risk.due}，已逾期 {days} 天，尚未落实（opsdesk inspect risk-done {risk.id}）",
-            f"负责人：{risk.owner or '未指定'}",
-        ])  # fmt: skip
+        body = "\n".join(
+            [
+                f"【风险逾期】巡检 {inspection.id}（{inspection.month}）· {s.code} {s.name}",
+                f"风险：{risk.text}（{LEVEL_NAMES.get(risk.level, risk.level)}）",
+                f"解决方案：{risk.remedy}",
+                f"整改期限 {risk.due}，已逾期 {days} 天，尚未落实（opsdesk inspect risk-done {risk.id}）",
+                f"负责人：{risk.owner or '未指定'}",
+            ]
+        )
         subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
         mobile = mobiles.get(risk.owner or "")
         found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
@@ -148,7 +152,7 @@ def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
 
 def inspection_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
     """Each system not yet inspected this month, once the month's last working days have come."""
-    from opsdesk.inspections import gaps
+    from opsdesk.contract.inspections import gaps
 
     today = desk.local_now.date()
     contract = desk.contract
@@ -160,8 +164,10 @@ def inspection_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
     month = f"{today:%Y-%m}"
     found = []
     for s in gaps(desk, (today.year, today.month)):
-        body = (f"【巡检待做】{s.code} {s.name} 本月（{month}）尚未巡检；本月还剩 {left} 个工作日"
-                f"（opsdesk inspect {s.code}）")  # fmt: skip
+        body = (
+            f"【巡检待做】{s.code} {s.name} 本月（{month}）尚未巡检；本月还剩 {left} 个工作日"
+            f"（opsdesk inspect {s.code}）"
+        )
         subject = f"【巡检待做】{s.code} {month} 尚未巡检"
         found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body))
     return found
@@ -175,19 +181,21 @@ def _working_days_left(desk: Desk, today: date) -> int:
 def exception_request_alerts(desk: Desk) -> list[Alert]:
     """One alert per exception request (void / waive an arrival / pause) still awaiting the hospital's
     answer, keyed ``exception:{id}:awaiting``: until it answers, no figure changes."""
-    from opsdesk.exceptions import list_exceptions
+    from opsdesk.faults.requests import list_exceptions
     from opsdesk.labels import value
 
     found = []
     for x in list_exceptions(desk, pending_only=True):
         r, s = x.request, x.system
         asked = value("zh", r.type)
-        body = "\n".join([
-            f"【待院方确认】豁免与作废申请 {r.id}：{asked} · 故障 {r.ticket_id} · {s.code} {s.name}",
-            f"理由：{r.reason}",
-            f"申请人：{r.requested_by}，{r.requested_at:%Y-%m-%d %H:%M}",
-            f"院方同意前不改变任何统计（opsdesk confirm exception {r.id} --by 姓名，或 --refuse）",
-        ])  # fmt: skip
+        body = "\n".join(
+            [
+                f"【待院方确认】豁免与作废申请 {r.id}：{asked} · 故障 {r.ticket_id} · {s.code} {s.name}",
+                f"理由：{r.reason}",
+                f"申请人：{r.requested_by}，{r.requested_at:%Y-%m-%d %H:%M}",
+                f"院方同意前不改变任何统计（opsdesk confirm exception {r.id} --by 姓名，或 --refuse）",
+            ]
+        )
         subject = f"【待院方确认】申请 {r.id} {asked} · 故障 {r.ticket_id}"
         found.append(Alert(f"exception:{r.id}:awaiting", "exception", subject, body))
     return found
@@ -196,7 +204,7 @@ def exception_request_alerts(desk: Desk) -> list[Alert]:
 def digest_alert(desk: Desk) -> Alert:
     """The morning digest: `status`'s headline (open clocks, breaches this month, owed inspections,
     on-site headcount), once a day (``digest:YYYY-MM-DD``)."""
-    from opsdesk.reports import status
+    from opsdesk.reports.figures import status
 
     s = status(desk)
     now = s.now

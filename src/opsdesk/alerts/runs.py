@@ -27,9 +27,9 @@ from opsdesk.alerts.channels import Channel, channels, thresholds
 from opsdesk.alerts.due import Alert, digest_alert, due_alerts
 from opsdesk.alerts.messages import MESSAGES_PER_RUN, Message, compose, pack
 from opsdesk.alerts.transport import DeliveryFailed, deliver
+from opsdesk.desk import Desk
 from opsdesk.errors import Refused
-from opsdesk.models import AlertChannel, AlertDelivery
-from opsdesk.records import Desk
+from opsdesk.store.models import AlertChannel, AlertDelivery
 
 INTERRUPTED_AFTER = timedelta(minutes=2)  # a row still `sending` this long after: its run was stopped
 
@@ -61,7 +61,7 @@ class RunOutcome:
 def run_pass(store, *, now: datetime, actor: str, digest: bool = False, dry_run: bool = False) -> RunOutcome:
     """Send what is due now (or, with ``digest``, the morning digest) to every channel, once each.
 
-    ``store`` is an open :class:`~opsdesk.store.Store`: the run takes its own short transactions.
+    ``store`` is an open :class:`~opsdesk.store.engine.Store`: the run takes its own short transactions.
     With ``dry_run`` nothing is sent or written: the outcome says what would be.
     """
     with store.transaction(write=False) as session:
@@ -121,14 +121,24 @@ def _claim(store, channel: Channel, alerts: tuple[Alert, ...], now: datetime) ->
     with store.transaction() as session:
         rows = {
             row.key: row
-            for row in session.exec(select(AlertDelivery).where(
-                AlertDelivery.channel_id == channel.id, AlertDelivery.key.in_([a.key for a in alerts])))
-        }  # fmt: skip
+            for row in session.exec(
+                select(AlertDelivery).where(
+                    AlertDelivery.channel_id == channel.id, AlertDelivery.key.in_([a.key for a in alerts])
+                )
+            )
+        }
         for alert in alerts:
             row = rows.get(alert.key)
             if row is None:
-                row = AlertDelivery(channel_id=channel.id, key=alert.key, subject=alert.subject, state="sending",
-                                    attempts=1, first_tried=now, last_tried=now)  # fmt: skip
+                row = AlertDelivery(
+                    channel_id=channel.id,
+                    key=alert.key,
+                    subject=alert.subject,
+                    state="sending",
+                    attempts=1,
+                    first_tried=now,
+                    last_tried=now,
+                )
             elif row.state == "failed":
                 row.state, row.attempts, row.last_tried, row.subject = "sending", row.attempts + 1, now, alert.subject
             else:
@@ -141,9 +151,11 @@ def _claim(store, channel: Channel, alerts: tuple[Alert, ...], now: datetime) ->
 def _record(store, channel: Channel, alerts: list[Alert], now: datetime, error: str | None) -> None:
     """Mark claimed alerts sent (``error`` None) or failed (one short write transaction)."""
     with store.transaction() as session:
-        query = select(AlertDelivery).where(AlertDelivery.channel_id == channel.id,
-                                            AlertDelivery.key.in_([a.key for a in alerts]),
-                                            AlertDelivery.state == "sending")  # fmt: skip
+        query = select(AlertDelivery).where(
+            AlertDelivery.channel_id == channel.id,
+            AlertDelivery.key.in_([a.key for a in alerts]),
+            AlertDelivery.state == "sending",
+        )
         for row in session.exec(query):
             row.state = "failed" if error else "sent"
             row.sent_at = None if error else now
@@ -205,8 +217,20 @@ def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -
         if state == "failed" and channel.removed_at:
             state = "dropped"
         name = channel.name + (" (removed)" if channel.removed_at else "")
-        out.append(LogEntry(name, channel.kind, row.key, row.subject, state, row.attempts, row.first_tried,
-                            row.last_tried, row.sent_at, row.error))  # fmt: skip
+        out.append(
+            LogEntry(
+                name,
+                channel.kind,
+                row.key,
+                row.subject,
+                state,
+                row.attempts,
+                row.first_tried,
+                row.last_tried,
+                row.sent_at,
+                row.error,
+            )
+        )
     return out
 
 

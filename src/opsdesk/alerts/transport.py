@@ -40,8 +40,11 @@ def deliver(channel: Channel, message: Message, *, timestamp_ms: int) -> None:
     if channel.kind == "wecom":
         payload = {"msgtype": "text", "text": {"content": message.text, "mentioned_mobile_list": list(message.mobiles)}}
     elif channel.kind == "dingtalk":
-        payload = {"msgtype": "text", "text": {"content": message.text},
-                   "at": {"atMobiles": list(message.mobiles), "isAtAll": False}}  # fmt: skip
+        payload = {
+            "msgtype": "text",
+            "text": {"content": message.text},
+            "at": {"atMobiles": list(message.mobiles), "isAtAll": False},
+        }
         if channel.secret:
             url = dingtalk_signed_url(url, channel.secret, timestamp_ms)
     answer = post_json(url, payload)
@@ -92,9 +95,12 @@ def post_json(url: str, payload: dict) -> object:
     sent as HTTP basic auth, and only to that host (not along a redirect)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     url, authorization = split_login(url)
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8",
-                                              "User-Agent": "opsdesk-alerts"})  # fmt: skip
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "opsdesk-alerts"},
+    )
     if authorization:
         request.add_unredirected_header("Authorization", authorization)
     try:

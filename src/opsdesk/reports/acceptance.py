@@ -15,19 +15,17 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from opsdesk.anchors import history_anchors
-from opsdesk.changes import list_changes
-from opsdesk.confirmations import pending
-from opsdesk.contract import milestones
-from opsdesk.edits import verdict_edits
-from opsdesk.exceptions import list_exceptions
-from opsdesk.fault_views import FaultView, each_fault
-from opsdesk.history import head
+from opsdesk.contract.changes import list_changes
+from opsdesk.contract.people import roster, staff_dict
+from opsdesk.contract.systems import systems
+from opsdesk.desk import Desk, contract_end
+from opsdesk.faults.edits import verdict_edits
+from opsdesk.faults.requests import list_exceptions
+from opsdesk.faults.views import FaultView, each_fault
+from opsdesk.hospital.confirmations import pending
 from opsdesk.labels import label, value
-from opsdesk.models import ENTITIES, Delivery, Event, Inspection, InspectionItem, Risk, System, Training, WorkLog
-from opsdesk.people import roster, staff_dict
-from opsdesk.records import Desk, contract_end
-from opsdesk.reports import SlaTally, compliance_of
+from opsdesk.reports.figures import SlaTally, compliance_of
+from opsdesk.reports.milestones import milestones
 from opsdesk.reports.monthly import cover, page, rate_text
 from opsdesk.reports.rows import (
     change_row,
@@ -40,7 +38,7 @@ from opsdesk.reports.rows import (
     risk_row,
     training_row,
     work_row,
-)  # fmt: skip
+)
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     DELIVERY_COLUMNS,
@@ -64,9 +62,11 @@ from opsdesk.reports.sheets import (
     sla_table,
     target_text,
     work_rows,
-)  # fmt: skip
-from opsdesk.systems import systems
-from opsdesk.workbook import Book, Column, Cover, Later, Table
+)
+from opsdesk.reports.workbook import Book, Column, Cover, Later, Table
+from opsdesk.store.anchors import history_anchors
+from opsdesk.store.history import head
+from opsdesk.store.models import ENTITIES, Delivery, Event, Inspection, InspectionItem, Risk, System, Training, WorkLog
 
 
 class MonthSystemTally:
@@ -89,9 +89,13 @@ class MonthSystemTally:
     def rows(self, names: dict[str, str]) -> list[dict[str, Any]]:
         out = []
         for (month, code), clocks in sorted(self.counts.items()):
-            row = {"month": month, "system": code, "system_name": names.get(code, code),
-                   "tickets": sum(clocks["response"].values()),
-                   "not_applicable": clocks["arrival"]["not_applicable"]}  # fmt: skip
+            row = {
+                "month": month,
+                "system": code,
+                "system_name": names.get(code, code),
+                "tickets": sum(clocks["response"].values()),
+                "not_applicable": clocks["arrival"]["not_applicable"],
+            }
             for clock, counts in clocks.items():
                 rate = compliance_of(counts)
                 row[clock] = None if rate is None else round(rate, 1)
@@ -111,9 +115,13 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
     months = MonthSystemTally()
     corrected = corrections_by_record(desk, until)
-    faults = {kind: (fault_row(tally.add(months.add(v)), corrected)
-                     for v in each_fault(desk, since=since, until=until, kind=kind))
-              for kind in ("defect", "data", "fault")}  # fmt: skip
+    faults = {
+        kind: (
+            fault_row(tally.add(months.add(v)), corrected)
+            for v in each_fault(desk, since=since, until=until, kind=kind)
+        )
+        for kind in ("defect", "data", "fault")
+    }
     work = desk.session.exec(
         select(WorkLog, System)
         .join(System, WorkLog.system_id == System.id)
@@ -128,8 +136,9 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
     ).all()
     changes = [v for v in list_changes(desk) if v.change.submitted_at < until]
     coverage = _coverage(desk, start, last)
-    counts = {name: desk.session.exec(select(func.count()).select_from(model)).one()
-              for name, model in ENTITIES.items()}  # fmt: skip
+    counts = {
+        name: desk.session.exec(select(func.count()).select_from(model)).one() for name, model in ENTITIES.items()
+    }
     last_event = head(desk.session)
     risks = desk.session.exec(
         select(Risk, Inspection, System)
@@ -139,32 +148,56 @@ def acceptance_data(desk: Desk, to: date | None = None) -> dict[str, Any]:
         .order_by(Inspection.at, Risk.id)
     ).all()
     anchors = history_anchors(desk.session)
-    deliveries = [{"month": d.month, "written_at": d.written_at, "interim": _interim(d, desk.tz),
-                   "anchor": f"{d.events}:{d.head_hash}", "sha256": d.sha256, "file": d.file}
-                  for d in desk.session.exec(select(Delivery).order_by(Delivery.id))]  # fmt: skip
+    deliveries = [
+        {
+            "month": d.month,
+            "written_at": d.written_at,
+            "interim": _interim(d, desk.tz),
+            "anchor": f"{d.events}:{d.head_hash}",
+            "sha256": d.sha256,
+            "file": d.file,
+        }
+        for d in desk.session.exec(select(Delivery).order_by(Delivery.id))
+    ]
     return {
-        "contract": contract, "start": start, "last": last, "prepared_by": contract.preparer or desk.actor,
-        "reviewed_by": contract.reviewer, "prepared_at": desk.local_now,
-        "terms": desk.terms, "working_day_minutes": desk.terms.working_day_length // timedelta(minutes=1),
-        "tally": tally, "months": months, "faults": faults, "corrections": correction_rows(desk, until=until),
+        "contract": contract,
+        "start": start,
+        "last": last,
+        "prepared_by": contract.preparer or desk.actor,
+        "reviewed_by": contract.reviewer,
+        "prepared_at": desk.local_now,
+        "terms": desk.terms,
+        "working_day_minutes": desk.terms.working_day_length // timedelta(minutes=1),
+        "tally": tally,
+        "months": months,
+        "faults": faults,
+        "corrections": correction_rows(desk, until=until),
         "exceptions": exception_rows(list_exceptions(desk, until=until)),
         "edits": edit_rows(verdict_edits(desk, until=until)),
-        "work": [work_row(w, s) for w, s in work], "training": [training_row(t, s) for t, s in training],
-        "changes": [change_row(v) for v in changes], "coverage": coverage["rows"], "systems": coverage["systems"],
-        "system_names": coverage["names"], "inspections": _items(desk, until, [r for r, _, _ in risks]),
+        "work": [work_row(w, s) for w, s in work],
+        "training": [training_row(t, s) for t, s in training],
+        "changes": [change_row(v) for v in changes],
+        "coverage": coverage["rows"],
+        "systems": coverage["systems"],
+        "system_names": coverage["names"],
+        "inspections": _items(desk, until, [r for r, _, _ in risks]),
         "risks": [risk_row(s, i.month, r) for r, i, s in risks],
         "corrected_kinds": sorted(_corrected_kinds(desk, corrected)),
-        "staff": [staff_dict(s) for s in roster(desk)], "pending": pending(desk, until),
-        "milestones": milestones(desk), "counts": counts,
+        "staff": [staff_dict(s) for s in roster(desk)],
+        "pending": pending(desk, until),
+        "milestones": milestones(desk),
+        "counts": counts,
         "events": desk.session.exec(select(func.count()).select_from(Event)).one(),
-        "head_hash": last_event.hash if last_event else "0" * 64, "anchors": anchors, "deliveries": deliveries,
-    }  # fmt: skip
+        "head_hash": last_event.hash if last_event else "0" * 64,
+        "anchors": anchors,
+        "deliveries": deliveries,
+    }
 
 
 def _items(desk: Desk, until: datetime, risks: list[Risk]):
     """Every inspection's check items with their readings, streamed as plain rows (a flagged item with
     no risk recorded for it marked)."""
-    from opsdesk.inspections import InspectionView
+    from opsdesk.contract.inspections import InspectionView
 
     by_inspection: dict[int, list[Risk]] = {}
     for r in risks:
@@ -202,11 +235,14 @@ def _items(desk: Desk, until: datetime, risks: list[Risk]):
 
 def _corrected_kinds(desk: Desk, corrected: dict[int, list[int]]) -> set[str]:
     """The kinds of fault with a correction: the other fault sheets leave the column out."""
-    from opsdesk.models import Ticket
+    from opsdesk.store.models import Ticket
 
     ids = sorted(corrected)
-    return {kind for n in range(0, len(ids), 500)
-            for kind in desk.session.exec(select(Ticket.kind).where(Ticket.id.in_(ids[n : n + 500])))}  # fmt: skip
+    return {
+        kind
+        for n in range(0, len(ids), 500)
+        for kind in desk.session.exec(select(Ticket.kind).where(Ticket.id.in_(ids[n : n + 500])))
+    }
 
 
 def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
@@ -235,7 +271,7 @@ def _coverage(desk: Desk, start: date, last: date) -> dict[str, Any]:
 
 
 def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Cover | Later]:
-    """The workbook's sheets (a :class:`~opsdesk.workbook.Book`); the cover and the SLA summaries are
+    """The workbook's sheets (a :class:`~opsdesk.reports.workbook.Book`); the cover and the SLA summaries are
     built once the fault sheets have streamed every ticket past ``data["tally"]``."""
     contract = data["contract"]
     plan = data["milestones"]
@@ -247,14 +283,14 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         return f"（{text}）" if zh else f" ({text})"
 
     fields = [
-        (label(lang, "cover.contract"), contract.name), (label(lang, "cover.hospital"), contract.hospital),
+        (label(lang, "cover.contract"), contract.name),
+        (label(lang, "cover.hospital"), contract.hospital),
         (label(lang, "cover.vendor"), contract.vendor),
-        (label(lang, "cover.period"),
-         f"{plan.start} — {plan.last_day}" + paren(f"{data['start']} — {data['last']}")),
+        (label(lang, "cover.period"), f"{plan.start} — {plan.last_day}" + paren(f"{data['start']} — {data['last']}")),
         (label(lang, "cover.as_of"), f"{data['prepared_at']:%Y-%m-%d %H:%M}"),
         (label(lang, "cover.prepared_by"), data["prepared_by"]),
         (label(lang, "cover.reviewed_by"), data["reviewed_by"] or ""),
-    ]  # fmt: skip
+    ]
     for m in plan.milestones:
         evidence = value(lang, "ready") if m.ready else ("；" if zh else "; ").join(m.missing_zh if zh else m.missing)
         fields.append((f"{m.percent}% {m.name if zh else m.name_en}" + paren(str(m.date)), evidence))
@@ -269,40 +305,67 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
                 by_kind[s["kind"]] = s["tickets"]
         glance = [
             (label(lang, "cover.sum_faults"), label(lang, "fmt.faults").format(total=sum(by_kind.values()), **by_kind)),
-            (label(lang, "cover.sum_coverage"), label(lang, "fmt.coverage").format(
-                months=len(coverage), systems=len(data["systems"]), gaps=gap_count)),
+            (
+                label(lang, "cover.sum_coverage"),
+                label(lang, "fmt.coverage").format(months=len(coverage), systems=len(data["systems"]), gaps=gap_count),
+            ),
             (label(lang, "cover.sum_pending"), label(lang, "fmt.pending").format(n=len(data["pending"]))),
-        ]  # fmt: skip
+        ]
         sep = "：" if zh else ": "
         terms = data["terms"]
-        sla = [(clock_label(lang, r["clock"], r["kind"]) + sep + target_text(lang, r["clock"], r["kind"], terms),
-                rate_text(lang, r)) for r in summary]  # fmt: skip
+        sla = [
+            (
+                clock_label(lang, r["clock"], r["kind"]) + sep + target_text(lang, r["clock"], r["kind"], terms),
+                rate_text(lang, r),
+            )
+            for r in summary
+        ]
         signoff = [label(lang, k) for k in ("cover.conclusion", "cover.opinion", "cover.panel")]
         signoff = [f"{s}\n" for s in signoff] + [label(lang, "cover.vendor_seal"), label(lang, "cover.hospital_seal")]
         blocks = [(label(lang, "cover.acc_glance"), glance), (label(lang, "cover.sla_block"), sla)]
         return cover(lang, "title.acceptance", contract, fields, sorted(tally.years), blocks, signoff)
 
     def summary() -> Table:
-        return sla_table(lang, "sheet.acc_summary", sla_rows(lang, [s.to_dict() for s in tally.summary()],
-                                                            data["terms"], working_day))  # fmt: skip
+        return sla_table(
+            lang,
+            "sheet.acc_summary",
+            sla_rows(lang, [s.to_dict() for s in tally.summary()], data["terms"], working_day),
+        )
 
     def by_month() -> Table:
         rows = data["months"].rows(data["system_names"])
-        return Table(label(lang, "sheet.month_sla"), columns(lang, [
-            ("month", "col.month", "text"), ("system_name", "col.system", "text"), ("tickets", "col.tickets", "int"),
-            ("response", "col.response_rate", "percent"), ("arrival", "col.arrival_rate", "percent"),
-            ("not_applicable", "col.not_applicable", "int"), ("resolution", "col.resolution_rate", "percent"),
-            ("response_breached", "v.response", "int"), ("arrival_breached", "v.arrival", "int"),
-            ("resolution_breached", "v.resolution", "int"),
-        ]), rows, lambda r: "bad" if r.get("_bad") else None, ident=2, drop_empty=False)  # fmt: skip
+        return Table(
+            label(lang, "sheet.month_sla"),
+            columns(
+                lang,
+                [
+                    ("month", "col.month", "text"),
+                    ("system_name", "col.system", "text"),
+                    ("tickets", "col.tickets", "int"),
+                    ("response", "col.response_rate", "percent"),
+                    ("arrival", "col.arrival_rate", "percent"),
+                    ("not_applicable", "col.not_applicable", "int"),
+                    ("resolution", "col.resolution_rate", "percent"),
+                    ("response_breached", "v.response", "int"),
+                    ("arrival_breached", "v.arrival", "int"),
+                    ("resolution_breached", "v.resolution", "int"),
+                ],
+            ),
+            rows,
+            lambda r: "bad" if r.get("_bad") else None,
+            ident=2,
+            drop_empty=False,
+        )
 
     names = data["system_names"]
     coverage_rows = []
     for row in coverage:
         coverage_rows.append({k: (value(lang, "gap") if v == "gap" else v) for k, v in row.items()})
     integrity = [{"table": value(lang, f"entity.{name}"), "records": n} for name, n in data["counts"].items()]
-    integrity += [{"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
-                  {"table": value(lang, "verify_hint"), "records": ""}]  # fmt: skip
+    integrity += [
+        {"table": value(lang, "generated"), "records": f"{data['prepared_at']:%Y-%m-%d %H:%M}"},
+        {"table": value(lang, "verify_hint"), "records": ""},
+    ]
     integrity += anchor_rows(lang, data["anchors"])
 
     def faults(kind: str):
@@ -323,34 +386,76 @@ def acceptance_sheets(data: dict[str, Any], lang: str = "zh") -> list[Table | Co
         exceptions_table(lang, data["exceptions"]),
         edits_table(lang, data["edits"]),
         record_table(lang, "sheet.integration", WORK_COLUMNS, work_rows(lang, data["work"])),
-        record_table(lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"],
-                     lambda r: "bad" if r.get("_late") else None),
-        Table(label(lang, "sheet.coverage"), [
-            *columns(lang, [("month", "col.month", "text")]),
-            *[Column(code, names[code], "date") for code in data["systems"]],
-        ], coverage_rows, lambda r: "bad" if r.get("_gap") else None, drop_empty=False),
-        Table(label(lang, "sheet.inspections"), columns(lang, [("month", "col.month", "text"),
-                                                              ("at", "col.at", "datetime"), *ITEM_COLUMNS]),
-              localise(lang, data["inspections"]), lambda r: {"fail": "bad", "gap": "bad", "warn": "warn"}.get(
-                  r.get("_flag")), ident=1),
-        record_table(lang, "sheet.risk_register", [c for c in RISK_COLUMNS if c[0] != "after"], data["risks"],
-                     lambda r: None if r.get("done") == value(lang, "yes") else "warn"),
+        record_table(
+            lang, "sheet.acc_changes", CHANGE_COLUMNS, data["changes"], lambda r: "bad" if r.get("_late") else None
+        ),
+        Table(
+            label(lang, "sheet.coverage"),
+            [
+                *columns(lang, [("month", "col.month", "text")]),
+                *[Column(code, names[code], "date") for code in data["systems"]],
+            ],
+            coverage_rows,
+            lambda r: "bad" if r.get("_gap") else None,
+            drop_empty=False,
+        ),
+        Table(
+            label(lang, "sheet.inspections"),
+            columns(lang, [("month", "col.month", "text"), ("at", "col.at", "datetime"), *ITEM_COLUMNS]),
+            localise(lang, data["inspections"]),
+            lambda r: {"fail": "bad", "gap": "bad", "warn": "warn"}.get(r.get("_flag")),
+            ident=1,
+        ),
+        record_table(
+            lang,
+            "sheet.risk_register",
+            [c for c in RISK_COLUMNS if c[0] != "after"],
+            data["risks"],
+            lambda r: None if r.get("done") == value(lang, "yes") else "warn",
+        ),
         record_table(lang, "sheet.training", TRAINING_COLUMNS, data["training"]),
-        Table(label(lang, "sheet.staff"), columns(lang, [
-            ("name", "col.name", "text"), ("role", "col.role", "text"), ("phone", "col.phone", "text"),
-            ("email", "col.email", "text"), ("onsite", "col.onsite", "text"), ("from", "col.from", "date"),
-            ("to", "col.to", "date"),
-        ]), list(localise(lang, data["staff"]))),
-        Table(label(lang, "sheet.unconfirmed"), columns(lang, [
-            ("kind", "col.table", "text"), ("id", "col.id", "int"), ("system", "col.system", "text"),
-            ("date", "col.at", "datetime"), ("summary", "col.value", "text"),
-        ]), [dict(r.to_dict(), kind=value(lang, r.kind), system=names.get(r.system, r.system))
-             for r in data["pending"]], drop_empty=False),
-        Table(label(lang, "sheet.deliveries"), columns(lang, DELIVERY_COLUMNS),
-              [dict(d, kind=value(lang, "interim" if d["interim"] else "final")) for d in data["deliveries"]],
-              drop_empty=False),
+        Table(
+            label(lang, "sheet.staff"),
+            columns(
+                lang,
+                [
+                    ("name", "col.name", "text"),
+                    ("role", "col.role", "text"),
+                    ("phone", "col.phone", "text"),
+                    ("email", "col.email", "text"),
+                    ("onsite", "col.onsite", "text"),
+                    ("from", "col.from", "date"),
+                    ("to", "col.to", "date"),
+                ],
+            ),
+            list(localise(lang, data["staff"])),
+        ),
+        Table(
+            label(lang, "sheet.unconfirmed"),
+            columns(
+                lang,
+                [
+                    ("kind", "col.table", "text"),
+                    ("id", "col.id", "int"),
+                    ("system", "col.system", "text"),
+                    ("date", "col.at", "datetime"),
+                    ("summary", "col.value", "text"),
+                ],
+            ),
+            [
+                dict(r.to_dict(), kind=value(lang, r.kind), system=names.get(r.system, r.system))
+                for r in data["pending"]
+            ],
+            drop_empty=False,
+        ),
+        Table(
+            label(lang, "sheet.deliveries"),
+            columns(lang, DELIVERY_COLUMNS),
+            [dict(d, kind=value(lang, "interim" if d["interim"] else "final")) for d in data["deliveries"]],
+            drop_empty=False,
+        ),
         Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), integrity, drop_empty=False),
-    ]  # fmt: skip
+    ]
     return Book(sheets, page(lang, contract, f"{data['start']} — {data['last']}"))
 
 

@@ -1,12 +1,13 @@
 """A record's row as an exported workbook shows it, rendered from the store as it is now: what
-``confirm import`` compares a signed row with, cell by cell (see :mod:`opsdesk.rowcheck`)."""
+``confirm import`` compares a signed row with, cell by cell (see :mod:`opsdesk.reports.seal`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from opsdesk.desk import Desk
 from opsdesk.labels import label
-from opsdesk.records import Desk
+from opsdesk.reports.seal import cell_text
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     EXCEPTION_COLUMNS,
@@ -16,13 +17,18 @@ from opsdesk.reports.sheets import (
     TRAINING_COLUMNS,
     WORK_COLUMNS,
     localise,
-)  # fmt: skip
-from opsdesk.rowcheck import cell_text
-from opsdesk.workbook import excel_value
+)
+from opsdesk.reports.workbook import excel_value
 
-SPECS = {"fault": FAULT_COLUMNS, "change": CHANGE_COLUMNS, "inspection": INSPECTION_COLUMNS,
-         "training": TRAINING_COLUMNS, "work": WORK_COLUMNS, "risk": RISK_COLUMNS,
-         "exception": EXCEPTION_COLUMNS}  # fmt: skip
+SPECS = {
+    "fault": FAULT_COLUMNS,
+    "change": CHANGE_COLUMNS,
+    "inspection": INSPECTION_COLUMNS,
+    "training": TRAINING_COLUMNS,
+    "work": WORK_COLUMNS,
+    "risk": RISK_COLUMNS,
+    "exception": EXCEPTION_COLUMNS,
+}
 # The cells that show the confirmation itself (an exception request's: the hospital's decision), as
 # a row exported before it shows them: a confirmed record's row may read either way.
 CONFIRMATION_SHOWN = {
@@ -36,7 +42,7 @@ PERIOD_SHOWN = {"after"}  # what happened after a monthly report's period: the r
 
 
 def record_cells(desk: Desk, kind: str, record, lang: str) -> dict[str, str]:
-    """Column title -> the cell's text (:func:`~opsdesk.rowcheck.cell_text`), as a sheet in ``lang``
+    """Column title -> the cell's text (:func:`~opsdesk.reports.seal.cell_text`), as a sheet in ``lang``
     would show ``record`` (a confirmable record of ``kind``) if exported now."""
     row = next(iter(localise(lang, [_shown(desk, kind, _row(desk, kind, record), lang)])))
     out = {}
@@ -53,8 +59,11 @@ def unconfirmed_cells(desk: Desk, kind: str, lang: str) -> dict[str, str]:
     from opsdesk.labels import value as coded
 
     shown = CONFIRMATION_SHOWN.get(kind, {})
-    return {label(lang, title): _text(desk, None if shown[key] is None else coded(lang, shown[key]), column_kind)
-            for key, title, column_kind, *_ in SPECS[kind] if key in shown}  # fmt: skip
+    return {
+        label(lang, title): _text(desk, None if shown[key] is None else coded(lang, shown[key]), column_kind)
+        for key, title, column_kind, *_ in SPECS[kind]
+        if key in shown
+    }
 
 
 def answer_rewrites(kind: str, lang: str) -> set[str]:
@@ -84,7 +93,6 @@ def _shown(desk: Desk, kind: str, row: dict, lang: str) -> dict:
 
 
 def _row(desk: Desk, kind: str, record) -> dict:
-    from opsdesk.models import System
     from opsdesk.reports.rows import (
         change_row,
         corrections_by_record,
@@ -93,27 +101,28 @@ def _row(desk: Desk, kind: str, record) -> dict:
         training_row,
         work_row,
     )
+    from opsdesk.store.models import System
 
     if kind == "fault":
-        from opsdesk.fault_views import view
+        from opsdesk.faults.views import view
 
         return fault_row(view(desk, record), corrections_by_record(desk))
     if kind == "change":
-        from opsdesk.changes import change_view
+        from opsdesk.contract.changes import change_view
 
         return change_row(change_view(desk, record))
     if kind == "inspection":
-        from opsdesk.inspections import list_inspections
+        from opsdesk.contract.inspections import list_inspections
 
         return inspection_row(list_inspections(desk, inspection_id=record.id)[0])
     if kind == "risk":
-        from opsdesk.models import Inspection
         from opsdesk.reports.rows import risk_row
+        from opsdesk.store.models import Inspection
 
         inspection = desk.session.get(Inspection, record.inspection_id)
         return risk_row(desk.session.get(System, inspection.system_id), inspection.month, record)
     if kind == "exception":
-        from opsdesk.exceptions import list_exceptions
+        from opsdesk.faults.requests import list_exceptions
         from opsdesk.reports.rows import exception_rows
 
         views = list_exceptions(desk, ticket_id=record.ticket_id)

@@ -6,11 +6,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from opsdesk.labels import label, value
-from opsdesk.workbook import Column, Table
+from opsdesk.reports.workbook import Column, Table
 
-CODED = {"kind", "type", "review", "acceptance", "state", "level", "verdict", "section", "work_type",
-         "response_state", "arrival_state", "resolution_state", "db_conclusion", "clock", "decision",
-         "plan_kind"}  # fmt: skip
+CODED = {
+    "kind",
+    "type",
+    "review",
+    "acceptance",
+    "state",
+    "level",
+    "verdict",
+    "section",
+    "work_type",
+    "response_state",
+    "arrival_state",
+    "resolution_state",
+    "db_conclusion",
+    "clock",
+    "decision",
+    "plan_kind",
+}
 BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided", "unrisked"}
 
 
@@ -33,70 +48,134 @@ def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, An
 
 
 def confirm_titles(lang: str, comment: str = "col.confirm_comment") -> tuple[str, str, str, str, str]:
-    return (label(lang, "col.key"), label(lang, "col.digest"), label(lang, "col.confirmer"),
-            label(lang, comment), label(lang, "col.confirm_date"))  # fmt: skip
+    return (
+        label(lang, "col.key"),
+        label(lang, "col.digest"),
+        label(lang, "col.confirmer"),
+        label(lang, comment),
+        label(lang, "col.confirm_date"),
+    )
 
 
 # The first columns of a record sheet identify the record: frozen, and printed on every page.
 FAULT_COLUMNS = [
-    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("symptom", "col.symptom", "text"),
-    ("kind", "col.kind", "text"), ("reporter", "col.reporter", "text"), ("reported", "col.reported", "datetime"),
-    ("inside", "col.inside", "text"), ("responded", "col.responded", "datetime"),
-    ("response_state", "col.response_state", "text"), ("arrived", "col.arrived", "datetime"),
-    ("remote", "col.remote", "datetime"), ("arrival_state", "col.arrival_state", "text"),
-    ("resolved", "col.resolved", "datetime"), ("resolution_state", "col.resolution_state", "text"),
-    ("late_by", "col.late_by", "text"), ("cause", "col.cause", "text"),
-    ("action", "col.action", "text"), ("outcome", "col.outcome", "text"), ("late", "col.late", "text"),
-    ("ref", "col.ref", "text"), ("confirmed_at", "col.confirmed_at", "datetime"),
-    ("corrections", "col.corrections", "text"), ("voided", "col.voided", "text"),
-    ("exceptions", "col.exceptions", "text"), ("after", "col.after_period", "text"),
-]  # fmt: skip
-CHANGE_COLUMNS = [
-    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("title", "col.title", "text"),
-    ("type", "col.type", "text"), ("schema", "col.schema", "text"), ("submitted", "col.submitted", "datetime"),
-    ("due", "col.change_due", "datetime"), ("review", "col.review", "text"),
-    ("implemented", "col.implemented", "datetime"), ("acceptance", "col.acceptance", "text"),
-    ("accepted_at", "col.accepted_at", "datetime"), ("warranty", "col.warranty", "date"),
-    ("state", "col.state", "text"), ("ref", "col.ref", "text"), ("after", "col.after_period", "text"),
-]  # fmt: skip
-WORK_COLUMNS = [
-    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("what", "col.what", "text"),
-    ("work_type", "col.work_type", "text"), ("at", "col.at", "datetime"), ("duration", "col.duration", "text"),
-    ("by", "col.by", "text"),
-]  # fmt: skip
-TRAINING_COLUMNS = [
-    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("topic", "col.topic", "text"),
-    ("at", "col.at", "datetime"), ("trainer", "col.trainer", "text"), ("attendees", "col.attendees", "int"),
-    ("hours", "col.hours", "float"), ("note", "col.note", "text"),
-]  # fmt: skip
-RISK_COLUMNS = [
-    ("id", "col.id", "int"), ("system_name", "col.system", "text"), ("risk", "col.risk", "text"),
-    ("month", "col.found", "text"), ("item", "col.item", "text"), ("level", "col.level", "text"),
-    ("remedy", "col.remedy", "text"), ("owner", "col.owner", "text"), ("due", "col.due", "date"),
-    ("done", "col.done", "text"), ("done_at", "col.done_at", "datetime"), ("note", "col.note", "text"),
+    ("id", "col.id", "int"),
+    ("system_name", "col.system", "text"),
+    ("symptom", "col.symptom", "text"),
+    ("kind", "col.kind", "text"),
+    ("reporter", "col.reporter", "text"),
+    ("reported", "col.reported", "datetime"),
+    ("inside", "col.inside", "text"),
+    ("responded", "col.responded", "datetime"),
+    ("response_state", "col.response_state", "text"),
+    ("arrived", "col.arrived", "datetime"),
+    ("remote", "col.remote", "datetime"),
+    ("arrival_state", "col.arrival_state", "text"),
+    ("resolved", "col.resolved", "datetime"),
+    ("resolution_state", "col.resolution_state", "text"),
+    ("late_by", "col.late_by", "text"),
+    ("cause", "col.cause", "text"),
+    ("action", "col.action", "text"),
+    ("outcome", "col.outcome", "text"),
+    ("late", "col.late", "text"),
+    ("ref", "col.ref", "text"),
+    ("confirmed_at", "col.confirmed_at", "datetime"),
+    ("corrections", "col.corrections", "text"),
+    ("voided", "col.voided", "text"),
+    ("exceptions", "col.exceptions", "text"),
     ("after", "col.after_period", "text"),
-]  # fmt: skip
-ITEM_COLUMNS = [
-    ("system_name", "col.system", "text"), ("item", "col.item", "text"), ("section", "col.section", "text"),
-    ("standard", "col.standard", "text"), ("reading", "col.reading", "text"), ("threshold", "col.threshold", "text"),
-    ("result", "col.result", "text"), ("verdict", "col.verdict", "text"), ("unrisked", "col.unrisked", "text"),
+]
+CHANGE_COLUMNS = [
+    ("id", "col.id", "int"),
+    ("system_name", "col.system", "text"),
+    ("title", "col.title", "text"),
+    ("type", "col.type", "text"),
+    ("schema", "col.schema", "text"),
+    ("submitted", "col.submitted", "datetime"),
+    ("due", "col.change_due", "datetime"),
+    ("review", "col.review", "text"),
+    ("implemented", "col.implemented", "datetime"),
+    ("acceptance", "col.acceptance", "text"),
+    ("accepted_at", "col.accepted_at", "datetime"),
+    ("warranty", "col.warranty", "date"),
+    ("state", "col.state", "text"),
+    ("ref", "col.ref", "text"),
+    ("after", "col.after_period", "text"),
+]
+WORK_COLUMNS = [
+    ("id", "col.id", "int"),
+    ("system_name", "col.system", "text"),
+    ("what", "col.what", "text"),
+    ("work_type", "col.work_type", "text"),
+    ("at", "col.at", "datetime"),
+    ("duration", "col.duration", "text"),
+    ("by", "col.by", "text"),
+]
+TRAINING_COLUMNS = [
+    ("id", "col.id", "int"),
+    ("system_name", "col.system", "text"),
+    ("topic", "col.topic", "text"),
+    ("at", "col.at", "datetime"),
+    ("trainer", "col.trainer", "text"),
+    ("attendees", "col.attendees", "int"),
+    ("hours", "col.hours", "float"),
     ("note", "col.note", "text"),
-]  # fmt: skip
+]
+RISK_COLUMNS = [
+    ("id", "col.id", "int"),
+    ("system_name", "col.system", "text"),
+    ("risk", "col.risk", "text"),
+    ("month", "col.found", "text"),
+    ("item", "col.item", "text"),
+    ("level", "col.level", "text"),
+    ("remedy", "col.remedy", "text"),
+    ("owner", "col.owner", "text"),
+    ("due", "col.due", "date"),
+    ("done", "col.done", "text"),
+    ("done_at", "col.done_at", "datetime"),
+    ("note", "col.note", "text"),
+    ("after", "col.after_period", "text"),
+]
+ITEM_COLUMNS = [
+    ("system_name", "col.system", "text"),
+    ("item", "col.item", "text"),
+    ("section", "col.section", "text"),
+    ("standard", "col.standard", "text"),
+    ("reading", "col.reading", "text"),
+    ("threshold", "col.threshold", "text"),
+    ("result", "col.result", "text"),
+    ("verdict", "col.verdict", "text"),
+    ("unrisked", "col.unrisked", "text"),
+    ("note", "col.note", "text"),
+]
 # The SLA per clock: a rate over the clocks that were due (无需到场 beside it, never in it)
 INSPECTION_COLUMNS = [  # the monthly report's inspection summary (巡检汇总)
-    ("system_name", "col.system", "text"), ("system", "col.system_code", "text"), ("at", "col.at", "datetime"),
-    ("inspector", "col.inspector", "text"), ("ok", "col.ok", "int"), ("warn", "col.warn", "int"),
-    ("fail", "col.fail", "int"), ("db_conclusion", "col.db_conclusion", "text"),
+    ("system_name", "col.system", "text"),
+    ("system", "col.system_code", "text"),
+    ("at", "col.at", "datetime"),
+    ("inspector", "col.inspector", "text"),
+    ("ok", "col.ok", "int"),
+    ("warn", "col.warn", "int"),
+    ("fail", "col.fail", "int"),
+    ("db_conclusion", "col.db_conclusion", "text"),
     ("unrisked", "col.unrisked", "int"),
-]  # fmt: skip
+]
 SLA_COLUMNS = [
-    ("clock", "col.clock", "text"), ("kind", "col.kind", "text"), ("target", "col.target", "text"),
-    ("tickets", "col.tickets", "int"), ("met", "col.met", "int"), ("breached", "col.breached", "int"),
-    ("not_applicable", "col.not_applicable", "int"), ("running", "col.running", "int"),
-    ("time_unknown", "col.time_unknown", "int"), ("compliance", "col.compliance", "percent"),
-    ("median", "col.median", "text"), ("worst", "col.worst", "text"),
-    ("exceptions", "col.exceptions_count", "int"), ("compliance_as_recorded", "col.compliance_recorded", "percent"),
-]  # fmt: skip
+    ("clock", "col.clock", "text"),
+    ("kind", "col.kind", "text"),
+    ("target", "col.target", "text"),
+    ("tickets", "col.tickets", "int"),
+    ("met", "col.met", "int"),
+    ("breached", "col.breached", "int"),
+    ("not_applicable", "col.not_applicable", "int"),
+    ("running", "col.running", "int"),
+    ("time_unknown", "col.time_unknown", "int"),
+    ("compliance", "col.compliance", "percent"),
+    ("median", "col.median", "text"),
+    ("worst", "col.worst", "text"),
+    ("exceptions", "col.exceptions_count", "int"),
+    ("compliance_as_recorded", "col.compliance_recorded", "percent"),
+]
 
 
 def breached(row: dict[str, Any]) -> str | None:
@@ -108,8 +187,14 @@ def record_table(lang: str, sheet_key: str, spec, rows, highlight=None, comment:
     are read whole (a column no row fills is left out); other iterables stream. The id, system and
     what the record is (symptom, title...) identify it on every printed page."""
     shown = localise(lang, rows)
-    return Table(label(lang, sheet_key), columns(lang, spec), list(shown) if isinstance(rows, list) else shown,
-                 highlight, confirm=confirm_titles(lang, comment), ident=3 if spec[0][0] == "id" else 1)  # fmt: skip
+    return Table(
+        label(lang, sheet_key),
+        columns(lang, spec),
+        list(shown) if isinstance(rows, list) else shown,
+        highlight,
+        confirm=confirm_titles(lang, comment),
+        ident=3 if spec[0][0] == "id" else 1,
+    )
 
 
 def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
@@ -177,36 +262,58 @@ def sla_rows(lang: str, summaries: Iterable[dict[str, Any]], terms, working_day:
     out = []
     for r in summaries:
         basis = working_day if r["clock"] == "resolution" else None
-        out.append(dict(r, clock=clock_label(lang, r["clock"], r["kind"]),
-                        target=target_text(lang, r["clock"], r["kind"], terms),
-                        breached=r["breached"] + r["overdue"], not_applicable=r["not_applicable"] + r.get("waived", 0),
-                        median=duration(lang, r["median_minutes"], basis),
-                        worst=duration(lang, r["worst_minutes"], basis)))  # fmt: skip
+        out.append(
+            dict(
+                r,
+                clock=clock_label(lang, r["clock"], r["kind"]),
+                target=target_text(lang, r["clock"], r["kind"], terms),
+                breached=r["breached"] + r["overdue"],
+                not_applicable=r["not_applicable"] + r.get("waived", 0),
+                median=duration(lang, r["median_minutes"], basis),
+                worst=duration(lang, r["worst_minutes"], basis),
+            )
+        )
     return out
 
 
 def sla_table(lang: str, sheet_key: str, rows: list[dict[str, Any]], chart: bool = True) -> Table:
     """The compliance per clock (rows from :func:`sla_rows`), with a chart of the rates."""
-    from opsdesk.workbook import Chart
+    from opsdesk.reports.workbook import Chart
 
     spec = [c for c in SLA_COLUMNS if c[0] != "kind"]
     charts = [Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"), percent=True)]
-    return Table(label(lang, sheet_key), columns(lang, spec), rows, charts=charts if chart else [],
-                 drop_empty=False)  # fmt: skip
+    return Table(label(lang, sheet_key), columns(lang, spec), rows, charts=charts if chart else [], drop_empty=False)
 
 
 CORRECTION_COLUMNS = [
-    ("id", "col.id", "int"), ("record", "col.corrected_record", "text"), ("field", "col.field", "text"),
-    ("before", "col.before", "text"), ("after", "col.after", "text"), ("reason", "col.reason", "text"),
-    ("by", "col.corrected_by", "text"), ("at", "col.corrected_at", "datetime"),
-]  # fmt: skip
+    ("id", "col.id", "int"),
+    ("record", "col.corrected_record", "text"),
+    ("field", "col.field", "text"),
+    ("before", "col.before", "text"),
+    ("after", "col.after", "text"),
+    ("reason", "col.reason", "text"),
+    ("by", "col.corrected_by", "text"),
+    ("at", "col.corrected_at", "datetime"),
+]
 # a corrected column -> the title its sheet gives it; the rest are bookkeeping (*_rec, time_unknown), not shown
 CORRECTED_FIELDS = {
-    "reported_at": "col.reported", "responded_at": "col.responded", "arrived_at": "col.arrived",
-    "resolved_at": "col.resolved", "remote_at": "col.remote", "symptom": "col.symptom", "kind": "col.kind",
-    "reporter": "col.reporter", "dept": "col.dept", "phone": "col.phone", "channel": "col.channel",
-    "ref": "col.ref", "cause": "col.cause", "action": "col.action", "result": "col.outcome", "impact": "col.impact",
-}  # fmt: skip
+    "reported_at": "col.reported",
+    "responded_at": "col.responded",
+    "arrived_at": "col.arrived",
+    "resolved_at": "col.resolved",
+    "remote_at": "col.remote",
+    "symptom": "col.symptom",
+    "kind": "col.kind",
+    "reporter": "col.reporter",
+    "dept": "col.dept",
+    "phone": "col.phone",
+    "channel": "col.channel",
+    "ref": "col.ref",
+    "cause": "col.cause",
+    "action": "col.action",
+    "result": "col.outcome",
+    "impact": "col.impact",
+}
 
 
 def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
@@ -219,12 +326,20 @@ def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
             return stored_minute(v)
         return value(lang, v) if field == "kind" and v is not None else v
 
-    out = [{
-        "id": r["id"], "record": f"{value(lang, 'entity.' + r['entity'])} {r['entity_id']}",
-        "field": label(lang, CORRECTED_FIELDS[r["field"]]),
-        "before": shown(r["field"], r["before"]), "after": shown(r["field"], r["after"]), "reason": r["reason"],
-        "by": r["by"], "at": r["at"],
-    } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
+    out = [
+        {
+            "id": r["id"],
+            "record": f"{value(lang, 'entity.' + r['entity'])} {r['entity_id']}",
+            "field": label(lang, CORRECTED_FIELDS[r["field"]]),
+            "before": shown(r["field"], r["before"]),
+            "after": shown(r["field"], r["after"]),
+            "reason": r["reason"],
+            "by": r["by"],
+            "at": r["at"],
+        }
+        for r in rows
+        if r["field"] in CORRECTED_FIELDS
+    ]
     return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
 
 
@@ -245,15 +360,23 @@ def verdicts_text(lang: str, changes: list[dict[str, Any]]) -> str:
 
 
 EXCEPTION_COLUMNS = [
-    ("id", "col.id", "int"), ("fault", "col.fault_id", "int"), ("system", "col.system", "text"),
-    ("type", "col.exception_type", "text"), ("reason", "col.exception_reason", "text"),
-    ("duplicate_of", "col.duplicate_of", "int"), ("paused_at", "col.paused_at", "datetime"),
-    ("resumed_at", "col.resumed_at", "datetime"), ("paused_minutes", "col.paused_minutes", "int"),
-    ("requested_by", "col.requested_by", "text"), ("requested_at", "col.requested_at", "datetime"),
-    ("decision", "col.decision", "text"), ("decided_by", "col.decided_by", "text", True),
-    ("decided_at", "col.decided_at", "datetime", True), ("refuse_reason", "col.refuse_reason", "text", True),
+    ("id", "col.id", "int"),
+    ("fault", "col.fault_id", "int"),
+    ("system", "col.system", "text"),
+    ("type", "col.exception_type", "text"),
+    ("reason", "col.exception_reason", "text"),
+    ("duplicate_of", "col.duplicate_of", "int"),
+    ("paused_at", "col.paused_at", "datetime"),
+    ("resumed_at", "col.resumed_at", "datetime"),
+    ("paused_minutes", "col.paused_minutes", "int"),
+    ("requested_by", "col.requested_by", "text"),
+    ("requested_at", "col.requested_at", "datetime"),
+    ("decision", "col.decision", "text"),
+    ("decided_by", "col.decided_by", "text", True),
+    ("decided_at", "col.decided_at", "datetime", True),
+    ("refuse_reason", "col.refuse_reason", "text", True),
     ("verdicts", "col.verdicts", "text"),
-]  # fmt: skip
+]
 
 
 def effect_text(lang: str, row: dict[str, Any]) -> str:
@@ -270,15 +393,21 @@ def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     it with a 确认意见 beginning 不同意 (its column title says so)."""
     shown = [dict(r, verdicts=effect_text(lang, r)) for r in rows]
     flag = {"pending": "warn", "refused": "bad"}
-    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")),
-                        "col.refusable_comment")  # fmt: skip
+    return record_table(
+        lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")), "col.refusable_comment"
+    )
 
 
 EDIT_COLUMNS = [
-    ("id", "col.id", "int"), ("record", "col.edited_record", "text"), ("field", "col.field", "text"),
-    ("before", "col.edit_before", "text"), ("after", "col.edit_after", "text"), ("verdicts", "col.verdicts", "text"),
-    ("by", "col.edited_by", "text"), ("at", "col.edited_at", "datetime"),
-]  # fmt: skip
+    ("id", "col.id", "int"),
+    ("record", "col.edited_record", "text"),
+    ("field", "col.field", "text"),
+    ("before", "col.edit_before", "text"),
+    ("after", "col.edit_after", "text"),
+    ("verdicts", "col.verdicts", "text"),
+    ("by", "col.edited_by", "text"),
+    ("at", "col.edited_at", "datetime"),
+]
 
 
 def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
@@ -289,31 +418,44 @@ def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
     def shown(field: str, v: Any) -> Any:
         return stored_minute(v) if field.endswith("_at") else (value(lang, v) if field == "kind" and v else v)
 
-    out = [{
-        "id": r["id"], "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
-        "field": label(lang, CORRECTED_FIELDS[r["field"]]), "before": shown(r["field"], r["before"]),
-        "after": value(lang, "reopened") if r.get("reopen") else shown(r["field"], r["after"]),
-        "verdicts": verdicts_text(lang, r["changes"]), "by": r["by"],
-        "at": r["at"],
-    } for r in rows if r["field"] in CORRECTED_FIELDS]  # fmt: skip
+    out = [
+        {
+            "id": r["id"],
+            "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
+            "field": label(lang, CORRECTED_FIELDS[r["field"]]),
+            "before": shown(r["field"], r["before"]),
+            "after": value(lang, "reopened") if r.get("reopen") else shown(r["field"], r["after"]),
+            "verdicts": verdicts_text(lang, r["changes"]),
+            "by": r["by"],
+            "at": r["at"],
+        }
+        for r in rows
+        if r["field"] in CORRECTED_FIELDS
+    ]
     return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
 
 
 def anchor_rows(lang: str, anchors) -> list[dict[str, Any]]:
-    """An integrity sheet's anchors (:func:`opsdesk.anchors.history_anchors`): the event count and
+    """An integrity sheet's anchors (:func:`opsdesk.store.anchors.history_anchors`): the event count and
     head hash at export, the anchor ``N:HASH`` to check them with, and checkpoints along the history."""
     head = anchors[-1]
-    rows = [{"table": value(lang, "events"), "records": head.events},
-            {"table": value(lang, "head_hash"), "records": head.head},
-            {"table": value(lang, "anchor"), "records": str(head)}]  # fmt: skip
-    rows += [{"table": f"{value(lang, 'checkpoint')} {n}", "records": str(a)}
-             for n, a in enumerate(anchors[:-1], start=1)]  # fmt: skip
+    rows = [
+        {"table": value(lang, "events"), "records": head.events},
+        {"table": value(lang, "head_hash"), "records": head.head},
+        {"table": value(lang, "anchor"), "records": str(head)},
+    ]
+    rows += [
+        {"table": f"{value(lang, 'checkpoint')} {n}", "records": str(a)} for n, a in enumerate(anchors[:-1], start=1)
+    ]
     return [*rows, {"table": value(lang, "anchor_hint"), "records": ""}]
 
 
 INTEGRITY_COLUMNS = [("table", "col.table", "text"), ("records", "col.records", "text")]
 DELIVERY_COLUMNS = [
-    ("month", "col.month", "text"), ("kind", "col.report_kind", "text"), ("written_at", "col.written_at", "datetime"),
+    ("month", "col.month", "text"),
+    ("kind", "col.report_kind", "text"),
+    ("written_at", "col.written_at", "datetime"),
     ("anchor", "col.anchor", "text"),
-    ("sha256", "col.sha256", "text"), ("file", "col.file", "text"),
-]  # fmt: skip
+    ("sha256", "col.sha256", "text"),
+    ("file", "col.file", "text"),
+]

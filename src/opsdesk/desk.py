@@ -1,0 +1,273 @@
+"""What every record shares: the command's working context (:class:`Desk`) and the rules
+every record's text, times and confirmation keep.
+
+Every operation of the domain modules (faults, changes, inspections, people, contract...)
+takes a :class:`Desk` (an open transaction, who is acting, and ``now``) and either succeeds
+completely, appending its events to the history, or raises an
+:class:`~opsdesk.errors.OpsdeskError` and writes nothing (the caller's transaction is rolled back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from opsdesk.errors import BadOption, InvalidInput, NotFound, Refused
+from opsdesk.store import history
+from opsdesk.store.models import CalendarOverride, CalendarYear, Contract, TermsChange
+from opsdesk.timeparse import parse_date, parse_moment, parse_month
+
+
+@dataclass
+class Desk:
+    """One command's working context: the open transaction, the actor, and now."""
+
+    session: Session
+    actor: str
+    now: datetime
+
+    @cached_property
+    def contract(self) -> Contract:
+        contract = self.session.get(Contract, 1)
+        if contract is None:
+            raise NotFound(
+                "this database has no contract yet; create it with `opsdesk init` (see `opsdesk init --help`)"
+            )
+        return contract
+
+    def check_in_service(self, first: date, last: date, what: str) -> None:
+        """Refuse a period (``first`` to ``last``, inclusive) that lies wholly outside the contract's
+        service period: a report of it would be empty, or worse, a list of 'gaps' nobody owed."""
+        start = self.contract.start_date
+        last_day = contract_end(self.contract) - timedelta(days=1)
+        if last < start or first > last_day:
+            raise InvalidInput(f"{what} is outside the contract's service period, {start} to {last_day}")
+
+    def check_month_in_service(self, year: int, month: int) -> None:
+        since, until = month_bounds(year, month, self.tz)
+        self.check_in_service(since.date(), (until - timedelta(days=1)).date(), f"month {year}-{month:02d}")
+
+    def period(self, asked: PeriodAsked, *, check_default_month: bool = False) -> Period:
+        """The period a report covers: the days asked for, or the month asked for (this month by
+        default). A period wholly outside the service is refused (the default month only with
+        ``check_default_month``)."""
+        if asked.first is not None and asked.last is not None:
+            first, last = asked.first, asked.last
+            self.check_in_service(first, last, f"{first} to {last}")
+            since = datetime(first.year, first.month, first.day, tzinfo=self.tz)
+            return Period(since, datetime(last.year, last.month, last.day, tzinfo=self.tz) + timedelta(days=1))
+        ym = asked.month or (self.local_now.year, self.local_now.month)
+        if asked.month or check_default_month:
+            self.check_month_in_service(*ym)
+        return Period(*month_bounds(*ym, self.tz), month=ym)
+
+    @cached_property
+    def terms_history(self) -> list[tuple[datetime | None, Any]]:
+        """The SLA terms in force over time: the contract's own, then each `contract set`."""
+        from opsdesk.sla.terms import SlaTerms
+
+        contract = self.session.get(Contract, 1)
+        first = SlaTerms.from_dict(json.loads(contract.terms)) if contract else SlaTerms()
+        changes = self.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
+        return [(None, first)] + [(c.effective_from, SlaTerms.from_dict(json.loads(c.terms))) for c in changes]
+
+    @property
+    def terms(self):
+        """The SLA terms in force now (SPEC's defaults while the contract is being created); a
+        change set for a later moment is not in force yet."""
+        return self.terms_at(self.local_now)
+
+    @property
+    def latest_terms(self):
+        """The terms as the last change leaves them, in force now or from a later moment: what the
+        next change builds on."""
+        return self.terms_history[-1][1]
+
+    def terms_at(self, moment: datetime):
+        """The SLA terms in force at ``moment`` (a ticket is judged by the terms of its report time)."""
+        chosen = self.terms_history[0][1]
+        for effective, terms in self.terms_history[1:]:
+            if effective <= moment:
+                chosen = terms
+        return chosen
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.latest_terms.timezone)  # fixed once records exist
+
+    @cached_property
+    def _calendar_inputs(self) -> tuple[list, list[int]]:
+        from opsdesk.sla.workcalendar import Override
+
+        overrides = [Override(o.day, o.working, o.note) for o in self.session.exec(select(CalendarOverride))]
+        return overrides, [y.year for y in self.session.exec(select(CalendarYear))]
+
+    def calendar_for(self, terms):
+        """The working calendar under ``terms`` (working hours and zone), overrides included."""
+        from opsdesk.sla.workcalendar import WorkCalendar
+
+        cache = self.__dict__.setdefault("_calendars", {})
+        hit = cache.get(id(terms))  # by identity: hashing the terms for every ticket of a report costs more
+        if hit is None or hit[0] is not terms:
+            hit = cache[id(terms)] = (terms, WorkCalendar(terms, *self._calendar_inputs))
+        return hit[1]
+
+    @property
+    def calendar(self):
+        return self.calendar_for(self.terms)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    def moment(self, at: datetime | str | None) -> datetime:
+        """A user's ``--at`` (text or datetime) as an aware moment in the contract's zone."""
+        if isinstance(at, datetime):
+            if at.tzinfo is None:
+                raise InvalidInput(f"naive datetime {at}: opsdesk needs a timezone-aware time")
+            return at.astimezone(self.tz).replace(second=0, microsecond=0)
+        moment = parse_moment(at, self.local_now, self.tz)
+        contract = self.session.get(Contract, 1)
+        if contract is not None and moment.date() < contract.start_date:
+            raise Refused(
+                f"{fmt(moment)} is before the contract's service starts ({contract.start_date}); "
+                "opsdesk records the contract's service only"
+            )
+        return moment
+
+    def create(self, obj, action: str, happened_at: datetime | None = None):
+        history.create(
+            self.session, obj, actor=self.actor, action=action, recorded_at=self.local_now, happened_at=happened_at
+        )
+        return obj
+
+    def update(self, obj, edits: dict[str, Any], action: str, happened_at: datetime | None = None):
+        return history.update(
+            self.session,
+            obj,
+            edits,
+            actor=self.actor,
+            action=action,
+            recorded_at=self.local_now,
+            happened_at=happened_at,
+        )
+
+
+def fmt(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+
+TEXT_LIMIT = 5000
+# What text may not hold: C0 controls but tab and newline, DEL and C1 controls (a terminal obeys them:
+# ESC clears the screen or sets the window title), surrogates (bytes that were not UTF-8, or JSON's
+# lone \ud800: no character at all) and U+FFFE/U+FFFF, which XML 1.0 forbids (no workbook holds them).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def text_value(value: str | None, what: str, *, required: bool = False) -> str | None:
+    """User text, trimmed; empty is None (or refused when required). The one place for the rules
+    every text keeps: at most :data:`TEXT_LIMIT` characters; Windows line ends (CRLF) become newlines;
+    control characters other than tab and newline, surrogates and the characters XML 1.0 forbids are
+    refused, naming the field (see :func:`check_characters`)."""
+    if value is None:
+        if required:
+            raise InvalidInput(f"{what} is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, not {type(value).__name__} {_short(value)}")
+    value = value.replace("\r\n", "\n").strip()
+    if not value:
+        if required:
+            raise InvalidInput(f"{what} cannot be empty")
+        return None
+    if len(value) > TEXT_LIMIT:
+        raise InvalidInput(f"{what} is {len(value)} characters long; at most {TEXT_LIMIT} are accepted")
+    check_characters(value, what)
+    return value
+
+
+def check_characters(value: str, what: str) -> None:
+    """Refuse text holding a character :func:`text_value` does not accept, naming it and the field."""
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return
+    char = found[0]
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        why = "not a character: bytes that are not UTF-8, or a lone surrogate; give UTF-8 text"
+    elif char in "\ufffe\uffff":
+        why = "a character XML 1.0 forbids, which no workbook can hold; remove it"
+    else:
+        shown = char.encode("unicode_escape").decode()
+        why = f"a control character ({shown}); only printable text, tabs and newlines are accepted"
+    raise InvalidInput(f"{what} contains {code}, {why}")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def contract_end(contract: Contract) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    return contract.start_date + relativedelta(months=contract.months)
+
+
+def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def check_confirmer(desk: Desk, by: str) -> None:
+    """The hospital confirms: someone on the vendor's own roster cannot."""
+    from opsdesk.store.models import Staff
+
+    name = (by or "").strip()
+    if name and desk.session.exec(select(Staff).where(Staff.name == name)).first():
+        raise Refused(f"{name} is on the vendor's staff roster; a record is confirmed by a named hospital person")
+    if name and name == desk.actor:
+        raise Refused(
+            f"{name} is recording this (--by / OPSDESK_USER); the confirmer must be the hospital person, "
+            "not whoever types it in"
+        )
+
+
+@dataclass(frozen=True)
+class PeriodAsked:
+    """What a report's options asked for: a month, or a first and last day (inclusive), or neither."""
+
+    month: tuple[int, int] | None = None
+    first: date | None = None
+    last: date | None = None
+
+
+def ask_period(month: str | None, first: str | None = None, last: str | None = None) -> PeriodAsked:
+    """Read ``--month`` or ``--from``/``--to`` (the rules every report shares)."""
+    if month and (first or last):
+        raise BadOption("give either --month or --from/--to, not both")
+    if first or last:
+        if not (first and last):
+            raise BadOption("--from and --to go together")
+        first_day, last_day = parse_date(first), parse_date(last)
+        if last_day < first_day:
+            raise BadOption(f"--to {last_day} is before --from {first_day}")
+        return PeriodAsked(first=first_day, last=last_day)
+    return PeriodAsked(month=parse_month(month) if month else None)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's period, [since, until) in the contract's zone; ``month`` when it is one calendar month."""
+
+    since: datetime
+    until: datetime
+    month: tuple[int, int] | None = None

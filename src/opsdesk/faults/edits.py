@@ -1,0 +1,121 @@
+"""Edits in the open: what each `fault edit` (or reopen) of an unconfirmed fault changed, the value
+before and after, and the edits that changed a verdict, which the workbooks list as they list
+corrections, so that no breach disappears without a trace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk.desk import Desk
+from opsdesk.faults.tickets import EDITABLE
+from opsdesk.faults.views import clocks_of
+from opsdesk.store.models import Event
+
+EDIT_ACTIONS = ("fault.edit", "fault.reopen")
+FIELD_NAMES = {column: name for name, column in EDITABLE.items()}  # column -> the option's name
+_ORDER = list(FIELD_NAMES)
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    """One field an edit (or a reopen) changed: the value before and after (times as stored, ISO text)."""
+
+    event: int
+    action: str
+    by: str
+    at: datetime  # when it was recorded
+    column: str  # resolved_at, cause...
+    before: Any
+    after: Any
+
+    @property
+    def name(self) -> str:
+        """The field as `fault edit` names it (reported, resolved, cause...)."""
+        return FIELD_NAMES[self.column]
+
+
+def field_edits(events: Iterable[Event]) -> list[FieldEdit]:
+    """The fields each edit or reopen among one ticket's ``events`` changed (bookkeeping columns left out)."""
+    out = []
+    for ev in events:
+        if ev.action not in EDIT_ACTIONS or not ev.before:
+            continue
+        before, after = json.loads(ev.before), json.loads(ev.after or "{}")
+        for column in sorted((c for c in before if c in FIELD_NAMES), key=_ORDER.index):
+            out.append(FieldEdit(ev.id, ev.action, ev.actor, ev.recorded_at, column, before[column], after.get(column)))
+    return out
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """One clock whose verdict or deadline differs between two judgements of a ticket."""
+
+    clock: str
+    before: str  # state
+    after: str
+    deadline_before: datetime
+    deadline_after: datetime
+
+
+def verdict_changes(before, after) -> tuple[VerdictChange, ...]:
+    """The clocks (of two sla.TicketClocks) whose state or deadline differ."""
+    return tuple(
+        VerdictChange(a.name, a.state, b.state, a.deadline, b.deadline)
+        for a, b in zip(before, after, strict=True)
+        if a.state != b.state or a.deadline != b.deadline
+    )
+
+
+@dataclass(frozen=True)
+class VerdictEdit:
+    """An edit that changed a verdict (met <-> breached) or a deadline, judged when it was made."""
+
+    ticket_id: int
+    fields: tuple[FieldEdit, ...]
+    changes: tuple[VerdictChange, ...]
+
+
+def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[VerdictEdit]:
+    """Every `fault edit` or reopen recorded before ``until`` (of ``tickets`` only, if given) that
+    changed a verdict or a deadline: each ticket is replayed from its history and judged just before
+    and just after the edit, at the moment it was recorded (a reopen: the fix withdrawn, the clock
+    running again)."""
+    query = select(Event.entity_id).where(Event.action.in_(EDIT_ACTIONS), Event.entity == "ticket")
+    if until is not None:
+        query = query.where(Event.recorded_at < until)
+    edited = sorted({i for i in desk.session.exec(query) if tickets is None or i in tickets})
+    out: list[VerdictEdit] = []
+    for chunk in range(0, len(edited), 500):
+        ids = edited[chunk : chunk + 500]
+        events = desk.session.exec(
+            select(Event).where(Event.entity == "ticket", Event.entity_id.in_(ids)).order_by(Event.entity_id, Event.id)
+        )
+        record: dict[str, Any] = {}
+        for ev in events:
+            if not ev.before:
+                record = json.loads(ev.after or "{}")
+                continue
+            previous = dict(record)
+            record.update(json.loads(ev.after or "{}"))
+            if ev.action not in EDIT_ACTIONS or (until is not None and ev.recorded_at >= until):
+                continue
+            changes = verdict_changes(
+                clocks_of(desk, _ticket(previous), now=ev.recorded_at),
+                clocks_of(desk, _ticket(record), now=ev.recorded_at),
+            )
+            if changes:
+                out.append(VerdictEdit(ev.entity_id, tuple(field_edits([ev])), changes))
+    return sorted(out, key=lambda e: e.fields[0].event if e.fields else 0)
+
+
+def _ticket(values: dict[str, Any]) -> SimpleNamespace:
+    """A ticket's stored values (times as ISO text) as an object :func:`~opsdesk.faults.views.clocks_of` reads."""
+    moments = {k: datetime.fromisoformat(v) for k, v in values.items() if k.endswith(("_at", "_rec")) and v}
+    return SimpleNamespace(**{"source": None, "time_unknown": False, **values, **moments})

@@ -1,0 +1,155 @@
+"""The hospital's confirmations (双方确认): of one record, and of what awaits it. A whole workbook
+read back is :mod:`opsdesk.reports.confirm_import`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from opsdesk.desk import Desk, check_confirmer, fmt, text_value
+from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.faults import requests as exceptions
+from opsdesk.faults import tickets as faults
+from opsdesk.store.models import ChangeRequest, ExceptionRequest, Inspection, Risk, System, Ticket, Training, WorkLog
+
+CONFIRMABLE = {
+    "fault": Ticket,
+    "change": ChangeRequest,
+    "inspection": Inspection,
+    "risk": Risk,
+    "training": Training,
+    "work": WorkLog,
+    "exception": ExceptionRequest,
+}
+
+
+def confirm(
+    desk: Desk, kind: str, record_id: int, *, by: str, comment: str | None = None, at: datetime | str | None = None
+):
+    """The hospital's named person confirms a record (双方确认)."""
+    kind = kind.strip().lower()
+    if kind not in CONFIRMABLE:
+        raise InvalidInput(f"unknown record kind {kind!r}; use one of {', '.join(CONFIRMABLE)}")
+    if kind == "fault":
+        return faults.confirm(desk, record_id, by=by, comment=comment, at=at)
+    if kind == "exception":  # the hospital agrees to an exception request
+        return exceptions.decide(desk, record_id, by=by, comment=comment, at=at)
+    row = desk.session.get(CONFIRMABLE[kind], record_id)
+    if row is None:
+        raise NotFound(f"no {kind} {record_id}; `opsdesk confirm pending` lists what awaits confirmation")
+    if row.confirmed_at is not None:
+        raise Refused(f"{kind} {record_id} is already confirmed (by {row.confirmed_by} at {fmt(row.confirmed_at)})")
+    if kind == "change" and row.implemented_at is None:
+        raise Refused(f"change {record_id} is not implemented yet; the hospital confirms delivered work")
+    check_confirmer(desk, by)
+    moment = desk.moment(at)
+    happened = getattr(row, "implemented_at", None) or getattr(row, "at", None) or getattr(row, "done_at", None)
+    if happened is not None and moment < happened:
+        raise Refused(f"{kind} {record_id} happened at {fmt(happened)}; it cannot be confirmed before")
+    desk.update(
+        row,
+        {
+            "confirmed_at": moment,
+            "confirmed_by": text_value(by, "--by", required=True),
+            "confirm_comment": text_value(comment, "--comment"),
+        },
+        f"{kind}.confirm",
+        happened_at=moment,
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A record that still lacks the hospital's confirmation, with the objections read back for it."""
+
+    kind: str
+    id: int
+    system: str
+    date: datetime
+    summary: str
+    objections: tuple[str, ...]  # the hospital's, read from a workbook
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "system": self.system,
+            "date": self.date,
+            "summary": self.summary,
+            "objections": list(self.objections),
+        }
+
+
+def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
+    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
+    desk.contract  # noqa: B018
+    systems = {s.id: s for s in desk.session.exec(select(System))}
+    out: list[Pending] = []
+    queries = {
+        "fault": (Ticket, Ticket.resolved_at, lambda t: t.symptom),
+        "change": (ChangeRequest, ChangeRequest.implemented_at, lambda c: c.title),
+        "inspection": (Inspection, Inspection.at, lambda i: f"{i.month} 巡检"),
+        "training": (Training, Training.at, lambda t: t.topic),
+        "work": (WorkLog, WorkLog.at, lambda w: w.text),
+    }
+    from opsdesk.store.models import Objection
+
+    objections: dict[tuple[str, int], list[str]] = {}
+    for o in desk.session.exec(select(Objection).order_by(Objection.id)):
+        objections.setdefault((o.kind, o.record_id), []).append(o.comment)
+    for kind, (model, when, summary) in queries.items():
+        query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
+        if until is not None:
+            query = query.where(when < until)
+        for row in desk.session.exec(query.order_by(when, model.id)):
+            out.append(
+                Pending(
+                    kind,
+                    row.id,
+                    systems[row.system_id].code,
+                    getattr(row, when.key),
+                    summary(row),
+                    tuple(objections.get((kind, row.id), [])),
+                )
+            )
+    query = (
+        select(Risk, Inspection)
+        .join(Inspection, Risk.inspection_id == Inspection.id)
+        .where(Risk.confirmed_at.is_(None), Risk.done_at.is_not(None))
+    )
+    if until is not None:
+        query = query.where(Risk.done_at < until)
+    for risk, inspection in desk.session.exec(query.order_by(Risk.done_at, Risk.id)):
+        out.append(
+            Pending(
+                "risk",
+                risk.id,
+                systems[inspection.system_id].code,
+                risk.done_at,
+                risk.text,
+                tuple(objections.get(("risk", risk.id), [])),
+            )
+        )
+    query = (
+        select(ExceptionRequest, Ticket)
+        .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
+        .where(ExceptionRequest.confirmed_at.is_(None), ExceptionRequest.refused_at.is_(None))
+    )
+    if until is not None:
+        query = query.where(ExceptionRequest.requested_at < until)
+    for r, t in desk.session.exec(query.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)):
+        out.append(
+            Pending(
+                "exception",
+                r.id,
+                systems[t.system_id].code,
+                r.requested_at,
+                f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
+                tuple(objections.get(("exception", r.id), [])),
+            )
+        )
+    return out

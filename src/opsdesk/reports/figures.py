@@ -1,0 +1,330 @@
+"""Queries that turn the records into report data (typed rows; JSON is made at the edge)."""
+
+from __future__ import annotations
+
+import inspect
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from opsdesk.contract.changes import ChangeView, list_changes
+from opsdesk.contract.inspections import UnriskedItem, gaps, unrisked_items
+from opsdesk.contract.inspections import overdue_risks as risks_past_due
+from opsdesk.contract.people import onsite_on, roster
+from opsdesk.desk import Desk, contract_end
+from opsdesk.faults.views import FaultView, each_fault, list_faults
+from opsdesk.hospital.confirmations import Pending, pending
+from opsdesk.sla.workcalendar import DayKind
+from opsdesk.store.models import System
+
+JUDGED = ("met", "breached", "overdue", "time_unknown")  # a rate's denominator: not applicable is left out
+
+
+def compliance_of(counts: Counter) -> float | None:
+    """The compliance rate in percent: met / (met + breached + overdue + time unknown). SPEC: a
+    clock that was not applicable (no arrival due: resolved remotely in time) is counted and shown
+    beside the rate, never in its denominator. None when nothing was judged."""
+    judged = sum(counts[state] for state in JUDGED)
+    return None if not judged else 100.0 * counts["met"] / judged
+
+
+@dataclass
+class ClockSummary:
+    clock: str
+    kind: str | None
+    system: str | None = None
+    counts: Counter = field(default_factory=Counter)  # after the exceptions the hospital agreed to
+    elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
+    recorded: Counter = field(default_factory=Counter)  # as recorded, before agreed exceptions
+    exceptions: int = 0  # agreed exceptions that change this clock (a void: the ticket leaves the figure)
+
+    @property
+    def median(self) -> int | None:
+        return int(statistics.median(self.elapsed)) if self.elapsed else None
+
+    @property
+    def worst(self) -> int | None:
+        return max(self.elapsed) if self.elapsed else None
+
+    @property
+    def compliance(self) -> float | None:
+        return compliance_of(self.counts)
+
+    @property
+    def compliance_as_recorded(self) -> float | None:
+        return compliance_of(self.recorded)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "kind": self.kind,
+            "tickets": sum(self.counts.values()),
+            "met": self.counts["met"],
+            "not_applicable": self.counts["not_applicable"],
+            "breached": self.counts["breached"],
+            "overdue": self.counts["overdue"],
+            "running": self.counts["running"],
+            "time_unknown": self.counts["time_unknown"],
+            "waived": self.counts["waived"],
+            "compliance": None if self.compliance is None else round(self.compliance, 1),
+            "exceptions": self.exceptions,
+            "compliance_as_recorded": _rounded(self.compliance_as_recorded),
+            "as_recorded": {state: self.recorded[state] for state in sorted(self.recorded)},
+            "system": self.system,
+            "median_minutes": self.median,
+            "worst_minutes": self.worst,
+        }
+
+
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 1)
+
+
+_TIMED = frozenset(("met", "breached", "overdue"))  # states whose elapsed time the median and worst cover
+_MINUTE = timedelta(minutes=1)
+
+
+class SlaTally:
+    """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
+    response, arrival, then resolution per kind (SPEC: n/a is left out of the rate).
+
+    With ``by_system`` one block of rows per system (systems in the order met), else one block.
+    Median and worst elapsed cover clocks that stopped or ran past their deadline. Each clock is
+    counted after the exceptions the hospital agreed to (a void ticket not at all) and as recorded,
+    with the number of agreed exceptions beside it.
+    """
+
+    def __init__(self, by_system: bool = False):
+        self.by_system = by_system
+        self.rows: dict[tuple, ClockSummary] = {}
+        self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
+        if not by_system:
+            self._block(None)
+
+    def _block(self, system: str | None) -> None:
+        self.rows[(system, "response", None)] = ClockSummary("response", None, system)
+        self.rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
+        for kind in ("fault", "defect", "data"):
+            self.rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
+
+    def add(self, v: FaultView) -> FaultView:
+        system = v.system.code if self.by_system else None
+        rows = self.rows
+        if (system, "response", None) not in rows:
+            self._block(system)
+        clocks, agreed = v.clocks, v.agreed
+        changed = agreed.clocks if agreed is not None else None
+        void = v.voided
+        for row, clock, recorded in zip(
+            (
+                rows[(system, "response", None)],
+                rows[(system, "arrival", None)],
+                rows[(system, "resolution", v.ticket.kind)],
+            ),
+            clocks,
+            v.recorded or clocks,
+            strict=True,
+        ):
+            row.recorded[recorded.state] += 1
+            if changed is not None:
+                row.exceptions += changed[clock.name]
+            if void:
+                continue
+            state = clock.state
+            row.counts[state] += 1
+            if state in _TIMED:
+                row.elapsed.append(clock.elapsed // _MINUTE)
+            if clock.unconfirmed_years:
+                self.years.update(clock.unconfirmed_years)
+        return v
+
+    def summary(self) -> list[ClockSummary]:
+        return list(self.rows.values())
+
+
+def sla_summary(views: Iterable[FaultView], by_system: bool = False) -> list[ClockSummary]:
+    """Compliance per clock of ``views`` (see :class:`SlaTally`)."""
+    tally = SlaTally(by_system)
+    for v in views:
+        tally.add(v)
+    return tally.summary()
+
+
+def unconfirmed_years(views: list[FaultView]) -> list[int]:
+    years: set[int] = set()
+    for v in views:
+        for clock in v.clocks:
+            years.update(clock.unconfirmed_years)
+    return sorted(years)
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    name: str
+    hospital: str
+    vendor: str
+    start: date
+    end: date  # the service's last day
+
+
+@dataclass(frozen=True)
+class OverdueRisk:
+    """A risk found by an inspection, not carried out by its due date."""
+
+    id: int
+    system: str
+    text: str
+    due: date
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class SinceYesterday:
+    """What changed in the 24 hours before now: faults opened, resolved, and clocks that breached."""
+
+    opened: list[int]
+    resolved: list[int]
+    breached: list[int]
+
+
+@dataclass(frozen=True)
+class Status:
+    """The morning view (see :func:`status`)."""
+
+    now: datetime
+    contract: ContractSummary
+    today: DayKind
+    inside_hours: bool
+    month: str  # YYYY-MM
+    open: list[FaultView]
+    breaches: list[FaultView]  # this month's, the open ones among them included
+    sla: list[ClockSummary]  # this month's
+    unconfirmed_years: list[int]
+    uninspected: list[System]  # this month
+    unrisked: list[UnriskedItem]  # warned or failed check items with no risk recorded, any month
+    changes_due: list[ChangeView]  # within 7 days, or late
+    onsite_today: int
+    staff_recorded: bool
+    overdue_risks: list[OverdueRisk]
+    awaiting_confirmation: int  # records the hospital has yet to confirm
+    since_yesterday: SinceYesterday
+
+
+def status(desk: Desk) -> Status:
+    """The morning view: open tickets and their running clocks, this month's breaches and SLA."""
+    now = desk.local_now
+    contract = desk.contract
+    open_views = [v for v in list_faults(desk, open_only=True) if not v.voided]
+    month = (now.year, now.month)
+    month_views = list_faults(desk, month=month)
+    staff = roster(desk)
+    last_day = contract_end(contract) - timedelta(days=1)
+    return Status(
+        now=now,
+        contract=ContractSummary(contract.name, contract.hospital, contract.vendor, contract.start_date, last_day),
+        today=desk.calendar.day_kind(now.date()),
+        inside_hours=desk.calendar.in_working_hours(now),
+        month=f"{now:%Y-%m}",
+        open=open_views,
+        breaches=[v for v in month_views if v.breached],
+        sla=sla_summary(month_views),
+        unconfirmed_years=sorted(set(unconfirmed_years(open_views + month_views))),
+        uninspected=gaps(desk, month),
+        unrisked=unrisked_items(desk),
+        changes_due=list_changes(desk, due_within=timedelta(days=7)),
+        onsite_today=onsite_on(staff, now.date()),
+        staff_recorded=bool(staff),
+        overdue_risks=overdue_risks(desk),
+        awaiting_confirmation=len(pending(desk)),
+        since_yesterday=since_yesterday(desk, open_views),
+    )
+
+
+def overdue_risks(desk: Desk) -> list[OverdueRisk]:
+    """Risks not carried out whose due date has passed, the longest overdue first."""
+    return [OverdueRisk(r.id, s.code, r.text, r.due, r.owner) for r, _, s in risks_past_due(desk)]
+
+
+def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
+    """Faults opened and resolved in the last 24 hours, and those with a clock that breached then."""
+    now = desk.local_now
+    since = now - timedelta(days=1)
+    recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
+    seen = {v.ticket.id: v for v in [*recent, *open_views]}
+    views = sorted(seen.values(), key=lambda v: v.ticket.id)
+    breached = [
+        v.ticket.id
+        for v in views
+        if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
+    ]
+    return SinceYesterday(
+        opened=[v.ticket.id for v in views if since <= v.ticket.reported_at < now],
+        resolved=[v.ticket.id for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now],
+        breached=breached,
+    )
+
+
+@dataclass(frozen=True)
+class PeriodSla:
+    """SLA compliance over a period (see :func:`period_sla`)."""
+
+    since: datetime
+    until: datetime
+    tickets: int
+    summary: list[ClockSummary]
+    by_system: list[ClockSummary]
+    breaches: list[FaultView]
+    late: list[FaultView]  # with a step recorded more than an hour late
+    unconfirmed_years: list[int]
+
+
+def period_sla(
+    desk: Desk, since: datetime, until: datetime, system: str | None = None, as_recorded: bool = False
+) -> PeriodSla:
+    """SLA compliance for tickets reported in [since, until), in one pass that keeps only the
+    breached and late tickets' views; after agreed exceptions (a void ticket is left out), or
+    ``as_recorded``."""
+    summary, by_system = SlaTally(), SlaTally(by_system=True)
+    tickets, breaches, late = 0, [], []
+    for v in each_fault(desk, since=since, until=until, system=system, light=True, as_recorded=as_recorded):
+        tickets += not v.voided
+        summary.add(by_system.add(v))
+        if v.breached:
+            breaches.append(v)
+        if v.late:
+            late.append(v)
+    return PeriodSla(
+        since, until, tickets, summary.summary(), by_system.summary(), breaches, late, sorted(summary.years)
+    )
+
+
+def report_json(data: dict[str, Any]) -> dict[str, Any]:
+    """A workbook report's data (:func:`~opsdesk.reports.monthly.monthly_data`,
+    :func:`~opsdesk.reports.acceptance.acceptance_data`) as plain JSON-ready values: the rows the
+    sheets show, without the workbook's own columns (``_key``, ``_digest``...). Streamed rows are
+    read here; the acceptance report's SLA summary is the tally they filled."""
+    from opsdesk.store.history import row_dict
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if not str(k).startswith("_")}
+        if isinstance(value, list | tuple) or inspect.isgenerator(value):
+            return [plain(v) for v in value]
+        if isinstance(value, ClockSummary):
+            return value.to_dict()
+        if isinstance(value, Pending):
+            return plain(value.to_dict())
+        if hasattr(value, "__table__"):  # a record (the contract)
+            return row_dict(value)
+        return value
+
+    out = {k: plain(v) for k, v in data.items() if k not in ("tally", "months")}
+    if "months" in data:  # filled as the faults were read, above
+        out["sla_by_month"] = plain(data["months"].rows(data.get("system_names", {})))
+    if "tally" in data:
+        out["sla"] = [row.to_dict() for row in data["tally"].summary()]
+        out["unconfirmed_years"] = sorted(data["tally"].years)
+    return out

@@ -1,0 +1,1 @@
+"""The working calendar as applied and the SLA clocks: pure, no database, no Typer."""
