@@ -14,18 +14,16 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from opsdesk.contract import changes
-from opsdesk.hospital import confirmations
+from opsdesk.contract import changes, inspections, people
+from opsdesk.contract.settings import init_contract
+from opsdesk.desk import Desk
+from opsdesk.errors import Refused
 from opsdesk.faults import requests as exceptions
 from opsdesk.faults import tickets as faults
-from opsdesk.contract import inspections
-from opsdesk.contract import people
-from opsdesk.contract.settings import init_contract
-from opsdesk.errors import Refused
 from opsdesk.faults.views import each_fault
-from opsdesk.desk import Desk
-from opsdesk.store.engine import open_store
+from opsdesk.hospital import confirmations
 from opsdesk.sla.terms import DEFAULT_TZ
+from opsdesk.store.engine import open_store
 
 # Each system's faults as they happen: symptom, kind, then the cause, action and result that fit it.
 STORIES = {
@@ -118,8 +116,12 @@ REPORTERS = [
     ("刘护士长", "急诊科"),
 ]
 CONFIRMERS = ["信息科 陈主任", "信息科 黄工"]
-STAFF = [("张伟", "驻场工程师", True), ("李娜", "驻场工程师", True), ("王强", "驻场工程师", True),
-         ("赵敏", "项目经理", False)]
+STAFF = [
+    ("张伟", "驻场工程师", True),
+    ("李娜", "驻场工程师", True),
+    ("王强", "驻场工程师", True),
+    ("赵敏", "项目经理", False),
+]
 RESIDENTS = [name for name, role, _ in STAFF if role == "驻场工程师"]  # who owns the demo's faults, in turn
 LEAD = RESIDENTS[0]  # who records the contract's other work
 CONTRACT_WORK = 1_000_000  # the sequence numbers of the contract's other work start here (faults below)
@@ -131,8 +133,12 @@ CHANGES = [
     ("avatar", "导诊问答库对接HIS挂号接口", "interface", False),
     ("queue", "诊区大屏适配国产操作系统", "adaptive", False),
 ]
-WORK = [("backup", "检查实时备份同步状态及备份日志"), ("os", "安装操作系统安全补丁"),
-        ("database", "数据库统计信息收集与索引重建"), ("security", "漏洞扫描及弱口令检查")]
+WORK = [
+    ("backup", "检查实时备份同步状态及备份日志"),
+    ("os", "安装操作系统安全补丁"),
+    ("database", "数据库统计信息收集与索引重建"),
+    ("security", "漏洞扫描及弱口令检查"),
+]
 
 
 DEMO_NAME = "智慧医疗建设服务系统运维项目（演示）"
@@ -212,8 +218,9 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         _plan_ticket(rng, cal, terms, reported, real_now, n, ops)
     _plan_contract_work(rng, cal, first_day, real_now, ops)
     for number, (name, role, onsite) in enumerate(STAFF, start=1):
-        people.add_staff(desk, name, role=role, phone=f"138000000{number:02d}", email=f"staff{number}@example.com",
-                         onsite=onsite)
+        people.add_staff(
+            desk, name, role=role, phone=f"138000000{number:02d}", email=f"staff{number}@example.com", onsite=onsite
+        )
     ops.sort(key=lambda op: (op[0], op[1]))
     for recorded, seq, run in ops:
         desk.now = recorded
@@ -349,8 +356,17 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         )
     if corrected:
         fix = confirmed + timedelta(days=1)
-        steps.append((fix, lambda d: faults.correct(d, holder["id"], "处理过程记录不完整，按现场记录补充",
-                                                    action=f"{action}；补充：已同步更新运维知识库")))
+        steps.append(
+            (
+                fix,
+                lambda d: faults.correct(
+                    d,
+                    holder["id"],
+                    "处理过程记录不完整，按现场记录补充",
+                    action=f"{action}；补充：已同步更新运维知识库",
+                ),
+            )
+        )
     for moment, run in steps:
         if moment > now:
             break
@@ -460,16 +476,31 @@ def _plan_inspection(rng, system: str, at: datetime, add) -> None:
         risk_at = at + timedelta(minutes=30 + number)
         done_at = risk_at + timedelta(days=rng.randint(2, 9))
         risk: dict[str, int] = {}
-        add(risk_at, lambda d, f=flagged, h=risk, due=done_at.date(): h.setdefault("id", inspections.add_risk(
-            d, holder["id"], f"{f['item']}：{f['result']}", level=None, item=f["item"],
-            remedy=FINDINGS[f["item"]][2], owner="张伟", due=due).id))
+        add(
+            risk_at,
+            lambda d, f=flagged, h=risk, due=done_at.date(): h.setdefault(
+                "id",
+                inspections.add_risk(
+                    d,
+                    holder["id"],
+                    f"{f['item']}：{f['result']}",
+                    level=None,
+                    item=f["item"],
+                    remedy=FINDINGS[f["item"]][2],
+                    owner="张伟",
+                    due=due,
+                ).id,
+            ),
+        )
         add(
             done_at, lambda d, h=risk, a=done_at: inspections.risk_done(d, h["id"], at=a, note="已按方案处置，复查正常")
         )
         if rng.random() < 0.7:
             agreed = done_at + timedelta(days=2)
-            add(agreed, lambda d, h=risk, a=agreed: confirmations.confirm(
-                d, "risk", h["id"], by=rng.choice(CONFIRMERS), at=a))
+            add(
+                agreed,
+                lambda d, h=risk, a=agreed: confirmations.confirm(d, "risk", h["id"], by=rng.choice(CONFIRMERS), at=a),
+            )
     if rng.random() < 0.8:
         confirm_at = at + timedelta(days=3)
         add(
@@ -498,8 +529,9 @@ def _plan_change(rng, cal, spec, month, first_day, tz, add) -> None:
         step = _working_moment(cal, (step + timedelta(days=rng.randint(1, 3))).date(), 15, tz)
         add(step, lambda d, at=step: changes.review(d, holder["id"], approve=True, by="信息科 黄工", at=at))
     late = rng.random() < 0.1
-    step = _working_moment(cal, (step + timedelta(days=rng.randint(32, 40) if late else rng.randint(5, 25))).date(),
-                           17, tz)
+    step = _working_moment(
+        cal, (step + timedelta(days=rng.randint(32, 40) if late else rng.randint(5, 25))).date(), 17, tz
+    )
     add(step, lambda d, at=step: changes.implement(d, holder["id"], at=at, note="已上线"))
     apply_day = cal.working_day_after(step.date(), 10) + timedelta(days=rng.randint(0, 3))
     apply_at = _working_moment(cal, apply_day, 10, tz)

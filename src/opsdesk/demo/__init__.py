@@ -1,0 +1,1 @@
+"""The built-in demo contract and synthetic stores at scale."""
