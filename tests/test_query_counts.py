@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from conftest import NOW, ok, runner
+from tests.conftest import NOW, ok, runner
 from opsdesk import clock
 from opsdesk.cli.app import app
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ok, refused, run, snapshot
+from tests.conftest import ok, refused, run, snapshot
 
 OLD_HEADER = [
     "Bug编号",

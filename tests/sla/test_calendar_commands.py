@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
-from conftest import at, ok, run
+from tests.conftest import at, ok, run
 
 
 def test_demo_is_real_and_deterministic(tmp_path):

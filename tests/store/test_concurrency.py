@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, connect, ok, run, snapshot
+from tests.conftest import NOW, connect, ok, run, snapshot
 
-WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
+WORKER = Path(__file__).parents[1] / "workers" / "log_tickets.py"
 
 
 def _env() -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import NOW, at, ok, refused, run
+from tests.conftest import NOW, at, ok, refused, run
 
 
 @pytest.fixture

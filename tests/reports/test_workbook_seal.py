@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
+from tests.conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
 from opsdesk import clock
-from test_workbooks import NOV, november  # noqa: F401  (the fixture every_kind builds on)
+from tests.reports.test_workbooks import NOV, november  # noqa: F401  (the fixture every_kind builds on)
 
 
 def recorded_times(db) -> list[str]:
@@ -446,7 +446,7 @@ def test_removed_events_and_bad_anchors(signed, contract, tmp_path):
 
 # -- backups and restores that lose nothing ---------------------------------------------------------
 
-WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
+WORKER = Path(__file__).parents[1] / "workers" / "log_tickets.py"
 
 
 def _symptoms(conn) -> set[str]:
