@@ -1,4 +1,4 @@
-"""Alerts to the team's group chat and e-mail (issue 17): what is due, sent exactly once per channel,
+"""Alerts to the team's group chat and e-mail: what is due, sent exactly once per channel,
 retried while a service is down, never writing to the contract's records. Every service is a
 stand-in on 127.0.0.1 (tests/alerts/stand_ins.py)."""
 
@@ -79,7 +79,7 @@ def log(*options: str) -> list[dict]:
     return json.loads(ok("alert", "log", "--json", *options))
 
 
-# -- the acceptance tests of the issue --------------------------------------------------------
+# -- what is due, sent once, retried ------------------------------------------------------------
 
 
 def test_a_response_warning_is_sent_once(team, robot):

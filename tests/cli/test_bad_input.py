@@ -165,7 +165,7 @@ def test_periods_at_the_service_edges_are_accepted(contract):
     )
 
 
-# -- hostile input: one line naming the field, nothing written (issue 19) ------------------------
+# -- hostile input: one line naming the field, nothing written ----------------------------------
 
 CONTROL = "only printable text, tabs and newlines are accepted"
 HOSTILE = [

@@ -433,8 +433,8 @@ def test_retroactive_terms_need_the_flag(contract):
 
 def _walk(answers: list[str]):
     """`opsdesk inspect queue` at a terminal, typing ``answers`` one per prompt."""
-    from tests.conftest import runner
     from opsdesk.cli.app import app
+    from tests.conftest import runner
 
     return runner.invoke(
         app,

@@ -1,4 +1,5 @@
-"""Nothing lost, nothing faked: concurrent engineers, a crash mid-import, backups while writing."""
+"""Nothing lost, nothing faked: concurrent engineers on one store, a crash mid-import, backups while
+another process writes, and what a backup or restore refuses (more backups: test_backups.py)."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import opsdesk.store.models  # noqa: F401 - registers the tables
-from tests.conftest import check_schema
 from opsdesk.errors import StoreError
 from opsdesk.store.engine import SqliteStore as Store
 from opsdesk.store.migrations import MIGRATIONS
+from tests.conftest import check_schema
 
 
 def test_blank_database_migrates_to_the_models(tmp_path):

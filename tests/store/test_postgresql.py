@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import opsdesk.store.models  # noqa: F401 - registers the tables
-from tests.conftest import PG, check_schema, connect, ok, run, snapshot
 from opsdesk.store.engine import open_store
 from opsdesk.store.migrations import MIGRATIONS
+from tests.conftest import PG, check_schema, connect, ok, run, snapshot
 
 needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
 

@@ -1,5 +1,5 @@
 """A team on a shared database: record numbers without gaps, logins without the rights they need,
-connection strings in the wrong form, a server that goes away (issue 19, part 4)."""
+connection strings in the wrong form, a server that goes away."""
 
 from __future__ import annotations
 
