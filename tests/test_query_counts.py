@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from conftest import NOW, ok, runner
 from opsdesk import clock
 from opsdesk.cli.app import app
+from tests.conftest import NOW, ok, runner
 
 COMMANDS = [
     ("status",),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, ok
+from tests.conftest import NOW, ok
 
 AT = Path(__file__).parent / "workers" / "at.py"  # `python -m opsdesk` with the tests' clock
 HEAVY = ["sqlmodel", "sqlalchemy", "openpyxl", "holidays"]

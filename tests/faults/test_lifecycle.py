@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import at, connect, ok, refused, run
+from tests.conftest import at, connect, ok, refused, run
 
 FRI = "2026-12-04"
 

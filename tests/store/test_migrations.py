@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import opsdesk.store.models  # noqa: F401 - registers the tables
-from conftest import check_schema
 from opsdesk.errors import StoreError
 from opsdesk.store.engine import SqliteStore as Store
 from opsdesk.store.migrations import MIGRATIONS
+from tests.conftest import check_schema
 
 
 def test_blank_database_migrates_to_the_models(tmp_path):
@@ -62,11 +62,11 @@ def _schema(path) -> list[tuple]:
 
 
 def test_first_schema_migrates_to_the_current_one(tmp_path):
-    """tests/fixtures/m001.db was written by the first release (schema m001, built with that commit's CLI):
+    """tests/store/fixtures/m001.db was written by the first release (schema m001, built with that commit's CLI):
     it upgrades after a backup, with every record and a valid chain."""
     import shutil
 
-    from conftest import ok
+    from tests.conftest import ok
 
     old = tmp_path / "old.db"
     shutil.copy(Path(__file__).parent / "fixtures" / "m001.db", old)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ok, refused, run, snapshot
+from tests.conftest import ok, refused, run, snapshot
 
 OLD_HEADER = [
     "Bug编号",
@@ -391,7 +391,7 @@ def test_reimport_keeps_the_type_given_with_type(mapped, tmp_path):
     assert json.loads(ok("change", "list", "--json"))[0]["type"] == "adaptive"
 
 
-# -- ZenTao's exports as they come (issue 19) ----------------------------------------------------
+# -- ZenTao's exports as they come -----------------------------------------------------------------
 
 
 def _api(tmp_path, *bugs, name="bugs.json"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import connect, ok, run
-from conftest import rehash as _rehash
+from tests.conftest import connect, ok, run
+from tests.conftest import rehash as _rehash
 
 
 def _store_with_faults(db):

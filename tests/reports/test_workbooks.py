@@ -10,7 +10,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from conftest import at, ok, run, snapshot
+from tests.conftest import at, ok, run, snapshot
 
 APP_ITEMS = ["服务与进程状态", "与HIS等系统接口", "证书与许可有效期", "应用错误日志", "磁盘空间增长"]
 DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]

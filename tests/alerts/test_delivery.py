@@ -1,6 +1,6 @@
-"""Alerts to the team's group chat and e-mail (issue 17): what is due, sent exactly once per channel,
+"""Alerts to the team's group chat and e-mail: what is due, sent exactly once per channel,
 retried while a service is down, never writing to the contract's records. Every service is a
-stand-in on 127.0.0.1 (tests/alert_servers.py)."""
+stand-in on 127.0.0.1 (tests/alerts/stand_ins.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from alert_servers import start_robot, start_smtp
-from conftest import NOW, app, at, connect, ok, refused, run, runner
+from tests.alerts.stand_ins import start_robot, start_smtp
+from tests.conftest import NOW, app, at, connect, ok, refused, run, runner
 
 LATER = NOW + timedelta(minutes=1)
 
@@ -79,7 +79,7 @@ def log(*options: str) -> list[dict]:
     return json.loads(ok("alert", "log", "--json", *options))
 
 
-# -- the acceptance tests of the issue --------------------------------------------------------
+# -- what is due, sent once, retried ------------------------------------------------------------
 
 
 def test_a_response_warning_is_sent_once(team, robot):
@@ -391,7 +391,7 @@ def test_many_alerts_are_packed_within_wecoms_limits_and_none_dropped(team, robo
 
 
 def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
-    from test_contract_records import ALL_ITEMS, results_csv
+    from tests.contract.test_records import ALL_ITEMS, results_csv
 
     ok(
         "inspect",
@@ -414,7 +414,7 @@ def test_owed_inspections_in_the_last_five_working_days(team, robot, tmp_path):
 
 
 def test_a_risk_past_its_due_date(team, robot, tmp_path):
-    from test_contract_records import ALL_ITEMS, results_csv
+    from tests.contract.test_records import ALL_ITEMS, results_csv
 
     ok(
         "inspect",

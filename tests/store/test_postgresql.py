@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import opsdesk.store.models  # noqa: F401 - registers the tables
-from conftest import PG, check_schema, connect, ok, run, snapshot
 from opsdesk.store.engine import open_store
 from opsdesk.store.migrations import MIGRATIONS
+from tests.conftest import PG, check_schema, connect, ok, run, snapshot
 
 needs_pg = pytest.mark.skipif(PG is None, reason="OPSDESK_TEST_PG names no PostgreSQL server")
 
@@ -70,7 +70,7 @@ def test_a_first_release_schema_upgrades_in_place(pg, tmp_path):
 
 @needs_pg
 def test_a_first_release_backup_restores_into_postgresql(pg):
-    """tests/fixtures/m001.db (written by the first release) is upgraded on a copy and moved in whole."""
+    """tests/store/fixtures/m001.db (written by the first release) is upgraded on a copy and moved in whole."""
     fixture = Path(__file__).parent / "fixtures" / "m001.db"
     before = fixture.read_bytes()
     ok("restore", str(fixture))

@@ -9,8 +9,8 @@ import json
 import openpyxl
 import pytest
 
-from conftest import at, ok, refused, run
-from test_workbooks import APP_ITEMS, DB_ITEMS, NOV, header, november, rows  # noqa: F401 (november: a fixture)
+from tests.conftest import at, ok, refused, run
+from tests.reports.test_workbooks import APP_ITEMS, DB_ITEMS, NOV, header, november, rows  # noqa: F401 (november: a fixture)
 
 
 def _results(tmp_path, session: str = "480", verdict: str = "warn"):

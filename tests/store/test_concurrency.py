@@ -1,4 +1,5 @@
-"""Nothing lost, nothing faked: concurrent engineers, a crash mid-import, backups while writing."""
+"""Nothing lost, nothing faked: concurrent engineers on one store, a crash mid-import, backups while
+another process writes, and what a backup or restore refuses (more backups: test_backups.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, connect, ok, run, snapshot
+from tests.conftest import NOW, connect, ok, run, snapshot
 
-WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
+WORKER = Path(__file__).parents[1] / "workers" / "log_tickets.py"
 
 
 def _env() -> dict[str, str]:

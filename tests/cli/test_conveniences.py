@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import at, ok, refused, run
+from tests.conftest import at, ok, refused, run
 
 MON = "2026-12-07"
 

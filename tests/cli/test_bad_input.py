@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import ok, refused, run, snapshot
+from tests.conftest import ok, refused, run, snapshot
 
 LONG = "长" * 10_000
 CSV = "item,result,verdict,note\n实例与监听状态,正常,ok,\n"
@@ -165,7 +165,7 @@ def test_periods_at_the_service_edges_are_accepted(contract):
     )
 
 
-# -- hostile input: one line naming the field, nothing written (issue 19) ------------------------
+# -- hostile input: one line naming the field, nothing written ----------------------------------
 
 CONTROL = "only printable text, tabs and newlines are accepted"
 HOSTILE = [
@@ -279,7 +279,7 @@ def test_a_corrupt_or_foreign_workbook_is_a_usage_error(populated, tmp_path):
 
 
 def test_stored_control_characters_are_shown_not_obeyed(populated, tmp_path):
-    from conftest import connect
+    from tests.conftest import connect
 
     conn = connect(populated)  # text stored before opsdesk refused it
     conn.execute(

@@ -1,80 +1,22 @@
-"""A history both sides can prove (issue 14): recorded times nobody can set, confirmations bound to
-what the hospital read, anchors held outside the store, backups and restores that lose nothing."""
+"""What the hospital signs, proved: a confirmation binds to the row as the hospital read it (its
+校验 check, sealed with a key that never leaves the store), so an edited row is refused or reported
+and never confirmed; objections are kept; every workbook carries an anchor of the history that
+`verify --against` holds the store to. Recorded times are in tests/store/test_recorded_times.py,
+backups in tests/store/test_backups.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import stat
-import subprocess
-import sys
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 import openpyxl
 import pytest
 
-from conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
-from opsdesk import clock
-from test_workbooks import NOV, november  # noqa: F401  (the fixture every_kind builds on)
-
-
-def recorded_times(db) -> list[str]:
-    conn = connect(db)
-    try:
-        return [r[0] for r in conn.execute("SELECT recorded_at FROM event ORDER BY id").fetchall()]
-    finally:
-        conn.close()
-
-
-# -- recorded times nobody can set ----------------------------------------------------------------
-
-
-def test_no_environment_variable_sets_the_recorded_time(contract):
-    """The shell cannot backdate: OPSDESK_NOW is no longer read; the entry is recorded at the clock's time
-    and an --at months back is flagged late."""
-    result = run(
-        "fault", "open", "queue", "x", "--at", "2026-10-02 10:00", env={"OPSDESK_NOW": "2026-10-02T10:05+08:00"}
-    )
-    assert result.exit_code == 0, result.output
-    assert recorded_times(contract)[-1] == NOW.isoformat()
-    assert json.loads(ok("fault", "show", "1", "--json"))["late"]
-
-
-def test_verify_names_the_first_event_recorded_backwards(contract):
-    ok("fault", "open", "queue", "x", "--at", "09:00")
-    ok("fault", "open", "queue", "y", "--at", "09:10")
-    ok("fault", "respond", "1", "--at", "09:20")
-    conn = connect(contract)
-    # a few minutes' clock adjustment is tolerated
-    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 8", ((NOW - timedelta(minutes=4)).isoformat(),))
-    rehash(conn)
-    assert json.loads(ok("verify", "--json"))["ok"]
-    # an entry written with a backdated clock, its chain recomputed by a forger: still caught
-    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 9")
-    rehash(conn)
-    conn.close()
-    result = run("verify")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "Error: history check failed: event 9 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
-        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n"
-    )
-
-
-def test_postgresql_records_the_servers_time(contract, backend, monkeypatch):
-    """With the real clock, a PostgreSQL store records the database server's time, not the machine's."""
-    if backend != "pg":
-        pytest.skip("PostgreSQL only")
-    monkeypatch.setattr(clock, "_fixed", None)
-    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, tzinfo=UTC))  # a machine with a wrong clock
-    ok("fault", "open", "queue", "x", "--at", "2026-11-01 08:00")
-    recorded = datetime.fromisoformat(recorded_times(contract)[-1])
-    assert abs(recorded - datetime.now(UTC)) < timedelta(minutes=1)
-
+from tests.conftest import NOW, at, connect, ok, refused, rehash, run, snapshot
+from tests.reports.test_workbooks import NOV, november  # noqa: F401  (the fixture every_kind builds on)
+from tests.store.test_recorded_times import recorded_times
 
 # -- a confirmation binds to what the hospital read -------------------------------------------------
 
@@ -444,186 +386,6 @@ def test_removed_events_and_bad_anchors(signed, contract, tmp_path):
     )
 
 
-# -- backups and restores that lose nothing ---------------------------------------------------------
-
-WORKER = Path(__file__).parent / "workers" / "log_tickets.py"
-
-
-def _symptoms(conn) -> set[str]:
-    try:
-        return {r[0] for r in conn.execute("SELECT symptom FROM ticket").fetchall()}
-    finally:
-        conn.close()
-
-
-def _tickets(db) -> int:
-    conn = connect(db)
-    try:
-        return conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
-    finally:
-        conn.close()
-
-
-@pytest.mark.slow
-def test_a_restore_under_concurrent_writers_loses_no_acknowledged_write(contract, tmp_path):
-    """Every "Opened fault N" a writer was given is in the copy kept aside or in the restored store."""
-    ok("fault", "open", "queue", "before the backup")
-    backup = tmp_path / "b.db"
-    ok("backup", str(backup))
-    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_DB"}
-    writers = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), str(contract), "120", f"w{i}", NOW.isoformat()],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for i in range(3)
-    ]
-    deadline = time.monotonic() + 120
-    while _tickets(contract) < 40 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    out = ok("restore", str(backup), "--force")
-    aside = Path(out.splitlines()[-1].removeprefix("The previous database is kept at "))
-    outputs = [w.communicate(timeout=600)[0] for w in writers]
-    assert [w.returncode for w in writers] == [0, 0, 0], outputs
-    answered = [line.split("\t") for out in outputs for line in out.splitlines() if "\tOpened fault " in line]
-    assert len(answered) == 360
-    kept, restored = _symptoms(sqlite3.connect(aside)), _symptoms(connect(contract))
-    assert [s for s, _ in answered if s not in kept | restored] == []
-    assert any(s in kept for s, _ in answered) and any(s in restored for s, _ in answered)  # it ran mid-way
-    assert json.loads(ok("verify", "--json"))["ok"]
-    assert json.loads(ok("--db", str(aside), "verify", "--json"))["ok"]
-
-
-def test_a_diverged_backup_is_refused(contract, tmp_path):
-    ok("fault", "open", "queue", "a")
-    base = tmp_path / "base.db"
-    ok("backup", str(base))
-    ok("fault", "open", "queue", "live only")  # event 8 here
-    other = tmp_path / "other.db"
-    ok("--db", str(other), "restore", str(base))
-    ok("--db", str(other), "fault", "open", "queue", "elsewhere")  # event 8 there
-    ok("--db", str(other), "fault", "open", "queue", "elsewhere again")
-    diverged = tmp_path / "diverged.db"
-    ok("--db", str(other), "backup", str(diverged))
-    refused(
-        ["restore", str(diverged)],
-        f"{diverged} holds a different history: from event 8 on, it and this database disagree (one of them was "
-        "changed after they parted); restoring it would drop this database's records since; add --force to "
-        "replace it anyway (the current content is kept aside)",
-        contract,
-    )
-    assert ok("restore", str(diverged), "--force").startswith(f"Restored {diverged}")
-    assert "elsewhere again" in _symptoms(connect(contract))
-
-
-def test_a_backup_with_a_trigger_or_view_is_refused(contract, tmp_path):
-    ok("fault", "open", "queue", "x")
-    backup = tmp_path / "t.db"
-    ok("backup", str(backup))
-    conn = sqlite3.connect(backup)
-    conn.execute("CREATE TRIGGER rewrite AFTER INSERT ON note BEGIN UPDATE note SET text = 'x'; END")
-    conn.execute("CREATE VIEW everything AS SELECT * FROM ticket")
-    conn.commit()
-    conn.close()
-    refused(
-        ["restore", str(backup), "--force"],
-        f"{backup} holds trigger 'rewrite', view 'everything', which opsdesk does not make; it restores only its "
-        "own tables and indexes, so nothing was restored",
-        contract,
-    )
-
-
-def test_a_backup_is_private_from_its_first_byte_and_a_failed_one_leaves_nothing(contract, tmp_path, monkeypatch):
-    from opsdesk.errors import StoreError
-    from opsdesk.store import backups
-
-    folder = tmp_path / "kept"
-    seen = []
-
-    def fails(path):
-        seen.append(stat.S_IMODE(os.stat(path).st_mode))
-        raise StoreError("the disk is full")
-
-    whole = backups._single_file
-    monkeypatch.setattr(backups, "_single_file", fails)
-    assert run("backup", str(folder / "b.db")).stderr == "Error: the disk is full\n"
-    assert seen == [0o600] and list(folder.iterdir()) == []
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    monkeypatch.setattr(backups, "_single_file", whole)
-    ok("backup", str(folder / "b.db"))
-    assert [p.name for p in folder.iterdir()] == ["b.db"] and stat.S_IMODE((folder / "b.db").stat().st_mode) == 0o600
-
-
-@pytest.mark.sqlite_only  # the backups folder beside the database file
-def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
-    ok("backup")
-    folder = contract.parent / "backups"
-    first = next(folder.iterdir())
-    stem = first.name[: -len("-YYYYmmdd-HHMMSS.db")]
-    killed = folder / f"{stem}-20200101-000000.db"
-    killed.write_bytes(b"SQLite format 3\x00" + bytes(100))  # an interrupted backup under a backup's name
-    other = tmp_path / "other.db"
-    ok("--db", str(other), "init", "--name", "别的合同", "--hospital", "h", "--vendor", "v", "--start", "2026-09-01")
-    theirs = folder / f"{stem}-20200102-000000.db"
-    ok("--db", str(other), "backup", str(theirs))
-    out = ok("backup", "--keep", "1")
-    assert f"Kept {killed.name}: not a complete backup of this contract, so not counted" in out
-    assert killed.exists() and theirs.exists() and not first.exists()
-    assert len(list(folder.glob(f"{stem}-2026*.db"))) == 1
-
-
-@pytest.mark.sqlite_only  # the backups folder beside the database file
-def test_keep_removes_a_killed_backups_partial_files_not_a_running_ones(contract):
-    ok("backup")
-    folder = contract.parent / "backups"
-    stem = next(folder.iterdir()).name[: -len("-YYYYmmdd-HHMMSS.db")]
-    killed = folder / f".{stem}-20261206-100000.db.partial"
-    running = folder / f".{stem}-20261207-095959.db.partial"
-    for path in (killed, Path(f"{killed}-journal"), running, Path(f"{running}-journal")):
-        path.write_bytes(b"SQLite format 3\x00")
-    hour_ago = time.time() - 3601
-    os.utime(killed, (hour_ago, hour_ago))
-    os.utime(f"{killed}-journal", (hour_ago, hour_ago))
-    os.utime(running, (hour_ago, hour_ago))  # its journal was written just now: a backup running
-    out = ok("backup", "--keep", "2")
-    assert f"Removed 1 partial file(s) left by a backup killed earlier ({killed.name})\n" in out
-    assert not killed.exists() and not Path(f"{killed}-journal").exists()
-    assert running.exists() and Path(f"{running}-journal").exists()
-    assert "partial" not in ok("backup", "--keep", "2")
-
-
-def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
-    from opsdesk.store.engine import SqliteStore
-
-    empty = tmp_path / "empty.db"
-    SqliteStore.open(empty, create=True).close()
-    result = run("--db", str(empty), "verify")
-    assert (result.exit_code, result.stderr) == (
-        1,
-        "Error: this database has no contract yet; create it with `opsdesk init` (see `opsdesk init --help`)\n",
-    )
-
-
-@pytest.mark.sqlite_only
-def test_demo_scale_is_all_or_nothing(tmp_path, monkeypatch):
-    from opsdesk.demo import scale
-
-    flushed = []
-
-    def killed(self):
-        flushed.append(len(self.events))
-        raise KeyboardInterrupt  # as a kill would, part-way through
-
-    monkeypatch.setattr(scale.BulkWriter, "flush", killed)
-    target = tmp_path / "scale.db"
-    result = run("demo", "--db", str(target), "--scale", "300")
-    assert result.exit_code != 0 and flushed
-    assert not target.exists()
-
-
 def test_an_honest_row_confirms_though_its_verdict_was_re_judged_since(signed, contract):
     """Exported, then an exception agreed that re-judges fault 1: the row is the store's own export
     (its seal matches) of the fault as it still is, so the hospital's signature holds; twice, too."""
@@ -684,7 +446,6 @@ def test_a_restored_store_keeps_its_seal_and_still_reads_its_workbooks(signed, c
 
 @pytest.mark.sqlite_only  # a backup is a SQLite file; this one is made older by hand
 def test_a_backup_from_before_the_seal_leaves_the_seal_as_it_is(signed, contract, tmp_path):
-    import sqlite3
 
     conn = connect(contract)
     secret = conn.execute("SELECT secret FROM workbook_seal").fetchone()[0]

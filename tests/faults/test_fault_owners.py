@@ -1,4 +1,4 @@
-"""A fault's owner: someone on the staff roster, on duty that day (issue 17)."""
+"""A fault's owner: someone on the staff roster, on duty that day."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import NOW, at, ok, refused, run
+from tests.conftest import NOW, at, ok, refused, run
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """A team on a shared database: record numbers without gaps, logins without the rights they need,
-connection strings in the wrong form, a server that goes away (issue 19, part 4)."""
+connection strings in the wrong form, a server that goes away."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PG, connect, ok, refused, run, snapshot
-from test_pg import needs_pg, pg  # noqa: F401 - pg: the PostgreSQL run only
-from test_zentao import bug, write_csv
+from tests.conftest import PG, connect, ok, refused, run, snapshot
+from tests.store.test_postgresql import needs_pg, pg  # noqa: F401 - pg: the PostgreSQL run only
+from tests.zentao.test_import_and_feedback import bug, write_csv
 
-STOP_BEFORE_COMMIT = Path(__file__).parent / "workers" / "stop_before_commit.py"
+STOP_BEFORE_COMMIT = Path(__file__).parents[1] / "workers" / "stop_before_commit.py"
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_a_killed_import_skips_no_number(contract, tmp_path):
     ok("import", "map", "智能候诊", "queue")
     ok("fault", "open", "queue", "之前")
     path = write_csv(tmp_path / "big.csv", [bug(n) for n in range(1, 2_001)])
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
     before = snapshot(contract)
     proc = subprocess.Popen(
         [sys.executable, str(STOP_BEFORE_COMMIT), "import", "zentao-bugs", path],

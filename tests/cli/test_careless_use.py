@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import at, ok, run, snapshot
+from tests.conftest import at, ok, run, snapshot
 
 
 def one_line(result, code: int) -> str:

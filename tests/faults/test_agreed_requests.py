@@ -9,7 +9,7 @@ from datetime import datetime
 
 import openpyxl
 
-from conftest import at, connect, ok, refused, run
+from tests.conftest import at, connect, ok, refused, run
 
 FRI = "2026-12-04"
 

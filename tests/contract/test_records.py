@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import at, ok, refused, run
+from tests.conftest import at, ok, refused, run
 
 APP_ITEMS = ["服务与进程状态", "与HIS等系统接口", "证书与许可有效期", "应用错误日志", "磁盘空间增长"]
 DB_ITEMS = ["实例与监听状态", "表空间使用率", "备份成功情况", "恢复测试", "告警日志错误", "无效对象", "慢SQL", "会话数"]
@@ -433,8 +433,8 @@ def test_retroactive_terms_need_the_flag(contract):
 
 def _walk(answers: list[str]):
     """`opsdesk inspect queue` at a terminal, typing ``answers`` one per prompt."""
-    from conftest import runner
     from opsdesk.cli.app import app
+    from tests.conftest import runner
 
     return runner.invoke(
         app,

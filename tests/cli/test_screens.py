@@ -14,7 +14,7 @@ import sys
 import pytest
 from rich.cells import cell_len
 
-from conftest import at, ok, run
+from tests.conftest import at, ok, run
 
 pytestmark = pytest.mark.sqlite_only  # rendering only
 WIDTHS = (80, 100, 160)
