@@ -1,7 +1,7 @@
 """The tables, as SQLModel classes.
 
 The schema itself is created by the ordered migrations in :mod:`opsdesk.store.migrations`;
-``tests/test_store.py`` checks that a migrated database matches these classes.
+``tests/store/test_migrations.py`` checks that a migrated database matches these classes.
 Every moment is a timezone-aware datetime stored as ISO 8601 text with its offset.
 """
 
