@@ -233,11 +233,17 @@ def report_sla(
         return
     shown = f"{r.since:%Y-%m-%d} to {r.until - timedelta(days=1):%Y-%m-%d}"
     shown += " as recorded (before agreed exceptions)" if as_recorded else ""
-    fits = {"short": SLA_SHORT, "optional": SLA_OPTIONAL}
-    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary, working_day), **fits)
+    table(
+        f"SLA {shown}: {r.tickets} ticket(s)",
+        SLA_COLUMNS,
+        _sla_rows(r.summary, working_day),
+        short=SLA_SHORT,
+        optional=SLA_OPTIONAL,
+    )
     per_system = [x for x in r.by_system if sum(x.counts.values())]
     if per_system and not system:
-        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, working_day, with_system=True), **fits)
+        rows = _sla_rows(per_system, working_day, with_system=True)
+        table("Per system", ["system", *SLA_COLUMNS], rows, short=SLA_SHORT, optional=SLA_OPTIONAL)
     line(SLA_NOTE, style="dim")
     if r.breaches:
         fault_table(f"Breaches: {len(r.breaches)}", r.breaches, now)
@@ -308,6 +314,7 @@ def report_monthly(
     from opsdesk.reports.monthly import monthly_data, monthly_sheets
 
     asked = read_period(month)
+    assert asked.month is not None, "a month given is read as one calendar month"
     year, mon = asked.month
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
     with desk(write=not as_json) as d:  # a report written is recorded as delivered, with its anchor

@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy import select as columns_of
 from sqlmodel import col, func, select
 
@@ -77,7 +79,7 @@ from opsdesk.reports.sheets import (
     sla_table,
     work_rows,
 )
-from opsdesk.reports.workbook import Book, Cell, Column, Cover, SheetRow, Table
+from opsdesk.reports.workbook import Book, Cell, Column, Cover, Later, SheetRow, Table
 from opsdesk.sla.terms import SlaTerms
 from opsdesk.store.anchors import Anchor, history_anchors
 from opsdesk.store.history import head
@@ -236,7 +238,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
     tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
     months = MonthSystemTally()
     corrected = corrections_by_record(desk, until)
-    faults = {
+    faults: dict[str, Iterator[FaultRow]] = {
         kind: (
             fault_row(tally.add(months.add(v)), corrected)
             for v in each_fault(desk, since=since, until=until, kind=kind)
@@ -331,6 +333,8 @@ def _items(desk: Desk, until: datetime, risks: list[Risk]) -> Iterator[ItemRow]:
             col(Inspection.month),
             col(Inspection.at),
             col(Inspection.system_id),
+            col(Inspection.recorded_at),
+            col(Inspection.inspector),
         )
         .join(Inspection, col(i.inspection_id) == col(Inspection.id))
         .where(col(Inspection.at) < until)
@@ -339,14 +343,30 @@ def _items(desk: Desk, until: datetime, risks: list[Risk]) -> Iterator[ItemRow]:
     )
     for row in desk.session.connection().execute(query):
         system = names[row.system_id]
-        unrisked = row.verdict != "ok" and _unrisked(row.item, row.verdict, system, by_inspection.get(row.id, []))
+        unrisked = row.verdict != "ok" and _unrisked(row, system, by_inspection.get(row.id, []))
         yield item_row(system, row.id, row.month, row.at, row, unrisked)
 
 
-def _unrisked(item: str, verdict: str, system: System, risks: list[Risk]) -> bool:
-    """Whether a warned or failed item has no risk recorded for it (the inspection's rule)."""
-    view = InspectionView(Inspection(), system, [InspectionItem(item=item, verdict=verdict)], risks)
-    return bool(view.unrisked)
+def _unrisked(row: Row[*tuple[Any, ...]], system: System, risks: list[Risk]) -> bool:
+    """Whether a warned or failed item (a row of the query above) has no risk recorded for it: the
+    inspection's rule, on the item and its inspection as read."""
+    inspection = Inspection(
+        id=row.id,
+        system_id=row.system_id,
+        month=row.month,
+        at=row.at,
+        recorded_at=row.recorded_at,
+        inspector=row.inspector,
+    )
+    item = InspectionItem(
+        inspection_id=row.id,
+        section=row.section,
+        item=row.item,
+        standard=row.standard,
+        result=row.result,
+        verdict=row.verdict,
+    )
+    return bool(InspectionView(inspection, system, [item], risks).unrisked)
 
 
 def _corrected_kinds(desk: Desk, corrected: dict[int, list[int]]) -> set[str]:
@@ -364,12 +384,12 @@ def _coverage(desk: Desk, start: date, last: date) -> tuple[list[CoverageRow], l
     active = systems(desk, include_inactive=False)
     codes = [s.code for s in active]
     done: dict[tuple[str, str], datetime] = {}
-    for month, code, at in desk.session.exec(
+    for month, code, inspected_at in desk.session.exec(
         select(Inspection.month, System.code, Inspection.at)
         .join(System, col(Inspection.system_id) == col(System.id))
         .order_by(col(Inspection.month), col(Inspection.at), col(Inspection.id))
     ):
-        done.setdefault((month, code), at)
+        done.setdefault((month, code), inspected_at)
     rows = []
     year, month_no = start.year, start.month
     while date(year, month_no, 1) <= last:
@@ -481,7 +501,7 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
         rows = fault_rows(lang, data.faults[kind], working_day)
         return record_table(lang, f"sheet.{kind}", fault_columns(kind), rows)
 
-    sheets = [
+    sheets: list[Table | Cover | Later] = [
         make_cover,
         summary,
         by_month,

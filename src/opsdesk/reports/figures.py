@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from opsdesk.contract.changes import ChangeView, list_changes
 from opsdesk.contract.inspections import UnriskedItem, gaps, unrisked_items
@@ -69,7 +68,7 @@ class ClockSummary:
     def rate_as_recorded(self) -> float | None:
         return _rounded(self.compliance_as_recorded)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "clock": self.clock,
             "kind": self.kind,
@@ -111,7 +110,7 @@ class SlaTally:
 
     def __init__(self, by_system: bool = False):
         self.by_system = by_system
-        self.rows: dict[tuple, ClockSummary] = {}
+        self.rows: dict[tuple[str | None, str, str | None], ClockSummary] = {}
         self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
         if not by_system:
             self._block(None)
@@ -257,7 +256,11 @@ def status(desk: Desk) -> Status:
 
 def overdue_risks(desk: Desk) -> list[OverdueRisk]:
     """Risks not carried out whose due date has passed, the longest overdue first."""
-    return [OverdueRisk(r.id, s.code, r.text, r.due, r.owner) for r, _, s in risks_past_due(desk)]
+    return [
+        OverdueRisk(r.id, s.code, r.text, r.due, r.owner)
+        for r, _, s in risks_past_due(desk)
+        if r.id is not None and r.due is not None  # stored, and past a due date: every one of them
+    ]
 
 
 def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
@@ -266,17 +269,20 @@ def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
     since = now - timedelta(days=1)
     recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
     seen = {v.ticket.id: v for v in [*recent, *open_views]}
-    views = sorted(seen.values(), key=lambda v: v.ticket.id)
+    views = sorted(seen.values(), key=lambda v: v.ticket.id or 0)
     breached = [
-        v.ticket.id
-        for v in views
-        if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
+        v for v in views if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
     ]
     return SinceYesterday(
-        opened=[v.ticket.id for v in views if since <= v.ticket.reported_at < now],
-        resolved=[v.ticket.id for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now],
-        breached=breached,
+        opened=_ids(v for v in views if since <= v.ticket.reported_at < now),
+        resolved=_ids(v for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now),
+        breached=_ids(breached),
     )
+
+
+def _ids(views: Iterable[FaultView]) -> list[int]:
+    """The faults' ticket ids (stored tickets: each has one)."""
+    return [v.ticket.id for v in views if v.ticket.id is not None]
 
 
 @dataclass(frozen=True)

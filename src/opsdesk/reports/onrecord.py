@@ -48,7 +48,7 @@ SPECS: dict[str, Spec] = {
 }
 # The cells that show the confirmation itself (an exception request's: the hospital's decision), as
 # a row exported before it shows them: a confirmed record's row may read either way.
-CONFIRMATION_SHOWN = {
+CONFIRMATION_SHOWN: dict[str, dict[str, str | None]] = {
     "fault": {"confirmed_at": None},
     "exception": {"decision": "exception.pending", "decided_by": None, "decided_at": None},
 }

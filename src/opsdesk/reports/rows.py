@@ -8,9 +8,10 @@ what happened after it in ``after``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -100,10 +101,14 @@ def _id(record: _Confirmable | Correction | System) -> int:
     return record.id
 
 
-def _cut(until: datetime, moments: Mapping[str, datetime | None]) -> tuple[After, dict[str, None]]:
-    """The moments at or after ``until`` (in order), and the fields they leave empty."""
-    after = tuple((key, moment) for key, moment in moments.items() if moment is not None and moment >= until)
-    return after, dict.fromkeys((key for key, _ in after), None)
+def _after(until: datetime, moments: Mapping[str, datetime | None]) -> After:
+    """The moments at or after ``until``, in order, with the fields they were in."""
+    return tuple((key, moment) for key, moment in moments.items() if moment is not None and moment >= until)
+
+
+def _by(until: datetime, moment: datetime | None) -> datetime | None:
+    """A moment if it came before ``until`` (a row as it stood then shows it)."""
+    return moment if moment is not None and moment < until else None
 
 
 @dataclass(frozen=True)
@@ -137,12 +142,12 @@ class FaultRow:
     response_late_min: int | None
     arrival_late_min: int | None
     resolution_late_min: int | None
-    confirm: Confirmation = field(metadata=HIDDEN)
-    after: After | None = field(default=None, metadata=PERIOD)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
+    after: After | None = dataclasses.field(default=None, metadata=PERIOD)
 
     def until(self, moment: datetime) -> FaultRow:
         """The row as it stood at a period's end: a moment after it moves to ``after``."""
-        after, cleared = _cut(
+        after = _after(
             moment,
             {
                 "responded": self.responded,
@@ -152,7 +157,15 @@ class FaultRow:
                 "confirmed_at": self.confirmed_at,
             },
         )
-        return replace(self, after=after, **cleared)
+        return replace(
+            self,
+            responded=_by(moment, self.responded),
+            arrived=_by(moment, self.arrived),
+            remote=_by(moment, self.remote),
+            resolved=_by(moment, self.resolved),
+            confirmed_at=_by(moment, self.confirmed_at),
+            after=after,
+        )
 
 
 def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> FaultRow:
@@ -216,7 +229,7 @@ class InspectionRow:
     fail: int
     db_conclusion: str  # ok | warn | fail
     unrisked: int
-    confirm: Confirmation = field(metadata=HIDDEN)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
 
 
 @dataclass(frozen=True)
@@ -226,7 +239,7 @@ class InspectionGap:
     system: str
     system_name: str
     db_conclusion: str = "gap"
-    confirm: None = field(default=None, metadata=HIDDEN)
+    confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
 
 
 def inspection_row(v: InspectionView) -> InspectionRow:
@@ -263,8 +276,8 @@ class ChangeRow:
     warranty: date | None
     state: str  # open | delivered | delivered late | late
     ref: str | None
-    confirm: Confirmation = field(metadata=HIDDEN)
-    after: After | None = field(default=None, metadata=PERIOD)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
+    after: After | None = dataclasses.field(default=None, metadata=PERIOD)
 
     @property
     def late(self) -> bool:
@@ -274,10 +287,16 @@ class ChangeRow:
     def until(self, moment: datetime, cutoff: datetime) -> ChangeRow:
         """The change request as it stood at a period's end (delivered, accepted, late or open);
         ``cutoff``: the period's end, or now in a running period."""
-        after, cleared = _cut(
+        after = _after(
             moment, {"implemented": self.implemented, "applied": self.applied, "accepted_at": self.accepted_at}
         )
-        row = replace(self, after=after, **cleared)
+        row = replace(
+            self,
+            implemented=_by(moment, self.implemented),
+            applied=_by(moment, self.applied),
+            accepted_at=_by(moment, self.accepted_at),
+            after=after,
+        )
         acceptance, warranty, state = row.acceptance, row.warranty, row.state
         if row.accepted_at is None and acceptance == "accepted":
             acceptance, warranty = "applied", None
@@ -325,7 +344,7 @@ class WorkRow:
     what: str
     minutes: int | None
     by: str
-    confirm: Confirmation = field(metadata=HIDDEN)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
 
 
 def work_row(w: WorkLog, system: System) -> WorkRow:
@@ -353,7 +372,7 @@ class TrainingRow:
     attendees: int
     hours: float
     note: str | None
-    confirm: Confirmation = field(metadata=HIDDEN)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
 
 
 def training_row(t: Training, system: System) -> TrainingRow:
@@ -400,7 +419,7 @@ class CorrectionRow:
     reason: str
     by: str
     at: datetime
-    confirm: None = field(default=None, metadata=HIDDEN)
+    confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
 
 
 def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[CorrectionRow]:
@@ -436,9 +455,9 @@ class ExceptionRow:
     decided_by: str | None
     decided_at: datetime | None
     refuse_reason: str | None
-    changes: tuple[VerdictChange, ...] = field(metadata=NESTED)
-    state: str = field(metadata=HIDDEN)  # pending | agreed | refused
-    confirm: Confirmation = field(metadata=HIDDEN)
+    changes: tuple[VerdictChange, ...] = dataclasses.field(metadata=NESTED)
+    state: str = dataclasses.field(metadata=HIDDEN)  # pending | agreed | refused
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
 
 
 def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
@@ -483,8 +502,8 @@ class EditRow:
     reopen: bool
     by: str
     at: datetime
-    changes: tuple[VerdictChange, ...] = field(metadata=NESTED)
-    confirm: None = field(default=None, metadata=HIDDEN)
+    changes: tuple[VerdictChange, ...] = dataclasses.field(metadata=NESTED)
+    confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
 
 
 def edit_rows(edits: Iterable[VerdictEdit]) -> list[EditRow]:
@@ -513,13 +532,13 @@ class RiskRow:
     done: bool
     done_at: datetime | None
     note: str | None
-    confirm: Confirmation = field(metadata=HIDDEN)
-    after: After | None = field(default=None, metadata=PERIOD)
+    confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
+    after: After | None = dataclasses.field(default=None, metadata=PERIOD)
 
     def until(self, moment: datetime) -> RiskRow:
         """The risk as it stood at a period's end: carried out after it, it was still open."""
-        after, cleared = _cut(moment, {"done_at": self.done_at})
-        return replace(self, after=after, done=self.done and not after, **cleared)
+        after = _after(moment, {"done_at": self.done_at})
+        return replace(self, done_at=_by(moment, self.done_at), done=self.done and not after, after=after)
 
 
 def risk_row(system: System, month: str, r: Risk) -> RiskRow:
@@ -559,7 +578,7 @@ class ItemRow:
     verdict: str  # ok | warn | fail
     note: str | None
     unrisked: bool
-    confirm: None = field(default=None, metadata=HIDDEN)
+    confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
 
     @property
     def fill(self) -> str | None:

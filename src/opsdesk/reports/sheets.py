@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from opsdesk.faults.edits import VerdictChange
@@ -27,7 +27,7 @@ from opsdesk.reports.workbook import Cell, Chart, Column, SheetRow, Table
 from opsdesk.sla.terms import SlaTerms
 from opsdesk.store.anchors import Anchor
 
-Spec = list[tuple[str, str, str]] | list[tuple[str, str, str, bool]]  # (row key, label key, kind[, always])
+Spec = Sequence[tuple[str, str, str] | tuple[str, str, str, bool]]  # (row key, label key, kind[, always])
 Record = FaultRow | ChangeRow | RiskRow | WorkRow | TrainingRow | ExceptionRow | InspectionRow | InspectionGap | ItemRow
 
 CODED = {
@@ -437,7 +437,7 @@ def verdicts_text(lang: str, changes: tuple[VerdictChange, ...]) -> str:
     return ("；" if zh else "; ").join(parts)
 
 
-EXCEPTION_COLUMNS = [
+EXCEPTION_COLUMNS: Spec = [
     ("id", "col.id", "int"),
     ("fault", "col.fault_id", "int"),
     ("system", "col.system", "text"),
