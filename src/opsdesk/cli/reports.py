@@ -233,11 +233,17 @@ def report_sla(
         return
     shown = f"{r.since:%Y-%m-%d} to {r.until - timedelta(days=1):%Y-%m-%d}"
     shown += " as recorded (before agreed exceptions)" if as_recorded else ""
-    fits = {"short": SLA_SHORT, "optional": SLA_OPTIONAL}
-    table(f"SLA {shown}: {r.tickets} ticket(s)", SLA_COLUMNS, _sla_rows(r.summary, working_day), **fits)
+    table(
+        f"SLA {shown}: {r.tickets} ticket(s)",
+        SLA_COLUMNS,
+        _sla_rows(r.summary, working_day),
+        short=SLA_SHORT,
+        optional=SLA_OPTIONAL,
+    )
     per_system = [x for x in r.by_system if sum(x.counts.values())]
     if per_system and not system:
-        table("Per system", ["system", *SLA_COLUMNS], _sla_rows(per_system, working_day, with_system=True), **fits)
+        rows = _sla_rows(per_system, working_day, with_system=True)
+        table("Per system", ["system", *SLA_COLUMNS], rows, short=SLA_SHORT, optional=SLA_OPTIONAL)
     line(SLA_NOTE, style="dim")
     if r.breaches:
         fault_table(f"Breaches: {len(r.breaches)}", r.breaches, now)
@@ -308,28 +314,27 @@ def report_monthly(
     from opsdesk.reports.monthly import monthly_data, monthly_sheets
 
     asked = read_period(month)
+    assert asked.month is not None, "a month given is read as one calendar month"
     year, mon = asked.month
     target = output_path or Path(f"opsdesk-monthly-{year}-{mon:02d}.xlsx")
     with desk(write=not as_json) as d:  # a report written is recorded as delivered, with its anchor
         d.period(asked)  # refuses a month outside the service
-        if as_json:
-            from opsdesk.reports.figures import report_json
-
-            data = monthly_data(d, year, mon, prepared_by=by, rev=rev)
-            data["faults"] = data.pop("sla")  # the month's faults, named as in the acceptance report
-            emit_json(report_json(data))
-            return
         data = monthly_data(d, year, mon, prepared_by=by, rev=rev)
+        if as_json:
+            from opsdesk.reports.report_json import monthly_json
+
+            emit_json(monthly_json(data))
+            return
         sheets = monthly_sheets(data, _check_lang(lang))
         written = _write_workbook(d, sheets, target, force)
-        delivery = _delivered(d, f"{year}-{mon:02d}", written, data["anchors"][-1])
-    interim = f", interim: the month has not ended, data as of {data['data_as_of']:%Y-%m-%d %H:%M}"
+        delivery = _delivered(d, f"{year}-{mon:02d}", written, data.anchors[-1])
+    interim = f", interim: the month has not ended, data as of {data.data_as_of:%Y-%m-%d %H:%M}"
     line(
-        f"Wrote the monthly report for {year}-{mon:02d}{interim if data['interim'] else ''} ({len(sheets)} sheets) "
+        f"Wrote the monthly report for {year}-{mon:02d}{interim if data.interim else ''} ({len(sheets)} sheets) "
         f"to {written.resolve()}"
     )
     line(
-        f"Recorded as delivered{' (interim)' if data['interim'] else ''}: anchor {delivery.events}:"
+        f"Recorded as delivered{' (interim)' if data.interim else ''}: anchor {delivery.events}:"
         f"{delivery.head_hash[:16]}, SHA-256 {delivery.sha256[:16]}"
     )
 
@@ -366,16 +371,16 @@ def report_acceptance(
             d.check_in_service(d.contract.start_date, last, f"{d.contract.start_date} to {last}")
         data = acceptance_data(d, last)
         if as_json:
-            from opsdesk.reports.figures import report_json
+            from opsdesk.reports.report_json import acceptance_json
 
-            emit_json(report_json(data))
+            emit_json(acceptance_json(data))
             return
         sheets = acceptance_sheets(data, _check_lang(lang))
-        target = output_path or Path(f"opsdesk-acceptance-{data['last']}.xlsx")
+        target = output_path or Path(f"opsdesk-acceptance-{data.last}.xlsx")
         written = _write_workbook(d, sheets, target, force)
     line(
-        f"Wrote the acceptance evidence {data['start']} to {data['last']} ({len(sheets)} sheets, "
-        f"history head {data['head_hash'][:16]}) to {written.resolve()}"
+        f"Wrote the acceptance evidence {data.start} to {data.last} ({len(sheets)} sheets, "
+        f"history head {data.head_hash[:16]}) to {written.resolve()}"
     )
 
 

@@ -352,6 +352,7 @@ def _keep_objection(desk: Desk, objection: ObjectionRead, workbook: str) -> None
             "this database (kind:id, e.g. fault:12)"
         )
     comment = text_value(objection.comment, "确认意见", required=True)
+    assert comment is not None, "a required value is given"
     seen = desk.session.exec(
         select(Objection).where(
             Objection.kind == kind, Objection.record_id == int(raw_id), Objection.comment == comment

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from opsdesk.contract.changes import ChangeView, list_changes
 from opsdesk.contract.inspections import UnriskedItem, gaps, unrisked_items
@@ -16,14 +14,14 @@ from opsdesk.contract.inspections import overdue_risks as risks_past_due
 from opsdesk.contract.people import onsite_on, roster
 from opsdesk.desk import Desk, contract_end
 from opsdesk.faults.views import FaultView, each_fault, list_faults
-from opsdesk.hospital.confirmations import Pending, pending
+from opsdesk.hospital.confirmations import pending
 from opsdesk.sla.workcalendar import DayKind
 from opsdesk.store.models import System
 
 JUDGED = ("met", "breached", "overdue", "time_unknown")  # a rate's denominator: not applicable is left out
 
 
-def compliance_of(counts: Counter) -> float | None:
+def compliance_of(counts: Counter[str]) -> float | None:
     """The compliance rate in percent: met / (met + breached + overdue + time unknown). SPEC: a
     clock that was not applicable (no arrival due: resolved remotely in time) is counted and shown
     beside the rate, never in its denominator. None when nothing was judged."""
@@ -36,9 +34,9 @@ class ClockSummary:
     clock: str
     kind: str | None
     system: str | None = None
-    counts: Counter = field(default_factory=Counter)  # after the exceptions the hospital agreed to
+    counts: Counter[str] = field(default_factory=Counter)  # after the exceptions the hospital agreed to
     elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
-    recorded: Counter = field(default_factory=Counter)  # as recorded, before agreed exceptions
+    recorded: Counter[str] = field(default_factory=Counter)  # as recorded, before agreed exceptions
     exceptions: int = 0  # agreed exceptions that change this clock (a void: the ticket leaves the figure)
 
     @property
@@ -57,11 +55,24 @@ class ClockSummary:
     def compliance_as_recorded(self) -> float | None:
         return compliance_of(self.recorded)
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def tickets(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rate(self) -> float | None:
+        """The compliance as reports show it: in percent, to one decimal."""
+        return _rounded(self.compliance)
+
+    @property
+    def rate_as_recorded(self) -> float | None:
+        return _rounded(self.compliance_as_recorded)
+
+    def to_dict(self) -> dict[str, object]:
         return {
             "clock": self.clock,
             "kind": self.kind,
-            "tickets": sum(self.counts.values()),
+            "tickets": self.tickets,
             "met": self.counts["met"],
             "not_applicable": self.counts["not_applicable"],
             "breached": self.counts["breached"],
@@ -69,9 +80,9 @@ class ClockSummary:
             "running": self.counts["running"],
             "time_unknown": self.counts["time_unknown"],
             "waived": self.counts["waived"],
-            "compliance": None if self.compliance is None else round(self.compliance, 1),
+            "compliance": self.rate,
             "exceptions": self.exceptions,
-            "compliance_as_recorded": _rounded(self.compliance_as_recorded),
+            "compliance_as_recorded": self.rate_as_recorded,
             "as_recorded": {state: self.recorded[state] for state in sorted(self.recorded)},
             "system": self.system,
             "median_minutes": self.median,
@@ -99,7 +110,7 @@ class SlaTally:
 
     def __init__(self, by_system: bool = False):
         self.by_system = by_system
-        self.rows: dict[tuple, ClockSummary] = {}
+        self.rows: dict[tuple[str | None, str, str | None], ClockSummary] = {}
         self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
         if not by_system:
             self._block(None)
@@ -245,7 +256,11 @@ def status(desk: Desk) -> Status:
 
 def overdue_risks(desk: Desk) -> list[OverdueRisk]:
     """Risks not carried out whose due date has passed, the longest overdue first."""
-    return [OverdueRisk(r.id, s.code, r.text, r.due, r.owner) for r, _, s in risks_past_due(desk)]
+    return [
+        OverdueRisk(r.id, s.code, r.text, r.due, r.owner)
+        for r, _, s in risks_past_due(desk)
+        if r.id is not None and r.due is not None  # stored, and past a due date: every one of them
+    ]
 
 
 def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
@@ -254,17 +269,20 @@ def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
     since = now - timedelta(days=1)
     recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
     seen = {v.ticket.id: v for v in [*recent, *open_views]}
-    views = sorted(seen.values(), key=lambda v: v.ticket.id)
+    views = sorted(seen.values(), key=lambda v: v.ticket.id or 0)
     breached = [
-        v.ticket.id
-        for v in views
-        if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
+        v for v in views if any(c.state in ("breached", "overdue") and since <= c.met_until < now for c in v.clocks)
     ]
     return SinceYesterday(
-        opened=[v.ticket.id for v in views if since <= v.ticket.reported_at < now],
-        resolved=[v.ticket.id for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now],
-        breached=breached,
+        opened=_ids(v for v in views if since <= v.ticket.reported_at < now),
+        resolved=_ids(v for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now),
+        breached=_ids(breached),
     )
+
+
+def _ids(views: Iterable[FaultView]) -> list[int]:
+    """The faults' ticket ids (stored tickets: each has one)."""
+    return [v.ticket.id for v in views if v.ticket.id is not None]
 
 
 @dataclass(frozen=True)
@@ -299,32 +317,3 @@ def period_sla(
     return PeriodSla(
         since, until, tickets, summary.summary(), by_system.summary(), breaches, late, sorted(summary.years)
     )
-
-
-def report_json(data: dict[str, Any]) -> dict[str, Any]:
-    """A workbook report's data (:func:`~opsdesk.reports.monthly.monthly_data`,
-    :func:`~opsdesk.reports.acceptance.acceptance_data`) as plain JSON-ready values: the rows the
-    sheets show, without the workbook's own columns (``_key``, ``_digest``...). Streamed rows are
-    read here; the acceptance report's SLA summary is the tally they filled."""
-    from opsdesk.store.history import row_dict
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items() if not str(k).startswith("_")}
-        if isinstance(value, list | tuple) or inspect.isgenerator(value):
-            return [plain(v) for v in value]
-        if isinstance(value, ClockSummary):
-            return value.to_dict()
-        if isinstance(value, Pending):
-            return plain(value.to_dict())
-        if hasattr(value, "__table__"):  # a record (the contract)
-            return row_dict(value)
-        return value
-
-    out = {k: plain(v) for k, v in data.items() if k not in ("tally", "months")}
-    if "months" in data:  # filled as the faults were read, above
-        out["sla_by_month"] = plain(data["months"].rows(data.get("system_names", {})))
-    if "tally" in data:
-        out["sla"] = [row.to_dict() for row in data["tally"].summary()]
-        out["unconfirmed_years"] = sorted(data["tally"].years)
-    return out

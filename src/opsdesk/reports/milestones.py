@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.contract.systems import systems
 from opsdesk.desk import Desk, contract_end
@@ -29,7 +29,7 @@ def _inspection_gaps(desk: Desk, first: date, until: date) -> list[str]:
     """'YYYY-MM system' for each whole contract month before ``until`` with a system uninspected."""
     done = {(m, s) for m, s in desk.session.exec(select(Inspection.month, Inspection.system_id))}
     active = systems(desk, include_inactive=False)
-    out = []
+    out: list[str] = []
     year, month = first.year, first.month
     while date(year, month, 1) < until:
         last_of_month = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
@@ -68,7 +68,7 @@ def milestones(desk: Desk) -> Milestones:
         open_faults = [
             i
             for i in desk.session.exec(
-                select(Ticket.id).where(Ticket.resolved_at.is_(None), Ticket.reported_at < before(until))
+                select(Ticket.id).where(col(Ticket.resolved_at).is_(None), col(Ticket.reported_at) < before(until))
             ).all()
             if i not in voided
         ]  # a fault void by agreement is owed nothing

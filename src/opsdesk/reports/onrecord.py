@@ -7,6 +7,16 @@ from datetime import datetime, timedelta
 
 from opsdesk.desk import Desk
 from opsdesk.labels import label
+from opsdesk.reports.rows import (
+    change_row,
+    corrections_by_record,
+    exception_rows,
+    fault_row,
+    inspection_row,
+    risk_row,
+    training_row,
+    work_row,
+)
 from opsdesk.reports.seal import cell_text
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
@@ -16,11 +26,18 @@ from opsdesk.reports.sheets import (
     RISK_COLUMNS,
     TRAINING_COLUMNS,
     WORK_COLUMNS,
-    localise,
+    Spec,
+    exception_sheet_row,
+    fault_sheet_row,
+    sheet_row,
+    work_sheet_row,
 )
-from opsdesk.reports.workbook import excel_value
+from opsdesk.reports.workbook import Cell, SheetRow, excel_value
+from opsdesk.store.models import ChangeRequest, ExceptionRequest, Inspection, Risk, System, Ticket, Training, WorkLog
 
-SPECS = {
+Confirmable = Ticket | ChangeRequest | Inspection | Risk | WorkLog | Training | ExceptionRequest
+
+SPECS: dict[str, Spec] = {
     "fault": FAULT_COLUMNS,
     "change": CHANGE_COLUMNS,
     "inspection": INSPECTION_COLUMNS,
@@ -31,7 +48,7 @@ SPECS = {
 }
 # The cells that show the confirmation itself (an exception request's: the hospital's decision), as
 # a row exported before it shows them: a confirmed record's row may read either way.
-CONFIRMATION_SHOWN = {
+CONFIRMATION_SHOWN: dict[str, dict[str, str | None]] = {
     "fault": {"confirmed_at": None},
     "exception": {"decision": "exception.pending", "decided_by": None, "decided_at": None},
 }
@@ -41,15 +58,15 @@ ANSWER_REWRITES = {"exception": {"refuse_reason", "verdicts"}}
 PERIOD_SHOWN = {"after"}  # what happened after a monthly report's period: the report's, not the record's
 
 
-def record_cells(desk: Desk, kind: str, record, lang: str) -> dict[str, str]:
+def record_cells(desk: Desk, kind: str, record: Confirmable, lang: str) -> dict[str, str]:
     """Column title -> the cell's text (:func:`~opsdesk.reports.seal.cell_text`), as a sheet in ``lang``
     would show ``record`` (a confirmable record of ``kind``) if exported now."""
-    row = next(iter(localise(lang, [_shown(desk, kind, _row(desk, kind, record), lang)])))
+    cells = _shown(desk, record, lang).cells
     out = {}
     for key, title, column_kind, *_ in SPECS[kind]:
         if key in PERIOD_SHOWN:
             continue
-        out[label(lang, title)] = _text(desk, row.get(key), column_kind)
+        out[label(lang, title)] = _text(desk, cells.get(key), column_kind)
     return out
 
 
@@ -71,61 +88,43 @@ def answer_rewrites(kind: str, lang: str) -> set[str]:
     return {label(lang, title) for key, title, *_ in SPECS[kind] if key in ANSWER_REWRITES.get(kind, ())}
 
 
-def _text(desk: Desk, value, column_kind: str) -> str:
+def _text(desk: Desk, value: Cell, column_kind: str) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(desk.tz)
     return cell_text(excel_value(value, column_kind))
 
 
-def _shown(desk: Desk, kind: str, row: dict, lang: str) -> dict:
-    """The row with the cells a sheet computes for people (how late, durations in words)."""
-    from opsdesk.reports.sheets import fault_rows, work_rows
-
-    if kind == "fault":
-        return next(iter(fault_rows(lang, [row], desk.terms.working_day_length // timedelta(minutes=1))))
-    if kind == "work":
-        return work_rows(lang, [row])[0]
-    if kind == "exception":
-        from opsdesk.reports.sheets import effect_text
-
-        return dict(row, verdicts=effect_text(lang, row))
-    return row
-
-
-def _row(desk: Desk, kind: str, record) -> dict:
-    from opsdesk.reports.rows import (
-        change_row,
-        corrections_by_record,
-        fault_row,
-        inspection_row,
-        training_row,
-        work_row,
-    )
-    from opsdesk.store.models import System
-
-    if kind == "fault":
+def _shown(desk: Desk, record: Confirmable, lang: str) -> SheetRow:
+    """The record's row as its sheet shows it, with the cells a sheet computes for people (how late,
+    durations in words, an exception's effect)."""
+    if isinstance(record, Ticket):
         from opsdesk.faults.views import view
 
-        return fault_row(view(desk, record), corrections_by_record(desk))
-    if kind == "change":
+        row = fault_row(view(desk, record), corrections_by_record(desk))
+        return fault_sheet_row(lang, row, desk.terms.working_day_length // timedelta(minutes=1))
+    if isinstance(record, ChangeRequest):
         from opsdesk.contract.changes import change_view
 
-        return change_row(change_view(desk, record))
-    if kind == "inspection":
+        return sheet_row(lang, change_row(change_view(desk, record)))
+    if isinstance(record, Inspection):
         from opsdesk.contract.inspections import list_inspections
 
-        return inspection_row(list_inspections(desk, inspection_id=record.id)[0])
-    if kind == "risk":
-        from opsdesk.reports.rows import risk_row
-        from opsdesk.store.models import Inspection
-
+        return sheet_row(lang, inspection_row(list_inspections(desk, inspection_id=record.id)[0]))
+    if isinstance(record, Risk):
         inspection = desk.session.get(Inspection, record.inspection_id)
-        return risk_row(desk.session.get(System, inspection.system_id), inspection.month, record)
-    if kind == "exception":
+        assert inspection is not None, "a risk's inspection is kept"
+        return sheet_row(lang, risk_row(_system(desk, inspection.system_id), inspection.month, record))
+    if isinstance(record, ExceptionRequest):
         from opsdesk.faults.requests import list_exceptions
-        from opsdesk.reports.rows import exception_rows
 
         views = list_exceptions(desk, ticket_id=record.ticket_id)
-        return exception_rows([v for v in views if v.request.id == record.id])[0]
-    system = desk.session.get(System, record.system_id)
-    return training_row(record, system) if kind == "training" else work_row(record, system)
+        return exception_sheet_row(lang, exception_rows([v for v in views if v.request.id == record.id])[0])
+    if isinstance(record, Training):
+        return sheet_row(lang, training_row(record, _system(desk, record.system_id)))
+    return work_sheet_row(lang, work_row(record, _system(desk, record.system_id)))
+
+
+def _system(desk: Desk, system_id: int) -> System:
+    system = desk.session.get(System, system_id)
+    assert system is not None, "a record's system is kept"
+    return system

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
+from opsdesk.faults.edits import VerdictChange
 from opsdesk.labels import label, value
-from opsdesk.reports.workbook import Column, Table
+from opsdesk.reports.figures import ClockSummary
+from opsdesk.reports.rows import (
+    ChangeRow,
+    CorrectionRow,
+    EditRow,
+    ExceptionRow,
+    FaultRow,
+    InspectionGap,
+    InspectionRow,
+    ItemRow,
+    RiskRow,
+    Scalar,
+    TrainingRow,
+    WorkRow,
+    row_cells,
+)
+from opsdesk.reports.workbook import Cell, Chart, Column, SheetRow, Table
+from opsdesk.sla.terms import SlaTerms
+from opsdesk.store.anchors import Anchor
+
+Spec = Sequence[tuple[str, str, str] | tuple[str, str, str, bool]]  # (row key, label key, kind[, always])
+Record = FaultRow | ChangeRow | RiskRow | WorkRow | TrainingRow | ExceptionRow | InspectionRow | InspectionGap | ItemRow
 
 CODED = {
     "kind",
@@ -29,22 +51,38 @@ CODED = {
 BOOLEAN = {"inside", "schema", "done", "onsite", "late", "voided", "unrisked"}
 
 
-def columns(lang: str, spec: list[tuple[str, str, str]]) -> list[Column]:
+def columns(lang: str, spec: Spec) -> list[Column]:
     """(row key, label key, kind[, always]) -> Columns with their titles in ``lang``."""
     return [Column(key, label(lang, title), kind, *always) for key, title, kind, *always in spec]
 
 
-def localise(lang: str, rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+def localise(lang: str, cells: Mapping[str, Cell]) -> dict[str, Cell]:
     """Coded values and booleans as the deliverable shows them; the rest untouched."""
-    for row in rows:
-        out = dict(row)
-        for key in CODED & out.keys():
-            if out[key] is not None:
-                out[key] = value(lang, out[key])
-        for key in BOOLEAN & out.keys():
-            if isinstance(out[key], bool):
-                out[key] = value(lang, "yes" if out[key] else "no")
-        yield out
+    out = dict(cells)
+    for key in CODED & out.keys():
+        code = out[key]
+        if code is not None:
+            out[key] = value(lang, str(code))
+    for key in BOOLEAN & out.keys():
+        if isinstance(out[key], bool):
+            out[key] = value(lang, "yes" if out[key] else "no")
+    return out
+
+
+def after_text(lang: str, after: Iterable[tuple[str, datetime]]) -> str | None:
+    """What happened after the period: 修复 2026-12-02 10:00；院方确认 2026-12-05 09:00."""
+    parts = [f"{value(lang, 'after.' + key)} {moment:%Y-%m-%d %H:%M}" for key, moment in after]
+    return ("；" if lang == "zh" else "; ").join(parts) or None
+
+
+def sheet_row(lang: str, row: Record, fill: str | None = None, **shown: Cell) -> SheetRow:
+    """A typed row as a record sheet shows it: its cells in words (with ``shown``, the cells a sheet
+    computes for people), what happened after the period, the flag and the confirmation block."""
+    cells = row_cells(row)
+    if isinstance(row, FaultRow | ChangeRow | RiskRow):
+        cells["after"] = after_text(lang, row.after or ())
+    cells.update(shown)
+    return SheetRow(localise(lang, cells), fill, row.confirm)
 
 
 def confirm_titles(lang: str, comment: str = "col.confirm_comment") -> tuple[str, str, str, str, str]:
@@ -178,20 +216,16 @@ SLA_COLUMNS = [
 ]
 
 
-def breached(row: dict[str, Any]) -> str | None:
-    return "bad" if row.get("breached") else None
-
-
-def record_table(lang: str, sheet_key: str, spec, rows, highlight=None, comment: str = "col.confirm_comment") -> Table:
+def record_table(
+    lang: str, sheet_key: str, spec: Spec, rows: Iterable[SheetRow], comment: str = "col.confirm_comment"
+) -> Table:
     """A sheet of records the hospital confirms (with the confirmation block). Rows given as a list
     are read whole (a column no row fills is left out); other iterables stream. The id, system and
     what the record is (symptom, title...) identify it on every printed page."""
-    shown = localise(lang, rows)
     return Table(
         label(lang, sheet_key),
         columns(lang, spec),
-        list(shown) if isinstance(rows, list) else shown,
-        highlight,
+        rows,
         confirm=confirm_titles(lang, comment),
         ident=3 if spec[0][0] == "id" else 1,
     )
@@ -217,33 +251,70 @@ def duration(lang: str, minutes: int | None, working_day: int | None = None) -> 
     return text
 
 
-def fault_rows(lang: str, rows: Iterable[dict[str, Any]], working_day: int) -> Iterable[dict[str, Any]]:
-    """Fault rows with how late each breached clock is, in words (working time for resolution), and
-    whether a late arrival's ticket was handled remotely."""
-    words = {"response": "响应超", "arrival": "到场超", "resolution": "修复超"}
-    for row in rows:
-        late = []
-        for clock in ("response", "arrival", "resolution"):
-            minutes = row.get(f"{clock}_late_min")
-            if minutes is not None:
-                shown = duration(lang, minutes, working_day if clock == "resolution" else None)
-                late.append(f"{words[clock]} {shown}" if lang == "zh" else f"{clock} {shown} late")
-        if row.get("arrival_late_min") is not None and row.get("remote"):
-            late.append("已远程处理" if lang == "zh" else "handled remotely")
-        yield dict(row, late_by=("；" if lang == "zh" else "; ").join(late) or None)
+def fault_sheet_row(lang: str, row: FaultRow, working_day: int) -> SheetRow:
+    """A fault with how late each breached clock is, in words (working time for resolution), and
+    whether a late arrival's ticket was handled remotely; a breached one flagged."""
+    late = []
+    for clock, minutes in (
+        ("response", row.response_late_min),
+        ("arrival", row.arrival_late_min),
+        ("resolution", row.resolution_late_min),
+    ):
+        if minutes is not None:
+            shown = duration(lang, minutes, working_day if clock == "resolution" else None)
+            late.append(f"{LATE_WORDS[clock]} {shown}" if lang == "zh" else f"{clock} {shown} late")
+    if row.arrival_late_min is not None and row.remote:
+        late.append("已远程处理" if lang == "zh" else "handled remotely")
+    late_by = ("；" if lang == "zh" else "; ").join(late) or None
+    return sheet_row(lang, row, "bad" if row.breached else None, late_by=late_by)
 
 
-def work_rows(lang: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(r, duration=duration(lang, r.get("minutes"))) for r in rows]
+LATE_WORDS = {"response": "响应超", "arrival": "到场超", "resolution": "修复超"}
 
 
-def target_text(lang: str, clock: str, kind: str | None, terms) -> str:
+def fault_rows(lang: str, rows: Iterable[FaultRow], working_day: int) -> Iterable[SheetRow]:
+    """Fault rows as a sheet shows them, streamed (see :func:`fault_sheet_row`)."""
+    return (fault_sheet_row(lang, row, working_day) for row in rows)
+
+
+def work_sheet_row(lang: str, row: WorkRow) -> SheetRow:
+    return sheet_row(lang, row, duration=duration(lang, row.minutes))
+
+
+def work_rows(lang: str, rows: list[WorkRow]) -> list[SheetRow]:
+    return [work_sheet_row(lang, r) for r in rows]
+
+
+def change_rows(lang: str, rows: list[ChangeRow]) -> list[SheetRow]:
+    """Change requests, a late one (delivered late, or past its due date) flagged."""
+    return [sheet_row(lang, r, "bad" if r.late else None) for r in rows]
+
+
+def risk_rows(lang: str, rows: list[RiskRow]) -> list[SheetRow]:
+    """Risks, one not carried out flagged."""
+    return [sheet_row(lang, r, None if r.done else "warn") for r in rows]
+
+
+def item_rows(lang: str, rows: Iterable[ItemRow]) -> Iterable[SheetRow]:
+    """Check items (streamed), failed or with no risk recorded flagged bad, warned ones warn."""
+    return (sheet_row(lang, r, r.fill) for r in rows)
+
+
+def target_text(lang: str, clock: str, kind: str | None, terms: SlaTerms) -> str:
     """A clock's target in words: ≤30 分钟（工作期间）/ ≤60 分钟（非工作期间）; ≤2 个工作日."""
     zh = lang == "zh"
     if clock == "resolution":
-        days = f"{getattr(terms, 'resolve_' + (kind or 'fault') + '_days'):g}"
+        resolve = {
+            "fault": terms.resolve_fault_days,
+            "defect": terms.resolve_defect_days,
+            "data": terms.resolve_data_days,
+        }
+        days = f"{resolve[kind or 'fault']:g}"
         return f"≤{days} 个工作日" if zh else f"≤ {days} working day{'' if days == '1' else 's'}"
-    inside, outside = getattr(terms, f"{clock}_inside_min"), getattr(terms, f"{clock}_outside_min")
+    if clock == "response":
+        inside, outside = terms.response_inside_min, terms.response_outside_min
+    else:
+        inside, outside = terms.arrival_inside_min, terms.arrival_outside_min
     if zh:
         return f"≤{duration(lang, inside)}（工作期间）/ ≤{duration(lang, outside)}（非工作期间）"
     return f"≤ {duration(lang, inside)} (working hours) / ≤ {duration(lang, outside)} (outside)"
@@ -256,30 +327,34 @@ def clock_label(lang: str, clock: str, kind: str | None) -> str:
     return f"{clock}（{kind}）" if lang == "zh" else f"{clock} ({kind})"
 
 
-def sla_rows(lang: str, summaries: Iterable[dict[str, Any]], terms, working_day: int) -> list[dict[str, Any]]:
-    """Clock summaries (``ClockSummary.to_dict``) as the SLA table shows them: a rate over the clocks
-    that were due, 无需到场 counted beside it; durations in words."""
+def sla_rows(lang: str, summaries: Iterable[ClockSummary], terms: SlaTerms, working_day: int) -> list[SheetRow]:
+    """Clock summaries as the SLA table shows them: a rate over the clocks that were due, 无需到场
+    counted beside it; durations in words."""
     out = []
-    for r in summaries:
-        basis = working_day if r["clock"] == "resolution" else None
-        out.append(
-            dict(
-                r,
-                clock=clock_label(lang, r["clock"], r["kind"]),
-                target=target_text(lang, r["clock"], r["kind"], terms),
-                breached=r["breached"] + r["overdue"],
-                not_applicable=r["not_applicable"] + r.get("waived", 0),
-                median=duration(lang, r["median_minutes"], basis),
-                worst=duration(lang, r["worst_minutes"], basis),
-            )
-        )
+    for s in summaries:
+        basis = working_day if s.clock == "resolution" else None
+        counts = s.counts
+        cells: dict[str, Cell] = {
+            "clock": clock_label(lang, s.clock, s.kind),
+            "target": target_text(lang, s.clock, s.kind, terms),
+            "tickets": s.tickets,
+            "met": counts["met"],
+            "breached": counts["breached"] + counts["overdue"],
+            "not_applicable": counts["not_applicable"] + counts["waived"],
+            "running": counts["running"],
+            "time_unknown": counts["time_unknown"],
+            "compliance": s.rate,
+            "median": duration(lang, s.median, basis),
+            "worst": duration(lang, s.worst, basis),
+            "exceptions": s.exceptions,
+            "compliance_as_recorded": s.rate_as_recorded,
+        }
+        out.append(SheetRow(cells))
     return out
 
 
-def sla_table(lang: str, sheet_key: str, rows: list[dict[str, Any]], chart: bool = True) -> Table:
+def sla_table(lang: str, sheet_key: str, rows: list[SheetRow], chart: bool = True) -> Table:
     """The compliance per clock (rows from :func:`sla_rows`), with a chart of the rates."""
-    from opsdesk.reports.workbook import Chart
-
     spec = [c for c in SLA_COLUMNS if c[0] != "kind"]
     charts = [Chart(label(lang, "col.compliance"), ["compliance"], label(lang, "col.compliance"), percent=True)]
     return Table(label(lang, sheet_key), columns(lang, spec), rows, charts=charts if chart else [], drop_empty=False)
@@ -316,50 +391,53 @@ CORRECTED_FIELDS = {
 }
 
 
-def corrections_table(lang: str, rows: list[dict[str, Any]]) -> Table:
-    """Every correction of a confirmed record, a row per field: the confirmed value and the new one."""
-
+def _before_after(lang: str, field: str, v: Scalar) -> Cell:
+    """A corrected or edited value as its sheet shows it: a moment to the minute, a kind in words."""
     from opsdesk.timeparse import stored_minute
 
-    def shown(field: str, v: Any) -> Any:
-        if field.endswith("_at"):
-            return stored_minute(v)
-        return value(lang, v) if field == "kind" and v is not None else v
+    if field.endswith("_at"):
+        return stored_minute(v) if isinstance(v, str) else v
+    return value(lang, v) if field == "kind" and isinstance(v, str) and v else v
 
+
+def corrections_table(lang: str, rows: list[CorrectionRow]) -> Table:
+    """Every correction of a confirmed record, a row per field: the confirmed value and the new one."""
     out = [
-        {
-            "id": r["id"],
-            "record": f"{value(lang, 'entity.' + r['entity'])} {r['entity_id']}",
-            "field": label(lang, CORRECTED_FIELDS[r["field"]]),
-            "before": shown(r["field"], r["before"]),
-            "after": shown(r["field"], r["after"]),
-            "reason": r["reason"],
-            "by": r["by"],
-            "at": r["at"],
-        }
+        SheetRow(
+            {
+                "id": r.id,
+                "record": f"{value(lang, 'entity.' + r.entity)} {r.entity_id}",
+                "field": label(lang, CORRECTED_FIELDS[r.field]),
+                "before": _before_after(lang, r.field, r.before),
+                "after": _before_after(lang, r.field, r.after),
+                "reason": r.reason,
+                "by": r.by,
+                "at": r.at,
+            }
+        )
         for r in rows
-        if r["field"] in CORRECTED_FIELDS
+        if r.field in CORRECTED_FIELDS
     ]
     return Table(label(lang, "sheet.corrections"), columns(lang, CORRECTION_COLUMNS), out)
 
 
-def verdicts_text(lang: str, changes: list[dict[str, Any]]) -> str:
+def verdicts_text(lang: str, changes: tuple[VerdictChange, ...]) -> str:
     """What an exception or an edit changes, in words: ``修复：超时 → 达标（期限 ... → ...）``."""
     zh = lang == "zh"
-    if changes and changes[0]["after"] == "void":
-        was = ("，" if zh else ", ").join(f"{value(lang, c['clock'])} {value(lang, c['before'])}" for c in changes)
+    if changes and changes[0].after == "void":
+        was = ("，" if zh else ", ").join(f"{value(lang, c.clock)} {value(lang, c.before)}" for c in changes)
         return value(lang, "voided_note") + (f"（原：{was}）" if zh else f" (was: {was})")
     parts = []
     for c in changes:
-        text = f"{value(lang, c['clock'])}{'：' if zh else ': '}{value(lang, c['before'])} → {value(lang, c['after'])}"
-        if c["deadline_before"] != c["deadline_after"]:
-            moved = f"{c['deadline_before']:%Y-%m-%d %H:%M} → {c['deadline_after']:%Y-%m-%d %H:%M}"
+        text = f"{value(lang, c.clock)}{'：' if zh else ': '}{value(lang, c.before)} → {value(lang, c.after)}"
+        if c.deadline_before != c.deadline_after:
+            moved = f"{c.deadline_before:%Y-%m-%d %H:%M} → {c.deadline_after:%Y-%m-%d %H:%M}"
             text += f"（{value(lang, 'deadline')} {moved}）" if zh else f" ({value(lang, 'deadline')} {moved})"
         parts.append(text)
     return ("；" if zh else "; ").join(parts)
 
 
-EXCEPTION_COLUMNS = [
+EXCEPTION_COLUMNS: Spec = [
     ("id", "col.id", "int"),
     ("fault", "col.fault_id", "int"),
     ("system", "col.system", "text"),
@@ -379,23 +457,28 @@ EXCEPTION_COLUMNS = [
 ]
 
 
-def effect_text(lang: str, row: dict[str, Any]) -> str:
+def effect_text(lang: str, row: ExceptionRow) -> str:
     """An exception's 对结论的影响: a refused one's none, a pending one's once agreed."""
-    if row["_flag"] == "refused":
+    if row.state == "refused":
         return value(lang, "effect.refused")
-    text = verdicts_text(lang, row["changes"]) or (value(lang, "effect.pause_none") if row["type"] == "pause" else "")
-    return value(lang, "effect.pending") + text if row["_flag"] == "pending" else text
+    text = verdicts_text(lang, row.changes) or (value(lang, "effect.pause_none") if row.type == "pause" else "")
+    return value(lang, "effect.pending") + text if row.state == "pending" else text
 
 
-def exceptions_table(lang: str, rows: list[dict[str, Any]]) -> Table:
+EXCEPTION_FILLS = {"pending": "warn", "refused": "bad"}
+
+
+def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
+    """An exception request with its effect in words, a pending one flagged warn, a refused one bad."""
+    return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), verdicts=effect_text(lang, row))
+
+
+def exceptions_table(lang: str, rows: list[ExceptionRow]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
     hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
     it with a 确认意见 beginning 不同意 (its column title says so)."""
-    shown = [dict(r, verdicts=effect_text(lang, r)) for r in rows]
-    flag = {"pending": "warn", "refused": "bad"}
-    return record_table(
-        lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, lambda r: flag.get(r.get("_flag")), "col.refusable_comment"
-    )
+    shown = [exception_sheet_row(lang, r) for r in rows]
+    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, "col.refusable_comment")
 
 
 EDIT_COLUMNS = [
@@ -410,44 +493,44 @@ EDIT_COLUMNS = [
 ]
 
 
-def edits_table(lang: str, rows: list[dict[str, Any]]) -> Table:
+def edits_table(lang: str, rows: list[EditRow]) -> Table:
     """修改记录: each field of the edits (of unconfirmed faults) and reopens that changed a verdict or a
     deadline (a reopen's new value: the fix withdrawn)."""
-    from opsdesk.timeparse import stored_minute
-
-    def shown(field: str, v: Any) -> Any:
-        return stored_minute(v) if field.endswith("_at") else (value(lang, v) if field == "kind" and v else v)
-
     out = [
-        {
-            "id": r["id"],
-            "record": f"{value(lang, 'entity.ticket')} {r['entity_id']}",
-            "field": label(lang, CORRECTED_FIELDS[r["field"]]),
-            "before": shown(r["field"], r["before"]),
-            "after": value(lang, "reopened") if r.get("reopen") else shown(r["field"], r["after"]),
-            "verdicts": verdicts_text(lang, r["changes"]),
-            "by": r["by"],
-            "at": r["at"],
-        }
+        SheetRow(
+            {
+                "id": r.id,
+                "record": f"{value(lang, 'entity.ticket')} {r.entity_id}",
+                "field": label(lang, CORRECTED_FIELDS[r.field]),
+                "before": _before_after(lang, r.field, r.before),
+                "after": value(lang, "reopened") if r.reopen else _before_after(lang, r.field, r.after),
+                "verdicts": verdicts_text(lang, r.changes),
+                "by": r.by,
+                "at": r.at,
+            }
+        )
         for r in rows
-        if r["field"] in CORRECTED_FIELDS
+        if r.field in CORRECTED_FIELDS
     ]
     return Table(label(lang, "sheet.edits"), columns(lang, EDIT_COLUMNS), out)
 
 
-def anchor_rows(lang: str, anchors) -> list[dict[str, Any]]:
+def integrity_row(what: str, records: Cell) -> SheetRow:
+    """A row of an integrity sheet: what (a table, the anchor...) and its count or value."""
+    return SheetRow({"table": what, "records": records})
+
+
+def anchor_rows(lang: str, anchors: list[Anchor]) -> list[SheetRow]:
     """An integrity sheet's anchors (:func:`opsdesk.store.anchors.history_anchors`): the event count and
     head hash at export, the anchor ``N:HASH`` to check them with, and checkpoints along the history."""
     head = anchors[-1]
     rows = [
-        {"table": value(lang, "events"), "records": head.events},
-        {"table": value(lang, "head_hash"), "records": head.head},
-        {"table": value(lang, "anchor"), "records": str(head)},
+        integrity_row(value(lang, "events"), head.events),
+        integrity_row(value(lang, "head_hash"), head.head),
+        integrity_row(value(lang, "anchor"), str(head)),
     ]
-    rows += [
-        {"table": f"{value(lang, 'checkpoint')} {n}", "records": str(a)} for n, a in enumerate(anchors[:-1], start=1)
-    ]
-    return [*rows, {"table": value(lang, "anchor_hint"), "records": ""}]
+    rows += [integrity_row(f"{value(lang, 'checkpoint')} {n}", str(a)) for n, a in enumerate(anchors[:-1], start=1)]
+    return [*rows, integrity_row(value(lang, "anchor_hint"), "")]
 
 
 INTEGRITY_COLUMNS = [("table", "col.table", "text"), ("records", "col.records", "text")]

@@ -15,7 +15,7 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +34,31 @@ MIN_WIDTHS = {"datetime": 17, "date": 12, "percent": 8}  # never ####: a moment 
 PAGE_WIDTH = 200  # what one A4 landscape page holds, in column-width units, at a scale still easy to read
 # what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+Cell = str | int | float | date | None  # what a cell holds (bool is an int, datetime a date)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A record row's confirmation block: the record key, its digest (the 校验 cell is made from it), and
+    what the hospital answered (院方确认人, 确认意见, the signing date)."""
+
+    key: str  # kind:id
+    digest: str
+    confirmer: str | None
+    comment: str | None
+    date: datetime | None
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One row of a :class:`Table`: its cells by column key, as shown, the fill that flags it (bad,
+    warn), and on a sheet the hospital confirms on, the record's confirmation block."""
+
+    cells: Mapping[str, Cell]
+    fill: str | None = None
+    confirm: Confirmation | None = None
 
 
 @dataclass
@@ -59,8 +84,7 @@ class Chart:
 class Table:
     name: str
     columns: list[Column]
-    rows: Iterable[dict[str, Any]]
-    highlight: Callable[[dict[str, Any]], str | None] | None = None
+    rows: Iterable[SheetRow]
     confirm: tuple[str, ...] | None = None  # titles of key, digest, confirmer, comment (and signing date) columns
     charts: list[Chart] = field(default_factory=list)
     ident: int = 1  # leading columns that identify a row: frozen, and repeated on every printed page
@@ -92,10 +116,13 @@ class Page:
     footer: str = "第 &P 页，共 &N 页"
 
 
-class Book(list):
+Later = Callable[[], "Table | Cover"]  # a sheet built once the others are written (a summary of them)
+
+
+class Book(list["Table | Cover | Later"]):
     """The sheets of a workbook, in order, with the :class:`Page` they are printed on."""
 
-    def __init__(self, sheets: Iterable[Any], page: Page):
+    def __init__(self, sheets: Iterable[Table | Cover | Later], page: Page):
         super().__init__(sheets)
         self.page = page
 
@@ -113,9 +140,6 @@ def excel_value(value: Any, kind: str) -> Any:
     if kind == "percent" and isinstance(value, int | float):
         return value / 100.0
     return value
-
-
-Later = Callable[[], Table | Cover]  # a sheet built once the others are written (a summary of them)
 
 
 def write(
@@ -294,9 +318,44 @@ def _filled(table: Table) -> list[Column]:
     keep = [
         c
         for n, c in enumerate(table.columns)
-        if n < table.ident or c.always or any(r.get(c.key) not in (None, "") for r in rows)
+        if n < table.ident or c.always or any(r.cells.get(c.key) not in (None, "") for r in rows)
     ]
     return keep
+
+
+# the confirmation block's columns, after the table's own: what of :class:`Confirmation` each shows
+_KEY, _DIGEST, _CONFIRMER, _COMMENT, _DATE = (
+    "confirm.key",
+    "confirm.digest",
+    "confirm.by",
+    "confirm.comment",
+    "confirm.date",
+)
+INPUT_KEYS = (_CONFIRMER, _COMMENT, _DATE)  # what the hospital fills in
+
+
+def _confirm_columns(titles: tuple[str, ...]) -> list[Column]:
+    key, digest, confirmer, comment, *signed = titles
+    return [
+        Column(_KEY, key),
+        Column(_DIGEST, digest, "check"),
+        Column(_CONFIRMER, confirmer),
+        Column(_COMMENT, comment),
+        *[Column(_DATE, title, "date") for title in signed],
+    ]
+
+
+def _confirm_cells(confirm: Confirmation | None, signed: bool, shown: list[str], seal: bytes | None) -> list[Cell]:
+    """The confirmation block's cells; the 校验 cell gets the store's seal of the row's visible cells."""
+    from opsdesk.reports.seal import cells_check
+
+    if confirm is None:
+        return [None] * (5 if signed else 4)
+    if seal is None:
+        raise ValueError("a sheet the hospital confirms on needs the store's seal")
+    check = f"{cells_check(seal, confirm.key, confirm.digest, shown)}-{confirm.digest}"
+    cells: list[Cell] = [confirm.key, check, confirm.confirmer, confirm.comment]
+    return [*cells, confirm.date] if signed else cells
 
 
 def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, page: Page, seal: bytes | None) -> str:
@@ -304,19 +363,17 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from opsdesk.reports.seal import cell_text
+
     columns = _filled(table)
+    visible = [(c.key, c.title, c.kind) for c in columns]
+    signed = False
     if table.confirm:
-        key, digest, confirmer, comment, *signed = table.confirm
-        columns += [
-            Column("_key", key),
-            Column("_digest", digest, "check"),
-            Column("_confirmer", confirmer),
-            Column("_comment", comment),
-            *[Column("_confirm_date", title, "date") for title in signed],
-        ]
+        columns += _confirm_columns(table.confirm)
+        signed = len(table.confirm) > 4
     header_font = Font(name=page.font, bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    rows_seen: list[dict[str, Any]] = []  # the rows the widths are measured on
+    rows_seen: list[list[Cell]] = []  # the rows the widths are measured on
     widths = [max(min(text_width(c.title) * 7 // 8, 20) + 3, MIN_WIDTHS.get(c.kind, 0)) for c in columns]
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(1, index, column.title)
@@ -325,47 +382,49 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         cell.border = styles.border
     plan = [
-        (c.key, c.title, c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None)
-        for n, c in enumerate(columns, start=1)
+        (c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None) for n, c in enumerate(columns, start=1)
     ]
     checked = table.confirm is not None  # the 校验 cell covers the row's visible cells as written
     count = 0
     text_style = f' s="{styles.id("text", None, None)}"'
     with rows_file.open("w", encoding="utf-8", newline="") as out:
         for count, row in enumerate(table.rows, start=1):
-            fill = table.highlight(row) if table.highlight else None
+            fill = row.fill
             r = count + 1
-            cells, shown = [], []
-            for key, title, kind, letter, input_fill in plan:
-                value = row.get(key)
-                if checked:
-                    value = _checked(row, key, title, kind, value, tz, shown, seal)
+            got = row.cells.get
+            values = [got(key) for key, _, _ in visible]
+            if checked:
+                shown = [
+                    f"{title}\x1e{cell_text(excel_value(_local(value, tz), kind))}"
+                    for value, (_, title, kind) in zip(values, visible, strict=True)
+                ]
+                values += _confirm_cells(row.confirm, signed, shown, seal)
+            cells = []
+            for value, (kind, letter, input_fill) in zip(values, plan, strict=True):
                 cell_fill = fill or input_fill
                 if type(value) is str and kind == "text" and cell_fill is None:  # most cells: plain text
                     cells.append(_text_xml(f"{letter}{r}", text_style, value))
                     continue
-                if isinstance(value, datetime) and value.tzinfo is not None:
-                    value = value.astimezone(tz)
+                value = _local(value, tz)
                 style = styles.id(kind, value, cell_fill)
                 cells.append(_cell_xml(f"{letter}{r}", excel_value(value, kind), style))
             out.write(f'<row r="{r}">{"".join(cells)}</row>')
             if count <= 300:
-                widths = [max(w, _width_of(row.get(c.key), c.kind)) for w, c in zip(widths, columns, strict=True)]
-                rows_seen.append(row)
+                widths = [max(w, _width_of(v, c.kind)) for w, v, c in zip(widths, values, columns, strict=True)]
+                rows_seen.append(values)
             if progress and count % 500 == 0:
                 progress(500)
         if count == 0:  # an empty sheet says so
             style = styles.id("text", None, None)
             empty = "".join(
-                _cell_xml(f"{letter}2", page.empty if n == 0 else None, style)
-                for n, (_, _, _, letter, _) in enumerate(plan)
+                _cell_xml(f"{letter}2", page.empty if n == 0 else None, style) for n, (_, letter, _) in enumerate(plan)
             )
             out.write(f'<row r="2">{empty}</row>')
     if progress:
         progress(count % 500)
     widths = [
-        min(w, TOKEN_WIDTH if w > MAX_WIDTH and c.kind == "text" and _one_token(rows_seen, c.key) else MAX_WIDTH)
-        for w, c in zip(widths, columns, strict=True)
+        min(w, TOKEN_WIDTH if w > MAX_WIDTH and c.kind == "text" and _one_token(rows_seen, n) else MAX_WIDTH)
+        for n, (w, c) in enumerate(zip(widths, columns, strict=True))
     ]
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -384,29 +443,15 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)
     for n, chart in enumerate(table.charts):
-        _chart(ws, table, columns, chart, count, n)
+        _chart(ws, columns, chart, count, n)
     if summary:
         ws.page_setup.fitToHeight = 1
     return ws.auto_filter.ref
 
 
-INPUT_KEYS = ("_confirmer", "_comment", "_confirm_date")  # what the hospital fills in
-
-
-def _checked(
-    row: dict[str, Any], key: str, title: str, kind: str, value: Any, tz, shown: list[str], seal: bytes | None
-) -> Any:
-    """Gather a visible cell's title and text into ``shown``; the 校验 cell gets the store's seal of them all."""
-    from opsdesk.reports.seal import cell_text, cells_check
-
-    if not key.startswith("_"):
-        local = value.astimezone(tz) if isinstance(value, datetime) and value.tzinfo is not None else value
-        shown.append(f"{title}\x1e{cell_text(excel_value(local, kind))}")
-    elif key == "_digest" and value is not None:
-        if seal is None:
-            raise ValueError("a sheet the hospital confirms on needs the store's seal")
-        return f"{cells_check(seal, row['_key'], value, shown)}-{value}"
-    return value
+def _local(value: Cell, tz) -> Cell:
+    """A moment in the workbook's time zone (Excel has none)."""
+    return value.astimezone(tz) if isinstance(value, datetime) and value.tzinfo is not None else value
 
 
 def _cell_xml(ref: str, value: Any, style: int) -> str:
@@ -494,9 +539,9 @@ class _Styles:
         self.wb.remove(self.scratch)
 
 
-def _one_token(rows: list[dict[str, Any]], key: str) -> bool:
+def _one_token(rows: list[list[Cell]], n: int) -> bool:
     """Whether a column's long values are single ASCII tokens (hashes), which wrap badly."""
-    long = [str(r.get(key)) for r in rows if r.get(key) is not None and len(str(r.get(key))) > MAX_WIDTH - 3]
+    long = [str(r[n]) for r in rows if r[n] is not None and len(str(r[n])) > MAX_WIDTH - 3]
     return bool(long) and all(v.isascii() and " " not in v for v in long)
 
 
@@ -516,7 +561,7 @@ def _width_of(value: Any, kind: str) -> int:
     return max(text_width(part) * 7 // 8 for part in str(value).split("\n")) + 3  # a CJK character is < 2 wide
 
 
-def _chart(ws, table: Table, columns: list[Column], chart: Chart, rows: int, n: int) -> None:
+def _chart(ws, columns: list[Column], chart: Chart, rows: int, n: int) -> None:
     from openpyxl.chart import BarChart, Reference
 
     if rows == 0:
