@@ -22,13 +22,15 @@ demo: $(BIN)/opsdesk
 	@echo "Demo database: $(abspath $(DEMO_DB))"
 	@echo "Explore it:    export OPSDESK_DB=$(abspath $(DEMO_DB)); $(BIN)/opsdesk fault list --breached"
 
+# CI (.ci/run) runs `make test`: the suite, then the same checks as `make lint`.
 test: $(BIN)/opsdesk
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check src tests benchmarks
+	@$(MAKE) --no-print-directory lint
 
 lint: $(BIN)/opsdesk
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 format: $(BIN)/opsdesk
 	$(BIN)/ruff format src tests benchmarks
@@ -41,4 +43,4 @@ bench: $(BIN)/opsdesk
 	$(BIN)/python benchmarks/sla_bench.py
 
 clean:
-	rm -rf $(VENV) demo build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo build dist *.egg-info src/*.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 _fixed: datetime | None = None  # set only in-process (tests, the demo's builder); never from the shell
 
@@ -40,9 +43,9 @@ def fixed(moment: datetime) -> Iterator[None]:
         _fixed = before
 
 
-def recorded_now(conn: Any) -> datetime:
+def recorded_now(conn: Connection) -> datetime:
     """The time to record an entry at, read once the command's transaction holds the write lock:
     the fixed moment of this process, else on PostgreSQL the server's clock, else the machine's."""
     if _fixed is None and conn.dialect.name == "postgresql":
-        return conn.exec_driver_sql("SELECT clock_timestamp()").scalar()
+        return conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
     return now()

@@ -14,15 +14,21 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from opsdesk.errors import BadOption, InvalidInput, NotFound, Refused
 from opsdesk.store import history
-from opsdesk.store.models import CalendarOverride, CalendarYear, Contract, TermsChange
+from opsdesk.store.models import CalendarOverride, CalendarYear, Contract, Event, TermsChange
 from opsdesk.timeparse import parse_date, parse_moment, parse_month
+
+if TYPE_CHECKING:  # imported where used: the calendar's modules are not loaded by every command
+    from opsdesk.sla.terms import SlaTerms
+    from opsdesk.sla.workcalendar import Override, WorkCalendar
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 @dataclass
@@ -69,32 +75,32 @@ class Desk:
         return Period(*month_bounds(*ym, self.tz), month=ym)
 
     @cached_property
-    def terms_history(self) -> list[tuple[datetime | None, Any]]:
+    def terms_history(self) -> list[tuple[datetime | None, SlaTerms]]:
         """The SLA terms in force over time: the contract's own, then each `contract set`."""
         from opsdesk.sla.terms import SlaTerms
 
         contract = self.session.get(Contract, 1)
         first = SlaTerms.from_dict(json.loads(contract.terms)) if contract else SlaTerms()
-        changes = self.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id))
+        changes = self.session.exec(select(TermsChange).order_by(col(TermsChange.effective_from), col(TermsChange.id)))
         return [(None, first)] + [(c.effective_from, SlaTerms.from_dict(json.loads(c.terms))) for c in changes]
 
     @property
-    def terms(self):
+    def terms(self) -> SlaTerms:
         """The SLA terms in force now (SPEC's defaults while the contract is being created); a
         change set for a later moment is not in force yet."""
         return self.terms_at(self.local_now)
 
     @property
-    def latest_terms(self):
+    def latest_terms(self) -> SlaTerms:
         """The terms as the last change leaves them, in force now or from a later moment: what the
         next change builds on."""
         return self.terms_history[-1][1]
 
-    def terms_at(self, moment: datetime):
+    def terms_at(self, moment: datetime) -> SlaTerms:
         """The SLA terms in force at ``moment`` (a ticket is judged by the terms of its report time)."""
         chosen = self.terms_history[0][1]
         for effective, terms in self.terms_history[1:]:
-            if effective <= moment:
+            if effective is not None and effective <= moment:
                 chosen = terms
         return chosen
 
@@ -103,13 +109,13 @@ class Desk:
         return ZoneInfo(self.latest_terms.timezone)  # fixed once records exist
 
     @cached_property
-    def _calendar_inputs(self) -> tuple[list, list[int]]:
+    def _calendar_inputs(self) -> tuple[list[Override], list[int]]:
         from opsdesk.sla.workcalendar import Override
 
         overrides = [Override(o.day, o.working, o.note) for o in self.session.exec(select(CalendarOverride))]
         return overrides, [y.year for y in self.session.exec(select(CalendarYear))]
 
-    def calendar_for(self, terms):
+    def calendar_for(self, terms: SlaTerms) -> WorkCalendar:
         """The working calendar under ``terms`` (working hours and zone), overrides included."""
         from opsdesk.sla.workcalendar import WorkCalendar
 
@@ -120,7 +126,7 @@ class Desk:
         return hit[1]
 
     @property
-    def calendar(self):
+    def calendar(self) -> WorkCalendar:
         return self.calendar_for(self.terms)
 
     @property
@@ -142,13 +148,15 @@ class Desk:
             )
         return moment
 
-    def create(self, obj, action: str, happened_at: datetime | None = None):
+    def create(self, obj: Row, action: str, happened_at: datetime | None = None) -> Row:
         history.create(
             self.session, obj, actor=self.actor, action=action, recorded_at=self.local_now, happened_at=happened_at
         )
         return obj
 
-    def update(self, obj, edits: dict[str, Any], action: str, happened_at: datetime | None = None):
+    def update(
+        self, obj: SQLModel, edits: dict[str, Any], action: str, happened_at: datetime | None = None
+    ) -> Event | None:
         return history.update(
             self.session,
             obj,
@@ -171,6 +179,10 @@ TEXT_LIMIT = 5000
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+@overload
+def text_value(value: str | None, what: str, *, required: Literal[True]) -> str: ...
+@overload
+def text_value(value: str | None, what: str, *, required: bool = False) -> str | None: ...
 def text_value(value: str | None, what: str, *, required: bool = False) -> str | None:
     """User text, trimmed; empty is None (or refused when required). The one place for the rules
     every text keeps: at most :data:`TEXT_LIMIT` characters; Windows line ends (CRLF) become newlines;

@@ -13,9 +13,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -201,7 +202,7 @@ def add_channel(
 
 
 def _active(desk: Desk, name: str) -> AlertChannel | None:
-    query = select(AlertChannel).where(AlertChannel.name == name, AlertChannel.removed_at.is_(None))
+    query = select(AlertChannel).where(AlertChannel.name == name, col(AlertChannel.removed_at).is_(None))
     return desk.session.exec(query).first()
 
 
@@ -215,7 +216,7 @@ def _free_name(desk: Desk, kind: str) -> str:
 def channels(desk: Desk) -> list[Channel]:
     """The channels alerts go to, in the order they were added."""
     desk.contract  # noqa: B018
-    query = select(AlertChannel).where(AlertChannel.removed_at.is_(None)).order_by(AlertChannel.id)
+    query = select(AlertChannel).where(col(AlertChannel.removed_at).is_(None)).order_by(col(AlertChannel.id))
     return [as_channel(row) for row in desk.session.exec(query)]
 
 
@@ -279,7 +280,9 @@ def _read(key: str, value: str) -> timedelta | int:
 
 def thresholds(desk: Desk) -> Thresholds:
     """The thresholds in force: the defaults, with what `alert set` changed."""
-    values = {row.key.replace("-", "_"): _read(row.key, row.value) for row in desk.session.exec(select(AlertSetting))}
+    values: dict[str, Any] = {  # each field's own type, as _read gives it
+        row.key.replace("-", "_"): _read(row.key, row.value) for row in desk.session.exec(select(AlertSetting))
+    }
     return Thresholds(**values)
 
 

@@ -134,6 +134,7 @@ def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
     today = desk.local_now.date()
     found = []
     for risk, inspection, s in overdue_risks(desk):
+        assert risk.due is not None  # overdue_risks: past its due date
         days = (today - risk.due).days
         body = "\n".join(
             [

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from opsdesk.alerts.channels import Channel, channels, thresholds
 from opsdesk.alerts.due import Alert, digest_alert, due_alerts
@@ -110,7 +110,7 @@ def _delivered(session, channel_ids: list[int], keys: list[str]) -> dict[tuple[i
     if not keys:
         return {}
     query = select(AlertDelivery.channel_id, AlertDelivery.key, AlertDelivery.state).where(
-        AlertDelivery.channel_id.in_(channel_ids), AlertDelivery.key.in_(keys)
+        col(AlertDelivery.channel_id).in_(channel_ids), col(AlertDelivery.key).in_(keys)
     )
     return {(cid, key): state for cid, key, state in session.exec(query)}
 
@@ -123,7 +123,7 @@ def _claim(store, channel: Channel, alerts: tuple[Alert, ...], now: datetime) ->
             row.key: row
             for row in session.exec(
                 select(AlertDelivery).where(
-                    AlertDelivery.channel_id == channel.id, AlertDelivery.key.in_([a.key for a in alerts])
+                    col(AlertDelivery.channel_id) == channel.id, col(AlertDelivery.key).in_([a.key for a in alerts])
                 )
             )
         }
@@ -153,7 +153,7 @@ def _record(store, channel: Channel, alerts: list[Alert], now: datetime, error: 
     with store.transaction() as session:
         query = select(AlertDelivery).where(
             AlertDelivery.channel_id == channel.id,
-            AlertDelivery.key.in_([a.key for a in alerts]),
+            col(AlertDelivery.key).in_([a.key for a in alerts]),
             AlertDelivery.state == "sending",
         )
         for row in session.exec(query):
@@ -203,10 +203,12 @@ def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -
     """The latest deliveries first; ``failing``: only those not (known to be) sent to a channel still
     in use (a removed channel's are dropped: no run retries them)."""
     desk.contract  # noqa: B018
-    query = select(AlertDelivery, AlertChannel).join(AlertChannel, AlertDelivery.channel_id == AlertChannel.id)
+    query = select(AlertDelivery, AlertChannel).join(
+        AlertChannel, col(AlertDelivery.channel_id) == col(AlertChannel.id)
+    )
     if failing:
-        query = query.where(AlertDelivery.state != "sent", AlertChannel.removed_at.is_(None))
-    query = query.order_by(AlertDelivery.last_tried.desc(), AlertDelivery.id.desc())
+        query = query.where(AlertDelivery.state != "sent", col(AlertChannel.removed_at).is_(None))
+    query = query.order_by(col(AlertDelivery.last_tried).desc(), col(AlertDelivery.id).desc())
     if limit:
         query = query.limit(limit)
     out = []
@@ -236,8 +238,10 @@ def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -
 
 def dropped_count(desk: Desk, channel_id: int | None = None) -> int:
     """How many alerts failed to a channel since removed (or to ``channel_id``): never retried."""
-    query = select(func.count(AlertDelivery.id)).join(AlertChannel, AlertDelivery.channel_id == AlertChannel.id)
-    query = query.where(AlertDelivery.state == "failed", AlertChannel.removed_at.is_not(None))
+    query = select(func.count(col(AlertDelivery.id))).join(
+        AlertChannel, col(AlertDelivery.channel_id) == col(AlertChannel.id)
+    )
+    query = query.where(AlertDelivery.state == "failed", col(AlertChannel.removed_at).is_not(None))
     if channel_id is not None:
         query = query.where(AlertDelivery.channel_id == channel_id)
     return desk.session.exec(query).one()

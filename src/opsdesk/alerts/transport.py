@@ -151,6 +151,7 @@ def send_email(channel: Channel, message: Message) -> None:
     import smtplib
 
     smtp = channel.smtp
+    assert smtp is not None  # an e-mail channel is kept with its server (channels.add_channel)
     password = smtp_password(channel)
     mail = EmailMessage()
     mail["Subject"] = message.subject
@@ -165,7 +166,7 @@ def send_email(channel: Channel, message: Message) -> None:
             if smtp.starttls:
                 server.starttls()
             if smtp.user:
-                server.login(smtp.user, password)
+                server.login(smtp.user, password or "")  # a user is kept with a password (add_channel)
             server.send_message(mail)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryFailed(f"{smtp.host}:{smtp.port} refused the login of {smtp.user} ({exc.smtp_code})") from None

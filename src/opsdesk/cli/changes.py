@@ -77,6 +77,7 @@ def change_implement(
 
     with desk() as d:
         v = change_view(d, implement(d, change_id, at=at, note=note))
+        assert v.change.implemented_at is not None and v.acceptance_from is not None  # just implemented
         unpublished = d.calendar.unconfirmed_years(v.change.implemented_at, v.acceptance_from)
     late = " — LATE" if v.delivered_late else ""
     line(

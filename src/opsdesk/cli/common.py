@@ -5,12 +5,12 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
@@ -34,9 +34,18 @@ class OpsdeskGroup(TyperGroup):
     groups: ClassVar[dict[str, typer.Typer]] = {}
 
     def __init__(self, *, commands=None, **kwargs):
-        super().__init__(commands=LazyCommands(commands or {}, self.groups), **kwargs)
+        # Click types ``commands`` as a dict; it only ever reads and writes it as a mapping.
+        super().__init__(commands=LazyCommands(commands or {}, self.groups), **kwargs)  # type: ignore[arg-type]
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         # typer bundles its own click (typer>=0.26); its usage errors are reported here in one line.
         from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
@@ -46,7 +55,12 @@ class OpsdeskGroup(TyperGroup):
             sys.exit(2)
         try:
             rv = super().main(
-                args=args, prog_name=prog_name or "opsdesk", complete_var=complete_var, standalone_mode=False, **extra
+                args=args,
+                prog_name=prog_name or "opsdesk",
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
             )
         except NoArgsIsHelpError as exc:  # `opsdesk fault`: what it can do, on stdout, not an error
             sys.stdout.write(_command_list(exc.ctx))
@@ -274,7 +288,7 @@ def command_actor() -> str:
 
         if not state.by.strip():
             raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
-        return text_value(state.by, "--by (or OPSDESK_USER)")
+        return text_value(state.by, "--by (or OPSDESK_USER)", required=True)
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -254,7 +254,7 @@ def print_as_recorded(v: FaultView) -> None:
     if v.agreed is None:
         return
     line(f"  after agreed exceptions {', '.join(map(str, v.agreed.ids))}; as recorded:", style="cyan")
-    for before, after in zip(v.recorded, v.clocks, strict=True):
+    for before, after in zip(v.recorded or v.clocks, v.clocks, strict=True):
         if v.voided or before != after:
             line(
                 f"    {before.name} {clock_left(before, v.working_day)} (deadline {before.deadline:%Y-%m-%d %H:%M})"
@@ -279,7 +279,7 @@ def print_fault(
     t = v.ticket
     line(
         f"Fault {t.id} · {v.system.code} {v.system.name} · {t.kind} ({data['kind_name']}) · {data['status']}"
-        + (f" · VOID by agreement (exception {v.agreed.void})" if v.voided else ""),
+        + (f" · VOID by agreement (exception {v.agreed.void})" if v.agreed is not None and v.voided else ""),
         style="bold",
     )
     line(f"  {t.symptom}")

@@ -93,6 +93,7 @@ def fault_resume(ticket_id: IdArg, at: AtOpt = None) -> None:
         request = resume(d, ticket_id, at)
         shown = next(x for x in list_exceptions(d, ticket_id=ticket_id) if x.request.id == request.id)
         working_day = d.terms_at(shown.ticket.reported_at).working_day_length
+    assert shown.paused is not None  # a pause's request
     line(
         f"Fault {ticket_id}: resolution clock runs again from {request.resumed_at:%Y-%m-%d %H:%M}; the pause held "
         f"{span(shown.paused, working_day)} of working time (exception {request.id}, {shown.state})"

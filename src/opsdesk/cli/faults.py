@@ -446,7 +446,7 @@ def fault_explain(
         )
     else:
         line(f"Total {span_of(ledger.total, chosen, v.working_day)} of {target}")
-    if chosen.pauses:
+    if chosen.pauses and v.agreed is not None:  # pauses are agreed exceptions
         spans = ", ".join(f"{a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M}" for a, b in chosen.pauses)
         line(
             f"Paused by agreement ({spans}): {span_of(ledger.paused, chosen, v.working_day)} of working time not "

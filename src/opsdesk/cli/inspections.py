@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -35,9 +35,7 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
             answer = _ask_item(console, checklist, number, earlier.pop(number, None))
             if answer == "back":
                 number = max(number - 1, 0)
-                if results[number] is not None:
-                    earlier[number] = results[number]
-                results[number] = None
+                _answer_again(results, earlier, number)
                 continue
             if answer == "ok-all":
                 for rest in range(number, len(checklist)):
@@ -46,10 +44,18 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
             results[number] = answer
             number += 1
         choice = _review(console, checklist, results)
-        if choice == "save":
+        if isinstance(choice, str):  # "save"
             return [r for r in results if r is not None]
         number = choice  # an item to answer again; the others keep their answers
-        earlier[number], results[number] = results[number], None
+        _answer_again(results, earlier, number)
+
+
+def _answer_again(results: list[dict[str, str] | None], earlier: dict[int, dict[str, str]], number: int) -> None:
+    """Clear item ``number``'s answers, keeping them in ``earlier`` to be offered again."""
+    previous = results[number]
+    if previous is not None:
+        earlier[number] = previous
+    results[number] = None
 
 
 def _normal(item: dict[str, str]) -> dict[str, str]:
@@ -105,7 +111,7 @@ def _reading_shown(item: dict[str, str], result: dict[str, str] | None) -> str:
     return "(none given)" if item.get("unit") else ""
 
 
-def _review(console, checklist: list[dict[str, str]], results: list[dict[str, str] | None]) -> str | int:
+def _review(console, checklist: list[dict[str, str]], results: list[dict[str, str] | None]) -> Literal["save"] | int:
     """Show every answer; "save", or the index of an item to answer again. "no" aborts: nothing is recorded."""
     from rich.prompt import Prompt
 
@@ -386,6 +392,7 @@ def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     asked = read_period(month)
     with desk(write=False) as d:
         ym = d.period(asked, check_default_month=True).month
+        assert ym is not None  # asked by month (this month by default)
         missing, unrisked = month_gaps(d, ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:

@@ -11,8 +11,12 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Rich loads when a bar is shown
+    from rich.progress import Progress
 
 
 def is_terminal() -> bool:
@@ -143,7 +147,7 @@ def _narrow(
         shrinkable = [i for i in wrappable if widths[i] > floors[i]]
         if not shrinkable:
             return
-        widest = max(shrinkable, key=widths.get)
+        widest = max(shrinkable, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
 
@@ -278,23 +282,23 @@ class progress:
 
     def __init__(self, description: str):
         self.description = description
-        self._bar = None
+        self._bar: Progress | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Callable[[int], None] | None:
         if not is_terminal():
             return None
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(
+        bar = self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed} rows"),
             TimeElapsedColumn(),
             transient=True,
         )
-        self._bar.start()
-        task = self._bar.add_task(self.description, total=None)
-        return lambda n: self._bar.advance(task, n)
+        bar.start()
+        task = bar.add_task(self.description, total=None)
+        return lambda n: bar.advance(task, n)
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:

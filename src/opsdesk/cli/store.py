@@ -81,9 +81,11 @@ def verify(
     held = None
     if against is not None or anchor is not None:
         given = read_anchors(against).anchors if against is not None else ()
+        name = str(against) if against is not None else ""
         if anchor is not None:
             given += (parse_anchor(anchor),)
-        held = Anchors(str(against) if against is not None else f"the anchor {anchor.strip()}", given)
+            name = name or f"the anchor {anchor.strip()}"
+        held = Anchors(name, given)
     with desk(write=False) as d:
         d.contract  # noqa: B018 - a file holding no contract (an interrupted backup) proves nothing
         result = run_verify(d.session, held)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from opsdesk.contract.systems import get_system
+from opsdesk.contract.systems import get_system, system_by_id
 from opsdesk.desk import Desk, fmt, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store import history
@@ -161,6 +161,7 @@ def apply_acceptance(desk: Desk, change_id: int, *, at: datetime | str | None = 
         raise Refused(f"change {change_id} acceptance is already {change.acceptance}")
     moment = desk.moment(at)
     first = earliest_acceptance(desk, change)
+    assert first is not None  # implemented (checked above)
     if moment.date() < first:
         wait = desk.terms_at(change.submitted_at).acceptance_wait_days
         raise Refused(
@@ -190,6 +191,7 @@ def accept(desk: Desk, change_id: int, *, by: str, at: datetime | str | None = N
     _unconfirmed(change)
     _applied(change)
     moment = desk.moment(at)
+    assert change.acceptance_applied_at is not None  # applied for (_applied)
     if moment < change.acceptance_applied_at:
         raise Refused(
             f"change {change_id}: acceptance cannot come before the application ({fmt(change.acceptance_applied_at)})"
@@ -293,7 +295,7 @@ def change_view(desk: Desk, change: ChangeRequest, system: System | None = None)
     accepted = change.accepted_at.date() if change.accepted_at else None
     return ChangeView(
         change,
-        system or desk.session.get(System, change.system_id),
+        system or system_by_id(desk, change.system_id),
         due,
         days_left,
         delivered_late,
@@ -312,12 +314,12 @@ def list_changes(
 ) -> list[ChangeView]:
     """Change requests matching the filters, oldest first."""
     desk.contract  # noqa: B018
-    query = select(ChangeRequest, System).join(System, ChangeRequest.system_id == System.id)
+    query = select(ChangeRequest, System).join(System, col(ChangeRequest.system_id) == col(System.id))
     if open_only or due_within is not None or overdue:
-        query = query.where(ChangeRequest.implemented_at.is_(None))
+        query = query.where(col(ChangeRequest.implemented_at).is_(None))
     if system:
         query = query.where(ChangeRequest.system_id == get_system(desk, system).id)
-    rows = desk.session.exec(query.order_by(ChangeRequest.submitted_at, ChangeRequest.id))
+    rows = desk.session.exec(query.order_by(col(ChangeRequest.submitted_at), col(ChangeRequest.id)))
     views = [change_view(desk, c, s) for c, s in rows]
     if due_within is not None:
         limit = desk.local_now + due_within

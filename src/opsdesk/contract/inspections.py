@@ -13,12 +13,13 @@ import json
 import operator
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, systems
 from opsdesk.desk import Desk, fmt, text_value
@@ -125,7 +126,7 @@ def template(desk: Desk, system: str) -> list[dict[str, str]]:
     return json.loads(row.items) if row else [dict(i) for i in DEFAULT_TEMPLATE]
 
 
-def read_csv(path: Path, needs: dict[str, tuple[str, ...]] | None = None) -> list[dict[str, str]]:
+def read_csv(path: Path, needs: Mapping[str, tuple[str, ...]] | None = None) -> list[dict[str, str]]:
     """Rows of a CSV file (UTF-8 with or without BOM, or GBK) as dicts keyed by the header.
 
     ``needs`` names columns that must be there, each with its accepted header spellings.
@@ -183,11 +184,11 @@ def set_template(desk: Desk, system: str, path: Path) -> list[dict[str, str]]:
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InvalidInput(f"{path} lists {', '.join(dupes)} more than once; item names must be unique")
     payload = json.dumps(items, ensure_ascii=False)
-    row = desk.session.exec(select(InspectionTemplate).where(InspectionTemplate.system_id == sys_row.id)).first()
-    if row is None:
+    template = desk.session.exec(select(InspectionTemplate).where(InspectionTemplate.system_id == sys_row.id)).first()
+    if template is None:
         desk.create(InspectionTemplate(system_id=sys_row.id, items=payload), "inspection.template")
     else:
-        desk.update(row, {"items": payload}, "inspection.template")
+        desk.update(template, {"items": payload}, "inspection.template")
     return items
 
 
@@ -322,7 +323,7 @@ def add_risk(
     inspection_id: int,
     text: str,
     *,
-    level: str,
+    level: str | None,
     remedy: str,
     owner: str | None = None,
     due: date | None = None,
@@ -387,7 +388,7 @@ def risk_done(desk: Desk, risk_id: int, *, at: datetime | str | None = None, not
     if risk.done_at is not None:
         raise Refused(f"risk {risk_id} was already done at {fmt(risk.done_at)}")
     moment = desk.moment(at)
-    inspection = desk.session.get(Inspection, risk.inspection_id)
+    inspection = get_inspection(desk, risk.inspection_id)
     if moment < inspection.at:
         raise Refused(f"risk {risk_id} was found at {fmt(inspection.at)}; its remedy cannot be done before")
     desk.update(
@@ -478,23 +479,23 @@ def list_inspections(
 ) -> list[InspectionView]:
     """Inspections with their items and risks (three queries, whatever the count)."""
     desk.contract  # noqa: B018
-    query = select(Inspection, System).join(System, Inspection.system_id == System.id)
+    query = select(Inspection, System).join(System, col(Inspection.system_id) == col(System.id))
     if inspection_id is not None:
         query = query.where(Inspection.id == get_inspection(desk, inspection_id).id)
     if month:
         query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
     if system:
         query = query.where(Inspection.system_id == get_system(desk, system).id)
-    rows = list(desk.session.exec(query.order_by(Inspection.month, Inspection.at, Inspection.id)))
+    rows = list(desk.session.exec(query.order_by(Inspection.month, col(Inspection.at), col(Inspection.id))))
     ids = [i.id for i, _ in rows]
     items: dict[int, list] = {i: [] for i in ids}
     risks: dict[int, list] = {i: [] for i in ids}
     if ids:
         for item in desk.session.exec(
-            select(InspectionItem).where(InspectionItem.inspection_id.in_(ids)).order_by(InspectionItem.id)
+            select(InspectionItem).where(col(InspectionItem.inspection_id).in_(ids)).order_by(col(InspectionItem.id))
         ):
             items[item.inspection_id].append(item)
-        for risk in desk.session.exec(select(Risk).where(Risk.inspection_id.in_(ids)).order_by(Risk.id)):
+        for risk in desk.session.exec(select(Risk).where(col(Risk.inspection_id).in_(ids)).order_by(col(Risk.id))):
             risks[risk.inspection_id].append(risk)
     return [InspectionView(i, s, items[i.id], risks[i.id]) for i, s in rows]
 
@@ -531,19 +532,19 @@ def unrisked_items(desk: Desk, month: tuple[int, int] | None = None) -> list[Unr
     """Warned or failed check items with no risk recorded for them (in ``month``, or in any)."""
     query = (
         select(InspectionItem, Inspection, System)
-        .join(Inspection, InspectionItem.inspection_id == Inspection.id)
-        .join(System, Inspection.system_id == System.id)
+        .join(Inspection, col(InspectionItem.inspection_id) == col(Inspection.id))
+        .join(System, col(Inspection.system_id) == col(System.id))
         .where(InspectionItem.verdict != "ok")
     )
     if month:
         query = query.where(Inspection.month == f"{month[0]}-{month[1]:02d}")
-    flagged = list(desk.session.exec(query.order_by(Inspection.month, Inspection.at, InspectionItem.id)))
+    flagged = list(desk.session.exec(query.order_by(Inspection.month, col(Inspection.at), col(InspectionItem.id))))
     ids = sorted({i.id for _, i, _ in flagged})
     risks: dict[int, list[Risk]] = {}
     for n in range(0, len(ids), 500):
-        for risk in desk.session.exec(select(Risk).where(Risk.inspection_id.in_(ids[n : n + 500]))):
+        for risk in desk.session.exec(select(Risk).where(col(Risk.inspection_id).in_(ids[n : n + 500]))):
             risks.setdefault(risk.inspection_id, []).append(risk)
-    out = []
+    out: list[UnriskedItem] = []
     for item, inspection, system in flagged:
         view = InspectionView(inspection, system, [item], risks.get(inspection.id, []))
         out.extend(UnriskedItem(inspection.id, system.code, inspection.month, x.item, x.verdict) for x in view.unrisked)
@@ -569,9 +570,9 @@ def overdue_risks(desk: Desk) -> list[tuple[Risk, Inspection, System]]:
     inspection that found them and its system (one query, however many inspections there are)."""
     query = (
         select(Risk, Inspection, System)
-        .join(Inspection, Risk.inspection_id == Inspection.id)
-        .join(System, Inspection.system_id == System.id)
-        .where(Risk.done_at.is_(None), Risk.due.is_not(None), Risk.due < desk.local_now.date())
-        .order_by(Risk.due, Risk.id)
+        .join(Inspection, col(Risk.inspection_id) == col(Inspection.id))
+        .join(System, col(Inspection.system_id) == col(System.id))
+        .where(col(Risk.done_at).is_(None), col(Risk.due).is_not(None), col(Risk.due) < desk.local_now.date())
+        .order_by(col(Risk.due), col(Risk.id))
     )
     return list(desk.session.exec(query))

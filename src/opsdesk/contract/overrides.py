@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk, contract_end, text_value
 from opsdesk.errors import Refused
 from opsdesk.store.models import CalendarOverride, CalendarYear, Ticket
 
+if TYPE_CHECKING:
+    from opsdesk.sla.clocks import ClockState
 
-def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tuple[str, ...]]:
+
+def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tuple[ClockState, ...]]:
     from opsdesk.sla.clocks import ticket_clocks
 
     out = {}
@@ -43,7 +47,7 @@ def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ti
         desk.session.exec(
             select(Ticket).where(
                 Ticket.reported_at < start + timedelta(days=1),
-                (Ticket.resolved_at.is_(None)) | (Ticket.resolved_at >= start - timedelta(days=1)),
+                (col(Ticket.resolved_at).is_(None)) | (col(Ticket.resolved_at) >= start - timedelta(days=1)),
             )
         )
     )
@@ -117,8 +121,8 @@ class Rejudged:
     what: str  # for people: "calendar override 2026-12-24 day off (院方停诊)", "terms change from ..."
     recorded_at: datetime
     by: str
-    before: tuple[str, ...]  # response, arrival, resolution states without it
-    after: tuple[str, ...]  # ... and with it (as judged now)
+    before: tuple[ClockState, ...]  # response, arrival, resolution states without it
+    after: tuple[ClockState, ...]  # ... and with it (as judged now)
 
 
 def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
@@ -139,7 +143,7 @@ def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
         recorded = desk.session.exec(
             select(Event)
             .where(Event.entity == "calendar_override", Event.entity_id == row.id)
-            .order_by(Event.id.desc())
+            .order_by(col(Event.id).desc())
         ).first()
         if recorded is None or recorded.recorded_at <= ticket.reported_at:
             continue
@@ -162,7 +166,7 @@ def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
     return sorted(out, key=lambda r: r.recorded_at)
 
 
-def _terms_rejudged(desk: Desk, ticket: Ticket, now_states: tuple[str, ...]) -> list[Rejudged]:
+def _terms_rejudged(desk: Desk, ticket: Ticket, now_states: tuple[ClockState, ...]) -> list[Rejudged]:
     """The terms change in force at the report, if it was recorded after the report and judges otherwise."""
     from opsdesk.sla.clocks import ticket_clocks
     from opsdesk.store.models import Event, TermsChange
@@ -172,9 +176,9 @@ def _terms_rejudged(desk: Desk, ticket: Ticket, now_states: tuple[str, ...]) -> 
     if len(in_force) < 2:
         return []
     index = in_force[-1]
-    change = desk.session.exec(select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id)).all()[
-        index - 1
-    ]
+    change = desk.session.exec(
+        select(TermsChange).order_by(col(TermsChange.effective_from), col(TermsChange.id))
+    ).all()[index - 1]
     recorded = desk.session.exec(
         select(Event).where(Event.entity == "terms_change", Event.entity_id == change.id)
     ).first()

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system
 from opsdesk.desk import Desk, contract_end, text_value
@@ -120,7 +120,7 @@ def actor_on_roster(desk: Desk) -> str:
 
 def roster(desk: Desk) -> list[Staff]:
     desk.contract  # noqa: B018
-    return list(desk.session.exec(select(Staff).order_by(Staff.from_date, Staff.id)))
+    return list(desk.session.exec(select(Staff).order_by(col(Staff.from_date), col(Staff.id))))
 
 
 def onsite_on(staff: list[Staff], day: date) -> int:
@@ -195,7 +195,7 @@ def add_training(
 
 def trainings(desk: Desk) -> list[tuple[Training, System]]:
     desk.contract  # noqa: B018
-    query = select(Training, System).join(System, Training.system_id == System.id).order_by(Training.at)
+    query = select(Training, System).join(System, col(Training.system_id) == col(System.id)).order_by(col(Training.at))
     return list(desk.session.exec(query))
 
 
@@ -244,9 +244,9 @@ def log_work(
 
 def work_entries(desk: Desk, *, system: str | None = None, type: str | None = None) -> list[tuple[WorkLog, System]]:
     desk.contract  # noqa: B018
-    query = select(WorkLog, System).join(System, WorkLog.system_id == System.id)
+    query = select(WorkLog, System).join(System, col(WorkLog.system_id) == col(System.id))
     if system:
         query = query.where(WorkLog.system_id == get_system(desk, system).id)
     if type:
         query = query.where(WorkLog.type == work_type(type))
-    return list(desk.session.exec(query.order_by(WorkLog.at, WorkLog.id)))
+    return list(desk.session.exec(query.order_by(col(WorkLog.at), col(WorkLog.id))))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from opsdesk.contract.systems import SYSTEMS
 from opsdesk.desk import Desk, fmt, text_value
@@ -27,8 +27,8 @@ def init_contract(desk: Desk, *, name: str, hospital: str, vendor: str, start: d
     """Create the contract with SPEC's SLA terms and seed the five contracted systems."""
     from opsdesk.sla.terms import SlaTerms
 
-    if desk.session.get(Contract, 1) is not None:
-        existing = desk.session.get(Contract, 1)
+    existing = desk.session.get(Contract, 1)
+    if existing is not None:
         raise Refused(
             f"this database already holds the contract {existing.name!r}; use another --db for another contract"
         )
@@ -145,13 +145,13 @@ class TermsChangeView:
 
     effective_from: datetime
     in_force: bool  # already in force now
-    note: str
+    note: str | None
     terms: dict[str, Any]
 
 
 def terms_changes(desk: Desk) -> list[TermsChangeView]:
     """Every change of the terms, in the order they take effect."""
-    query = select(TermsChange).order_by(TermsChange.effective_from, TermsChange.id)
+    query = select(TermsChange).order_by(col(TermsChange.effective_from), col(TermsChange.id))
     return [
         TermsChangeView(c.effective_from, c.effective_from <= desk.local_now, c.note, json.loads(c.terms))
         for c in desk.session.exec(query)

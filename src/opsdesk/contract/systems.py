@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -18,7 +18,7 @@ SYSTEMS = (
 
 
 def systems(desk: Desk, *, include_inactive: bool = True) -> list[System]:
-    query = select(System).order_by(System.id)
+    query = select(System).order_by(col(System.id))
     if not include_inactive:
         query = query.where(System.active)
     return list(desk.session.exec(query))
@@ -29,6 +29,14 @@ def get_system(desk: Desk, code: str) -> System:
     if system is None:
         known = ", ".join(s.code for s in systems(desk)) or "none yet"
         raise NotFound(f"no system {code!r}; known systems: {known} (add one with `opsdesk system add CODE NAME`)")
+    return system
+
+
+def system_by_id(desk: Desk, system_id: int) -> System:
+    """The system a record belongs to (by its foreign key, so always there)."""
+    system = desk.session.get(System, system_id)
+    if system is None:
+        raise NotFound(f"no system {system_id}; `opsdesk system list` shows them")
     return system
 
 

@@ -23,7 +23,7 @@ from opsdesk.faults import tickets as faults
 from opsdesk.faults.views import each_fault
 from opsdesk.hospital import confirmations
 from opsdesk.sla.terms import DEFAULT_TZ
-from opsdesk.store.engine import open_store
+from opsdesk.store.engine import PostgresStore, open_store
 
 # Each system's faults as they happen: symptom, kind, then the cause, action and result that fit it.
 STORIES = {
@@ -176,6 +176,7 @@ def clear_for_demo(target: Path | str, replace: bool) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
         else:
+            assert isinstance(store, PostgresStore)  # a database URL opens PostgreSQL
             store.empty()
     finally:
         store.close()
@@ -228,14 +229,14 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
         run(desk)
     desk.now, desk.actor = real_now, LEAD
     _exceptions(desk)
-    from sqlmodel import func, select
+    from sqlmodel import col, func, select
 
     from opsdesk.store.models import Event, Ticket
 
     session = desk.session
     return {
         "tickets": session.exec(select(func.count()).select_from(Ticket)).one(),
-        "open": session.exec(select(func.count()).select_from(Ticket).where(Ticket.resolved_at.is_(None))).one(),
+        "open": session.exec(select(func.count()).select_from(Ticket).where(col(Ticket.resolved_at).is_(None))).one(),
         "events": session.exec(select(func.count()).select_from(Event)).one(),
     }
 
@@ -342,7 +343,9 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
             ).id,
         ),
     )
-    steps = [(response, lambda d: faults.respond(d, holder["id"], response))]
+    steps: list[tuple[datetime | None, Callable[[Desk], object]]] = [
+        (response, lambda d: faults.respond(d, holder["id"], response))
+    ]
     if arrival is not None:
         steps.append((arrival, lambda d: faults.arrive(d, holder["id"], arrival)))
     else:
@@ -354,7 +357,7 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         steps.append(
             (confirmed, lambda d: faults.confirm(d, holder["id"], by=confirmer, comment="已核实", at=confirmed))
         )
-    if corrected:
+    if corrected and confirmed is not None:
         fix = confirmed + timedelta(days=1)
         steps.append(
             (
@@ -385,7 +388,8 @@ def _plan_contract_work(rng, cal, first_day, now, ops) -> None:
     tz = now.tzinfo
     seq = iter(range(CONTRACT_WORK, 2 * CONTRACT_WORK))
 
-    def add(moment: datetime, run: Callable[[Desk], object]) -> None:
+    # Callable[..., object]: mypy cannot infer a lambda whose defaults bind the loop's values.
+    def add(moment: datetime, run: Callable[..., object]) -> None:
         if moment <= now:
             ops.append((min(moment + timedelta(minutes=rng.randint(1, 20)), now), next(seq), run))
 

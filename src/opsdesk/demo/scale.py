@@ -11,7 +11,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from opsdesk.contract.inspections import DEFAULT_TEMPLATE
 from opsdesk.contract.settings import init_contract
@@ -48,7 +48,7 @@ def build_scale(desk: Desk, *, tickets: int, seed: int = 1) -> dict[str, int]:
     for n in range(len(SEEDED) + 1, SYSTEMS + 1):
         add_system(desk, f"sys{n:02d}", f"信息系统{n:02d}")
     desk.now = now
-    system_ids = [s.id for s in desk.session.exec(select(System).order_by(System.id))]
+    system_ids = [s.id for s in desk.session.exec(select(System).order_by(col(System.id)))]
     codes = {s.id: s.code for s in desk.session.exec(select(System))}
     cal, tz = desk.calendar, desk.tz
     writer = BulkWriter(desk.session, desk.actor)
@@ -122,7 +122,7 @@ def build_scale(desk: Desk, *, tickets: int, seed: int = 1) -> dict[str, int]:
     session = desk.session
     return {
         "tickets": session.exec(select(func.count()).select_from(Ticket)).one(),
-        "open": session.exec(select(func.count()).select_from(Ticket).where(Ticket.resolved_at.is_(None))).one(),
+        "open": session.exec(select(func.count()).select_from(Ticket).where(col(Ticket.resolved_at).is_(None))).one(),
         "events": session.exec(select(func.count()).select_from(Event)).one(),
     }
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from opsdesk.store.models import ExceptionRequest
 
@@ -56,6 +56,7 @@ def of_requests(requests: Iterable[ExceptionRequest]) -> Agreed | None:
         elif r.type == "waive_arrival":
             waive = r.id
         elif r.type == "pause":
+            assert r.paused_at is not None  # a pause is asked with its start
             pauses.append((r.id, r.paused_at, r.resumed_at))
     if void is None and waive is None and not pauses:
         return None
@@ -64,11 +65,11 @@ def of_requests(requests: Iterable[ExceptionRequest]) -> Agreed | None:
 
 def agreed_exceptions(session: Session, ticket_id: int | None = None) -> dict[int, Agreed]:
     """Ticket id -> its agreed exceptions (of one ticket, or of every ticket that has any)."""
-    query = select(ExceptionRequest).where(ExceptionRequest.confirmed_at.is_not(None))
+    query = select(ExceptionRequest).where(col(ExceptionRequest.confirmed_at).is_not(None))
     if ticket_id is not None:
         query = query.where(ExceptionRequest.ticket_id == ticket_id)
     grouped: dict[int, list[ExceptionRequest]] = {}
-    for r in session.exec(query.order_by(ExceptionRequest.id)):
+    for r in session.exec(query.order_by(col(ExceptionRequest.id))):
         grouped.setdefault(r.ticket_id, []).append(r)
     out = {}
     for key, requests in grouped.items():

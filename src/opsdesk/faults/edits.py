@@ -9,14 +9,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk
 from opsdesk.faults.tickets import EDITABLE
-from opsdesk.faults.views import clocks_of
+from opsdesk.faults.views import TicketTimes, clocks_of
 from opsdesk.store.models import Event
+
+if TYPE_CHECKING:
+    from opsdesk.sla.clocks import ClockState, TicketClocks
+
+    Verdict = ClockState | Literal["void"]  # "void": the ticket voided by agreement
 
 EDIT_ACTIONS = ("fault.edit", "fault.reopen")
 FIELD_NAMES = {column: name for name, column in EDITABLE.items()}  # column -> the option's name
@@ -58,14 +63,14 @@ class VerdictChange:
     """One clock whose verdict or deadline differs between two judgements of a ticket."""
 
     clock: str
-    before: str  # state
-    after: str
+    before: Verdict
+    after: Verdict
     deadline_before: datetime
     deadline_after: datetime
 
 
-def verdict_changes(before, after) -> tuple[VerdictChange, ...]:
-    """The clocks (of two sla.TicketClocks) whose state or deadline differ."""
+def verdict_changes(before: TicketClocks, after: TicketClocks) -> tuple[VerdictChange, ...]:
+    """The clocks whose state or deadline differ."""
     return tuple(
         VerdictChange(a.name, a.state, b.state, a.deadline, b.deadline)
         for a, b in zip(before, after, strict=True)
@@ -87,7 +92,7 @@ def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] |
     changed a verdict or a deadline: each ticket is replayed from its history and judged just before
     and just after the edit, at the moment it was recorded (a reopen: the fix withdrawn, the clock
     running again)."""
-    query = select(Event.entity_id).where(Event.action.in_(EDIT_ACTIONS), Event.entity == "ticket")
+    query = select(col(Event.entity_id)).where(col(Event.action).in_(EDIT_ACTIONS), col(Event.entity) == "ticket")
     if until is not None:
         query = query.where(Event.recorded_at < until)
     edited = sorted({i for i in desk.session.exec(query) if tickets is None or i in tickets})
@@ -95,7 +100,9 @@ def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] |
     for chunk in range(0, len(edited), 500):
         ids = edited[chunk : chunk + 500]
         events = desk.session.exec(
-            select(Event).where(Event.entity == "ticket", Event.entity_id.in_(ids)).order_by(Event.entity_id, Event.id)
+            select(Event)
+            .where(Event.entity == "ticket", col(Event.entity_id).in_(ids))
+            .order_by(col(Event.entity_id), col(Event.id))
         )
         record: dict[str, Any] = {}
         for ev in events:
@@ -115,7 +122,7 @@ def verdict_edits(desk: Desk, until: datetime | None = None, tickets: set[int] |
     return sorted(out, key=lambda e: e.fields[0].event if e.fields else 0)
 
 
-def _ticket(values: dict[str, Any]) -> SimpleNamespace:
+def _ticket(values: dict[str, Any]) -> TicketTimes:
     """A ticket's stored values (times as ISO text) as an object :func:`~opsdesk.faults.views.clocks_of` reads."""
     moments = {k: datetime.fromisoformat(v) for k, v in values.items() if k.endswith(("_at", "_rec")) and v}
-    return SimpleNamespace(**{"source": None, "time_unknown": False, **values, **moments})
+    return cast(TicketTimes, SimpleNamespace(**{"source": None, "time_unknown": False, **values, **moments}))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk, check_confirmer, fmt, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -24,10 +25,15 @@ from opsdesk.faults.tickets import get_ticket
 from opsdesk.faults.views import FaultView, clocks_of, view
 from opsdesk.store.models import ExceptionRequest, Note, System, Ticket
 
+if TYPE_CHECKING:
+    from opsdesk.sla.clocks import TicketClocks
+
+RequestState = Literal["pending", "agreed", "refused"]
+
 TYPE_NAMES = {"void": "void", "waive_arrival": "arrival waiver", "pause": "pause"}
 
 
-def request_state(r: ExceptionRequest) -> str:
+def request_state(r: ExceptionRequest) -> RequestState:
     """pending, agreed or refused."""
     return "agreed" if r.confirmed_at else ("refused" if r.refused_at else "pending")
 
@@ -43,7 +49,7 @@ def _requests(desk: Desk, ticket_id: int, type_: str | None = None) -> list[Exce
     query = select(ExceptionRequest).where(ExceptionRequest.ticket_id == ticket_id)
     if type_ is not None:
         query = query.where(ExceptionRequest.type == type_)
-    return list(desk.session.exec(query.order_by(ExceptionRequest.id)))
+    return list(desk.session.exec(query.order_by(col(ExceptionRequest.id))))
 
 
 def _decide_hint(r: ExceptionRequest) -> str:
@@ -135,13 +141,13 @@ def similar_open(desk: Desk, ticket: Ticket) -> list[Ticket]:
     mine = plain(ticket.symptom)
     query = select(Ticket).where(
         Ticket.system_id == ticket.system_id,
-        Ticket.resolved_at.is_(None),
+        col(Ticket.resolved_at).is_(None),
         Ticket.id != ticket.id,
         Ticket.reported_at >= ticket.reported_at - DUPLICATE_WINDOW,
         Ticket.reported_at <= ticket.reported_at + DUPLICATE_WINDOW,
     )
     out = []
-    for other in desk.session.exec(query.order_by(Ticket.id)):
+    for other in desk.session.exec(query.order_by(col(Ticket.id))):
         theirs = plain(other.symptom)
         if mine and theirs and (mine in theirs or theirs in mine or SequenceMatcher(None, mine, theirs).ratio() >= 0.6):
             out.append(other)
@@ -192,6 +198,7 @@ def resume(desk: Desk, ticket_id: int, at: datetime | str | None = None) -> Exce
     if running is None:
         raise Refused(f"fault {ticket_id} is not paused; pause it with `opsdesk fault pause {ticket_id} --reason ...`")
     moment = desk.moment(at)
+    assert running.paused_at is not None  # a pause is asked with its start
     if moment < running.paused_at:
         raise Refused(
             f"fault {ticket_id} was paused at {fmt(running.paused_at)} (exception {running.id}); "
@@ -254,6 +261,7 @@ def reopen(desk: Desk, ticket_id: int, reason: str) -> Ticket:
     resolved = ticket.resolved_at
     running = open_pause(desk, ticket_id)
     if running is not None:
+        assert running.paused_at is not None  # a pause is asked with its start
         desk.update(running, {"resumed_at": max(resolved, running.paused_at)}, "exception.resume", happened_at=resolved)
     desk.update(
         ticket,
@@ -283,15 +291,15 @@ class ExceptionView:
     request: ExceptionRequest
     ticket: Ticket
     system: System
-    state: str  # pending | agreed | refused
+    state: RequestState
     paused: timedelta | None  # the working time a pause holds (None for other types)
     changes: tuple[VerdictChange, ...]  # against the clocks as recorded ("void": a voided ticket); a
     # pending request's once agreed; a refused one's none
 
 
-def effect(desk: Desk, request: ExceptionRequest, fault: FaultView):
+def effect(desk: Desk, request: ExceptionRequest, fault: FaultView) -> tuple[tuple[VerdictChange, ...], TicketClocks]:
     """What ``request`` alone changes in its ticket's clocks against the clocks as recorded, and the
-    clocks with it applied (sla.TicketClocks)."""
+    clocks with it applied."""
     recorded = fault.recorded or fault.clocks
     if request.type == "void":
         return tuple(VerdictChange(c.name, c.state, "void", c.deadline, c.deadline) for c in recorded), recorded
@@ -312,17 +320,17 @@ def list_exceptions(
     desk.contract  # noqa: B018
     query = (
         select(ExceptionRequest, Ticket, System)
-        .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
-        .join(System, Ticket.system_id == System.id)
+        .join(Ticket, col(ExceptionRequest.ticket_id) == col(Ticket.id))
+        .join(System, col(Ticket.system_id) == col(System.id))
     )
     if ticket_id is not None:
         query = query.where(ExceptionRequest.ticket_id == get_ticket(desk, ticket_id).id)
     if pending_only:
-        query = query.where(ExceptionRequest.confirmed_at.is_(None), ExceptionRequest.refused_at.is_(None))
+        query = query.where(col(ExceptionRequest.confirmed_at).is_(None), col(ExceptionRequest.refused_at).is_(None))
     if until is not None:
         query = query.where(ExceptionRequest.requested_at < until)
     out = []
-    for r, t, s in desk.session.exec(query.order_by(ExceptionRequest.id)):
+    for r, t, s in desk.session.exec(query.order_by(col(ExceptionRequest.id))):
         if tickets is not None and t.id not in tickets:
             continue
         changes, applied = effect(desk, r, view(desk, t, s, as_recorded=True))

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from opsdesk.contract.systems import get_system
 from opsdesk.desk import Desk, check_confirmer, fmt, text_value
@@ -159,8 +159,9 @@ def _open_ticket(desk: Desk, ticket_id: int, step: str) -> Ticket:
     return ticket
 
 
-def check_order(ticket_id: int, values: dict[str, datetime | None]) -> None:
-    """SPEC: reported <= responded <= arrived; reported <= remote, resolved; confirmed after resolved."""
+def check_order(ticket_id: int | str, values: dict[str, datetime | None]) -> None:
+    """SPEC: reported <= responded <= arrived; reported <= remote, resolved; confirmed after resolved.
+    ``ticket_id``: the fault's number, or the platform's id of one being imported (``bug#1234``)."""
     reported = values["reported_at"]
     pairs = [
         ("responded_at", "reported_at", "response", "report"),
@@ -194,10 +195,13 @@ def _check_outside_pauses(desk: Desk, ticket: Ticket, resolved: datetime) -> Non
     """A fault is not resolved while its clock is paused, nor before a pause (pending or agreed; a
     refused one never stopped the clock). A pause still running ends at the resolution."""
     query = select(ExceptionRequest).where(
-        ExceptionRequest.ticket_id == ticket.id, ExceptionRequest.type == "pause", ExceptionRequest.refused_at.is_(None)
+        col(ExceptionRequest.ticket_id) == ticket.id,
+        col(ExceptionRequest.type) == "pause",
+        col(ExceptionRequest.refused_at).is_(None),
     )
-    for pause in desk.session.exec(query.order_by(ExceptionRequest.id)):
+    for pause in desk.session.exec(query.order_by(col(ExceptionRequest.id))):
         start, end = pause.paused_at, pause.resumed_at
+        assert start is not None  # a pause is asked with its start
         if end is None and resolved < start:
             raise Refused(
                 f"fault {ticket.id}'s resolution clock is paused since {fmt(start)} (exception {pause.id}); "
@@ -215,9 +219,10 @@ def _check_after_reopen(desk: Desk, ticket: Ticket, resolved: datetime) -> None:
     """A resolution after a reopen is dated at or after the reopen, and after the fix the reopen
     cleared: a reopen can only make the vendor's figures worse or equal, never better."""
     query = select(Event).where(Event.entity == "ticket", Event.entity_id == ticket.id, Event.action == "fault.reopen")
-    reopen = desk.session.exec(query.order_by(Event.id.desc())).first()
+    reopen = desk.session.exec(query.order_by(col(Event.id).desc())).first()
     if reopen is None:
         return
+    assert reopen.happened_at is not None and reopen.before is not None  # a reopen records both
     reopened = reopen.happened_at.astimezone(desk.tz).replace(second=0, microsecond=0)  # times are to the minute
     cleared = datetime.fromisoformat(json.loads(reopen.before)["resolved_at"]).astimezone(desk.tz)
     earliest = max(reopened, cleared)
@@ -388,7 +393,7 @@ def edit(desk: Desk, ticket_id: int, **fields: Any) -> list[str]:
     if event is None:
         raise Refused(f"fault {ticket_id} already has these values; nothing changed")
     names = {column: name for name, column in EDITABLE.items()}
-    return [names[c] for c in json.loads(event.after) if c in names]
+    return [names[c] for c in json.loads(event.after or "{}") if c in names]
 
 
 def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> Correction:

@@ -8,16 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from opsdesk.contract.systems import get_system, systems
+from opsdesk.contract.systems import get_system, system_by_id, systems
 from opsdesk.desk import Desk, month_bounds, text_value
 from opsdesk.faults.agreed import Agreed, agreed_exceptions
 from opsdesk.faults.tickets import KIND_NAMES, LATE_AFTER, STEPS, normalise_kind
 from opsdesk.store import history
 from opsdesk.store.models import Correction, Event, Note, System, Ticket
+
+if TYPE_CHECKING:  # the clocks are loaded when first judged (clocks_of), not by every command
+    from opsdesk.sla.clocks import Clock, TicketClocks
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,12 @@ class FaultFilter:
     def apply(self, query):
         if self.search:
             text = text_value(self.search, "--search", required=True)
-            in_notes = select(Note.id).where(Note.ticket_id == Ticket.id, Note.text.contains(text, autoescape=True))
+            in_notes = select(Note.id).where(
+                Note.ticket_id == col(Ticket.id), col(Note.text).contains(text, autoescape=True)
+            )
             query = query.where(
-                Ticket.symptom.contains(text, autoescape=True)
-                | Ticket.cause.contains(text, autoescape=True)
+                col(Ticket.symptom).contains(text, autoescape=True)
+                | col(Ticket.cause).contains(text, autoescape=True)
                 | in_notes.exists()
             )
         if self.reporter:
@@ -44,16 +49,37 @@ class FaultFilter:
         return query
 
 
+class TicketTimes(Protocol):
+    """What the clocks read of a ticket: a record, a plain row of one, or one replayed from its history."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def time_unknown(self) -> bool: ...
+    @property
+    def reported_at(self) -> datetime: ...
+    @property
+    def responded_at(self) -> datetime | None: ...
+    @property
+    def arrived_at(self) -> datetime | None: ...
+    @property
+    def remote_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+
+
 @dataclass
 class FaultView:
     """A ticket with its system, its three clocks and its late-recorded steps."""
 
     ticket: Ticket
     system: System
-    clocks: Any  # sla.TicketClocks
+    clocks: TicketClocks  # judged after the exceptions the hospital agreed to
     late: list[str] = field(default_factory=list)
     working_day: timedelta = timedelta(hours=10)  # length of one working day under the ticket's terms
-    recorded: Any = None  # sla.TicketClocks as recorded, before agreed exceptions (``clocks`` when none)
+    recorded: TicketClocks | None = None  # as recorded, before agreed exceptions (``clocks`` when none)
     agreed: Agreed | None = None  # the exceptions the hospital agreed to
 
     @property
@@ -113,7 +139,7 @@ def view(
         clocks = clocks_of(desk, ticket, agreed=agreed)
     return FaultView(
         ticket,
-        system or desk.session.get(System, ticket.system_id),
+        system or system_by_id(desk, ticket.system_id),
         clocks,
         late_steps(ticket),
         terms.working_day_length,
@@ -122,8 +148,10 @@ def view(
     )
 
 
-def clocks_of(desk: Desk, ticket, *, agreed: Agreed | None = None, now: datetime | None = None):
-    """A ticket's three clocks (sla.TicketClocks) at ``now`` (default: the desk's), after ``agreed``
+def clocks_of(
+    desk: Desk, ticket: TicketTimes, *, agreed: Agreed | None = None, now: datetime | None = None
+) -> TicketClocks:
+    """A ticket's three clocks at ``now`` (default: the desk's), after ``agreed``
     exceptions if given. ``ticket`` may be any object with the ticket's attributes."""
     from opsdesk.sla.clocks import ticket_clocks
 
@@ -146,7 +174,7 @@ def clocks_of(desk: Desk, ticket, *, agreed: Agreed | None = None, now: datetime
     return clocks
 
 
-def _time_unknown(clocks):
+def _time_unknown(clocks: TicketClocks) -> TicketClocks:
     """A ticket imported with a report date but no time: its response and arrival cannot be judged
     (never shown as met) until an engineer sets the real time with `fault edit --at`. An arrival
     the hospital agreed to waive stays waived."""
@@ -209,9 +237,9 @@ def each_fault(
     report over every ticket holds one batch rather than them all. With ``light`` each view's
     ticket is a read-only row with the ticket's attributes, not a record (nothing to edit or digest)."""
     desk.contract  # noqa: B018
-    query = select(Ticket, System).join(System, Ticket.system_id == System.id)
+    query = select(Ticket, System).join(System, col(Ticket.system_id) == col(System.id))
     if open_only:
-        query = query.where(Ticket.resolved_at.is_(None))
+        query = query.where(col(Ticket.resolved_at).is_(None))
     if system:
         query = query.where(Ticket.system_id == get_system(desk, system).id)
     if kind:
@@ -228,7 +256,7 @@ def each_fault(
         query = query.where(Ticket.reported_at < until.astimezone(desk.tz))
     if where is not None:
         query = where.apply(query)
-    query = query.order_by(Ticket.reported_at, Ticket.id).execution_options(yield_per=FAULT_BATCH)
+    query = query.order_by(col(Ticket.reported_at), col(Ticket.id)).execution_options(yield_per=FAULT_BATCH)
     agreed = {} if as_recorded else agreed_exceptions(desk.session)  # few: read once, not per ticket
     if not light:
         for t, s in desk.session.exec(query):
@@ -237,7 +265,9 @@ def each_fault(
     # Plain rows (attributes named as the ticket's columns) instead of ORM objects: a report that
     # only reads the tickets spends about half as long loading each.
     by_id = {s.id: s for s in systems(desk)}
-    for t in desk.session.connection().execute(query.with_only_columns(*Ticket.__table__.columns)):
+    columns = Ticket.__table__.columns  # type: ignore[attr-defined]  # SQLModel does not declare __table__
+    for row in desk.session.connection().execute(query.with_only_columns(*columns)):
+        t = cast(Ticket, row)  # a row with the ticket's attributes, read as one
         yield view(desk, t, by_id[t.system_id], exceptions=agreed, as_recorded=as_recorded)
 
 
@@ -256,12 +286,14 @@ class FaultTimeline:
 def timeline(desk: Desk, ticket_id: int) -> FaultTimeline:
     """Notes, corrections and history events of one ticket."""
     session = desk.session
-    notes = list(session.exec(select(Note).where(Note.ticket_id == ticket_id).order_by(Note.at, Note.id)))
+    notes = list(
+        session.exec(select(Note).where(col(Note.ticket_id) == ticket_id).order_by(col(Note.at), col(Note.id)))
+    )
     corrections = list(
         session.exec(
             select(Correction)
             .where(Correction.entity == "ticket", Correction.entity_id == ticket_id)
-            .order_by(Correction.id)
+            .order_by(col(Correction.id))
         )
     )
     return FaultTimeline(notes, corrections, history.events_of(session, "ticket", ticket_id))
@@ -278,7 +310,7 @@ def urgency(v: FaultView) -> tuple[timedelta, int]:
     return (min(left) if left else timedelta.max, v.ticket.id)
 
 
-def clock_dict(clock) -> dict[str, Any]:
+def clock_dict(clock: Clock) -> dict[str, Any]:
     return {
         "name": clock.name,
         "basis": clock.basis,

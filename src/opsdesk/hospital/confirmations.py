@@ -3,11 +3,12 @@ read back is :mod:`opsdesk.reports.confirm_import`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from opsdesk.desk import Desk, check_confirmer, fmt, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -37,7 +38,8 @@ def confirm(
         return faults.confirm(desk, record_id, by=by, comment=comment, at=at)
     if kind == "exception":  # the hospital agrees to an exception request
         return exceptions.decide(desk, record_id, by=by, comment=comment, at=at)
-    row = desk.session.get(CONFIRMABLE[kind], record_id)
+    # Any: one of the tables that share the confirmation columns (SQLModel has no type for "a table with these").
+    row: Any = desk.session.get(CONFIRMABLE[kind], record_id)
     if row is None:
         raise NotFound(f"no {kind} {record_id}; `opsdesk confirm pending` lists what awaits confirmation")
     if row.confirmed_at is not None:
@@ -89,7 +91,8 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
     desk.contract  # noqa: B018
     systems = {s.id: s for s in desk.session.exec(select(System))}
     out: list[Pending] = []
-    queries = {
+    # The table, its moment and its summary; Any: tables that share the confirmation columns, as above.
+    queries: dict[str, tuple[Any, Any, Callable[[Any], str]]] = {
         "fault": (Ticket, Ticket.resolved_at, lambda t: t.symptom),
         "change": (ChangeRequest, ChangeRequest.implemented_at, lambda c: c.title),
         "inspection": (Inspection, Inspection.at, lambda i: f"{i.month} 巡检"),
@@ -99,7 +102,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
     from opsdesk.store.models import Objection
 
     objections: dict[tuple[str, int], list[str]] = {}
-    for o in desk.session.exec(select(Objection).order_by(Objection.id)):
+    for o in desk.session.exec(select(Objection).order_by(col(Objection.id))):
         objections.setdefault((o.kind, o.record_id), []).append(o.comment)
     for kind, (model, when, summary) in queries.items():
         query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
@@ -116,14 +119,15 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                     tuple(objections.get((kind, row.id), [])),
                 )
             )
-    query = (
+    risks = (
         select(Risk, Inspection)
-        .join(Inspection, Risk.inspection_id == Inspection.id)
-        .where(Risk.confirmed_at.is_(None), Risk.done_at.is_not(None))
+        .join(Inspection, col(Risk.inspection_id) == col(Inspection.id))
+        .where(col(Risk.confirmed_at).is_(None), col(Risk.done_at).is_not(None))
     )
     if until is not None:
-        query = query.where(Risk.done_at < until)
-    for risk, inspection in desk.session.exec(query.order_by(Risk.done_at, Risk.id)):
+        risks = risks.where(col(Risk.done_at) < until)
+    for risk, inspection in desk.session.exec(risks.order_by(col(Risk.done_at), col(Risk.id))):
+        assert risk.done_at is not None  # the query's
         out.append(
             Pending(
                 "risk",
@@ -134,14 +138,14 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                 tuple(objections.get(("risk", risk.id), [])),
             )
         )
-    query = (
+    requests = (
         select(ExceptionRequest, Ticket)
-        .join(Ticket, ExceptionRequest.ticket_id == Ticket.id)
-        .where(ExceptionRequest.confirmed_at.is_(None), ExceptionRequest.refused_at.is_(None))
+        .join(Ticket, col(ExceptionRequest.ticket_id) == col(Ticket.id))
+        .where(col(ExceptionRequest.confirmed_at).is_(None), col(ExceptionRequest.refused_at).is_(None))
     )
     if until is not None:
-        query = query.where(ExceptionRequest.requested_at < until)
-    for r, t in desk.session.exec(query.order_by(ExceptionRequest.requested_at, ExceptionRequest.id)):
+        requests = requests.where(ExceptionRequest.requested_at < until)
+    for r, t in desk.session.exec(requests.order_by(col(ExceptionRequest.requested_at), col(ExceptionRequest.id))):
         out.append(
             Pending(
                 "exception",

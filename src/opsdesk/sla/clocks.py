@@ -15,12 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 from opsdesk.errors import InvalidInput
 from opsdesk.sla.terms import CLOCKS, SlaTerms, check_kind, zone
 from opsdesk.sla.workcalendar import Ledger, LedgerDay, Span, WorkCalendar, aware, merge_spans
 
 # --------------------------------------------------------------------------- ticket clocks
+
+ClockState = Literal["met", "breached", "running", "overdue", "not_applicable", "waived", "time_unknown"]
+"""A clock's verdict, as it appears in the JSON and the workbooks. ``waived``: an arrival the hospital
+agreed to waive; ``time_unknown``: imported without a time of day (set by :mod:`opsdesk.faults.views`)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Clock:
     actual: datetime | None
     elapsed: timedelta
     margin: timedelta
-    state: str  # "met" | "breached" | "running" | "overdue" | "not_applicable" | "waived"
+    state: ClockState
     unconfirmed_years: tuple[int, ...]
     paused: timedelta = timedelta(0)  # working time inside agreed pauses, left out of ``elapsed``
     pauses: tuple[Span, ...] = ()  # the agreed pauses as they count: open ones end at the fix or now
@@ -103,6 +108,7 @@ def _wall_clock(
 ) -> Clock:
     """A wall-clock clock; ``stopped`` is when the ticket closed without ``actual``."""
     deadline = (reported.astimezone(UTC) + target).astimezone(reported.tzinfo)
+    state: ClockState
     if actual is not None:
         until, state = actual, "met" if actual <= deadline else "breached"
     elif stopped is not None:
@@ -195,6 +201,7 @@ def ticket_clocks(
         met_until = deadline if cal.in_working_hours(deadline) else cal.next_working_moment(deadline)
         elapsed = cal.working_time_between(reported, until)
         paused = timedelta(0)
+    state: ClockState
     if resolved is not None:
         state = "met" if elapsed <= target else "breached"
     else:

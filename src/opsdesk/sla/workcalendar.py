@@ -524,7 +524,7 @@ class WorkCalendar:
                 elif day == local_end.date() and local_end <= opens:
                     why = f"stopped at {local_end:%H:%M}, before working hours"
             paused = projected = 0
-            if seconds:
+            if seconds and ran_from is not None and ran_to is not None:
                 paused = _overlap(ran_from, ran_to, spans)
                 if now is not None and ran_to > now:
                     after = max(ran_from, now)

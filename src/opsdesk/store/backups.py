@@ -188,7 +188,8 @@ def contract_of(path: Path) -> tuple[str, str] | None:
 def prune(candidates: list[Path], contract: tuple[str, str] | None, keep: int) -> Pruned:
     """Delete all but the ``keep`` newest of ``candidates`` (oldest first) that are complete backups of
     ``contract``; files that are not are neither counted nor removed."""
-    sound, skipped = [], []
+    sound: list[Path] = []
+    skipped: list[Path] = []
     for path in candidates:
         (sound if contract is not None and contract_of(path) == contract else skipped).append(path)
     doomed = sound[:-keep] if keep > 0 else sound

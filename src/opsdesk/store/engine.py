@@ -52,6 +52,7 @@ class Store:
 
     engine: Engine
     name: str  # how messages name it: the file path, or the URL without its password
+    kind: str  # how messages name its kind: "SQLite", "PostgreSQL"
 
     def __init__(self) -> None:
         self.migrated: list[str] = []
@@ -425,7 +426,7 @@ def restore(
         aside_name = store.aside_name(f"before-restore-{clock():%Y%m%d-%H%M%S}")
         with store.engine.begin() as live:  # the write lock: writers wait until the restore is done
             contract = _contract_identity(live)
-            events = live.exec_driver_sql("SELECT count(*) FROM event").scalar()
+            events = live.exec_driver_sql("SELECT count(*) FROM event").scalar_one()
             current = Contents(contract, events) if contract else None
             if current and not force:
                 _refuse_restore(checked, current)

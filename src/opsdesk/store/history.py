@@ -14,11 +14,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import bindparam, func, text
 from sqlalchemy import inspect as sa_inspect
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from opsdesk.store.models import ENTITIES, Event
 
@@ -55,7 +55,11 @@ def _column_keys(model: type[SQLModel]) -> tuple[str, ...]:
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))  # made once, not per call
 
 
-def canonical_json(value: Any) -> str | None:
+@overload
+def canonical_json(value: dict[str, Any]) -> str: ...
+@overload
+def canonical_json(value: dict[str, Any] | None) -> str | None: ...
+def canonical_json(value: dict[str, Any] | None) -> str | None:
     """The JSON text events keep and hash: sorted keys, no spaces, non-ASCII as is."""
     if value is None:
         return None
@@ -96,7 +100,7 @@ def pk_name(entity: str) -> str:
 
 def events_of(session: Session, entity: str, entity_id: int) -> list[Event]:
     """One record's history, oldest first."""
-    query = select(Event).where(Event.entity == entity, Event.entity_id == entity_id).order_by(Event.id)
+    query = select(Event).where(col(Event.entity) == entity, col(Event.entity_id) == entity_id).order_by(col(Event.id))
     return list(session.exec(query))
 
 
@@ -112,7 +116,7 @@ def event_line(ev: Event) -> dict[str, Any]:
 
 
 def head(session: Session) -> Event | None:
-    return session.exec(select(Event).order_by(Event.id.desc()).limit(1)).first()
+    return session.exec(select(Event).order_by(col(Event.id).desc()).limit(1)).first()
 
 
 def _append(
@@ -148,7 +152,9 @@ def _append(
 
 
 def _entity_name(obj: SQLModel) -> str:
-    return type(obj).__tablename__
+    name = type(obj).__tablename__
+    assert isinstance(name, str)  # SQLModel allows a function there; every opsdesk table has its name
+    return name
 
 
 def _pk(obj: SQLModel) -> int:
@@ -317,7 +323,7 @@ def _check_chain(
     return None
 
 
-def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int]:
+def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int] | None:
     """Recorded times never go backwards in history order: a time a user set would show here."""
     try:
         recorded = datetime.fromisoformat(row[1])
@@ -400,6 +406,7 @@ def _replay_and_compare(
     row, history = next(rows, None), next(histories, None)
     while row is not None or history is not None:
         if history is None or (row is not None and row[key_name] < history[0]):
+            assert row is not None  # the loop runs while a row or a history is left
             count += 1
             found.append(f"{name} {row[key_name]} exists but no event in the history created it")
             row = next(rows, None)
@@ -431,7 +438,8 @@ def _event_groups(conn, entity: str, before_event: int | None):
     result = conn.execute(
         text(sql + " ORDER BY entity_id, id"), {"entity": entity, "limit": before_event}, execution_options=STREAM
     )
-    key, events = None, []
+    key = None
+    events: list[tuple[int, str | None, str | None]] = []
     for batch in result.partitions(VERIFY_BATCH):
         for entity_id, event_id, before, after in batch:
             if entity_id != key:

@@ -39,13 +39,17 @@ def moment(nullable: bool = True) -> Column:
 class Table(SQLModel):
     """The base of every table. Pydantic builds a model's validation schema when it is first used
     (``defer_build``), not when the class is defined: table models are not validated when they are
-    constructed, so most commands never build one, and start faster."""
+    constructed, so most commands never build one, and start faster.
 
-    model_config = ConfigDict(defer_build=True)
+    A table's ``id`` is typed ``int`` though it is None from construction until the row is flushed:
+    SQLModel has no type for "assigned by the database", and every row the code reads has one."""
+
+    # SQLModel types model_config as its own SQLModelConfig (a TypedDict it does not export); the keys are pydantic's.
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
 
 
 class Contract(Table, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str
     hospital: str
     vendor: str
@@ -59,14 +63,14 @@ class Contract(Table, table=True):
 
 
 class System(Table, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(unique=True)
     name: str
     active: bool = True
 
 
 class Ticket(Table, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     kind: str
     symptom: str
@@ -99,7 +103,7 @@ class Ticket(Table, table=True):
 
 
 class Note(Table, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     at: datetime = Field(sa_column=moment(False))
     recorded_at: datetime = Field(sa_column=moment(False))
@@ -110,7 +114,7 @@ class Note(Table, table=True):
 class Correction(Table, table=True):
     """A visible correction of a confirmed record: what changed, why, by whom."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     entity: str
     entity_id: int
     reason: str
@@ -122,7 +126,7 @@ class Correction(Table, table=True):
 class CalendarOverride(Table, table=True):
     __tablename__ = "calendar_override"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     day: date = Field(unique=True)
     working: bool
     note: str
@@ -141,7 +145,7 @@ class CalendarYear(Table, table=True):
 class Event(Table, table=True):
     """One entry of the append-only, hash-chained history."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     recorded_at: datetime = Field(sa_column=moment(False))
     actor: str
     action: str
@@ -159,7 +163,7 @@ class ChangeRequest(Table, table=True):
 
     __tablename__ = "change_request"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     type: str
     title: str
@@ -192,7 +196,7 @@ class InspectionTemplate(Table, table=True):
 
     __tablename__ = "inspection_template"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", unique=True)
     items: str
 
@@ -200,7 +204,7 @@ class InspectionTemplate(Table, table=True):
 class Inspection(Table, table=True):
     """One system's monthly inspection (每月巡检)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     month: str  # YYYY-MM
     at: datetime = Field(sa_column=moment(False))
@@ -214,7 +218,7 @@ class Inspection(Table, table=True):
 class InspectionItem(Table, table=True):
     __tablename__ = "inspection_item"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     section: str  # app | db
     item: str
@@ -230,7 +234,7 @@ class InspectionItem(Table, table=True):
 class Risk(Table, table=True):
     """A risk found by an inspection, with its remedy (解决方案) and whether it was carried out."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="inspection.id", index=True)
     text: str
     level: str  # high | medium | low
@@ -248,7 +252,7 @@ class Risk(Table, table=True):
 class Staff(Table, table=True):
     """The maintenance staff roster (维护人员清单)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     role: str
     phone: str
@@ -261,7 +265,7 @@ class Staff(Table, table=True):
 class Training(Table, table=True):
     """A training session (实施培训)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     at: datetime = Field(sa_column=moment(False))
     topic: str
@@ -279,7 +283,7 @@ class WorkLog(Table, table=True):
 
     __tablename__ = "work_log"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     system_id: int = Field(foreign_key="system.id", index=True)
     type: str
     text: str
@@ -298,7 +302,7 @@ class PlatformMap(Table, table=True):
 
     __tablename__ = "platform_map"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str  # product | severity
     key: str
     value: str
@@ -309,7 +313,7 @@ class TermsChange(Table, table=True):
 
     __tablename__ = "terms_change"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     effective_from: datetime = Field(sa_column=moment(False))
     terms: str
     note: str | None = None
@@ -323,7 +327,7 @@ class ExceptionRequest(Table, table=True):
 
     __tablename__ = "exception_request"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     type: str  # void | waive_arrival | pause
     reason: str
@@ -346,7 +350,7 @@ class AlertChannel(Table, table=True):
 
     __tablename__ = "alert_channel"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str  # unique among the channels not removed
     kind: str  # wecom | dingtalk | webhook | email
     target: str  # the robot's URL, or the e-mail address
@@ -375,7 +379,7 @@ class AlertDelivery(Table, table=True):
     __tablename__ = "alert_delivery"
     __table_args__ = (UniqueConstraint("channel_id", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     channel_id: int = Field(foreign_key="alert_channel.id")
     key: str
     subject: str
@@ -391,7 +395,7 @@ class Objection(Table, table=True):
     """The hospital's disagreement with a record: a comment written into an exported workbook
     without a confirmer's name (``confirm import``); ``confirm pending`` lists it beside the record."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str  # fault | change | inspection | training | work (a confirmable record)
     record_id: int
     comment: str
@@ -403,7 +407,7 @@ class Delivery(Table, table=True):
     """A monthly report written for the hospital, with the history anchor it carries (the number of
     events and the head hash at export) and the SHA-256 of the file as written."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     report: str  # monthly
     month: str  # YYYY-MM
     written_at: datetime = Field(sa_column=moment(False))

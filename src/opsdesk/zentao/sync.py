@@ -13,13 +13,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
-from opsdesk.contract.systems import get_system
+from opsdesk.contract.systems import get_system, system_by_id
 from opsdesk.desk import Desk, text_value
 from opsdesk.errors import BadOption, InvalidInput, OpsdeskError, Refused
 from opsdesk.faults.tickets import KIND_NAMES, check_order, normalise_kind
@@ -169,7 +169,7 @@ class _Row:
     date_only: bool
     system_id: int
     api: bool
-    tz: Any
+    tz: tzinfo
 
     def time(self, field_name: str) -> datetime | None:
         return parse_time(self.cells.get(field_name), self.tz, api=self.api, where=self.where)[0]
@@ -192,6 +192,7 @@ def _read(desk: Desk, path: Path, export: Export, known: dict, prefix: str) -> t
         if not _in_service(desk, result, number, where, platform_id, opened):
             continue
         code = _system_for(known["product"], named(cells.get("product")), named(cells.get("module")))
+        assert code is not None  # every product is mapped (_check_products)
         rows.append(
             _Row(number, where, platform_id, cells, opened, date_only, systems[code], export.format == "api", desk.tz)
         )
@@ -362,7 +363,7 @@ class _Writer:
             if column in last:
                 snapshot[column] = last[column]
         if existing.system_id != values["system_id"]:
-            system = desk.session.get(System, existing.system_id)
+            system = system_by_id(desk, existing.system_id)
             result.reported.append(
                 (
                     number,
@@ -445,17 +446,19 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
     systems = {s.id: s.code for s in desk.session.exec(select(System))}
     rows: list[dict[str, Any]] = []
     handled_by: dict[tuple[str, int], str] = {}
-    for ev in desk.session.exec(select(Event).where(Event.action.in_(("fault.resolve", "change.implement")))):
+    for ev in desk.session.exec(select(Event).where(col(Event.action).in_(("fault.resolve", "change.implement")))):
         handled_by[(ev.entity, ev.entity_id)] = ev.actor
-    for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%"), Ticket.resolved_at.is_not(None))):
+    for t in desk.session.exec(
+        select(Ticket).where(col(Ticket.ref).like("bug#%"), col(Ticket.resolved_at).is_not(None))
+    ):
         resolver = json.loads(t.platform_data or "{}").get("resolved_by")  # 解决者, when the platform resolved it
         if resolver and ("ticket", t.id) not in handled_by:
             handled_by[("ticket", t.id)] = resolver
-    for t in desk.session.exec(select(Ticket).where(Ticket.ref.like("bug#%")).order_by(Ticket.id)):
+    for t in desk.session.exec(select(Ticket).where(col(Ticket.ref).like("bug#%")).order_by(col(Ticket.id))):
         status = "已确认" if t.confirmed_at else ("已解决" if t.resolved_at else "处理中")
         rows.append(
             {
-                "平台编号": t.ref.removeprefix("bug#"),
+                "平台编号": (t.ref or "").removeprefix("bug#"),
                 "类型": f"Bug（{KIND_NAMES[t.kind]}）",
                 "系统": systems[t.system_id],
                 "状态": status,
@@ -471,12 +474,12 @@ def feedback(desk: Desk, since: date | None = None) -> list[dict[str, Any]]:
             }
         )
     for c in desk.session.exec(
-        select(ChangeRequest).where(ChangeRequest.ref.like("story#%")).order_by(ChangeRequest.id)
+        select(ChangeRequest).where(col(ChangeRequest.ref).like("story#%")).order_by(col(ChangeRequest.id))
     ):
         status = {"accepted": "已验收"}.get(c.acceptance) or ("已交付" if c.implemented_at else "处理中")
         rows.append(
             {
-                "平台编号": c.ref.removeprefix("story#"),
+                "平台编号": (c.ref or "").removeprefix("story#"),
                 "类型": "需求",
                 "系统": systems[c.system_id],
                 "状态": status,
