@@ -28,12 +28,12 @@ test: $(BIN)/opsdesk
 	@$(MAKE) --no-print-directory lint
 
 lint: $(BIN)/opsdesk
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
 format: $(BIN)/opsdesk
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
 
 wheel: $(BIN)/opsdesk
 	rm -rf dist

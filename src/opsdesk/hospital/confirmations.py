@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from opsdesk.desk import Desk, check_confirmer, fmt, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
@@ -16,7 +16,7 @@ from opsdesk.faults import requests as exceptions
 from opsdesk.faults import tickets as faults
 from opsdesk.store.models import ChangeRequest, ExceptionRequest, Inspection, Risk, System, Ticket, Training, WorkLog
 
-CONFIRMABLE = {
+CONFIRMABLE: dict[str, type[SQLModel]] = {
     "fault": Ticket,
     "change": ChangeRequest,
     "inspection": Inspection,

@@ -80,7 +80,7 @@ def row_cells(row: DataclassInstance) -> dict[str, Cell]:
 
 
 class _Confirmable(Protocol):
-    id: int | None
+    id: int
     confirmed_by: str | None
     confirm_comment: str | None
     confirmed_at: datetime | None
@@ -93,12 +93,6 @@ def confirmation(
     return Confirmation(
         f"{kind}:{record.id}", record_digest(record), record.confirmed_by, record.confirm_comment, record.confirmed_at
     )
-
-
-def _id(record: _Confirmable | Correction | System) -> int:
-    """A stored record's id (set once it is stored)."""
-    assert record.id is not None, "a report reads stored records"
-    return record.id
 
 
 def _after(until: datetime, moments: Mapping[str, datetime | None]) -> After:
@@ -171,7 +165,7 @@ class FaultRow:
 def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> FaultRow:
     """``corrected``: the ids of each ticket's corrections (:func:`corrections_by_record`)."""
     t, c = v.ticket, v.clocks
-    ticket_id = _id(t)
+    ticket_id = t.id
     return FaultRow(
         id=ticket_id,
         system=v.system.code,
@@ -314,7 +308,7 @@ def change_row(v: ChangeView) -> ChangeRow:
     if v.overdue:
         state = "late"
     return ChangeRow(
-        id=_id(c),
+        id=c.id,
         system=v.system.code,
         system_name=v.system.name,
         type=c.type,
@@ -349,7 +343,7 @@ class WorkRow:
 
 def work_row(w: WorkLog, system: System) -> WorkRow:
     return WorkRow(
-        id=_id(w),
+        id=w.id,
         system=system.code,
         system_name=system.name,
         work_type=w.type,
@@ -377,7 +371,7 @@ class TrainingRow:
 
 def training_row(t: Training, system: System) -> TrainingRow:
     return TrainingRow(
-        id=_id(t),
+        id=t.id,
         system=system.code,
         system_name=system.name,
         at=t.at,
@@ -402,7 +396,7 @@ def corrections_by_record(desk: Desk, until: datetime | None = None) -> dict[int
     out: dict[int, list[int]] = {}
     for c in _corrections(desk, until):
         if c.entity == "ticket":
-            out.setdefault(c.entity_id, []).append(_id(c))
+            out.setdefault(c.entity_id, []).append(c.id)
     return out
 
 
@@ -429,9 +423,7 @@ def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int]
         if tickets is not None and not (c.entity == "ticket" and c.entity_id in tickets):
             continue
         for name, (before, after) in sorted(json.loads(c.changes).items()):
-            rows.append(
-                CorrectionRow(_id(c), c.entity, c.entity_id, name, before, after, c.reason, c.by, c.recorded_at)
-            )
+            rows.append(CorrectionRow(c.id, c.entity, c.entity_id, name, before, after, c.reason, c.by, c.recorded_at))
     return rows
 
 
@@ -467,7 +459,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
         r = x.request
         rows.append(
             ExceptionRow(
-                id=_id(r),
+                id=r.id,
                 fault=r.ticket_id,
                 system=x.system.code,
                 type=r.type,
@@ -543,7 +535,7 @@ class RiskRow:
 
 def risk_row(system: System, month: str, r: Risk) -> RiskRow:
     return RiskRow(
-        id=_id(r),
+        id=r.id,
         system=system.code,
         system_name=system.name,
         month=month,
