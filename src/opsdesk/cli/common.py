@@ -323,6 +323,18 @@ def command_actor() -> str:
         return "unknown"
 
 
+def collect_from_here() -> None:
+    """The command has imported what it needs and turns to the store: the garbage collector, off
+    while the program starts (``opsdesk/__main__.py``), runs again, over what the command makes from
+    here on; the modules and classes imported so far live as long as the program and are frozen
+    out of its walks (``gc.freeze``). In a process where it was never off (tests), nothing changes."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 @contextmanager
 def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
@@ -330,6 +342,7 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.desk import Desk
     from opsdesk.store.engine import open_store
 
+    collect_from_here()
     path = db_path()
     actor = command_actor()
     new = create and isinstance(path, Path) and not path.exists()
