@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 
 from tests.conftest import NOW, ok
 
@@ -33,12 +34,23 @@ try:
 except SystemExit:
     pass
 names = set(sys.modules) | {name.split(".")[0] for name in sys.modules}
-print("\\nloaded:", json.dumps(sorted(names & set(watched))))
+import gc
+print("\\ncollector:", json.dumps(gc.isenabled()))
+print("loaded:", json.dumps(sorted(names & set(watched))))
 """
 
 
 def loaded(args: list[str], env: dict[str, str] | None = None, watched: list[str] = HEAVY) -> list[str]:
     """Which of ``watched`` the program loaded to run ``opsdesk ARGS``."""
+    return _probe(args, env, watched)[1]
+
+
+def collector_on(args: list[str]) -> bool:
+    """Whether the garbage collector was running when ``opsdesk ARGS`` ended."""
+    return _probe(args, None, [])[0]
+
+
+def _probe(args: list[str], env: dict[str, str] | None, watched: list[str]) -> tuple[bool, list[str]]:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(watched), NOW.isoformat()],
         env={**os.environ, **(env or {})},
@@ -46,9 +58,9 @@ def loaded(args: list[str], env: dict[str, str] | None = None, watched: list[str
         text=True,
         timeout=120,
     )
-    last = result.stdout.rstrip().splitlines()[-1]
-    assert last.startswith("loaded: "), result.stdout + result.stderr
-    return json.loads(last.removeprefix("loaded: "))
+    *_, collector, last = result.stdout.rstrip().splitlines()
+    assert collector.startswith("collector: ") and last.startswith("loaded: "), result.stdout + result.stderr
+    return json.loads(collector.removeprefix("collector: ")), json.loads(last.removeprefix("loaded: "))
 
 
 @pytest.mark.parametrize(
@@ -91,6 +103,74 @@ def test_fault_commands_load_the_database_only(contract, args):
     ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
     watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.reports.workbook"]
     assert loaded(args, watched=watched) == ["sqlalchemy", "sqlmodel"]
+
+
+# What `fault open` (the phone rings) must never import: the other domains' code, the workbooks,
+# the reports, the alerts and their network clients, the backups and anchors, the PostgreSQL driver,
+# the official calendar (cached), the roster (no --owner) and Rich (output is piped here).
+NOT_FOR_FAULT_OPEN = [
+    *HEAVY[2:],  # openpyxl, holidays
+    "rich",
+    "psycopg",
+    "opsdesk.reports",
+    "opsdesk.alerts",
+    "opsdesk.zentao",
+    "opsdesk.hospital",
+    "opsdesk.demo",
+    "opsdesk.contract.changes",
+    "opsdesk.contract.inspections",
+    "opsdesk.contract.people",
+    "opsdesk.contract.settings",
+    "opsdesk.store.backups",
+    "opsdesk.store.anchors",
+    "opsdesk.store.bulk",
+    "urllib.request",
+    "smtplib",
+]
+
+
+def test_fault_open_imports_only_what_it_uses(contract):
+    """`opsdesk fault open` is the command typed while the phone rings (benchmarks/latency.py holds
+    it within 1.1 x the import floor): none of the code it does not run is imported."""
+    ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
+    args = ["fault", "open", "queue", "叫号屏黑屏", "--reporter", "王护士", "--channel", "phone"]
+    assert loaded(args, watched=NOT_FOR_FAULT_OPEN) == []
+
+
+def test_a_command_builds_only_itself():
+    """Typer reads the signature and type hints of the command being run alone, not those of the
+    other commands of its group (nor of the other groups)."""
+    from typer.main import get_command
+    from typer.models import CommandInfo
+
+    from opsdesk.cli.app import app
+    from opsdesk.cli.common import OpsdeskGroup
+
+    groups = get_command(app).commands
+    faults = groups["fault"].commands
+    assert faults["open"].name == "open"
+    built = [name for name, entry in faults._entries.items() if not isinstance(entry, CommandInfo)]
+    assert built == ["open"]
+    assert [name for name in OpsdeskGroup.groups if not isinstance(groups._entries[name], typer.Typer)] == ["fault"]
+
+
+@pytest.mark.parametrize(
+    ("args", "on"),
+    [
+        (["--help"], False),
+        (["fault", "open", "queue", "叫号屏黑屏"], True),
+        (["status"], True),
+        (["verify"], True),
+        (["backup"], True),
+        (["alert", "list"], True),
+        (["restore", "no-such-backup.db"], True),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else ("on" if value else "off"),
+)
+def test_the_collector_runs_again_once_the_command_turns_to_the_store(contract, args, on):
+    """The program starts without the garbage collector (importing makes nothing to collect); every
+    command that works on the store, however long it runs, has it back (opsdesk/__main__.py)."""
+    assert collector_on(args) is on
 
 
 ALERT_CODE = ["opsdesk.alerts", "urllib.request", "http.client", "smtplib"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsdesk.cli.common import JsonOpt, command_actor, command_now, db_path, desk, sub_app
+from opsdesk.cli.common import JsonOpt, collect_from_here, command_actor, command_now, db_path, desk, sub_app
 from opsdesk.cli.output import emit_json, error, line, table
 from opsdesk.errors import InvalidInput, OpsdeskError
 
@@ -29,6 +29,7 @@ def _store() -> Iterator:
     """The open store, for commands that take several short transactions of their own."""
     from opsdesk.store.engine import open_store
 
+    collect_from_here()
     store = open_store(db_path())
     try:
         yield store

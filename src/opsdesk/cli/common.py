@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import getpass
 import os
 import sys
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from opsdesk.cli import output
 from opsdesk.errors import BadOption, InvalidInput, OpsdeskError
@@ -134,18 +136,27 @@ def _end_prompt_line() -> None:
 
 
 class LazyCommands(MutableMapping):
-    """A group's commands, where a command group stays a Typer app until it is first looked up."""
+    """A group's commands, each built when it is first looked up: a command group stays a Typer app,
+    and a command its registration, until then. `opsdesk fault open` builds `open` alone, not the
+    group's other commands: reading their signatures and type hints takes longer than opening a fault."""
 
-    def __init__(self, commands: dict, groups: dict[str, typer.Typer]):
+    def __init__(self, commands: dict, groups: dict[str, typer.Typer], owner: typer.Typer | None = None):
         self._entries = {**commands, **{name: app for name, app in groups.items() if name not in commands}}
+        self._owner = owner  # the Typer app the commands were registered on: they are built with its settings
 
     def __getitem__(self, name: str):
         entry = self._entries[name]
         if isinstance(entry, typer.Typer):
-            from typer.main import get_group
-
-            entry = self._entries[name] = get_group(entry)
+            entry = self._entries[name] = _group(entry)
             entry.name = name
+        elif isinstance(entry, CommandInfo):
+            from typer.main import get_command_from_info
+
+            owner = self._owner
+            assert owner is not None, "a registered command comes with the app it was registered on"
+            entry = self._entries[name] = get_command_from_info(
+                entry, pretty_exceptions_short=owner.pretty_exceptions_short, rich_markup_mode=owner.rich_markup_mode
+            )
         return entry
 
     def __setitem__(self, name: str, command) -> None:
@@ -159,6 +170,23 @@ class LazyCommands(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _group(app: typer.Typer) -> TyperGroup:
+    """``app`` as a Click group whose commands are built when looked up (see :class:`LazyCommands`)."""
+    from typer.main import get_command_name, get_group
+
+    bare = copy.copy(app)
+    bare.registered_commands = []  # its sub-groups (`inspect template`) are built now, as Typer does
+    group = get_group(bare)
+    infos = {info.name or get_command_name(_function_name(info)): info for info in app.registered_commands}
+    group.commands = LazyCommands({**infos, **group.commands}, {}, app)
+    return group
+
+
+def _function_name(info: CommandInfo) -> str:
+    assert info.callback is not None, "a command is registered with its function"
+    return info.callback.__name__
 
 
 def _command_list(ctx) -> str:
@@ -295,6 +323,18 @@ def command_actor() -> str:
         return "unknown"
 
 
+def collect_from_here() -> None:
+    """The command has imported what it needs and turns to the store: the garbage collector, off
+    while the program starts (``opsdesk/__main__.py``), runs again, over what the command makes from
+    here on; the modules and classes imported so far live as long as the program and are frozen
+    out of its walks (``gc.freeze``). In a process where it was never off (tests), nothing changes."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 @contextmanager
 def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     """Open the store and one transaction for this command (``write=False`` for read-only commands)."""
@@ -302,6 +342,7 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     from opsdesk.desk import Desk
     from opsdesk.store.engine import open_store
 
+    collect_from_here()
     path = db_path()
     actor = command_actor()
     new = create and isinstance(path, Path) and not path.exists()

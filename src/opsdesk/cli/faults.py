@@ -78,7 +78,7 @@ def fault_open(
             impact=impact,
             owner=owner,
         )
-        v = view(d, ticket)
+        v = view(d, ticket, exceptions={})  # a fault opened this moment has no exception requests
         alike = similar_open(d, ticket)
         now = d.local_now
     for other in alike:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from opsdesk.cli.common import JsonOpt, command_now, db_name, db_path, desk, state, sub_app
+from opsdesk.cli.common import JsonOpt, collect_from_here, command_now, db_name, db_path, desk, state, sub_app
 from opsdesk.cli.output import emit_json, line
 from opsdesk.errors import OpsdeskError, Refused
 
@@ -132,6 +132,7 @@ def backup(
 
     if keep is not None and keep < 1:
         raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
+    collect_from_here()
     store = open_store(db_path())
     try:
         target = path or backup_name(store, _local_now())
@@ -172,6 +173,7 @@ def restore(
     from opsdesk.store.engine import check_backup
     from opsdesk.store.engine import restore as restore_store
 
+    collect_from_here()
     checked = check_backup(path)
     done = restore_store(db_path(), checked, force=force, clock=_local_now)
     line(f"Restored {path} ({checked.events} events, head {checked.head_hash[:16]}) into {done.store_name}")
