@@ -36,7 +36,8 @@ def test_changed_record_is_named(contract):
     conn.execute("UPDATE ticket SET symptom = '一切正常' WHERE id = 1")
     conn.commit()
     assert verify_error(contract) == (
-        "Error: history check failed: ticket 1 differs from its history in symptom (history says symptom='叫号屏黑屏')\n"
+        "Error: history check failed: ticket 1 differs from its history in symptom "
+        "(history says symptom='叫号屏黑屏'; the table holds '一切正常')\n"
     )
 
 

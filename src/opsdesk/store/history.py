@@ -401,6 +401,7 @@ def _replay_and_compare(
     found: list[str] = []
     count = 0
     key_name = pk_name(name)
+    columns = _columns(model, conn.dialect.name)
     rows = _raw_rows(conn, model)
     histories = _event_groups(conn, name, before_event)
     row, history = next(rows, None), next(histories, None)
@@ -416,12 +417,8 @@ def _replay_and_compare(
         first = min(filter(None, (first, problem)), default=None)
         if row is not None and row[key_name] == key:
             count += 1
-            if record is not None and row != record:
-                fields = sorted(k for k in row if row[k] != record.get(k))
-                found.append(
-                    f"{name} {key} differs from its history in {', '.join(fields)} "
-                    f"(history says {', '.join(f'{f}={record.get(f)!r}' for f in fields)})"
-                )
+            if record is not None and (fields := _differences(row, record, columns)):
+                found.append(_difference_text(name, key, row, record, fields))
             row = next(rows, None)
         elif record is not None:
             found.append(f"{name} {key} is in the history but missing from the records")
@@ -451,28 +448,156 @@ def _event_groups(conn, entity: str, before_event: int | None):
         yield key, events
 
 
-def _raw_rows(conn, model: type[SQLModel]):
-    """A table's rows as :func:`row_dict` would give them, in key order, read without building ORM objects."""
-    from sqlalchemy import Boolean, Date
+class _Mistyped:
+    """A stored value that is not of its column's type (text in a boolean, 1.0 in an integer, a moment
+    without its offset...): equal to nothing, so the record differs from its history, shown as stored."""
 
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.raw)
+
+
+def _moment_text(value: Any) -> Any:
+    """A moment as stored: ISO text with its offset, to the second, exactly as opsdesk writes it (the
+    queries compare this text, so '2026-12-07 10:00' would sort and filter differently)."""
+    if type(value) is str:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return _Mistyped(value)
+        if moment.tzinfo is not None and moment.isoformat(timespec="seconds") == value:
+            return value
+    return _Mistyped(value)
+
+
+def _date_text(value: Any) -> Any:
+    """A date as JSON keeps it: SQLite holds 'YYYY-MM-DD' text, PostgreSQL a date."""
+    if type(value) is date:
+        return value.isoformat()
+    if type(value) is str:
+        try:
+            if date.fromisoformat(value).isoformat() == value:
+                return value
+        except ValueError:
+            pass
+    return _Mistyped(value)
+
+
+def _sqlite_boolean(value: Any) -> Any:
+    return value == 1 if type(value) is int and value in (0, 1) else _Mistyped(value)  # what `active = 1` finds
+
+
+def _pg_boolean(value: Any) -> Any:
+    return value if type(value) is bool else _Mistyped(value)
+
+
+def _integer(value: Any) -> Any:
+    return value if type(value) is int else _Mistyped(value)
+
+
+def _real(value: Any) -> Any:
+    return float(value) if type(value) in (float, int) else _Mistyped(value)
+
+
+def _text(value: Any) -> Any:
+    return value if type(value) is str else _Mistyped(value)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """How one table's columns are read for the comparison: each stored value checked against the type
+    its column declares and turned into what :func:`row_dict` gives (a moment's or a date's ISO text, a
+    boolean), else :class:`_Mistyped`."""
+
+    names: tuple[str, ...]
+    sql_names: tuple[str, ...]
+    readers: tuple[tuple[str, Any], ...]  # (column, reader) for each column
+    exact: tuple[str, ...]  # booleans and integers: equal in Python is not enough (True == 1 == 1.0)
+    reals: frozenset[str]  # a float column: the history may say 2 where the table holds 2.0
+
+
+@functools.cache
+def _columns(model: type[SQLModel], dialect: str) -> _Columns:
+    from sqlalchemy import Boolean, Date, Float, Integer, String
+    from sqlalchemy.types import TypeDecorator
+
+    from opsdesk.store.models import Moment
+
+    readers = []
+    for column in sa_inspect(model).columns:
+        kind = column.type
+        if isinstance(kind, TypeDecorator) and not isinstance(kind, Moment):
+            kind = kind.impl  # SQLModel's AutoString is text
+        if isinstance(kind, Moment):
+            reader = _moment_text
+        elif isinstance(kind, Boolean):
+            reader = _pg_boolean if dialect == "postgresql" else _sqlite_boolean
+        elif isinstance(kind, Integer):
+            reader = _integer
+        elif isinstance(kind, Float):
+            reader = _real
+        elif isinstance(kind, Date):
+            reader = _date_text
+        elif isinstance(kind, String):
+            reader = _text
+        else:  # a test keeps every column of every table covered
+            raise TypeError(f"{model.__tablename__}.{column.key}: no typed reading of {kind!r}")
+        readers.append((column.key, reader))
     columns = list(sa_inspect(model).columns)
-    booleans = [c.key for c in columns if isinstance(c.type, Boolean)]
-    dates = [c.key for c in columns if isinstance(c.type, Date)]  # SQLite gives text, PostgreSQL dates
-    names = [c.key for c in columns]
+    return _Columns(
+        names=tuple(c.key for c in columns),
+        sql_names=tuple(c.name for c in columns),
+        readers=tuple(readers),
+        exact=tuple(c.key for c in columns if isinstance(c.type, Boolean | Integer)),
+        reals=frozenset(c.key for c in columns if isinstance(c.type, Float)),
+    )
+
+
+def _raw_rows(conn, model: type[SQLModel]):
+    """A table's rows as :func:`row_dict` would give them, in key order, read without building ORM objects.
+    A value not of its column's type is a :class:`_Mistyped`: it equals nothing."""
+    columns = _columns(model, conn.dialect.name)
     pk = sa_inspect(model).primary_key[0].name
     rows = conn.execute(
-        text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}" ORDER BY {pk}'),
+        text(f'SELECT {", ".join(columns.sql_names)} FROM "{model.__tablename__}" ORDER BY {pk}'),
         execution_options=STREAM,
     )
+    readers = columns.readers
     for batch in rows.partitions(VERIFY_BATCH):
         for row in batch:
-            out = dict(zip(names, row, strict=True))
-            for key in booleans:
-                if out[key] is not None:
-                    out[key] = bool(out[key])
-            for key in dates:
-                out[key] = to_json_value(out[key])
-            yield out
+            yield {key: None if value is None else reader(value) for (key, reader), value in zip(readers, row)}
+
+
+def _same(stored: Any, replayed: Any, real: bool = False) -> bool:
+    """Equal and of one type: JSON's 1, 1.0 and true are three values here (``real``: a float column,
+    where the history may hold 2 for 2.0)."""
+    if stored is replayed:
+        return True
+    if type(stored) is not type(replayed):
+        return real and type(replayed) is int and stored == replayed
+    return stored == replayed
+
+
+def _differences(row: dict[str, Any], record: dict[str, Any], columns: _Columns) -> list[str]:
+    """The columns in which a stored row is not what its history says, by value or by type."""
+    if row == record and all(type(row[k]) is type(record[k]) for k in columns.exact):
+        return []
+    return sorted(k for k in row if not _same(row[k], record.get(k), k in columns.reals))
+
+
+def _difference_text(name: str, key: int, row: dict[str, Any], record: dict[str, Any], fields: list[str]) -> str:
+    said = ", ".join(f"{f}={record.get(f)!r}" for f in fields)
+    held = repr(row[fields[0]]) if len(fields) == 1 else ", ".join(f"{f}={row[f]!r}" for f in fields)
+    return f"{name} {key} differs from its history in {', '.join(fields)} (history says {said}; the table holds {held})"
 
 
 @functools.cache
@@ -496,7 +621,7 @@ def _replay(entity: str, key: int, events: list[tuple[int, str | None, str | Non
         if record is None:
             return None, (event_id, f"event {event_id} changes {entity} {key}, which no earlier event created")
         for field_name, value in json.loads(before).items():
-            if record.get(field_name) != value:
+            if not _same(record.get(field_name), value, real=True):  # 2.0 where the creation said 2
                 return None, (
                     event_id,
                     f"event {event_id} says {entity} {key} had {field_name}={value!r}, "
