@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, overload
 
 from sqlalchemy import bindparam, func, text
@@ -21,6 +21,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, col, select
 
 from opsdesk.store.models import ENTITIES, Event
+from opsdesk.store.recorded_times import RecordedTimes, latest_day
+from opsdesk.store.stored_values import columns_of, difference_text, differences, raw_rows, same
 
 GENESIS = "0" * 64
 # Columns added to an existing table by a later migration (see migrations.py; a test checks this list).
@@ -256,12 +258,13 @@ def verify(session: Session, anchors=None) -> VerifyResult:
         if integrity != ["ok"]:
             result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
             return result
-    backwards: list[tuple[int, str]] = []  # the first event recorded before an earlier one
+    times = RecordedTimes(latest_day(conn))  # the first event recorded out of order or after the end
     held = _AnchorCheck(anchors) if anchors else None
-    broken = _check_chain(conn, result, backwards, held)  # (event id, problem) where the chain breaks first
+    broken = _check_chain(conn, result, times, held)  # (event id, problem) where the chain breaks first
+    times.finish()
     limit = broken[0] if broken else None
     unanchored = held.problem(result.events) if held and not broken else None
-    bad_events = [broken, *backwards, unanchored, _first_unknown_kind(conn, limit)]  # and each kind's replay
+    bad_events = [broken, times.problem, unanchored, _first_unknown_kind(conn, limit)]  # and each kind's replay
     for name, model in ENTITIES.items():
         replay_problem, result.counts[name], problems = _replay_and_compare(conn, name, model, before_event=limit)
         bad_events.append(replay_problem)
@@ -282,17 +285,13 @@ def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | Non
     return (found[0], f"event {found[0]} names an unknown kind of record {found[1]!r}") if found else None
 
 
-CLOCK_SLACK = timedelta(minutes=5)  # a machine's clock put back this much (NTP) is not a backdated entry
-
-
 def _check_chain(
-    conn, result: VerifyResult, backwards: list[tuple[int, str]], held: _AnchorCheck | None = None
+    conn, result: VerifyResult, times: RecordedTimes, held: _AnchorCheck | None = None
 ) -> tuple[int, str] | None:
-    """Every event in order: ids without gaps, each linked to the one before, each hash its content's.
-    The first event recorded more than :data:`CLOCK_SLACK` before an earlier one goes to ``backwards``."""
+    """Every event in order: ids without gaps, each linked to the one before, each hash its content's;
+    each recorded time is shown to ``times``."""
     prev = GENESIS
     expected_id = 1
-    latest: tuple[datetime, int] | None = None  # the latest recorded time so far, and its event
     query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
     events = conn.execute(query, execution_options=STREAM)
     try:  # events: those found sound, however the check ends
@@ -313,35 +312,14 @@ def _check_chain(
                     )
                 prev = event_hash
                 expected_id += 1
-                if not backwards:
-                    latest = _recorded_in_order(row, latest, backwards)
+                if times.problem is None:
+                    times.see(row)
                 if held is not None and event_id == held.next_count:
                     held.reached(event_id, event_hash)
     finally:
         result.events = expected_id - 1
     result.head_hash = prev
     return None
-
-
-def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int] | None:
-    """Recorded times never go backwards in history order: a time a user set would show here."""
-    try:
-        recorded = datetime.fromisoformat(row[1])
-    except (TypeError, ValueError):
-        backwards.append((row[0], f"event {row[0]} has no valid recorded time ({row[1]!r})"))
-        return latest
-    if latest is None or recorded >= latest[0]:
-        return recorded, row[0]
-    if latest[0] - recorded > CLOCK_SLACK:
-        when, before = recorded.isoformat(timespec="minutes"), latest[0].isoformat(timespec="minutes")
-        backwards.append(
-            (
-                row[0],
-                f"event {row[0]} ({row[3]} {row[4]} {row[5]}) was recorded at {when}, "
-                f"before event {latest[1]} ({before}): recorded times go backwards",
-            )
-        )
-    return latest
 
 
 class _AnchorCheck:
@@ -401,8 +379,8 @@ def _replay_and_compare(
     found: list[str] = []
     count = 0
     key_name = pk_name(name)
-    columns = _columns(model, conn.dialect.name)
-    rows = _raw_rows(conn, model)
+    columns = columns_of(model, conn.dialect.name)
+    rows = raw_rows(conn, model, VERIFY_BATCH)
     histories = _event_groups(conn, name, before_event)
     row, history = next(rows, None), next(histories, None)
     while row is not None or history is not None:
@@ -417,8 +395,8 @@ def _replay_and_compare(
         first = min(filter(None, (first, problem)), default=None)
         if row is not None and row[key_name] == key:
             count += 1
-            if record is not None and (fields := _differences(row, record, columns)):
-                found.append(_difference_text(name, key, row, record, fields))
+            if record is not None and (fields := differences(row, record, columns)):
+                found.append(difference_text(name, key, row, record, fields))
             row = next(rows, None)
         elif record is not None:
             found.append(f"{name} {key} is in the history but missing from the records")
@@ -448,158 +426,6 @@ def _event_groups(conn, entity: str, before_event: int | None):
         yield key, events
 
 
-class _Mistyped:
-    """A stored value that is not of its column's type (text in a boolean, 1.0 in an integer, a moment
-    without its offset...): equal to nothing, so the record differs from its history, shown as stored."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: Any):
-        self.raw = raw
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self.raw)
-
-
-def _moment_text(value: Any) -> Any:
-    """A moment as stored: ISO text with its offset, to the second, exactly as opsdesk writes it (the
-    queries compare this text, so '2026-12-07 10:00' would sort and filter differently)."""
-    if type(value) is str:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return _Mistyped(value)
-        if moment.tzinfo is not None and moment.isoformat(timespec="seconds") == value:
-            return value
-    return _Mistyped(value)
-
-
-def _date_text(value: Any) -> Any:
-    """A date as JSON keeps it: SQLite holds 'YYYY-MM-DD' text, PostgreSQL a date."""
-    if type(value) is date:
-        return value.isoformat()
-    if type(value) is str:
-        try:
-            if date.fromisoformat(value).isoformat() == value:
-                return value
-        except ValueError:
-            pass
-    return _Mistyped(value)
-
-
-def _sqlite_boolean(value: Any) -> Any:
-    return value == 1 if type(value) is int and value in (0, 1) else _Mistyped(value)  # what `active = 1` finds
-
-
-def _pg_boolean(value: Any) -> Any:
-    return value if type(value) is bool else _Mistyped(value)
-
-
-def _integer(value: Any) -> Any:
-    return value if type(value) is int else _Mistyped(value)
-
-
-def _real(value: Any) -> Any:
-    return float(value) if type(value) in (float, int) else _Mistyped(value)
-
-
-def _text(value: Any) -> Any:
-    return value if type(value) is str else _Mistyped(value)
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """How one table's columns are read for the comparison: each stored value checked against the type
-    its column declares and turned into what :func:`row_dict` gives (a moment's or a date's ISO text, a
-    boolean), else :class:`_Mistyped`."""
-
-    names: tuple[str, ...]
-    sql_names: tuple[str, ...]
-    readers: tuple[tuple[str, Any], ...]  # (column, reader) for each column
-    exact: tuple[str, ...]  # booleans and integers: equal in Python is not enough (True == 1 == 1.0)
-    reals: frozenset[str]  # a float column: the history may say 2 where the table holds 2.0
-
-
-@functools.cache
-def _columns(model: type[SQLModel], dialect: str) -> _Columns:
-    from sqlalchemy import Boolean, Date, Float, Integer, String
-    from sqlalchemy.types import TypeDecorator
-
-    from opsdesk.store.models import Moment
-
-    readers = []
-    for column in sa_inspect(model).columns:
-        kind = column.type
-        if isinstance(kind, TypeDecorator) and not isinstance(kind, Moment):
-            kind = kind.impl  # SQLModel's AutoString is text
-        if isinstance(kind, Moment):
-            reader = _moment_text
-        elif isinstance(kind, Boolean):
-            reader = _pg_boolean if dialect == "postgresql" else _sqlite_boolean
-        elif isinstance(kind, Integer):
-            reader = _integer
-        elif isinstance(kind, Float):
-            reader = _real
-        elif isinstance(kind, Date):
-            reader = _date_text
-        elif isinstance(kind, String):
-            reader = _text
-        else:  # a test keeps every column of every table covered
-            raise TypeError(f"{model.__tablename__}.{column.key}: no typed reading of {kind!r}")
-        readers.append((column.key, reader))
-    columns = list(sa_inspect(model).columns)
-    return _Columns(
-        names=tuple(c.key for c in columns),
-        sql_names=tuple(c.name for c in columns),
-        readers=tuple(readers),
-        exact=tuple(c.key for c in columns if isinstance(c.type, Boolean | Integer)),
-        reals=frozenset(c.key for c in columns if isinstance(c.type, Float)),
-    )
-
-
-def _raw_rows(conn, model: type[SQLModel]):
-    """A table's rows as :func:`row_dict` would give them, in key order, read without building ORM objects.
-    A value not of its column's type is a :class:`_Mistyped`: it equals nothing."""
-    columns = _columns(model, conn.dialect.name)
-    pk = sa_inspect(model).primary_key[0].name
-    rows = conn.execute(
-        text(f'SELECT {", ".join(columns.sql_names)} FROM "{model.__tablename__}" ORDER BY {pk}'),
-        execution_options=STREAM,
-    )
-    readers = columns.readers
-    for batch in rows.partitions(VERIFY_BATCH):
-        for row in batch:
-            yield {key: None if value is None else reader(value) for (key, reader), value in zip(readers, row)}
-
-
-def _same(stored: Any, replayed: Any, real: bool = False) -> bool:
-    """Equal and of one type: JSON's 1, 1.0 and true are three values here (``real``: a float column,
-    where the history may hold 2 for 2.0)."""
-    if stored is replayed:
-        return True
-    if type(stored) is not type(replayed):
-        return real and type(replayed) is int and stored == replayed
-    return stored == replayed
-
-
-def _differences(row: dict[str, Any], record: dict[str, Any], columns: _Columns) -> list[str]:
-    """The columns in which a stored row is not what its history says, by value or by type."""
-    if row == record and all(type(row[k]) is type(record[k]) for k in columns.exact):
-        return []
-    return sorted(k for k in row if not _same(row[k], record.get(k), k in columns.reals))
-
-
-def _difference_text(name: str, key: int, row: dict[str, Any], record: dict[str, Any], fields: list[str]) -> str:
-    said = ", ".join(f"{f}={record.get(f)!r}" for f in fields)
-    held = repr(row[fields[0]]) if len(fields) == 1 else ", ".join(f"{f}={row[f]!r}" for f in fields)
-    return f"{name} {key} differs from its history in {', '.join(fields)} (history says {said}; the table holds {held})"
-
-
 @functools.cache
 def _added_defaults(entity: str) -> dict[str, Any]:
     """Columns added by later migrations, with their defaults: a record created before such a
@@ -621,7 +447,7 @@ def _replay(entity: str, key: int, events: list[tuple[int, str | None, str | Non
         if record is None:
             return None, (event_id, f"event {event_id} changes {entity} {key}, which no earlier event created")
         for field_name, value in json.loads(before).items():
-            if not _same(record.get(field_name), value, real=True):  # 2.0 where the creation said 2
+            if not same(record.get(field_name), value, real=True):  # 2.0 where the creation said 2
                 return None, (
                     event_id,
                     f"event {event_id} says {entity} {key} had {field_name}={value!r}, "
