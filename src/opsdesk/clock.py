@@ -49,3 +49,8 @@ def recorded_now(conn: Connection) -> datetime:
     if _fixed is None and conn.dialect.name == "postgresql":
         return conn.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
     return now()
+
+
+def recorded_clock(conn: Connection) -> str:
+    """Whose clock :func:`recorded_now` reads, as a refusal names it (a fixed clock stands in for it)."""
+    return "the database server's clock" if conn.dialect.name == "postgresql" else "this machine's clock"

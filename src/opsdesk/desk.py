@@ -148,6 +148,39 @@ class Desk:
             )
         return moment
 
+    def check_recorded_time(self) -> None:
+        """Refuse to record anything at ``now`` if it cannot be the real time: after the contract's end
+        and the :data:`~opsdesk.store.AFTER_END` days that follow it (the final acceptance), or
+        more than :data:`IDLE_LIMIT` after the last entry once the service has begun. A clock set fast
+        would otherwise date an entry in the future, and every honest entry after it would look
+        backdated. Checked once per command, before its first write."""
+        from opsdesk.clock import recorded_clock
+        from opsdesk.store.recorded_times import AFTER_END
+
+        contract = self.session.get(Contract, 1)
+        last = history.head(self.session)
+        if contract is None or last is None:  # `init`: nothing recorded yet to measure against
+            return
+        now = self.local_now
+        last_day = contract_end(contract) - timedelta(days=1)
+        past_end = now.date() > last_day + AFTER_END
+        idle = now - last.recorded_at
+        in_service = last.recorded_at.astimezone(self.tz).date() >= contract.start_date
+        too_long = in_service and idle > IDLE_LIMIT
+        if not (past_end or too_long):
+            return
+        since_last = f"{idle.days} days after the last entry ({fmt(last.recorded_at.astimezone(self.tz))})"
+        if past_end and too_long:
+            why = f"{since_last} and after the contract's end ({last_day})"
+        elif past_end:
+            why = f"after the contract's end ({last_day}) and the {AFTER_END.days} days after it"
+        else:
+            why = f"{since_last}, more than {IDLE_LIMIT.days} days during the service"
+        raise Refused(
+            f"{recorded_clock(self.session.connection())} reads {fmt(now)}, {why}: "
+            "set the clock right and try again; nothing was recorded"
+        )
+
     def create(self, obj: Row, action: str, happened_at: datetime | None = None) -> Row:
         history.create(
             self.session, obj, actor=self.actor, action=action, recorded_at=self.local_now, happened_at=happened_at
@@ -166,6 +199,13 @@ class Desk:
             recorded_at=self.local_now,
             happened_at=happened_at,
         )
+
+
+# Once the service has begun, the longest a desk goes without recording anything before its clock is
+# doubted: two months. A holiday (the Spring Festival's nine days, a fortnight's leave) is far inside it, and
+# a month of service always records something (the monthly inspection, the monthly report). A store made
+# before the service starts may wait for its first entry as long as it likes.
+IDLE_LIMIT = timedelta(days=60)
 
 
 def fmt(moment: datetime | None) -> str:

@@ -392,7 +392,7 @@ def test_verify_replays_the_requests_and_names_a_tampered_one(contract, store_en
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: history check failed: exception_request 1 differs from its history in resumed_at "
-        "(history says resumed_at='2026-12-07T09:50:00+08:00')\n"
+        "(history says resumed_at='2026-12-07T09:50:00+08:00'; the table holds '2026-12-07T09:59:00+08:00')\n"
     )
 
 

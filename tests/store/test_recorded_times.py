@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from opsdesk import clock
-from tests.conftest import NOW, connect, ok, rehash, run
+from tests.conftest import NOW, at, connect, ok, refused, rehash, run
 
 
 def recorded_times(db) -> list[str]:
@@ -72,4 +72,119 @@ def test_verify_fails_on_a_file_that_holds_no_contract(store_env, tmp_path):
     assert (result.exit_code, result.stderr) == (
         1,
         "Error: this database has no contract yet; create it with `opsdesk init` (see `opsdesk init --help`)\n",
+    )
+
+
+# A clock that runs ahead: refused where the command takes its recorded time, named by verify when forced in.
+
+
+def clock_of(backend: str) -> str:
+    return "the database server's clock" if backend == "pg" else "this machine's clock"
+
+
+def test_a_clock_far_ahead_is_refused(contract, backend):
+    """400 days fast: the fault would be recorded after the contract's end, and every honest entry after it
+    would look backdated."""
+    ok("fault", "open", "queue", "x", "--at", "09:00")
+    refused(
+        ["fault", "open", "queue", "y"],
+        f"{clock_of(backend)} reads 2028-01-10 10:00, 399 days after the last entry (2026-12-07 10:00) and after "
+        "the contract's end (2027-08-31): set the clock right and try again; nothing was recorded",
+        contract,
+        now=at("2028-01-10", "10:00"),
+    )
+    assert "x" in ok("fault", "list", now=at("2028-01-10", "10:00"))  # reading is not recording
+
+
+def test_a_clock_ahead_within_the_service_is_refused(contract, backend):
+    ok("fault", "open", "queue", "x", "--at", "09:00")
+    refused(
+        ["fault", "open", "queue", "y"],
+        f"{clock_of(backend)} reads 2027-03-01 10:00, 84 days after the last entry (2026-12-07 10:00), more than "
+        "60 days during the service: set the clock right and try again; nothing was recorded",
+        contract,
+        now=at("2027-03-01", "10:00"),
+    )
+
+
+def test_a_desk_idle_over_a_holiday_or_before_the_service_still_records(contract):
+    """The contract was recorded on 2026-08-31, before the service: the first entry may come months later.
+    Once the service has begun, a desk idle for 59 days (a long holiday and more) still records."""
+    ok("fault", "open", "queue", "x", "--at", "09:00")  # 98 days after the contract's record
+    ok("fault", "open", "queue", "y", "--at", "09:00", now=NOW + timedelta(days=59))
+    assert recorded_times(contract)[-1] == (NOW + timedelta(days=59)).isoformat()
+
+
+def test_a_clock_past_the_contract_and_its_acceptance_is_refused(contract, backend, tmp_path):
+    """After the service, entries are recorded for 90 days (the final acceptance); not after."""
+    ok("fault", "open", "queue", "x", "--at", "09:00", now=at("2027-08-30", "10:00"))
+    ok("report", "monthly", "2027-08", "-o", str(tmp_path / "aug.xlsx"), now=at("2027-10-20", "10:00"))
+    refused(
+        ["fault", "respond", "1", "--at", "2027-08-30 10:30"],
+        f"{clock_of(backend)} reads 2027-12-01 10:00, after the contract's end (2027-08-31) and the 90 days after "
+        "it: set the clock right and try again; nothing was recorded",
+        contract,
+        now=at("2027-12-01", "10:00"),
+    )
+
+
+def _three_entries() -> None:
+    ok("fault", "open", "queue", "x", "--at", "09:00")  # event 7, recorded at 10:00
+    ok("fault", "open", "bi", "y", "--at", "09:10", now=NOW + timedelta(minutes=10))  # event 8
+    ok("fault", "respond", "1", "--at", "09:20", now=NOW + timedelta(minutes=20))  # event 9
+
+
+def test_verify_names_the_entry_that_ran_ahead_not_the_honest_one_after_it(contract):
+    """An entry written with a fast clock before this rule (or forced in by someone with the file): the
+    honest entries after it are not to blame."""
+    _three_entries()
+    ok("fault", "respond", "2", "--at", "09:30", now=NOW + timedelta(minutes=30))  # event 10
+    conn = connect(contract)
+    conn.execute("UPDATE event SET recorded_at = '2027-06-01T10:00:00+08:00' WHERE id = 8")
+    rehash(conn)
+    conn.close()
+    jumped = (
+        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2027-06-01T10:00+08:00, later "
+        "than the events on both sides of it (event 9 after it: 2026-12-07T10:20+08:00): recorded times jump ahead\n"
+    )
+    result = run("verify")
+    assert (result.exit_code, result.stderr) == (1, jumped)
+    conn = connect(contract)
+    conn.execute("DELETE FROM event WHERE id = 10")  # the jump is the last but one: still the one named
+    conn.execute("UPDATE ticket SET responded_at = NULL, responded_rec = NULL WHERE id = 2")
+    conn.commit()
+    conn.close()
+    result = run("verify")
+    assert (result.exit_code, result.stderr) == (1, jumped)
+
+
+def test_verify_names_an_entry_recorded_after_the_contract_and_its_acceptance(contract):
+    _three_entries()
+    conn = connect(contract)
+    conn.execute("UPDATE event SET recorded_at = '2028-01-10T10:00:00+08:00' WHERE id = 8")
+    rehash(conn)
+    conn.close()
+    result = run("verify")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2028-01-10T10:00+08:00, after "
+        "the contract's end and the 90 days that follow it (until 2027-11-29): a clock ran ahead\n",
+    )
+
+
+def test_verify_still_names_an_entry_backdated_between_honest_ones(contract):
+    """Event 8 went back alone: the event after it is back up with the ones before, so 8 is named."""
+    _three_entries()
+    conn = connect(contract)
+    conn.execute(
+        "UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00', happened_at = '2026-10-02T10:00:00+08:00' "
+        "WHERE id = 8"
+    )
+    rehash(conn)
+    conn.close()
+    result = run("verify")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2026-10-02T10:05+08:00, "
+        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n",
     )

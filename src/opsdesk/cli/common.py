@@ -352,7 +352,10 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     try:
         with store.transaction(write=write) as session:
             # read once this transaction holds the write lock: entries are recorded in the order of their times
-            yield Desk(session, actor, recorded_now(session.connection()))
+            working = Desk(session, actor, recorded_now(session.connection()))
+            if write:
+                working.check_recorded_time()
+            yield working
     except BaseException as exc:
         if new:  # a refused `init` leaves no file behind
             store.close()

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, overload
 
 from sqlalchemy import bindparam, func, text
@@ -21,6 +21,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, SQLModel, col, select
 
 from opsdesk.store.models import ENTITIES, Event
+from opsdesk.store.recorded_times import RecordedTimes, latest_day
+from opsdesk.store.stored_values import columns_of, difference_text, differences, raw_rows, same
 
 GENESIS = "0" * 64
 # Columns added to an existing table by a later migration (see migrations.py; a test checks this list).
@@ -256,12 +258,13 @@ def verify(session: Session, anchors=None) -> VerifyResult:
         if integrity != ["ok"]:
             result.problems.append(f"the database file is damaged (SQLite integrity check: {'; '.join(integrity[:3])})")
             return result
-    backwards: list[tuple[int, str]] = []  # the first event recorded before an earlier one
+    times = RecordedTimes(latest_day(conn))  # the first event recorded out of order or after the end
     held = _AnchorCheck(anchors) if anchors else None
-    broken = _check_chain(conn, result, backwards, held)  # (event id, problem) where the chain breaks first
+    broken = _check_chain(conn, result, times, held)  # (event id, problem) where the chain breaks first
+    times.finish()
     limit = broken[0] if broken else None
     unanchored = held.problem(result.events) if held and not broken else None
-    bad_events = [broken, *backwards, unanchored, _first_unknown_kind(conn, limit)]  # and each kind's replay
+    bad_events = [broken, times.problem, unanchored, _first_unknown_kind(conn, limit)]  # and each kind's replay
     for name, model in ENTITIES.items():
         replay_problem, result.counts[name], problems = _replay_and_compare(conn, name, model, before_event=limit)
         bad_events.append(replay_problem)
@@ -282,17 +285,13 @@ def _first_unknown_kind(conn, before_event: int | None) -> tuple[int, str] | Non
     return (found[0], f"event {found[0]} names an unknown kind of record {found[1]!r}") if found else None
 
 
-CLOCK_SLACK = timedelta(minutes=5)  # a machine's clock put back this much (NTP) is not a backdated entry
-
-
 def _check_chain(
-    conn, result: VerifyResult, backwards: list[tuple[int, str]], held: _AnchorCheck | None = None
+    conn, result: VerifyResult, times: RecordedTimes, held: _AnchorCheck | None = None
 ) -> tuple[int, str] | None:
-    """Every event in order: ids without gaps, each linked to the one before, each hash its content's.
-    The first event recorded more than :data:`CLOCK_SLACK` before an earlier one goes to ``backwards``."""
+    """Every event in order: ids without gaps, each linked to the one before, each hash its content's;
+    each recorded time is shown to ``times``."""
     prev = GENESIS
     expected_id = 1
-    latest: tuple[datetime, int] | None = None  # the latest recorded time so far, and its event
     query = text(f"SELECT {', '.join(EVENT_FIELDS)}, hash FROM event ORDER BY id")
     events = conn.execute(query, execution_options=STREAM)
     try:  # events: those found sound, however the check ends
@@ -313,35 +312,14 @@ def _check_chain(
                     )
                 prev = event_hash
                 expected_id += 1
-                if not backwards:
-                    latest = _recorded_in_order(row, latest, backwards)
+                if times.problem is None:
+                    times.see(row)
                 if held is not None and event_id == held.next_count:
                     held.reached(event_id, event_hash)
     finally:
         result.events = expected_id - 1
     result.head_hash = prev
     return None
-
-
-def _recorded_in_order(row, latest: tuple[datetime, int] | None, backwards: list) -> tuple[datetime, int] | None:
-    """Recorded times never go backwards in history order: a time a user set would show here."""
-    try:
-        recorded = datetime.fromisoformat(row[1])
-    except (TypeError, ValueError):
-        backwards.append((row[0], f"event {row[0]} has no valid recorded time ({row[1]!r})"))
-        return latest
-    if latest is None or recorded >= latest[0]:
-        return recorded, row[0]
-    if latest[0] - recorded > CLOCK_SLACK:
-        when, before = recorded.isoformat(timespec="minutes"), latest[0].isoformat(timespec="minutes")
-        backwards.append(
-            (
-                row[0],
-                f"event {row[0]} ({row[3]} {row[4]} {row[5]}) was recorded at {when}, "
-                f"before event {latest[1]} ({before}): recorded times go backwards",
-            )
-        )
-    return latest
 
 
 class _AnchorCheck:
@@ -401,7 +379,8 @@ def _replay_and_compare(
     found: list[str] = []
     count = 0
     key_name = pk_name(name)
-    rows = _raw_rows(conn, model)
+    columns = columns_of(model, conn.dialect.name)
+    rows = raw_rows(conn, model, VERIFY_BATCH)
     histories = _event_groups(conn, name, before_event)
     row, history = next(rows, None), next(histories, None)
     while row is not None or history is not None:
@@ -416,12 +395,8 @@ def _replay_and_compare(
         first = min(filter(None, (first, problem)), default=None)
         if row is not None and row[key_name] == key:
             count += 1
-            if record is not None and row != record:
-                fields = sorted(k for k in row if row[k] != record.get(k))
-                found.append(
-                    f"{name} {key} differs from its history in {', '.join(fields)} "
-                    f"(history says {', '.join(f'{f}={record.get(f)!r}' for f in fields)})"
-                )
+            if record is not None and (fields := differences(row, record, columns)):
+                found.append(difference_text(name, key, row, record, fields))
             row = next(rows, None)
         elif record is not None:
             found.append(f"{name} {key} is in the history but missing from the records")
@@ -451,30 +426,6 @@ def _event_groups(conn, entity: str, before_event: int | None):
         yield key, events
 
 
-def _raw_rows(conn, model: type[SQLModel]):
-    """A table's rows as :func:`row_dict` would give them, in key order, read without building ORM objects."""
-    from sqlalchemy import Boolean, Date
-
-    columns = list(sa_inspect(model).columns)
-    booleans = [c.key for c in columns if isinstance(c.type, Boolean)]
-    dates = [c.key for c in columns if isinstance(c.type, Date)]  # SQLite gives text, PostgreSQL dates
-    names = [c.key for c in columns]
-    pk = sa_inspect(model).primary_key[0].name
-    rows = conn.execute(
-        text(f'SELECT {", ".join(c.name for c in columns)} FROM "{model.__tablename__}" ORDER BY {pk}'),
-        execution_options=STREAM,
-    )
-    for batch in rows.partitions(VERIFY_BATCH):
-        for row in batch:
-            out = dict(zip(names, row, strict=True))
-            for key in booleans:
-                if out[key] is not None:
-                    out[key] = bool(out[key])
-            for key in dates:
-                out[key] = to_json_value(out[key])
-            yield out
-
-
 @functools.cache
 def _added_defaults(entity: str) -> dict[str, Any]:
     """Columns added by later migrations, with their defaults: a record created before such a
@@ -496,7 +447,7 @@ def _replay(entity: str, key: int, events: list[tuple[int, str | None, str | Non
         if record is None:
             return None, (event_id, f"event {event_id} changes {entity} {key}, which no earlier event created")
         for field_name, value in json.loads(before).items():
-            if record.get(field_name) != value:
+            if not same(record.get(field_name), value, real=True):  # 2.0 where the creation said 2
                 return None, (
                     event_id,
                     f"event {event_id} says {entity} {key} had {field_name}={value!r}, "
