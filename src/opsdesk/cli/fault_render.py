@@ -179,6 +179,20 @@ def change_text(changes) -> str:
     return "; ".join(parts) or "no verdict"
 
 
+def asked_text(edit_values: str | None) -> str:
+    """A correction request's fields as asked: ``arrived 2026-09-30 18:55``."""
+    import json
+
+    from opsdesk.faults.edits import FIELD_NAMES
+    from opsdesk.timeparse import stored_minute
+
+    parts = []
+    for column, (_, after) in sorted(json.loads(edit_values or "{}").items()):
+        shown = stored_minute(after) if column.endswith("_at") and isinstance(after, str) else after
+        parts.append(f"{FIELD_NAMES[column]} {shown}")
+    return ", ".join(parts)
+
+
 def effect_text(x: ExceptionView) -> str:
     """What a request changes (a pending one: once agreed); a refused one changes nothing."""
     if x.state == "refused":
@@ -197,6 +211,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.type == "pause":
             end = r.resumed_at or x.ticket.resolved_at  # a pause running at the fix ends there
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
+        if r.type == "correction":
+            what += " " + asked_text(r.edit_values)
         rows.append(
             [
                 r.id,
