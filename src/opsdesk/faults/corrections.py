@@ -13,13 +13,14 @@ of a reported month changes that month's figures: it is asked too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 
 from opsdesk.desk import Desk, fmt, text_value
 from opsdesk.errors import Refused
-from opsdesk.faults.edits import VerdictChange, as_ticket, improves, verdict_changes
+from opsdesk.faults.edits import VerdictChange, VerdictEdit, as_ticket, improves, verdict_changes, verdict_edits
 from opsdesk.faults.requests import TYPE_NAMES, request_correction
 from opsdesk.faults.tickets import EDITABLE, apply_edits, changed_fields, check_editable, get_ticket, parse_edits
 from opsdesk.faults.views import clocks_of
@@ -79,26 +80,48 @@ def _month(desk: Desk, ticket: Any) -> str:
     return f"{ticket.reported_at.astimezone(desk.tz):%Y-%m}"
 
 
-def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str]) -> str | None:
-    """Why the hospital has seen ``ticket``'s verdicts (or the figures of ``months``, its month and
-    the one an edit moves it to), or None: it confirmed the ticket, a report of the ticket's month
-    was delivered after the ticket was recorded (of the other month: at all), or it refused a
-    request of the ticket."""
-    if ticket.confirmed_at is not None:
+def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime | None = None) -> str | None:
+    """Why the hospital has seen ``ticket``'s verdicts by ``at`` (default now), or None (``months``:
+    the ticket's month, and the one an edit moves it to): it confirmed the ticket, a monthly report of
+    the ticket's month was delivered after the ticket was recorded (of the other month: at all), or
+    it refused a request of the ticket."""
+    at = desk.local_now if at is None else at
+    if ticket.confirmed_at is not None and ticket.confirmed_at <= at:
         return f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
     own = _month(desk, ticket)
     query = select(Delivery).where(col(Delivery.month).in_(sorted(months))).order_by(col(Delivery.id))
     for d in desk.session.exec(query):
         written = d.written_at.astimezone(desk.tz)
-        if written <= desk.local_now and (d.month != own or written >= ticket.reported_rec):
+        if written <= at and (d.month != own or written >= ticket.reported_rec):
             return f"the monthly report of {d.month} was delivered at {fmt(written)}"
     refusals = select(ExceptionRequest).where(
         ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
     )
-    refused = desk.session.exec(refusals.order_by(col(ExceptionRequest.id))).first()
-    if refused is not None:
-        return (
-            f"its {TYPE_NAMES[refused.type]} (exception {refused.id}) was refused by {refused.refused_by} "
-            f"at {fmt(refused.refused_at)}"
-        )
+    for r in desk.session.exec(refusals.order_by(col(ExceptionRequest.id))):
+        if r.refused_at is not None and r.refused_at <= at:
+            return f"its {TYPE_NAMES[r.type]} (exception {r.id}) was refused by {r.refused_by} at {fmt(r.refused_at)}"
     return None
+
+
+def last_delivery(desk: Desk) -> Delivery | None:
+    """The monthly report delivered last (by now)."""
+    delivered = [d for d in desk.session.exec(select(Delivery)) if d.written_at <= desk.local_now]
+    return max(delivered, key=lambda d: (d.written_at, d.id), default=None)
+
+
+def seen_edits(
+    desk: Desk, *, since: datetime | None = None, until: datetime | None = None, tickets: set[int] | None = None
+) -> list[VerdictEdit]:
+    """The edits, reopens and corrections recorded in [``since``, ``until``) (of ``tickets`` only, if
+    given) that changed a verdict the hospital had seen when they were made: figures changed since
+    they were reported (an agreed correction request among them)."""
+    out = []
+    for e in verdict_edits(desk, until=until, tickets=tickets, since=since):
+        ticket = get_ticket(desk, e.ticket_id)
+        months = {_month(desk, ticket)}
+        for f in e.fields:
+            if f.column == "reported_at" and f.before:
+                months.add(f"{datetime.fromisoformat(f.before).astimezone(desk.tz):%Y-%m}")
+        if e.fields and seen_by_hospital(desk, ticket, months, at=e.fields[0].at) is not None:
+            out.append(e)
+    return out

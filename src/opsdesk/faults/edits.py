@@ -71,16 +71,18 @@ class VerdictChange:
     deadline_after: datetime
 
 
-_BAD = ("breached", "overdue")
+_BAD = ("breached", "overdue", "time_unknown")  # in a rate's denominator, not met (time unknown: never met)
 
 
 def _rank(state: str) -> int:
-    """What a clock gives the vendor's rate (met / (met + breached)): a breach 0, met 2, neither 1."""
+    """What a clock gives the vendor's rate (met / (met + breached + overdue + time unknown)): one of
+    those not met 0, met 2, one left out of the rate (running, not applicable, waived, void) 1."""
     return 0 if state in _BAD else (2 if state == "met" else 1)
 
 
 def improves(change: VerdictChange) -> bool:
-    """Whether ``change`` is better for the vendor: a breach (breached, overdue) becomes anything else,
+    """Whether ``change`` is better for the vendor: a breach (breached, overdue; or a time unknown,
+    which the rate counts as not met) becomes anything else,
     anything not met becomes met (a rate can only rise), or the state stays as good while the deadline
     moves later (more time: a breach shorter, a running clock further from one)."""
     before, after = _rank(change.before), _rank(change.after)
