@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import openpyxl
 import pytest
 
-from tests.conftest import TZ, at, connect, ok, refused, run, snapshot
+from tests.conftest import TZ, at, ok, refused, run, snapshot
 
 NOV2 = at("2026-11-02", "10:00")
 
@@ -389,3 +389,30 @@ def test_improves_is_a_rate_rising_or_a_deadline_moving_later():
     assert [change("breached", "overdue"), change("met", "met"), change("running", "not_applicable")] == [False] * 3
     assert [change("breached", "breached", later), change("met", "met", later)] == [True, True]
     assert change("met", "met", t - timedelta(hours=1)) is False
+
+
+def test_the_workbook_shows_a_pending_correction_and_the_hospital_agrees_through_it(contract, store_env, tmp_path):
+    from tests.reports.test_workbook_seal import SIGNED, WHO, fill
+
+    late_arrival()
+    refused_waiver()
+    ok(*EDIT_ARRIVAL, now=NOV2)
+    out = tmp_path / "nov.xlsx"
+    ok("report", "monthly", "2026-11", "-o", str(out), now=at("2026-11-02", "11:00"))  # not of the fault's month
+    out = tmp_path / "sep.xlsx"
+    ok("report", "monthly", "2026-09", "-o", str(out), "--rev", "2", now=at("2026-11-02", "11:00"))
+    sheet = list(openpyxl.load_workbook(out)["豁免与作废记录"].iter_rows(values_only=True))
+    row = dict(zip(sheet[0], sheet[2], strict=False))
+    assert [row[k] for k in ("编号", "报障编号", "申请类型", "申请理由", "院方意见", "对结论的影响")] == [
+        2,
+        1,
+        "更正申请：到场时间 2026-10-07 18:55 → 2026-09-30 18:55",
+        "到场时间记错",
+        "待院方确认",
+        "待院方同意；同意后：到场：超时 → 达标",
+    ]
+    fill(out, "豁免与作废记录", 3, **{WHO: "信息科 陈主任", SIGNED: "2026-11-03"})
+    assert ok("confirm", "import", str(out), now=at("2026-11-03", "10:00")).endswith(
+        ": 1 confirmed, 0 refused, 0 already confirmed\n"
+    )
+    assert sla(now=at("2026-11-03", "10:05"))["arrival"] == 100.0
