@@ -433,7 +433,7 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
     path = write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")])
     hint = (
         "row 3: bug#13 (fault 2) was exported with the date 2026-11-05 but no time of day; its response and "
-        'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --at "2026-11-05 HH:MM"'
+        'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --reason "补录报修时间" --at "2026-11-05 HH:MM"'
     )
     assert ok("import", "zentao-bugs", path, "--dry-run").splitlines()[1:] == [hint]
     assert json.loads(ok("import", "zentao-bugs", path, "--json"))["time_unknown"] == [
@@ -444,11 +444,11 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
     assert listed[3].startswith("2?\tqueue\tfault\t2026-11-05 ??:??\topen\ttime unknown\ttime unknown\t")
     assert (
         listed[-1]
-        == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --at`"
+        == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --reason ... --at`"
     )
     assert (
         "  report time of day unknown: the platform gave the date only; record it with "
-        '`opsdesk fault edit 2 --at "2026-11-05 HH:MM"`'
+        '`opsdesk fault edit 2 --reason "补录报修时间" --at "2026-11-05 HH:MM"`'
     ) in ok("fault", "show", "2").splitlines()
     assert ok("import", "zentao-bugs", path).splitlines()[1:] == [hint]  # named again until recorded
     ok("fault", "edit", "2", "--reason", "记录有误", "--at", "2026-11-05 09:40")

@@ -97,7 +97,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
         line("* recorded more than an hour after it happened", style="yellow")
     if any(v.ticket.time_unknown for v in views):
         line(
-            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --at`", style="yellow"
+            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --reason ... --at`",
+            style="yellow",
         )
 
 
@@ -325,7 +326,7 @@ def print_fault(
     if t.time_unknown:
         line(
             f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
-            f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`',
+            f'`opsdesk fault edit {t.id} --reason "补录报修时间" --at "{t.reported_at:%Y-%m-%d} HH:MM"`',
             style="yellow",
         )
     if v.late:

@@ -1,6 +1,7 @@
 """Edits in the open: what each `fault edit` (or reopen) of an unconfirmed fault changed, the value
-before and after, and the edits that changed a verdict, which the workbooks list as they list
-corrections, so that no breach disappears without a trace."""
+before and after, and the edits (and corrections) that changed a verdict, which the workbooks list
+as they list corrections, so that no breach disappears without a trace; and when a verdict change
+improves a figure (:func:`improves`), which :mod:`opsdesk.faults.corrections` asks the hospital about."""
 
 from __future__ import annotations
 

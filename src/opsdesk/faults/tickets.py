@@ -1,6 +1,9 @@
 """Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.
 How a ticket is judged (its clocks, the lists over them) is in :mod:`opsdesk.faults.views`.
 
+Edits are judged (and asked of the hospital when they improve a verdict it has seen) in
+:mod:`opsdesk.faults.corrections`; this module checks and writes them.
+
 Every operation takes a :class:`~opsdesk.desk.Desk` and either succeeds completely, appending
 its events to the history, or raises an :class:`~opsdesk.errors.OpsdeskError` and writes nothing.
 """

@@ -487,7 +487,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
 
 @dataclass(frozen=True)
 class EditRow:
-    """One field of an edit (of an unconfirmed fault) or reopen that changed a verdict or a deadline."""
+    """One field of an edit, reopen or correction that changed a verdict or a deadline."""
 
     id: int
     entity_id: int

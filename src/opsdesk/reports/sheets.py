@@ -510,8 +510,9 @@ EDIT_COLUMNS = [
 
 
 def edits_table(lang: str, rows: list[EditRow]) -> Table:
-    """修改记录: each field of the edits (of unconfirmed faults) and reopens that changed a verdict or a
-    deadline (a reopen's new value: the fix withdrawn)."""
+    """修改记录: each field of the edits, reopens and corrections that changed a verdict or a deadline
+    (a reopen's new value: the fix withdrawn); a monthly report's also those made in its month to a
+    verdict of an earlier month the hospital had seen."""
     out = [
         SheetRow(
             {
