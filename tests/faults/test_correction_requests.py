@@ -51,19 +51,16 @@ def on_time(ticket: int, day: str = "2026-09-29", recorded: datetime | None = No
 AFTER = at("2026-10-07", "20:00")  # on_time(2) recorded after late_arrival(): recorded times never go back
 
 
+def hospital_refuses(kind: str = "waiver") -> None:
+    """The hospital refuses a request of fault 1 (an arrival waiver, or a void), on 2026-10-08."""
+    ask = ["waive", "1", "arrival"] if kind == "waiver" else ["void", "1"]
+    ok("fault", *ask, "--reason", "远程处理即可", now=at("2026-10-08", "09:00"))
+    refuse = ["--refuse", "--comment", "不同意"]
+    ok("confirm", "exception", "1", "--by", "陈主任", *refuse, now=at("2026-10-08", "10:00"))
+
+
 def refused_waiver() -> None:
-    ok("fault", "waive", "1", "arrival", "--reason", "远程处理即可", now=at("2026-10-08", "09:00"))
-    ok(
-        "confirm",
-        "exception",
-        "1",
-        "--by",
-        "陈主任",
-        "--refuse",
-        "--comment",
-        "需要到场",
-        now=at("2026-10-08", "10:00"),
-    )
+    hospital_refuses("waiver")
 
 
 EDIT_ARRIVAL = ["fault", "edit", "1", "--reason", "到场时间记错", "--arrived", "2026-09-30 18:55"]
@@ -157,19 +154,7 @@ def test_a_second_correction_waits_for_the_first_and_nothing_is_written(contract
 
 def test_an_edit_that_worsens_or_touches_no_verdict_applies_at_once_and_says_so(contract, store_env):
     on_time(1)
-    refused_waiver_on_met = ok("fault", "void", "1", "--reason", "测试", now=at("2026-10-08", "09:00"))
-    assert refused_waiver_on_met.startswith("Exception 1")
-    ok(
-        "confirm",
-        "exception",
-        "1",
-        "--by",
-        "陈主任",
-        "--refuse",
-        "--comment",
-        "真实故障",
-        now=at("2026-10-08", "10:00"),
-    )
+    hospital_refuses("void")  # the hospital has seen it, and the edit only worsens
     out = ok("fault", "edit", "1", "--reason", "到场时间记错", "--arrived", "2026-09-29 11:30", now=NOV2)
     assert out == ("Fault 1: changed arrived (old values kept in the history): arrival met → breached\n")
     out = ok("fault", "edit", "1", "--reason", "补充科室", "--dept", "门诊部", now=NOV2 + timedelta(minutes=1))

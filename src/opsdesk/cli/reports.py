@@ -293,16 +293,7 @@ def changed_dict(e: VerdictEdit) -> dict[str, Any]:
         "by": e.fields[0].by,
         "action": e.fields[0].action,
         "fields": {f.name: [f.before, f.after] for f in e.fields},
-        "changes": [
-            {
-                "clock": c.clock,
-                "before": c.before,
-                "after": c.after,
-                "deadline_before": c.deadline_before,
-                "deadline_after": c.deadline_after,
-            }
-            for c in e.changes
-        ],
+        "changes": [asdict(c) for c in e.changes],
     }
 
 

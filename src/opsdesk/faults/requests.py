@@ -14,7 +14,7 @@ agreement: it can only make the vendor's figures worse.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -388,14 +388,5 @@ def exception_dict(v: ExceptionView) -> dict:
         "refused_by": r.refused_by,
         "refused_at": r.refused_at,
         "refuse_reason": r.refuse_reason,
-        "changes": [
-            {
-                "clock": c.clock,
-                "before": c.before,
-                "after": c.after,
-                "deadline_before": c.deadline_before,
-                "deadline_after": c.deadline_after,
-            }
-            for c in v.changes
-        ],
+        "changes": [asdict(c) for c in v.changes],
     }
