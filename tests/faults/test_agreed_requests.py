@@ -216,18 +216,8 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
     )
     assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
     refused(["fault", "edit", "1", "--reason", "记录有误", "--cause", ""], "--cause cannot be empty", store_env, code=2)
-    ok(
-        "fault",
-        "edit",
-        "1",
-        "--reason",
-        "记录有误",
-        "--resolved",
-        "2026-11-27 13:30",
-        "--reporter",
-        "王护士",
-        now=at("2026-11-27", "17:00"),
-    )
+    earlier = ("--resolved", "2026-11-27 13:30", "--reporter", "王护士")
+    ok("fault", "edit", "1", "--reason", "记录有误", *earlier, now=at("2026-11-27", "17:00"))
     data = json.loads(ok("fault", "show", "1", "--json"))
     assert [(e["field"], e["before"], e["after"], e["by"], e["recorded_at"]) for e in data["edits"]] == [
         ("reporter", None, "王护士", "tester", "2026-11-27T17:00:00+08:00"),

@@ -220,31 +220,12 @@ def test_a_fault_recorded_after_its_months_report_was_not_seen(contract, store_e
 def test_every_field_that_improves_a_seen_verdict_is_asked(contract, store_env, tmp_path, options, verdicts):
     """A defect reported 09-29 10:00 (30 min to respond, 1 working day to fix), responded 10:45,
     resolved 09-30 10:50 (10h50m of working time): both late; the month was reported."""
-    ok(
-        "fault",
-        "open",
-        "cdss",
-        "推荐错误",
-        "--kind",
-        "defect",
-        "--at",
-        "2026-09-29 10:00",
-        now=at("2026-09-29", "10:01"),
-    )
+    defect = ("cdss", "推荐错误", "--kind", "defect", "--at", "2026-09-29 10:00")
+    ok("fault", "open", *defect, now=at("2026-09-29", "10:01"))
     ok("fault", "respond", "1", "--at", "2026-09-29 10:45", now=at("2026-09-29", "10:46"))
     ok("fault", "remote", "1", "--at", "2026-09-29 10:45", now=at("2026-09-29", "10:47"))
-    ok(
-        "fault",
-        "resolve",
-        "1",
-        "--cause",
-        "规则",
-        "--action",
-        "修正",
-        "--at",
-        "2026-09-30 10:50",
-        now=at("2026-09-30", "10:51"),
-    )
+    fix = ("--cause", "规则", "--action", "修正", "--at", "2026-09-30 10:50")
+    ok("fault", "resolve", "1", *fix, now=at("2026-09-30", "10:51"))
     monthly("2026-09", at("2026-10-09", "09:00"), tmp_path)
     if options[0] == "--resolved":
         options = [*options, "--responded", "2026-09-29 10:20"]
@@ -289,16 +270,8 @@ def test_a_confirmed_faults_improving_correction_is_asked_and_applied_as_a_corre
     ]
     assert shown["clocks"]["arrival"]["state"] == "met"
     # a correction that worsens applies at once, as a correction
-    out = ok(
-        "fault",
-        "correct",
-        "1",
-        "--reason",
-        "到场时间记错",
-        "--arrived",
-        "2026-09-30 21:00",
-        now=at("2026-11-04", "09:00"),
-    )
+    worse = ("--reason", "到场时间记错", "--arrived", "2026-09-30 21:00")
+    out = ok("fault", "correct", "1", *worse, now=at("2026-11-04", "09:00"))
     assert out == "Fault 1: corrected arrived (correction 2: 到场时间记错): arrival met → breached\n"
 
 
