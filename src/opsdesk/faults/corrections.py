@@ -85,20 +85,33 @@ def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime 
     the ticket's month, and the one an edit moves it to): it confirmed the ticket, a monthly report of
     the ticket's month was delivered after the ticket was recorded (of the other month: at all), or
     it refused a request of the ticket."""
-    at = desk.local_now if at is None else at
-    if ticket.confirmed_at is not None and ticket.confirmed_at <= at:
-        return f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
-    own = _month(desk, ticket)
-    query = select(Delivery).where(col(Delivery.month).in_(sorted(months))).order_by(col(Delivery.id))
-    for d in desk.session.exec(query):
-        written = d.written_at.astimezone(desk.tz)
-        if written <= at and (d.month != own or written >= ticket.reported_rec):
-            return f"the monthly report of {d.month} was delivered at {fmt(written)}"
     refusals = select(ExceptionRequest).where(
         ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
     )
-    for r in desk.session.exec(refusals.order_by(col(ExceptionRequest.id))):
-        if r.refused_at is not None and r.refused_at <= at:
+    return _seen(desk, ticket, months, at or desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)))
+
+
+def _deliveries(desk: Desk) -> list[Delivery]:
+    return list(desk.session.exec(select(Delivery).order_by(col(Delivery.id))))
+
+
+def _seen(
+    desk: Desk,
+    ticket: Ticket,
+    months: set[str],
+    at: datetime,
+    deliveries: list[Delivery],
+    refusals: list[ExceptionRequest],
+) -> str | None:
+    if ticket.confirmed_at is not None and ticket.confirmed_at <= at:
+        return f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
+    own = _month(desk, ticket)
+    for d in deliveries:
+        written = d.written_at.astimezone(desk.tz)
+        if d.month in months and written <= at and (d.month != own or written >= ticket.reported_rec):
+            return f"the monthly report of {d.month} was delivered at {fmt(written)}"
+    for r in sorted(refusals, key=lambda r: r.id):
+        if r.ticket_id == ticket.id and r.refused_at is not None and r.refused_at <= at:
             return f"its {TYPE_NAMES[r.type]} (exception {r.id}) was refused by {r.refused_by} at {fmt(r.refused_at)}"
     return None
 
@@ -115,13 +128,20 @@ def seen_edits(
     """The edits, reopens and corrections recorded in [``since``, ``until``) (of ``tickets`` only, if
     given) that changed a verdict the hospital had seen when they were made: figures changed since
     they were reported (an agreed correction request among them)."""
+    edits = verdict_edits(desk, until=until, tickets=tickets, since=since)
+    ids = sorted({e.ticket_id for e in edits})
+    if not ids:
+        return []
+    by_id = {t.id: t for t in desk.session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))}
+    refusals = list(desk.session.exec(select(ExceptionRequest).where(col(ExceptionRequest.refused_at).is_not(None))))
+    deliveries = _deliveries(desk)
     out = []
-    for e in verdict_edits(desk, until=until, tickets=tickets, since=since):
-        ticket = get_ticket(desk, e.ticket_id)
+    for e in edits:
+        ticket = by_id[e.ticket_id]
         months = {_month(desk, ticket)}
         for f in e.fields:
             if f.column == "reported_at" and f.before:
                 months.add(f"{datetime.fromisoformat(f.before).astimezone(desk.tz):%Y-%m}")
-        if e.fields and seen_by_hospital(desk, ticket, months, at=e.fields[0].at) is not None:
+        if e.fields and _seen(desk, ticket, months, e.fields[0].at, deliveries, refusals) is not None:
             out.append(e)
     return out
