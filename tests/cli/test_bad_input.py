@@ -17,7 +17,7 @@ CASES = [
     (["fault", "respond", "999"], 1),
     (["fault", "show", "999"], 1),
     (["fault", "explain", "999"], 1),
-    (["fault", "edit", "999", "--cause", "x"], 1),
+    (["fault", "edit", "999", "--reason", "记录有误", "--cause", "x"], 1),
     (["fault", "note", "999", "x"], 1),
     (["change", "show", "999"], 1),
     (["change", "implement", "999"], 1),

@@ -94,11 +94,11 @@ def test_order_holds_through_edits_and_remote(contract):
     one_line(run("fault", "remote", "1", "--at", "09:10"), 1)
     ok("fault", "respond", "1", "--at", "09:05")
     ok("fault", "arrive", "1", "--at", "09:30")
-    assert one_line(run("fault", "edit", "1", "--resolved", "09:20"), 1) == (
+    assert one_line(run("fault", "edit", "1", "--reason", "记录有误", "--resolved", "09:20"), 1) == (
         "Error: fault 1: the resolution (2026-12-07 09:20) cannot come before the arrival on site "
         "(2026-12-07 09:30); give a time on or after 2026-12-07 09:30\n"
     )
-    assert one_line(run("fault", "edit", "1"), 2).startswith(
+    assert one_line(run("fault", "edit", "1", "--reason", "记录有误"), 2).startswith(
         "Error: nothing to change; give at least one of --symptom, --kind, --at,"
     )
 

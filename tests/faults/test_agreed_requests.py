@@ -215,8 +215,9 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
         now=at("2026-11-27", "16:31"),
     )
     assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
-    refused(["fault", "edit", "1", "--cause", ""], "--cause cannot be empty", store_env, code=2)
-    ok("fault", "edit", "1", "--resolved", "2026-11-27 13:30", "--reporter", "王护士", now=at("2026-11-27", "17:00"))
+    refused(["fault", "edit", "1", "--reason", "记录有误", "--cause", ""], "--cause cannot be empty", store_env, code=2)
+    earlier = ("--resolved", "2026-11-27 13:30", "--reporter", "王护士")
+    ok("fault", "edit", "1", "--reason", "记录有误", *earlier, now=at("2026-11-27", "17:00"))
     data = json.loads(ok("fault", "show", "1", "--json"))
     assert [(e["field"], e["before"], e["after"], e["by"], e["recorded_at"]) for e in data["edits"]] == [
         ("reporter", None, "王护士", "tester", "2026-11-27T17:00:00+08:00"),
@@ -241,7 +242,9 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
             datetime(2026, 11, 27, 17, 0),
         ),
     ]
-    ok("fault", "edit", "1", "--dept", "门诊部", now=at("2026-11-27", "17:10"))  # changes no verdict: not listed
+    ok(
+        "fault", "edit", "1", "--reason", "记录有误", "--dept", "门诊部", now=at("2026-11-27", "17:10")
+    )  # changes no verdict: not listed
     ok("report", "monthly", "2026-11", "-o", str(out), "--force")
     assert len(list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))) == 3
 
@@ -438,14 +441,28 @@ def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(co
         now=later,
     )
     refused(
-        ["fault", "edit", "1", "--resolved", "2026-11-03 10:00", "--cause", "配置", "--action", "修正"],
+        [
+            "fault",
+            "edit",
+            "1",
+            "--reason",
+            "记录有误",
+            "--resolved",
+            "2026-11-03 10:00",
+            "--cause",
+            "配置",
+            "--action",
+            "修正",
+        ],
         message,
         store_env,
         now=later,
     )
     ok("fault", "resolve", "1", "--cause", "配置", "--action", "修正", "--at", "2026-11-06 11:00", now=later)
     assert json.loads(ok("fault", "show", "1", "--json"))["clocks"]["resolution"]["state"] == "breached"
-    refused(["fault", "edit", "1", "--resolved", "2026-11-05 10:00"], message, store_env, now=later)
+    refused(
+        ["fault", "edit", "1", "--reason", "记录有误", "--resolved", "2026-11-05 10:00"], message, store_env, now=later
+    )
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-11", "-o", str(out))
     rows = list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))
@@ -483,7 +500,12 @@ def test_a_fault_is_not_resolved_while_its_clock_is_paused(contract, store_env):
     for when in ("11:00", "09:30"):
         refused([*resolve, f"{day} {when}"], message, store_env, now=at(day, "12:30"))
     ok(*resolve, f"{day} 12:00", now=at(day, "12:30"))
-    refused(["fault", "edit", "1", "--resolved", f"{day} 11:00"], message, store_env, now=at(day, "12:40"))
+    refused(
+        ["fault", "edit", "1", "--reason", "记录有误", "--resolved", f"{day} 11:00"],
+        message,
+        store_env,
+        now=at(day, "12:40"),
+    )
     ok("fault", "open", "cdss", "知识库无法登录", "--at", f"{day} 09:00", now=at(day, "12:41"))
     ok("fault", "respond", "2", "--at", f"{day} 09:10", now=at(day, "12:41"))
     ok("fault", "pause", "2", "--reason", "等待院方", "--at", f"{day} 10:00", now=at(day, "12:42"))

@@ -112,8 +112,10 @@ def test_late_entry_is_flagged(contract):
 def test_note_and_edit_keep_history(contract, store_env):
     open_fault("--reporter", "王护士")
     ok("fault", "note", "1", "已联系厂商")
-    assert ok("fault", "edit", "1", "--reporter", "王护士长", "--at", f"{FRI} 17:20") == (
-        "Fault 1: changed report time, reporter (old values kept in the history)\n"
+    assert ok("fault", "edit", "1", "--reason", "记录有误", "--reporter", "王护士长", "--at", f"{FRI} 17:20") == (
+        "Fault 1: changed report time, reporter (old values kept in the history): response overdue → overdue "
+        "(deadline 2026-12-04 18:00 → 2026-12-04 17:50); arrival overdue → overdue (deadline 2026-12-04 18:30 → "
+        "2026-12-04 18:20); resolution running → running (deadline 2026-12-08 17:30 → 2026-12-08 17:20)\n"
     )
     data = show()
     assert data["reporter"] == "王护士长"
@@ -136,13 +138,13 @@ def _confirmed(contract):
 def test_confirmed_record_refuses_edit_and_takes_a_visible_correction(contract):
     _confirmed(contract)
     refused(
-        ["fault", "edit", "1", "--cause", "x"],
+        ["fault", "edit", "1", "--reason", "记录有误", "--cause", "x"],
         "fault 1 was confirmed by 李工 at 2026-12-07 10:00 and cannot be edited; record a visible correction "
         'with `opsdesk fault correct 1 --reason "..."` and the same options',
         contract,
     )
     out = ok("fault", "correct", "1", "--reason", "到场时间记错", "--arrived", f"{FRI} 18:05")
-    assert out == "Fault 1: correction 1 recorded (到场时间记错)\n"
+    assert out == "Fault 1: corrected arrived (correction 1: 到场时间记错): no verdict changes\n"
     data = show()
     assert data["arrived_at"] == "2026-12-04T18:05:00+08:00"
     assert data["corrections"][0]["changes"] == {
@@ -369,7 +371,7 @@ def test_a_fix_after_hours_on_the_deadline_day_is_met_and_never_late_0m(contract
     clock = show()["clocks"]["resolution"]
     assert (clock["state"], clock["margin_minutes"]) == ("met", 0)
     assert (clock["deadline"], clock["met_until"]) == ("2026-12-08T18:00:00+08:00", "2026-12-09T08:00:00+08:00")
-    ok("fault", "edit", "1", "--resolved", "2026-12-09 08:01", now=at("2026-12-09", "08:02"))
+    ok("fault", "edit", "1", "--reason", "记录有误", "--resolved", "2026-12-09 08:01", now=at("2026-12-09", "08:02"))
     assert show()["clocks"]["resolution"]["state"] == "breached"
     for command in (["fault", "show", "1"], ["fault", "list"], ["status"], ["report", "sla", "--month", "2026-12"]):
         text = ok(*command, now=at("2026-12-09", "08:02"))

@@ -191,13 +191,15 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
         contract,
     )
     fill(signed, sheet, 2, 确认时间="")
-    ok("fault", "edit", "1", "--phone", "8001")  # a field no sheet shows: the record changed, not the row
+    ok(
+        "fault", "edit", "1", "--reason", "记录有误", "--phone", "8001"
+    )  # a field no sheet shows: the record changed, not the row
     refused(
         ["confirm", "import", str(signed)],
         "sheet 故障处理 row 2: fault 1 changed since the workbook was exported; export it again",
         contract,
     )
-    ok("fault", "edit", "1", "--cause", "内存泄漏")
+    ok("fault", "edit", "1", "--reason", "记录有误", "--cause", "内存泄漏")
     refused(
         ["confirm", "import", str(signed)],
         "sheet 故障处理 row 2: 原因分析 reads '进程挂死' in the workbook but '内存泄漏' on record: fault 1 changed "

@@ -411,7 +411,7 @@ def test_confirm_import_is_all_or_nothing(november, tmp_path):
 def test_changed_record_refused_and_bad_files(november, tmp_path):
     out = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    ok("fault", "edit", "1", "--cause", "进程内存泄漏")
+    ok("fault", "edit", "1", "--reason", "记录有误", "--cause", "进程内存泄漏")
     _fill(out, "故障处理", 2, "信息科 陈主任")
     result = run("confirm", "import", str(out))
     assert result.stderr == (

@@ -184,7 +184,9 @@ def test_reimport_changes_nothing_and_newer_export_keeps_hand_edits(mapped, tmp_
     before = snapshot(mapped)
     assert ok("import", "zentao-bugs", path) == "0 fault(s) were created, 0 updated, 2 unchanged (csv)\n"
     assert snapshot(mapped) == before
-    ok("fault", "edit", "1", "--symptom", "3号诊区叫号屏黑屏（现场核实）")  # an engineer's hand edit
+    ok(
+        "fault", "edit", "1", "--reason", "记录有误", "--symptom", "3号诊区叫号屏黑屏（现场核实）"
+    )  # an engineer's hand edit
     newer = write_csv(
         tmp_path / "bugs2.csv",
         [
@@ -364,9 +366,11 @@ def test_time_unknown_counts_as_not_met_until_the_times_are_recorded(mapped, tmp
     response = next(r for r in month if r["clock"] == "response")
     assert (response["tickets"], response["met"], response["time_unknown"], response["compliance"]) == (1, 0, 1, 0.0)
     assert "time unknown" in ok("report", "sla", "--month", "2026-11")
-    ok("fault", "edit", "1", "--at", "2026-11-05 09:15")  # the report time alone: the response is still unknown
+    ok(
+        "fault", "edit", "1", "--reason", "记录有误", "--at", "2026-11-05 09:15"
+    )  # the report time alone: the response is still unknown
     assert faults()[0]["clocks"]["response"]["state"] == "time_unknown"
-    ok("fault", "edit", "1", "--responded", "2026-11-05 09:20")
+    ok("fault", "edit", "1", "--reason", "记录有误", "--responded", "2026-11-05 09:20")
     assert faults()[0]["clocks"]["response"]["state"] == "met"
     response = next(
         r
@@ -429,7 +433,7 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
     path = write_csv(tmp_path / "b.csv", [bug(12), bug(13, opened="2026-11-05")])
     hint = (
         "row 3: bug#13 (fault 2) was exported with the date 2026-11-05 but no time of day; its response and "
-        'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --at "2026-11-05 HH:MM"'
+        'arrival stay unknown until its report time is recorded: opsdesk fault edit 2 --reason "补录报修时间" --at "2026-11-05 HH:MM"'
     )
     assert ok("import", "zentao-bugs", path, "--dry-run").splitlines()[1:] == [hint]
     assert json.loads(ok("import", "zentao-bugs", path, "--json"))["time_unknown"] == [
@@ -440,14 +444,14 @@ def test_a_date_without_a_time_of_day_is_named_and_marked_until_recorded(mapped,
     assert listed[3].startswith("2?\tqueue\tfault\t2026-11-05 ??:??\topen\ttime unknown\ttime unknown\t")
     assert (
         listed[-1]
-        == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --at`"
+        == "? report time of day unknown: imported with a date only; record it with `opsdesk fault edit ID --reason ... --at`"
     )
     assert (
         "  report time of day unknown: the platform gave the date only; record it with "
-        '`opsdesk fault edit 2 --at "2026-11-05 HH:MM"`'
+        '`opsdesk fault edit 2 --reason "补录报修时间" --at "2026-11-05 HH:MM"`'
     ) in ok("fault", "show", "2").splitlines()
     assert ok("import", "zentao-bugs", path).splitlines()[1:] == [hint]  # named again until recorded
-    ok("fault", "edit", "2", "--at", "2026-11-05 09:40")
+    ok("fault", "edit", "2", "--reason", "记录有误", "--at", "2026-11-05 09:40")
     assert ok("import", "zentao-bugs", path) == "0 fault(s) were created, 0 updated, 2 unchanged (csv)\n"
     assert "?" not in ok("fault", "list") and "time of day unknown" not in ok("fault", "show", "2")
     assert faults()[1]["time_unknown"] is False
@@ -464,7 +468,9 @@ def test_feedback_gives_a_date_only_bug_its_date_not_a_made_up_midnight(mapped, 
     ok("export", "zentao-feedback", "-o", str(target))
     cells = [line.split(",")[:5] for line in target.read_text(encoding="utf-8-sig").splitlines()[1:]]
     assert [(c[0], c[4]) for c in cells] == [("12", "2026-11-02 09:15"), ("13", "2026-11-05")]
-    ok("fault", "edit", "2", "--at", "2026-11-05 09:40")  # the real time recorded: given in full
+    ok(
+        "fault", "edit", "2", "--reason", "记录有误", "--at", "2026-11-05 09:40"
+    )  # the real time recorded: given in full
     assert json.loads(ok("export", "zentao-feedback", "--json"))[1]["报修/提交时间"] == "2026-11-05T09:40:00+08:00"
 
 

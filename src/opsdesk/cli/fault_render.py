@@ -97,7 +97,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
         line("* recorded more than an hour after it happened", style="yellow")
     if any(v.ticket.time_unknown for v in views):
         line(
-            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --at`", style="yellow"
+            f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --reason ... --at`",
+            style="yellow",
         )
 
 
@@ -179,6 +180,20 @@ def change_text(changes) -> str:
     return "; ".join(parts) or "no verdict"
 
 
+def asked_text(edit_values: str | None) -> str:
+    """A correction request's fields as asked: ``arrived 2026-09-30 18:55``."""
+    import json
+
+    from opsdesk.faults.edits import FIELD_NAMES
+    from opsdesk.timeparse import stored_minute
+
+    parts = []
+    for column, (_, after) in sorted(json.loads(edit_values or "{}").items()):
+        shown = stored_minute(after) if column.endswith("_at") and isinstance(after, str) else after
+        parts.append(f"{FIELD_NAMES[column]} {shown}")
+    return ", ".join(parts)
+
+
 def effect_text(x: ExceptionView) -> str:
     """What a request changes (a pending one: once agreed); a refused one changes nothing."""
     if x.state == "refused":
@@ -197,6 +212,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         if r.type == "pause":
             end = r.resumed_at or x.ticket.resolved_at  # a pause running at the fix ends there
             what += f" {r.paused_at:%m-%d %H:%M}–" + (f"{end:%m-%d %H:%M}" if end else "now")
+        if r.type == "correction":
+            what += " " + asked_text(r.edit_values)
         rows.append(
             [
                 r.id,
@@ -309,7 +326,7 @@ def print_fault(
     if t.time_unknown:
         line(
             f"  {TIME_UNKNOWN}: the platform gave the date only; record it with "
-            f'`opsdesk fault edit {t.id} --at "{t.reported_at:%Y-%m-%d} HH:MM"`',
+            f'`opsdesk fault edit {t.id} --reason "补录报修时间" --at "{t.reported_at:%Y-%m-%d} HH:MM"`',
             style="yellow",
         )
     if v.late:

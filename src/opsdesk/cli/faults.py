@@ -24,6 +24,7 @@ from opsdesk.cli.output import emit_json, error_note, line, table
 from opsdesk.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from opsdesk.faults.corrections import EditOutcome
     from opsdesk.faults.views import FaultView
 
 fault_app = sub_app("Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.")
@@ -273,19 +274,24 @@ def _edit_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return named
 
 
+EditReasonOpt = Annotated[
+    str, typer.Option(help="Why: kept with the edit; the hospital reads it if it must agree to the edit.")
+]
+
+
 @fault_app.command("edit")
 @with_field_options
-def fault_edit(ticket_id: IdArg, **fields: str | None) -> None:
-    """Change an unconfirmed fault; the old values stay in the history.
+def fault_edit(ticket_id: IdArg, reason: EditReasonOpt, **fields: str | None) -> None:
+    """Change an unconfirmed fault; the old values stay in the history. Prints the verdicts it changes;
+    one that would improve a verdict the hospital has seen is a correction request it agrees to first.
 
-    Example: opsdesk fault edit 12 --at "2026-11-25 14:20" --reporter 王护士长
+    Example: opsdesk fault edit 12 --reason "报修时间记错" --at "2026-11-25 14:20" --reporter 王护士长
     """
-    from opsdesk.faults.tickets import edit
+    from opsdesk.faults.corrections import edit
 
     with desk() as d:
-        changed = edit(d, ticket_id, **_edit_fields(fields))
-    shown = ", ".join("report time" if name == "reported" else name for name in changed)
-    line(f"Fault {ticket_id}: changed {shown} (old values kept in the history)")
+        outcome = edit(d, ticket_id, reason, **_edit_fields(fields))
+    _edited(outcome, "changed")
 
 
 @fault_app.command("correct")
@@ -295,15 +301,36 @@ def fault_correct(
     reason: Annotated[str, typer.Option(help="Why the confirmed record is corrected.")],
     **fields: str | None,
 ) -> None:
-    """Correct a confirmed fault with a visible correction entry.
+    """Correct a confirmed fault with a visible correction entry; one that would improve a verdict is a
+    correction request the hospital agrees to first.
 
     Example: opsdesk fault correct 12 --reason "到场时间记错" --arrived "2026-11-25 15:05"
     """
-    from opsdesk.faults.tickets import correct
+    from opsdesk.faults.corrections import correct
 
     with desk() as d:
-        correction = correct(d, ticket_id, reason, **_edit_fields(fields))
-    line(f"Fault {ticket_id}: correction {correction.id} recorded ({reason})")
+        outcome = correct(d, ticket_id, reason, **_edit_fields(fields))
+    _edited(outcome, "corrected")
+
+
+def _edited(outcome: EditOutcome, done: str) -> None:
+    from opsdesk.cli.fault_render import change_text
+
+    fault = f"Fault {outcome.ticket_id}"
+    shown = ", ".join("report time" if name == "reported" else name for name in outcome.fields)
+    verdicts = change_text(outcome.changes) if outcome.changes else "no verdict changes"
+    if outcome.request is not None:
+        n = outcome.request.id
+        line(
+            f"{fault}: nothing changed yet: correction request {n} ({shown}) would change {verdicts}, and the "
+            f"hospital has seen its verdicts ({outcome.seen}); it counts once the hospital agrees "
+            f"(`opsdesk confirm exception {n} --by NAME`, or --refuse)"
+        )
+    elif outcome.correction is not None:
+        c = outcome.correction
+        line(f"{fault}: corrected {shown} (correction {c.id}: {c.reason}): {verdicts}")
+    else:
+        line(f"{fault}: {done} {shown} (old values kept in the history): {verdicts}")
 
 
 @fault_app.command("show")

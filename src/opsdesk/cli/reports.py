@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,9 @@ from opsdesk.cli.contract import milestone_table
 from opsdesk.cli.fault_render import fault_table
 from opsdesk.cli.output import emit_json, line, span, table, warn_unpublished
 from opsdesk.errors import OpsdeskError
+
+if TYPE_CHECKING:
+    from opsdesk.faults.edits import VerdictEdit
 
 report_app = sub_app("Reports: SLA compliance, the monthly report and the acceptance evidence (Excel), milestones.")
 
@@ -121,6 +124,11 @@ def status(as_json: JsonOpt = False) -> None:
                 "overdue_risks": s.overdue_risks,
                 "awaiting_confirmation": s.awaiting_confirmation,
                 "since_yesterday": s.since_yesterday,
+                "changed_since_report": {
+                    "report": s.changed.report,
+                    "edits": len(s.changed.edits),
+                    "faults": s.changed.tickets,
+                },
             }
         )
         return
@@ -173,6 +181,13 @@ def status(as_json: JsonOpt = False) -> None:
         )
     if s.awaiting_confirmation:
         line(f"Awaiting the hospital's confirmation: {s.awaiting_confirmation} record(s) (`opsdesk confirm pending`)")
+    if s.changed.edits:
+        since = f"the last report ({s.changed.report})" if s.changed.report else "the hospital saw them"
+        line(
+            f"Figures changed since {since}: {len(s.changed.edits)} (fault {', '.join(map(str, s.changed.tickets))}; "
+            "the next monthly report lists them)",
+            style="yellow",
+        )
     if s.uninspected:
         line(f"Not inspected in {s.month}: {', '.join(x.code for x in s.uninspected)}", style="yellow")
     if s.unrisked:
@@ -228,6 +243,7 @@ def report_sla(
                 "breaches": [fault_dict(v) for v in r.breaches],
                 "late_entries": [v.ticket.id for v in r.late],
                 "unconfirmed_years": r.unconfirmed_years,
+                "changed_after_seen": [changed_dict(e) for e in r.changed],
             }
         )
         return
@@ -257,6 +273,28 @@ def report_sla(
             f"Calendar {', '.join(map(str, r.unconfirmed_years))} not officially published: plain rules used",
             style="yellow",
         )
+    if r.changed:
+        from opsdesk.cli.fault_render import change_text
+
+        line(
+            "Changed after the hospital saw them (reported, confirmed or refused; `opsdesk fault show ID`): "
+            + "; ".join(
+                f"fault {e.ticket_id} {change_text(e.changes)} at {e.fields[0].at:%Y-%m-%d %H:%M}" for e in r.changed
+            ),
+            style="yellow",
+        )
+
+
+def changed_dict(e: VerdictEdit) -> dict[str, Any]:
+    """An edit that changed a verdict, as plain data for --json."""
+    return {
+        "fault": e.ticket_id,
+        "recorded_at": e.fields[0].at,
+        "by": e.fields[0].by,
+        "action": e.fields[0].action,
+        "fields": {f.name: [f.before, f.after] for f in e.fields},
+        "changes": [asdict(c) for c in e.changes],
+    }
 
 
 LangOpt = Annotated[str, typer.Option("--lang", help="Workbook language: zh (default) or en.")]

@@ -38,7 +38,8 @@ def _report(result, dry_run: bool, as_json: bool, what: str) -> None:
     for r, p, i, day in result.time_unknown:
         line(
             f"row {r}: {p} (fault {i}) was exported with the date {day} but no time of day; its response and "
-            f'arrival stay unknown until its report time is recorded: opsdesk fault edit {i} --at "{day} HH:MM"',
+            "arrival stay unknown until its report time is recorded: "
+            f'opsdesk fault edit {i} --reason "补录报修时间" --at "{day} HH:MM"',
             style="yellow",
         )
 

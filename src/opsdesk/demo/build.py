@@ -18,6 +18,7 @@ from opsdesk.contract import changes, inspections, people
 from opsdesk.contract.settings import init_contract
 from opsdesk.desk import Desk
 from opsdesk.errors import Refused
+from opsdesk.faults import corrections
 from opsdesk.faults import requests as exceptions
 from opsdesk.faults import tickets as faults
 from opsdesk.faults.views import each_fault
@@ -362,7 +363,7 @@ def _plan_ticket(rng, cal, terms, reported, now, seq, ops) -> None:
         steps.append(
             (
                 fix,
-                lambda d: faults.correct(
+                lambda d: corrections.correct(
                     d,
                     holder["id"],
                     "处理过程记录不完整，按现场记录补充",

@@ -2,7 +2,9 @@
 
 The vendor proposes, with a reason: void a ticket (duplicate, test entry, out of the contract's
 scope), waive its arrival (the hospital agreed no visit was needed), or pause its resolution
-clock (waiting on the hospital or a third party; `fault pause`, then `fault resume`). Each is a
+clock (waiting on the hospital or a third party; `fault pause`, then `fault resume`); or an edit
+that would improve a verdict the hospital has already seen becomes a correction request
+(:mod:`opsdesk.faults.corrections`), applied to the ticket when the hospital agrees. Each is a
 record of its own that changes no figure until the hospital agrees (`confirm exception N --by`),
 or that it refuses with a reason. A pause's span is read from its two moments when the clocks are
 computed, never kept as a running counter. Reopening a resolved, unconfirmed fault needs no
@@ -11,7 +13,8 @@ agreement: it can only make the vendor's figures worse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -20,9 +23,10 @@ from sqlmodel import col, select
 from opsdesk.desk import Desk, check_confirmer, fmt, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.faults.agreed import of_requests
-from opsdesk.faults.edits import VerdictChange, verdict_changes
-from opsdesk.faults.tickets import get_ticket
+from opsdesk.faults.edits import VerdictChange, as_ticket, verdict_changes
+from opsdesk.faults.tickets import apply_asked, get_ticket
 from opsdesk.faults.views import FaultView, clocks_of, view
+from opsdesk.store import history
 from opsdesk.store.models import ExceptionRequest, Note, System, Ticket
 
 if TYPE_CHECKING:
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 
 RequestState = Literal["pending", "agreed", "refused"]
 
-TYPE_NAMES = {"void": "void", "waive_arrival": "arrival waiver", "pause": "pause"}
+TYPE_NAMES = {"void": "void", "waive_arrival": "arrival waiver", "pause": "pause", "correction": "correction"}
 
 
 def request_state(r: ExceptionRequest) -> RequestState:
@@ -88,6 +92,17 @@ def _new(desk: Desk, ticket: Ticket, type_: str, reason: str, **values) -> Excep
         **values,
     )
     return desk.create(request, f"exception.{type_}", happened_at=values.get("paused_at"))
+
+
+def request_correction(desk: Desk, ticket: Ticket, reason: str, asked: dict[str, list]) -> ExceptionRequest:
+    """Ask the hospital to agree to an edit (``asked``: ``{column: [value now, value asked for]}``) that
+    would improve a verdict it has already seen; one at a time per fault."""
+    for r in _requests(desk, ticket.id, "correction"):
+        if request_state(r) == "pending":  # an agreed or refused one is done: another may be asked
+            raise Refused(
+                f"fault {ticket.id} already has a correction request pending (exception {r.id}); {_decide_hint(r)}"
+            )
+    return _new(desk, ticket, "correction", reason, edit_values=json.dumps(asked, ensure_ascii=False, sort_keys=True))
 
 
 def request_void(desk: Desk, ticket_id: int, reason: str, duplicate_of: int | None = None) -> ExceptionRequest:
@@ -241,6 +256,10 @@ def decide(
     else:
         edits = {"confirmed_at": moment, "confirmed_by": by, "confirm_comment": text_value(comment, "--comment")}
     desk.update(request, edits, "exception.refuse" if refuse else "exception.agree", happened_at=moment)
+    if request.type == "correction" and not refuse:  # the edit asked for is made now, in the open
+        asked = json.loads(request.edit_values or "{}")
+        why = f"correction {request_id} agreed by {by}: {request.reason}"
+        apply_asked(desk, get_ticket(desk, request.ticket_id), asked, why)
     return request
 
 
@@ -301,6 +320,12 @@ def effect(desk: Desk, request: ExceptionRequest, fault: FaultView) -> tuple[tup
     """What ``request`` alone changes in its ticket's clocks against the clocks as recorded, and the
     clocks with it applied."""
     recorded = fault.recorded or fault.clocks
+    if request.type == "correction":  # the fields asked for, against their values when asked
+        asked = json.loads(request.edit_values or "{}")
+        now = history.row_dict(fault.ticket)
+        before = clocks_of(desk, as_ticket({**now, **{k: b for k, (b, _) in asked.items()}}))
+        after = clocks_of(desk, as_ticket({**now, **{k: a for k, (_, a) in asked.items()}}))
+        return verdict_changes(before, after), after
     if request.type == "void":
         return tuple(VerdictChange(c.name, c.state, "void", c.deadline, c.deadline) for c in recorded), recorded
     applied = clocks_of(desk, fault.ticket, agreed=of_requests([request]))
@@ -363,14 +388,5 @@ def exception_dict(v: ExceptionView) -> dict:
         "refused_by": r.refused_by,
         "refused_at": r.refused_at,
         "refuse_reason": r.refuse_reason,
-        "changes": [
-            {
-                "clock": c.clock,
-                "before": c.before,
-                "after": c.after,
-                "deadline_before": c.deadline_before,
-                "deadline_after": c.deadline_after,
-            }
-            for c in v.changes
-        ],
+        "changes": [asdict(c) for c in v.changes],
     }

@@ -1,6 +1,9 @@
 """Fault tickets (故障 / 系统错误 / 数据错误): from the first call to the hospital's confirmation.
 How a ticket is judged (its clocks, the lists over them) is in :mod:`opsdesk.faults.views`.
 
+Edits are judged (and asked of the hospital when they improve a verdict it has seen) in
+:mod:`opsdesk.faults.corrections`; this module checks and writes them.
+
 Every operation takes a :class:`~opsdesk.desk.Desk` and either succeeds completely, appending
 its events to the history, or raises an :class:`~opsdesk.errors.OpsdeskError` and writes nothing.
 """
@@ -343,7 +346,10 @@ def add_note(desk: Desk, ticket_id: int, text: str, at: datetime | str | None = 
     return desk.create(note, "fault.note", happened_at=moment)
 
 
-def _edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
+def parse_edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields given (by their option names) as the ticket's columns and values, checked: a valid
+    kind, channel and text, the order of the moments, a resolution outside pauses and after a reopen;
+    with the bookkeeping they bring (a step's recorded time when first set, a report time now known)."""
     edits: dict[str, Any] = {}
     for name, value in fields.items():
         if value is None:
@@ -364,12 +370,18 @@ def _edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]
     if not edits:
         options = ", ".join("--at" if f == "reported" else f"--{f}" for f in EDITABLE)
         raise InvalidInput(f"nothing to change; give at least one of {options}")
+    return checked_edits(desk, ticket, edits)
+
+
+def checked_edits(desk: Desk, ticket: Ticket, edits: dict[str, Any]) -> dict[str, Any]:
+    """``edits`` (columns and values) checked against the ticket, with their bookkeeping added."""
     for step in ("arrived", "remote", "resolved"):
         if f"{step}_at" in edits and _order_values(ticket, **edits)["responded_at"] is None:
             raise Refused(f"fault {ticket.id} has no response; give --responded as well")
     check_order(ticket.id, _order_values(ticket, **edits))
     if edits.get("resolved_at") is not None:
         check_resolution(desk, ticket, edits["resolved_at"])
+    edits = dict(edits)
     for step in STEPS:
         column = f"{step}_at"
         if column in edits and getattr(ticket, column) is None:
@@ -379,44 +391,71 @@ def _edits(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any]
     return edits
 
 
-def edit(desk: Desk, ticket_id: int, **fields: Any) -> list[str]:
-    """Change an unconfirmed ticket; the old values stay in the history. Returns the fields changed."""
-    ticket = get_ticket(desk, ticket_id)
-    if ticket.confirmed_at is not None:
+def changed_fields(ticket: Ticket, edits: dict[str, Any]) -> dict[str, list[Any]]:
+    """The editable columns ``edits`` changes: ``{column: [before, after]}`` as stored (times as ISO text)."""
+    before = history.row_dict(ticket)
+    fields = set(EDITABLE.values())
+    return {
+        k: [before[k], history.to_json_value(v)]
+        for k, v in edits.items()
+        if k in fields and before[k] != history.to_json_value(v)
+    }
+
+
+def check_editable(ticket: Ticket, *, confirmed: bool) -> None:
+    """`fault edit` changes an unconfirmed ticket, `fault correct` a confirmed one."""
+    if confirmed and ticket.confirmed_at is None:
+        raise Refused(f"fault {ticket.id} is not confirmed; change it with `opsdesk fault edit {ticket.id}`")
+    if not confirmed and ticket.confirmed_at is not None:
         raise Refused(
-            f"fault {ticket_id} was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)} and cannot be "
-            f'edited; record a visible correction with `opsdesk fault correct {ticket_id} --reason "..."` '
+            f"fault {ticket.id} was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)} and cannot be "
+            f'edited; record a visible correction with `opsdesk fault correct {ticket.id} --reason "..."` '
             "and the same options"
         )
-    edits = _edits(desk, ticket, fields)
-    event = desk.update(ticket, edits, "fault.edit")
-    if event is None:
-        raise Refused(f"fault {ticket_id} already has these values; nothing changed")
-    names = {column: name for name, column in EDITABLE.items()}
-    return [names[c] for c in json.loads(event.after or "{}") if c in names]
 
 
-def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> Correction:
-    """Correct a confirmed ticket with a visible correction entry (the confirmed values stay on record)."""
-    ticket = get_ticket(desk, ticket_id)
-    if ticket.confirmed_at is None:
-        raise Refused(f"fault {ticket_id} is not confirmed; change it with `opsdesk fault edit {ticket_id}`")
-    reason = text_value(reason, "--reason", required=True)
-    edits = _edits(desk, ticket, fields)
-    before = history.row_dict(ticket)
-    listed = {
-        k: [before[k], history.to_json_value(v)] for k, v in edits.items() if before[k] != history.to_json_value(v)
-    }
+def apply_edits(desk: Desk, ticket: Ticket, edits: dict[str, Any], reason: str) -> Correction | None:
+    """Write checked ``edits``: to an unconfirmed ticket as an edit, with the reason in a note on its
+    timeline; to a confirmed one as a visible correction (the confirmed values stay on record)."""
+    listed = changed_fields(ticket, edits)
     if not listed:
-        raise Refused(f"fault {ticket_id} already has these values; nothing to correct")
-    correction = Correction(
-        entity="ticket",
-        entity_id=ticket_id,
-        reason=reason,
-        changes=json.dumps(listed, ensure_ascii=False, sort_keys=True),
-        by=desk.actor,
+        raise Refused(f"fault {ticket.id} already has these values; nothing changed")
+    if ticket.confirmed_at is not None:
+        correction = Correction(
+            entity="ticket",
+            entity_id=ticket.id,
+            reason=reason,
+            changes=json.dumps(listed, ensure_ascii=False, sort_keys=True),
+            by=desk.actor,
+            recorded_at=desk.local_now,
+        )
+        desk.create(correction, "fault.correct")
+        desk.update(ticket, edits, "fault.correct")
+        return correction
+    desk.update(ticket, edits, "fault.edit")
+    names = ", ".join(n for n, c in EDITABLE.items() if c in listed)
+    note = Note(
+        ticket_id=ticket.id,
+        at=desk.local_now,
         recorded_at=desk.local_now,
+        by=desk.actor,
+        text=f"edited {names}: {reason}",
     )
-    desk.create(correction, "fault.correct")
-    desk.update(ticket, edits, "fault.correct")
-    return correction
+    desk.create(note, "fault.note", happened_at=desk.local_now)
+    return None
+
+
+def apply_asked(desk: Desk, ticket: Ticket, asked: dict[str, list[Any]], reason: str) -> Correction | None:
+    """Apply a correction the hospital agreed to (``asked``: ``{column: [value when asked, value asked
+    for]}``), refused if a field moved since it was asked or the values no longer fit the ticket."""
+    now = history.row_dict(ticket)
+    names = {column: name for name, column in EDITABLE.items()}
+    edits: dict[str, Any] = {}
+    for column, (before, after) in asked.items():
+        if now[column] != before:
+            raise Refused(
+                f"fault {ticket.id}'s {names[column]} changed since the correction was asked (from {before}, "
+                f"now {now[column]}); refuse it with --refuse --comment, and the vendor asks again"
+            )
+        edits[column] = datetime.fromisoformat(after).astimezone(desk.tz) if column.endswith("_at") and after else after
+    return apply_edits(desk, ticket, checked_edits(desk, ticket, edits), reason)

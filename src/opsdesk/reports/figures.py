@@ -12,7 +12,9 @@ from opsdesk.contract.changes import ChangeView, list_changes
 from opsdesk.contract.inspections import UnriskedItem, gaps, unrisked_items
 from opsdesk.contract.inspections import overdue_risks as risks_past_due
 from opsdesk.contract.people import onsite_on, roster
-from opsdesk.desk import Desk, contract_end
+from opsdesk.desk import Desk, contract_end, fmt
+from opsdesk.faults.corrections import last_delivery, seen_edits
+from opsdesk.faults.edits import VerdictEdit
 from opsdesk.faults.views import FaultView, each_fault, list_faults
 from opsdesk.hospital.confirmations import pending
 from opsdesk.sla.workcalendar import DayKind
@@ -222,6 +224,28 @@ class Status:
     overdue_risks: list[OverdueRisk]
     awaiting_confirmation: int  # records the hospital has yet to confirm
     since_yesterday: SinceYesterday
+    changed: ChangedSinceReport
+
+
+@dataclass(frozen=True)
+class ChangedSinceReport:
+    """The edits (agreed corrections among them) that changed a verdict the hospital had seen, made
+    since the last monthly report was delivered (all of them, before the first)."""
+
+    report: str | None  # "2026-09, delivered 2026-10-02 09:00"
+    edits: list[VerdictEdit]
+
+    @property
+    def tickets(self) -> list[int]:
+        return sorted({e.ticket_id for e in self.edits})
+
+
+def changed_since_report(desk: Desk) -> ChangedSinceReport:
+    last = last_delivery(desk)
+    if last is None:
+        return ChangedSinceReport(None, seen_edits(desk))
+    report = f"{last.month}, delivered {fmt(last.written_at.astimezone(desk.tz))}"
+    return ChangedSinceReport(report, seen_edits(desk, since=last.written_at))
 
 
 def status(desk: Desk) -> Status:
@@ -251,6 +275,7 @@ def status(desk: Desk) -> Status:
         overdue_risks=overdue_risks(desk),
         awaiting_confirmation=len(pending(desk)),
         since_yesterday=since_yesterday(desk, open_views),
+        changed=changed_since_report(desk),
     )
 
 
@@ -297,6 +322,7 @@ class PeriodSla:
     breaches: list[FaultView]
     late: list[FaultView]  # with a step recorded more than an hour late
     unconfirmed_years: list[int]
+    changed: list[VerdictEdit]  # edits that changed a verdict of the period the hospital had seen
 
 
 def period_sla(
@@ -306,14 +332,23 @@ def period_sla(
     breached and late tickets' views; after agreed exceptions (a void ticket is left out), or
     ``as_recorded``."""
     summary, by_system = SlaTally(), SlaTally(by_system=True)
-    tickets, breaches, late = 0, [], []
+    tickets, breaches, late, ids = 0, [], [], set()
     for v in each_fault(desk, since=since, until=until, system=system, light=True, as_recorded=as_recorded):
         tickets += not v.voided
+        ids.add(v.ticket.id)
         summary.add(by_system.add(v))
         if v.breached:
             breaches.append(v)
         if v.late:
             late.append(v)
     return PeriodSla(
-        since, until, tickets, summary.summary(), by_system.summary(), breaches, late, sorted(summary.years)
+        since,
+        until,
+        tickets,
+        summary.summary(),
+        by_system.summary(),
+        breaches,
+        late,
+        sorted(summary.years),
+        seen_edits(desk, tickets=ids),
     )

@@ -19,7 +19,8 @@ from opsdesk.contract.inspections import InspectionView, gaps, list_inspections
 from opsdesk.contract.systems import systems
 from opsdesk.desk import Desk, month_bounds
 from opsdesk.errors import Refused
-from opsdesk.faults.edits import verdict_edits
+from opsdesk.faults.corrections import seen_edits
+from opsdesk.faults.edits import VerdictEdit, verdict_edits
 from opsdesk.faults.requests import list_exceptions
 from opsdesk.faults.views import list_faults
 from opsdesk.labels import label, value
@@ -272,7 +273,7 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         faults=[fault_row(f, corrected).until(until) for f in faults],
         corrections=correction_rows(desk, tickets=tickets),
         exceptions=exception_rows(list_exceptions(desk, tickets=tickets)),
-        edits=edit_rows(verdict_edits(desk, tickets=tickets)),
+        edits=edit_rows(_edits(desk, tickets, since, cutoff)),
         changes=change_list,
         work=work_list,
         training=training_list,
@@ -281,6 +282,14 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         unconfirmed_years=unconfirmed_years(faults),
         anchors=history_anchors(desk.session),
     )
+
+
+def _edits(desk: Desk, tickets: set[int], since: datetime, until: datetime) -> list[VerdictEdit]:
+    """修改记录: the edits that changed a verdict of the month's faults, then those made in the month
+    that changed a verdict of an earlier month the hospital had seen (reported, confirmed or refused)."""
+    own = verdict_edits(desk, tickets=tickets)
+    later = [e for e in seen_edits(desk, since=since, until=until) if e.ticket_id not in tickets]
+    return own + later
 
 
 def _stats(active: list[System], faults) -> list[SystemStats]:

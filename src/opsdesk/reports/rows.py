@@ -450,6 +450,8 @@ class ExceptionRow:
     changes: tuple[VerdictChange, ...] = dataclasses.field(metadata=NESTED)
     state: str = dataclasses.field(metadata=HIDDEN)  # pending | agreed | refused
     confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
+    # a correction's fields: {column: [value when asked, value asked for]} (the sheet names them in words)
+    asked: dict[str, list[Scalar]] | None = dataclasses.field(default=None, metadata=NESTED)
 
 
 def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
@@ -477,6 +479,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
                 changes=x.changes,
                 state=x.state,
                 confirm=confirmation("exception", r),
+                asked=json.loads(r.edit_values) if r.edit_values else None,
             )
         )
     return rows
@@ -484,7 +487,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
 
 @dataclass(frozen=True)
 class EditRow:
-    """One field of an edit (of an unconfirmed fault) or reopen that changed a verdict or a deadline."""
+    """One field of an edit, reopen or correction that changed a verdict or a deadline."""
 
     id: int
     entity_id: int

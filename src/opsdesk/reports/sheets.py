@@ -468,9 +468,25 @@ def effect_text(lang: str, row: ExceptionRow) -> str:
 EXCEPTION_FILLS = {"pending": "warn", "refused": "bad"}
 
 
+def asked_text(lang: str, row: ExceptionRow) -> str:
+    """A correction request in words, each field from its value when asked to the one asked for:
+    ``更正申请：到场时间 2026-10-07 18:55 → 2026-09-30 18:55``."""
+    zh = lang == "zh"
+    parts = [
+        f"{label(lang, CORRECTED_FIELDS[k])} {_before_after(lang, k, b) or '-'} → {_before_after(lang, k, a) or '-'}"
+        for k, (b, a) in sorted((row.asked or {}).items())
+        if k in CORRECTED_FIELDS
+    ]
+    return value(lang, row.type) + ("：" if zh else ": ") + ("；" if zh else "; ").join(parts)
+
+
 def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
-    """An exception request with its effect in words, a pending one flagged warn, a refused one bad."""
-    return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), verdicts=effect_text(lang, row))
+    """An exception request with its effect in words (a correction with the fields it asks for), a
+    pending one flagged warn, a refused one bad."""
+    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row)}
+    if row.type == "correction":
+        shown["type"] = asked_text(lang, row)
+    return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), **shown)
 
 
 def exceptions_table(lang: str, rows: list[ExceptionRow]) -> Table:
@@ -494,8 +510,9 @@ EDIT_COLUMNS = [
 
 
 def edits_table(lang: str, rows: list[EditRow]) -> Table:
-    """修改记录: each field of the edits (of unconfirmed faults) and reopens that changed a verdict or a
-    deadline (a reopen's new value: the fix withdrawn)."""
+    """修改记录: each field of the edits, reopens and corrections that changed a verdict or a deadline
+    (a reopen's new value: the fix withdrawn); a monthly report's also those made in its month to a
+    verdict of an earlier month the hospital had seen."""
     out = [
         SheetRow(
             {

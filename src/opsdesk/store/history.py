@@ -32,6 +32,7 @@ ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "inspection_item": ("reading", "unit", "threshold"),
     "risk": ("item", "confirmed_at", "confirmed_by", "confirm_comment"),
     "contract": ("report_prefix", "preparer", "reviewer"),
+    "exception_request": ("edit_values",),
 }
 
 

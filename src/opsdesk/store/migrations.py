@@ -245,6 +245,14 @@ def m010_workbook_seal(conn: Connection) -> None:
     )
 
 
+def m012_correction_requests(conn: Connection) -> None:
+    """A correction request: an edit that would improve a verdict the hospital has already seen,
+    kept as an exception request (type ``correction``) with the fields it changes, each with its
+    value when asked and the value asked for (JSON ``{column: [before, after]}``), applied only
+    once the hospital agrees."""
+    run_ddl(conn, "ALTER TABLE exception_request ADD COLUMN edit_values TEXT")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_contract_records,
@@ -255,6 +263,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m007_readings_and_reports,
     m009_owners_and_alerts,
     m010_workbook_seal,
+    m012_correction_requests,  # m011 is the calendar of record's
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset(

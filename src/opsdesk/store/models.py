@@ -321,15 +321,17 @@ class TermsChange(Table, table=True):
 
 class ExceptionRequest(Table, table=True):
     """An exception to a ticket's SLA figures the vendor asks for and the hospital agrees to or refuses
-    (无推诿): void the ticket, waive its arrival, or pause its resolution clock. Nothing changes in
-    any figure until ``confirmed_at`` is set. A pause's span is read from ``paused_at`` and
+    (无推诿): void the ticket, waive its arrival, or pause its resolution clock; or a correction, an
+    edit that would improve a verdict the hospital has already seen (``edit_values``: JSON
+    ``{column: [value when asked, value asked for]}``, applied to the ticket when the hospital agrees).
+    Nothing changes in any figure until ``confirmed_at`` is set. A pause's span is read from ``paused_at`` and
     ``resumed_at`` (the moments given at `fault pause` / `fault resume`), never a stored counter."""
 
     __tablename__ = "exception_request"
 
     id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    type: str  # void | waive_arrival | pause
+    type: str  # void | waive_arrival | pause | correction
     reason: str
     duplicate_of: int | None = None  # void: the ticket this one duplicates
     paused_at: datetime | None = Field(default=None, sa_column=moment())
@@ -342,6 +344,7 @@ class ExceptionRequest(Table, table=True):
     refused_at: datetime | None = Field(default=None, sa_column=moment())  # the hospital refused
     refused_by: str | None = None
     refuse_reason: str | None = None
+    edit_values: str | None = None  # correction: JSON {column: [before, after]}
 
 
 class AlertChannel(Table, table=True):

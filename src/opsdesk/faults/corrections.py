@@ -1,0 +1,147 @@
+"""Edits judged before they are made (SPEC, decided 2026-12-05): `fault edit` and `fault correct`.
+
+Every edit gives a reason and says which verdicts it changes (``response met -> breached``). An edit
+that worsens a verdict or touches none is made at once. One that would improve a verdict the
+hospital has already seen is not made: it becomes a correction request (an exception request of
+type ``correction``), applied only once the hospital agrees (`confirm exception N --by`, or the
+workbook), never if it refuses. The hospital has seen a ticket's verdicts when the ticket was
+confirmed, when a monthly report of its month was delivered after it was recorded, or when it
+refused a request (void, waiver, pause, correction) of it. Moving a ticket's report time into or out
+of a reported month changes that month's figures: it is asked too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.errors import Refused
+from opsdesk.faults.edits import VerdictChange, VerdictEdit, as_ticket, improves, verdict_changes, verdict_edits
+from opsdesk.faults.requests import TYPE_NAMES, request_correction
+from opsdesk.faults.tickets import EDITABLE, apply_edits, changed_fields, check_editable, get_ticket, parse_edits
+from opsdesk.faults.views import clocks_of
+from opsdesk.store import history
+from opsdesk.store.models import Correction, Delivery, ExceptionRequest, Ticket
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What `fault edit` or `fault correct` did: the fields, the verdicts they change, and either the
+    edit made (a correction entry for a confirmed fault) or the correction request that awaits the
+    hospital (``seen``: what the hospital has seen, the reason it must agree)."""
+
+    ticket_id: int
+    fields: tuple[str, ...]  # as the options name them (reported, arrived, cause...)
+    changes: tuple[VerdictChange, ...]  # the verdicts changed (or, asked, changed once agreed)
+    request: ExceptionRequest | None = None
+    seen: str | None = None
+    correction: Correction | None = None
+
+
+def edit(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> EditOutcome:
+    """Change an unconfirmed ticket (the old values stay in the history, the reason in a note), or
+    ask the hospital to agree first when the change would improve a verdict it has seen."""
+    return _edit(desk, ticket_id, reason, fields, confirmed=False)
+
+
+def correct(desk: Desk, ticket_id: int, reason: str, **fields: Any) -> EditOutcome:
+    """Correct a confirmed ticket with a visible correction entry (the confirmed values stay on
+    record), or ask the hospital to agree first when it would improve a verdict (it confirmed them)."""
+    return _edit(desk, ticket_id, reason, fields, confirmed=True)
+
+
+def _edit(desk: Desk, ticket_id: int, reason: str, fields: dict[str, Any], *, confirmed: bool) -> EditOutcome:
+    ticket = get_ticket(desk, ticket_id)
+    check_editable(ticket, confirmed=confirmed)
+    reason = text_value(reason, "--reason", required=True)
+    edits = parse_edits(desk, ticket, fields)
+    asked = changed_fields(ticket, edits)
+    if not asked:
+        raise Refused(f"fault {ticket_id} already has these values; nothing {'to correct' if confirmed else 'changed'}")
+    names = tuple(name for name, column in EDITABLE.items() if column in asked)
+    after = as_ticket({**history.row_dict(ticket), **{k: history.to_json_value(v) for k, v in edits.items()}})
+    changes = verdict_changes(clocks_of(desk, ticket), clocks_of(desk, after))
+    months = {_month(desk, ticket)}
+    if "reported_at" in edits:
+        months.add(_month(desk, after))
+    seen = seen_by_hospital(desk, ticket, months)
+    if seen is not None and (any(improves(c) for c in changes) or len(months) > 1):
+        request = request_correction(desk, ticket, reason, asked)
+        return EditOutcome(ticket_id, names, changes, request=request, seen=seen)
+    correction = apply_edits(desk, ticket, edits, reason)
+    return EditOutcome(ticket_id, names, changes, correction=correction)
+
+
+def _month(desk: Desk, ticket: Any) -> str:
+    return f"{ticket.reported_at.astimezone(desk.tz):%Y-%m}"
+
+
+def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime | None = None) -> str | None:
+    """Why the hospital has seen ``ticket``'s verdicts by ``at`` (default now), or None (``months``:
+    the ticket's month, and the one an edit moves it to): it confirmed the ticket, a monthly report of
+    the ticket's month was delivered after the ticket was recorded (of the other month: at all), or
+    it refused a request of the ticket."""
+    refusals = select(ExceptionRequest).where(
+        ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
+    )
+    return _seen(desk, ticket, months, at or desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)))
+
+
+def _deliveries(desk: Desk) -> list[Delivery]:
+    return list(desk.session.exec(select(Delivery).order_by(col(Delivery.id))))
+
+
+def _seen(
+    desk: Desk,
+    ticket: Ticket,
+    months: set[str],
+    at: datetime,
+    deliveries: list[Delivery],
+    refusals: list[ExceptionRequest],
+) -> str | None:
+    if ticket.confirmed_at is not None and ticket.confirmed_at <= at:
+        return f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
+    own = _month(desk, ticket)
+    for d in deliveries:
+        written = d.written_at.astimezone(desk.tz)
+        if d.month in months and written <= at and (d.month != own or written >= ticket.reported_rec):
+            return f"the monthly report of {d.month} was delivered at {fmt(written)}"
+    for r in sorted(refusals, key=lambda r: r.id):
+        if r.ticket_id == ticket.id and r.refused_at is not None and r.refused_at <= at:
+            return f"its {TYPE_NAMES[r.type]} (exception {r.id}) was refused by {r.refused_by} at {fmt(r.refused_at)}"
+    return None
+
+
+def last_delivery(desk: Desk) -> Delivery | None:
+    """The monthly report delivered last (by now)."""
+    delivered = [d for d in desk.session.exec(select(Delivery)) if d.written_at <= desk.local_now]
+    return max(delivered, key=lambda d: (d.written_at, d.id), default=None)
+
+
+def seen_edits(
+    desk: Desk, *, since: datetime | None = None, until: datetime | None = None, tickets: set[int] | None = None
+) -> list[VerdictEdit]:
+    """The edits, reopens and corrections recorded in [``since``, ``until``) (of ``tickets`` only, if
+    given) that changed a verdict the hospital had seen when they were made: figures changed since
+    they were reported (an agreed correction request among them)."""
+    edits = verdict_edits(desk, until=until, tickets=tickets, since=since)
+    ids = sorted({e.ticket_id for e in edits})
+    if not ids:
+        return []
+    by_id = {t.id: t for t in desk.session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))}
+    refusals = list(desk.session.exec(select(ExceptionRequest).where(col(ExceptionRequest.refused_at).is_not(None))))
+    deliveries = _deliveries(desk)
+    out = []
+    for e in edits:
+        ticket = by_id[e.ticket_id]
+        months = {_month(desk, ticket)}
+        for f in e.fields:
+            if f.column == "reported_at" and f.before:
+                months.add(f"{datetime.fromisoformat(f.before).astimezone(desk.tz):%Y-%m}")
+        if e.fields and _seen(desk, ticket, months, e.fields[0].at, deliveries, refusals) is not None:
+            out.append(e)
+    return out
