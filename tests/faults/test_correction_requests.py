@@ -374,3 +374,28 @@ def test_the_workbook_shows_a_pending_correction_and_the_hospital_agrees_through
         ": 1 confirmed, 0 refused, 0 already confirmed\n"
     )
     assert sla(now=at("2026-11-03", "10:05"))["arrival"] == 100.0
+
+
+def test_a_shorter_breach_of_a_seen_verdict_is_asked_though_the_verdict_stands(contract, store_env):
+    """Arrival 7 days late, the waiver refused; an edit to 1 hour late keeps the breach but moves the
+    month's longest and median times: the hospital agrees first."""
+    late_arrival()
+    refused_waiver()
+    before = sla()
+    out = ok("fault", "edit", "1", "--reason", "到场时间记错", "--arrived", "2026-09-30 21:00", now=NOV2)
+    assert out == (
+        "Fault 1: nothing changed yet: correction request 2 (arrived) would change arrival late 6d22h55m → late "
+        "1h00m, and the hospital has seen its verdicts (its arrival waiver (exception 1) was refused by 陈主任 at "
+        "2026-10-08 10:00); it counts once the hospital agrees (`opsdesk confirm exception 2 --by NAME`, or --refuse)\n"
+    )
+    assert sla() == before
+    shown = json.loads(ok("fault", "show", "1", "--json", now=NOV2))
+    assert shown["arrived_at"] == "2026-10-07T18:55:00+08:00"
+
+
+def test_a_shorter_breach_not_yet_seen_applies_at_once_and_says_so(contract, store_env):
+    late_arrival()
+    out = ok("fault", "edit", "1", "--reason", "到场时间记错", "--arrived", "2026-09-30 21:00", now=NOV2)
+    assert out == (
+        "Fault 1: changed arrived (old values kept in the history): arrival late 6d22h55m → late 1h00m\n"
+    )

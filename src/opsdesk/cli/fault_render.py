@@ -180,6 +180,14 @@ def change_text(changes) -> str:
     return "; ".join(parts) or "no verdict"
 
 
+def shorter_text(shorter) -> str:
+    """Breaches that stand but are shorter, for people: ``arrival late 7d0h55m → late 55m``."""
+    return "; ".join(
+        f"{s.clock} late {span(s.late_before, s.working_day)} → late {span(s.late_after, s.working_day)}"
+        for s in shorter
+    )
+
+
 def asked_text(edit_values: str | None) -> str:
     """A correction request's fields as asked: ``arrived 2026-09-30 18:55``."""
     import json

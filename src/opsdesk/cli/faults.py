@@ -314,11 +314,13 @@ def fault_correct(
 
 
 def _edited(outcome: EditOutcome, done: str) -> None:
-    from opsdesk.cli.fault_render import change_text
+    from opsdesk.cli.fault_render import change_text, shorter_text
 
     fault = f"Fault {outcome.ticket_id}"
     shown = ", ".join("report time" if name == "reported" else name for name in outcome.fields)
-    verdicts = change_text(outcome.changes) if outcome.changes else "no verdict changes"
+    verdicts = "; ".join(
+        filter(None, (change_text(outcome.changes) if outcome.changes else "", shorter_text(outcome.shorter)))
+    ) or ("no verdict changes")
     if outcome.request is not None:
         n = outcome.request.id
         line(

@@ -20,7 +20,16 @@ from sqlmodel import col, select
 
 from opsdesk.desk import Desk, fmt, text_value
 from opsdesk.errors import Refused
-from opsdesk.faults.edits import VerdictChange, VerdictEdit, as_ticket, improves, verdict_changes, verdict_edits
+from opsdesk.faults.edits import (
+    ShorterBreach,
+    VerdictChange,
+    VerdictEdit,
+    as_ticket,
+    improves,
+    shorter_breaches,
+    verdict_changes,
+    verdict_edits,
+)
 from opsdesk.faults.requests import TYPE_NAMES, request_correction
 from opsdesk.faults.tickets import EDITABLE, apply_edits, changed_fields, check_editable, get_ticket, parse_edits
 from opsdesk.faults.views import clocks_of
@@ -37,6 +46,7 @@ class EditOutcome:
     ticket_id: int
     fields: tuple[str, ...]  # as the options name them (reported, arrived, cause...)
     changes: tuple[VerdictChange, ...]  # the verdicts changed (or, asked, changed once agreed)
+    shorter: tuple[ShorterBreach, ...] = ()  # breaches that stand, late by less
     request: ExceptionRequest | None = None
     seen: str | None = None
     correction: Correction | None = None
@@ -64,16 +74,18 @@ def _edit(desk: Desk, ticket_id: int, reason: str, fields: dict[str, Any], *, co
         raise Refused(f"fault {ticket_id} already has these values; nothing {'to correct' if confirmed else 'changed'}")
     names = tuple(name for name, column in EDITABLE.items() if column in asked)
     after = as_ticket({**history.row_dict(ticket), **{k: history.to_json_value(v) for k, v in edits.items()}})
-    changes = verdict_changes(clocks_of(desk, ticket), clocks_of(desk, after))
+    clocks_before, clocks_after = clocks_of(desk, ticket), clocks_of(desk, after)
+    changes = verdict_changes(clocks_before, clocks_after)
+    shorter = shorter_breaches(clocks_before, clocks_after, desk.terms_at(ticket.reported_at).working_day_length)
     months = {_month(desk, ticket)}
     if "reported_at" in edits:
         months.add(_month(desk, after))
     seen = seen_by_hospital(desk, ticket, months)
-    if seen is not None and (any(improves(c) for c in changes) or len(months) > 1):
+    if seen is not None and (any(improves(c) for c in changes) or shorter or len(months) > 1):
         request = request_correction(desk, ticket, reason, asked)
-        return EditOutcome(ticket_id, names, changes, request=request, seen=seen)
+        return EditOutcome(ticket_id, names, changes, shorter, request=request, seen=seen)
     correction = apply_edits(desk, ticket, edits, reason)
-    return EditOutcome(ticket_id, names, changes, correction=correction)
+    return EditOutcome(ticket_id, names, changes, shorter, correction=correction)
 
 
 def _month(desk: Desk, ticket: Any) -> str:

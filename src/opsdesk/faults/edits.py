@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -88,6 +88,27 @@ def improves(change: VerdictChange) -> bool:
     moves later (more time: a breach shorter, a running clock further from one)."""
     before, after = _rank(change.before), _rank(change.after)
     return after > before or (after == before and change.deadline_after > change.deadline_before)
+
+
+@dataclass(frozen=True)
+class ShorterBreach:
+    """A clock breached (or overdue) before and after an edit, late by less after it: its verdict
+    stands, but the median and longest times the reports show improve."""
+
+    clock: str
+    late_before: timedelta
+    late_after: timedelta
+    working_day: timedelta | None  # a working clock's day (its lateness is working time), None for a wall clock
+
+
+def shorter_breaches(before: TicketClocks, after: TicketClocks, working_day: timedelta) -> tuple[ShorterBreach, ...]:
+    """The clocks late before and after, by less after."""
+    late = ("breached", "overdue")
+    return tuple(
+        ShorterBreach(a.name, -a.margin, -b.margin, working_day if a.basis == "working" else None)
+        for a, b in zip(before, after, strict=True)
+        if a.state in late and b.state in late and -b.margin < -a.margin
+    )
 
 
 def verdict_changes(before: TicketClocks, after: TicketClocks) -> tuple[VerdictChange, ...]:
