@@ -170,7 +170,13 @@ def test_every_edit_needs_a_reason(contract, store_env):
     result = run("fault", "edit", "1", "--dept", "门诊部", now=NOV2)
     assert result.exit_code == 2
     assert "Missing option '--reason'" in result.stderr
-    refused(["fault", "edit", "1", "--reason", " ", "--dept", "门诊部"], "--reason cannot be empty", store_env, code=2)
+    refused(
+        ["fault", "edit", "1", "--reason", " ", "--dept", "门诊部"],
+        "--reason cannot be empty",
+        store_env,
+        code=2,
+        now=NOV2,
+    )
 
 
 def monthly(month: str, now: datetime, tmp_path) -> None:
@@ -396,6 +402,29 @@ def test_a_shorter_breach_of_a_seen_verdict_is_asked_though_the_verdict_stands(c
 def test_a_shorter_breach_not_yet_seen_applies_at_once_and_says_so(contract, store_env):
     late_arrival()
     out = ok("fault", "edit", "1", "--reason", "到场时间记错", "--arrived", "2026-09-30 21:00", now=NOV2)
-    assert out == (
-        "Fault 1: changed arrived (old values kept in the history): arrival late 6d22h55m → late 1h00m\n"
+    assert out == ("Fault 1: changed arrived (old values kept in the history): arrival late 6d22h55m → late 1h00m\n")
+
+
+def test_a_step_dated_before_a_report_that_showed_it_overdue_is_asked_as_a_correction(contract, store_env, tmp_path):
+    """September's report showed fault 1's response overdue; a response dated back into September
+    would turn it met without the hospital: refused, pointing at the correction it agrees to. A step
+    dated after the report, or one that improves nothing, is recorded as usual."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-09-29 10:00", now=at("2026-09-29", "10:01"))
+    ok("fault", "open", "cdss", "知识库检索慢", "--at", "2026-09-30 10:00", now=at("2026-09-30", "10:01"))
+    monthly("2026-09", at("2026-10-09", "09:00"), tmp_path)
+    before = sla()
+    refused(
+        ["fault", "respond", "1", "--at", "2026-09-29 10:10"],
+        "fault 1: a response dated 2026-09-29 10:10 would change response overdue → met, but the hospital has "
+        "seen the fault without it since (the monthly report of 2026-09 was delivered at 2026-10-09 09:00); ask "
+        'for it as a correction the hospital agrees to: `opsdesk fault edit 1 --responded "2026-09-29 10:10" '
+        '--reason "..."`',
+        store_env,
+        now=NOV2,
     )
+    assert sla() == before
+    out = ok("fault", "edit", "1", "--reason", "漏记响应", "--responded", "2026-09-29 10:10", now=NOV2)
+    assert out.startswith("Fault 1: nothing changed yet: correction request 1 (responded) would change response")
+    # dated after the report: what the hospital saw was true then; recorded as usual (late)
+    out = ok("fault", "respond", "2", "--at", "2026-10-09 10:00", now=NOV2)
+    assert out.startswith("Fault 2: responded at 2026-10-09 10:00")

@@ -144,10 +144,12 @@ def fault_respond(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault respond 12 --at 14:35
     """
+    from opsdesk.faults.corrections import check_step
     from opsdesk.faults.tickets import respond
     from opsdesk.faults.views import view
 
     with desk() as d:
+        check_step(d, ticket_id, "responded", at)
         v = view(d, respond(d, ticket_id, at))
     _step_done(f"responded at {v.ticket.responded_at:%Y-%m-%d %H:%M}", v, "response")
 
@@ -158,10 +160,12 @@ def fault_arrive(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault arrive 12 --at 15:10
     """
+    from opsdesk.faults.corrections import check_step
     from opsdesk.faults.tickets import arrive
     from opsdesk.faults.views import view
 
     with desk() as d:
+        check_step(d, ticket_id, "arrived", at)
         v = view(d, arrive(d, ticket_id, at))
     _step_done(f"on site at {v.ticket.arrived_at:%Y-%m-%d %H:%M}", v, "arrival")
 
@@ -172,10 +176,12 @@ def fault_remote(ticket_id: IdArg, at: AtOpt = None) -> None:
 
     Example: opsdesk fault remote 12
     """
+    from opsdesk.faults.corrections import check_step
     from opsdesk.faults.tickets import remote
     from opsdesk.faults.views import view
 
     with desk() as d:
+        check_step(d, ticket_id, "remote", at)
         v = view(d, remote(d, ticket_id, at))
     line(
         f"Fault {v.ticket.id}: handled remotely from {v.ticket.remote_at:%Y-%m-%d %H:%M}; resolve it before "
@@ -195,10 +201,12 @@ def fault_resolve(
 
     Example: opsdesk fault resolve 12 --cause "显示服务进程挂死" --action "重启服务并加守护"
     """
+    from opsdesk.faults.corrections import check_step
     from opsdesk.faults.tickets import resolve
     from opsdesk.faults.views import view
 
     with desk() as d:
+        check_step(d, ticket_id, "resolved", at)
         v = view(d, resolve(d, ticket_id, cause=cause, action=action, result=result, at=at))
     _step_done(f"resolved at {v.ticket.resolved_at:%Y-%m-%d %H:%M}", v, "resolution")
     for clock in (v.clocks.response, v.clocks.arrival):

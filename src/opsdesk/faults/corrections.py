@@ -12,6 +12,7 @@ of a reported month changes that month's figures: it is asked too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from opsdesk.faults.edits import (
 )
 from opsdesk.faults.requests import TYPE_NAMES, request_correction
 from opsdesk.faults.tickets import EDITABLE, apply_edits, changed_fields, check_editable, get_ticket, parse_edits
-from opsdesk.faults.views import clocks_of
+from opsdesk.faults.views import TicketTimes, clocks_of
 from opsdesk.store import history
 from opsdesk.store.models import Correction, Delivery, ExceptionRequest, Ticket
 
@@ -76,7 +77,9 @@ def _edit(desk: Desk, ticket_id: int, reason: str, fields: dict[str, Any], *, co
     after = as_ticket({**history.row_dict(ticket), **{k: history.to_json_value(v) for k, v in edits.items()}})
     clocks_before, clocks_after = clocks_of(desk, ticket), clocks_of(desk, after)
     changes = verdict_changes(clocks_before, clocks_after)
-    shorter = shorter_breaches(clocks_before, clocks_after, desk.terms_at(ticket.reported_at).working_day_length)
+    day = desk.terms_at(ticket.reported_at).working_day_length
+    named = {c.clock for c in changes}  # a clock whose deadline moved is named with it already
+    shorter = tuple(s for s in shorter_breaches(clocks_before, clocks_after, day) if s.clock not in named)
     months = {_month(desk, ticket)}
     if "reported_at" in edits:
         months.add(_month(desk, after))
@@ -103,6 +106,47 @@ def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime 
     return _seen(desk, ticket, months, at or desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)))
 
 
+_NOT_MET = ("breached", "overdue", "time_unknown")  # what a rate counts against the vendor
+STEP_NAMES = {"responded": "response", "arrived": "arrival", "remote": "remote handling", "resolved": "fix"}
+
+
+def check_step(desk: Desk, ticket_id: int, step: str, at: datetime | str | None) -> None:
+    """Refuse a step (respond, arrive, remote, resolve) dated before something the hospital saw of the
+    fault without it (a delivered report of its month, a refusal), when the step would improve a verdict
+    it saw (an overdue clock met): the hospital agrees to that first, as to an edit. A step dated after
+    all it saw, or one that improves nothing, is recorded as usual."""
+    ticket = get_ticket(desk, ticket_id)
+    if getattr(ticket, f"{step}_at") is not None:
+        return  # already recorded: the step itself refuses it
+    moment = desk.moment(at)
+    after = as_ticket({**history.row_dict(ticket), f"{step}_at": history.to_json_value(moment)})
+    refusals = select(ExceptionRequest).where(
+        ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
+    )
+    months = {_month(desk, ticket)}
+    shown = _seen_events(
+        desk, ticket, months, desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)), since=moment
+    )
+    # what the hospital saw at each of those moments, without the step: a clock not met that it makes better
+    judged = ((seen, _bettered(desk, ticket, after, when)) for when, seen in sorted(shown, key=lambda s: s[0]))
+    seen, changes = next(((seen, changes) for seen, changes in judged if changes), (None, ()))
+    if seen is None:
+        return
+    words = "; ".join(f"{c.clock} {c.before} → {c.after}" for c in changes)
+    raise Refused(
+        f"fault {ticket_id}: a {STEP_NAMES[step]} dated {fmt(moment)} would change "
+        f"{words}, but the hospital has seen the fault without it since ({seen}); ask for it as a correction "
+        f'the hospital agrees to: `opsdesk fault edit {ticket_id} --{step} "{moment:%Y-%m-%d %H:%M}" '
+        f'--reason "..."`'
+    )
+
+
+def _bettered(desk: Desk, ticket: Ticket, after: TicketTimes, when: datetime) -> tuple[VerdictChange, ...]:
+    """The clocks not met at ``when`` that ``after`` (the ticket with a step) makes better."""
+    before, then = clocks_of(desk, ticket, now=when), clocks_of(desk, after, now=when)
+    return tuple(c for c in verdict_changes(before, then) if c.before in _NOT_MET and improves(c))
+
+
 def _deliveries(desk: Desk) -> list[Delivery]:
     return list(desk.session.exec(select(Delivery).order_by(col(Delivery.id))))
 
@@ -115,17 +159,37 @@ def _seen(
     deliveries: list[Delivery],
     refusals: list[ExceptionRequest],
 ) -> str | None:
-    if ticket.confirmed_at is not None and ticket.confirmed_at <= at:
-        return f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
+    return next((reason for _, reason in _seen_events(desk, ticket, months, at, deliveries, refusals)), None)
+
+
+def _seen_events(
+    desk: Desk,
+    ticket: Ticket,
+    months: set[str],
+    at: datetime,
+    deliveries: list[Delivery],
+    refusals: list[ExceptionRequest],
+    since: datetime | None = None,
+) -> Iterator[tuple[datetime, str]]:
+    """Each moment the hospital was shown ``ticket``'s verdicts, by ``at`` (and after ``since``), with
+    how: its confirmation, a delivered monthly report of ``months``, a refusal of one of its requests."""
+
+    def between(moment: datetime) -> bool:
+        return moment <= at and (since is None or moment > since)
+
+    if ticket.confirmed_at is not None and between(ticket.confirmed_at):
+        yield ticket.confirmed_at, f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
     own = _month(desk, ticket)
     for d in deliveries:
         written = d.written_at.astimezone(desk.tz)
-        if d.month in months and written <= at and (d.month != own or written >= ticket.reported_rec):
-            return f"the monthly report of {d.month} was delivered at {fmt(written)}"
+        if d.month in months and between(written) and (d.month != own or written >= ticket.reported_rec):
+            yield written, f"the monthly report of {d.month} was delivered at {fmt(written)}"
     for r in sorted(refusals, key=lambda r: r.id):
-        if r.ticket_id == ticket.id and r.refused_at is not None and r.refused_at <= at:
-            return f"its {TYPE_NAMES[r.type]} (exception {r.id}) was refused by {r.refused_by} at {fmt(r.refused_at)}"
-    return None
+        if r.ticket_id == ticket.id and r.refused_at is not None and between(r.refused_at):
+            yield (
+                r.refused_at,
+                (f"its {TYPE_NAMES[r.type]} (exception {r.id}) was refused by {r.refused_by} at {fmt(r.refused_at)}"),
+            )
 
 
 def last_delivery(desk: Desk) -> Delivery | None:
