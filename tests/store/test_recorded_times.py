@@ -37,18 +37,18 @@ def test_verify_names_the_first_event_recorded_backwards(contract):
     ok("fault", "respond", "1", "--at", "09:20")
     conn = connect(contract)
     # a few minutes' clock adjustment is tolerated
-    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 8", ((NOW - timedelta(minutes=4)).isoformat(),))
+    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 10", ((NOW - timedelta(minutes=4)).isoformat(),))
     rehash(conn)
     assert json.loads(ok("verify", "--json"))["ok"]
     # an entry written with a backdated clock, its chain recomputed by a forger: still caught
-    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 9")
+    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 11")
     rehash(conn)
     conn.close()
     result = run("verify")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: history check failed: event 9 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
-        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n"
+        "Error: history check failed: event 11 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
+        "before event 9 (2026-12-07T10:00+08:00): recorded times go backwards\n"
     )
 
 
