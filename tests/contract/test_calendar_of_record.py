@@ -179,10 +179,14 @@ def test_check_passes_when_the_package_agrees(contract):
 
 
 def test_a_write_command_records_a_year_it_needs(contract):
-    """A fault reported at the end of 2027 needs 2028 for its deadline: recorded with the fault, one transaction."""
-    ok("fault", "open", "queue", "跨年", "--at", "2027-12-31 17:00", now=at("2027-12-31", "17:01"))
+    """A day off set in 2028 needs 2028's official schedule: recorded with the override, one transaction."""
+    ok("calendar", "add-holiday", "2028-03-01", "--note", "院方停诊")
     assert [y for y, _, _ in _recorded(contract)] == [2026, 2027, 2028]
     assert json.loads(ok("verify", "--json"))["counts"]["official_year"] == 3
+    conn = connect(contract)
+    actions = [tuple(r) for r in conn.execute("SELECT action, entity, entity_id FROM event WHERE id > 8 ORDER BY id")]
+    conn.close()
+    assert actions == [("calendar.record", "official_year", 2028), ("calendar.override", "calendar_override", 1)]
 
 
 def test_a_read_only_command_says_a_year_is_not_recorded(contract):
@@ -254,3 +258,18 @@ def test_an_upgraded_store_judges_as_before(tmp_path: Path):
     assert [[c["state"] for c in f["clocks"].values()] for f in faults] == [["met"] * 3, ["overdue"] * 3]
     result = run("--db", str(old), "calendar", "check")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.sqlite_only  # the fixture is an SQLite file
+def test_an_upgrade_after_the_contract_and_its_acceptance_records_nothing(tmp_path: Path):
+    """Nothing may be recorded then (`verify` would name it): the commands say where the years come from."""
+    import shutil
+
+    old = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parents[1] / "store" / "fixtures" / "m001.db", old)
+    later = at("2028-03-01", "10:00")
+    result = run("--db", str(old), "calendar", "show", "2026-10", now=later)
+    assert result.exit_code == 0, result.output
+    assert "the official calendar of 2026 is not recorded in this store" in result.stderr
+    assert _recorded(old) == []
+    assert ok("--db", str(old), "verify", now=later).startswith("History verified: 14 events")

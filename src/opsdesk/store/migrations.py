@@ -8,7 +8,7 @@ A store applies the ones it has not yet recorded in ``schema_migrations`` (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -251,16 +251,20 @@ def m011_calendar_of_record(conn: Connection) -> None:
     ``holidays`` package gave it, created through the history. A store that holds a contract records
     now, from the package installed at the upgrade, the years its verdicts already use (its service
     period, the final-acceptance window, the years of its faults): the very calendar they were judged
-    by, so no verdict changes."""
+    by, so no verdict changes. A store upgraded after the contract's end and the days that follow it
+    (when nothing may be recorded any more) records nothing: its commands say which years they take
+    from the package."""
     import json
     from zoneinfo import ZoneInfo
 
+    from dateutil.relativedelta import relativedelta
     from sqlmodel import Session
 
     from opsdesk.clock import recorded_now
     from opsdesk.sla.terms import SlaTerms
     from opsdesk.sla.workcalendar import package_year
     from opsdesk.store.calendar_record import record_missing, years_in_use
+    from opsdesk.store.recorded_times import AFTER_END
 
     run_ddl(
         conn,
@@ -271,13 +275,14 @@ def m011_calendar_of_record(conn: Connection) -> None:
     contract = conn.execute(text("SELECT start_date, months, terms FROM contract WHERE id = 1")).first()
     if contract is None:
         return  # `init` records the years of the contract it creates
-    from dateutil.relativedelta import relativedelta
-
     start = contract[0] if isinstance(contract[0], date) else date.fromisoformat(contract[0])
     zone = ZoneInfo(SlaTerms.from_dict(json.loads(contract[2])).timezone)
+    end = start + relativedelta(months=contract[1])
+    at = recorded_now(conn).astimezone(zone)
+    if at.date() > end - timedelta(days=1) + AFTER_END:
+        return
     with Session(bind=conn) as session:
-        years = years_in_use(session, start, start + relativedelta(months=contract[1]), package_year)
-        at = recorded_now(conn).astimezone(zone)
+        years = years_in_use(session, start, end, package_year)
         record_missing(session, years, package_year, actor="opsdesk (upgrade m011)", recorded_at=at)
         session.flush()
 
