@@ -53,7 +53,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"
-        env |= {"OPSDESK_DB": str(db), "OPSDESK_CACHE_DIR": str(Path(tmp) / "cache")}
+        env |= {"OPSDESK_DB": str(db)}
         subprocess.run(
             [BIN, "demo", "--db", str(db), "--months", str(args.months)], env=env, check=True, stdout=subprocess.DEVNULL
         )
@@ -66,7 +66,7 @@ def main() -> None:
             "opsdesk status": lambda n: [BIN, "status"],
         }
         load = os.getloadavg()[0]
-        for make in commands.values():  # warm the .pyc and calendar caches and the OS's file cache
+        for make in commands.values():  # warm the .pyc files and the OS's file cache
             timed(make(0), env)
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for n in range(1, args.runs + 1):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import tempfile
 import uuid
 from contextlib import nullcontext
 from datetime import datetime
@@ -22,9 +21,6 @@ from typer.testing import CliRunner
 
 from opsdesk import clock
 from opsdesk.cli.app import app
-
-# The official calendar cache (see opsdesk.sla.workcalendar._cache_file) goes to a folder of this test run.
-os.environ["OPSDESK_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdesk-cache-")
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)  # a Monday, working hours

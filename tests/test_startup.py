@@ -99,8 +99,8 @@ def test_shell_completion_imports_nothing_heavy(words, cword):
 )
 def test_fault_commands_load_the_database_only(contract, args):
     """A fault command needs SQLModel; not the reports, a workbook, Rich (output is piped here), nor
-    holidays once the official calendar is in the on-disk cache."""
-    ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
+    holidays: the official calendar of the contract's years is recorded in the store (by `init`)."""
+    ok("fault", "open", "queue", "叫号屏不显示")
     watched = [*HEAVY, "rich", "opsdesk.reports", "opsdesk.reports.workbook"]
     assert loaded(args, watched=watched) == ["sqlalchemy", "sqlmodel"]
 
@@ -179,7 +179,7 @@ ALERT_CODE = ["opsdesk.alerts", "urllib.request", "http.client", "smtplib"]
 @pytest.mark.parametrize("args", [["--help"], ["alert", "add", "--help"], ["fault", "open", "queue", "叫号屏黑屏"]])
 def test_only_the_alert_commands_load_the_alerts_and_the_network(contract, args):
     """The HTTP and SMTP clients, and the alerts themselves, are imported by the alert commands alone."""
-    ok("fault", "open", "queue", "叫号屏不显示")  # and the calendar of these years is cached
+    ok("fault", "open", "queue", "叫号屏不显示")
     assert loaded(args, watched=ALERT_CODE) == []
     assert loaded(["alert", "list"], watched=ALERT_CODE) == ["opsdesk.alerts"]
 

@@ -26,7 +26,7 @@ from opsdesk.timeparse import parse_date, parse_moment, parse_month
 
 if TYPE_CHECKING:  # imported where used: the calendar's modules are not loaded by every command
     from opsdesk.sla.terms import SlaTerms
-    from opsdesk.sla.workcalendar import Override, WorkCalendar
+    from opsdesk.sla.workcalendar import OfficialYear, Override, WorkCalendar
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -38,6 +38,7 @@ class Desk:
     session: Session
     actor: str
     now: datetime
+    write: bool = False  # a write transaction: a year of the official schedule first used is recorded
 
     @cached_property
     def contract(self) -> Contract:
@@ -115,14 +116,51 @@ class Desk:
         overrides = [Override(o.day, o.working, o.note) for o in self.session.exec(select(CalendarOverride))]
         return overrides, [y.year for y in self.session.exec(select(CalendarYear))]
 
-    def calendar_for(self, terms: SlaTerms) -> WorkCalendar:
-        """The working calendar under ``terms`` (working hours and zone), overrides included."""
+    @cached_property
+    def official_years(self) -> dict[int, OfficialYear]:
+        """The years of the official schedule the store records (the calendar of record)."""
+        from opsdesk.store.calendar_record import recorded_years
+
+        return recorded_years(self.session)
+
+    @cached_property
+    def unrecorded_years(self) -> set[int]:
+        """Years this (read-only) command took from the installed package because the store holds no
+        record of them: the command line says so."""
+        return set()
+
+    def official_year(self, year: int) -> OfficialYear:
+        """``year`` of the official schedule: the store's record of it. A year not recorded yet is
+        taken from the installed ``holidays`` package (never from a cache) and, in a write
+        transaction, recorded there and then, with an event; a read-only command only notes it."""
+        found = self.official_years.get(year)
+        if found is not None:
+            return found
+        from opsdesk.sla import workcalendar
+
+        found = workcalendar.package_year(year)
+        if self.write and self.session.get(Contract, 1) is not None:
+            from opsdesk.store.calendar_record import record_year
+
+            record_year(self.session, found, actor=self.actor, recorded_at=self.local_now)
+            self.official_years[year] = found
+        else:
+            self.unrecorded_years.add(year)
+        return found
+
+    def calendar_with(self, terms: SlaTerms, overrides: list[Override]) -> WorkCalendar:
+        """A working calendar under ``terms`` with these ``overrides`` instead of the store's (to see
+        what an override would change), on the official years of record."""
         from opsdesk.sla.workcalendar import WorkCalendar
 
+        return WorkCalendar(terms, overrides, self._calendar_inputs[1], self.official_year)
+
+    def calendar_for(self, terms: SlaTerms) -> WorkCalendar:
+        """The working calendar under ``terms`` (working hours and zone), overrides included."""
         cache = self.__dict__.setdefault("_calendars", {})
         hit = cache.get(id(terms))  # by identity: hashing the terms for every ticket of a report costs more
         if hit is None or hit[0] is not terms:
-            hit = cache[id(terms)] = (terms, WorkCalendar(terms, *self._calendar_inputs))
+            hit = cache[id(terms)] = (terms, self.calendar_with(terms, self._calendar_inputs[0]))
         return hit[1]
 
     @property

@@ -229,7 +229,7 @@ def test_edits_are_shown_with_their_values_and_a_verdict_changing_edit_is_in_the
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-11", "-o", str(out))
     rows = list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))
-    edited = (11, "维护记录（报障） 1")  # both fields of the one edit that changed the verdict
+    edited = (13, "维护记录（报障） 1")  # both fields of the one edit that changed the verdict
     assert rows[1:] == [
         (*edited, "报修人", None, "王护士", "修复：超时 → 达标", "tester", datetime(2026, 11, 27, 17, 0)),
         (
@@ -466,7 +466,7 @@ def test_a_reopen_never_makes_the_figures_better_and_is_listed_with_the_edits(co
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-11", "-o", str(out))
     rows = list(openpyxl.load_workbook(out)["修改记录"].iter_rows(values_only=True))
-    reopen = (11, "维护记录（报障） 1")
+    reopen = (13, "维护记录（报障） 1")
     change, when = "修复：超时 → 已超时（未完成）", datetime(2026, 11, 6, 11, 0, 20)
     assert rows[0][:5] == ("编号", "修改对象", "字段", "原值", "修改为")
     assert [r[:5] for r in rows[1:]] == [

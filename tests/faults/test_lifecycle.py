@@ -81,7 +81,7 @@ def test_full_lifecycle_met(contract):
         "fault.resolve",
         "fault.confirm",
     ]
-    assert ok("verify").startswith("History verified: 11 events")
+    assert ok("verify").startswith("History verified: 13 events")
 
 
 def test_remote_resolution_before_arrival_deadline_needs_no_arrival(contract):

@@ -346,10 +346,10 @@ def test_a_forger_who_recomputes_every_hash_passes_verify_but_not_the_anchor(sig
     """Change an old event and its record, recompute every later hash: the chain is consistent and
     replays, so `verify` passes; the head the hospital holds no longer matches."""
     events = json.loads(ok("verify", "--json"))["events"]
-    assert events == 12  # few enough that the workbook anchors every event: the first changed one is named
+    assert events == 14  # few enough that the workbook anchors every event: the first changed one is named
     conn = connect(contract)
-    after = conn.execute("SELECT after FROM event WHERE id = 7").fetchone()[0]
-    conn.execute("UPDATE event SET after = ? WHERE id = 7", (after.replace("叫号屏黑屏", "叫号屏偶发闪烁"),))
+    after = conn.execute("SELECT after FROM event WHERE id = 9").fetchone()[0]
+    conn.execute("UPDATE event SET after = ? WHERE id = 9", (after.replace("叫号屏黑屏", "叫号屏偶发闪烁"),))
     conn.execute("UPDATE ticket SET symptom = '叫号屏偶发闪烁' WHERE id = 1")
     rehash(conn)
     conn.close()
@@ -357,10 +357,10 @@ def test_a_forger_who_recomputes_every_hash_passes_verify_but_not_the_anchor(sig
     result = run("verify", "--against", str(signed))
     assert result.exit_code == 1
     assert result.stderr.startswith(
-        f"Error: history check failed: the history no longer matches {signed} from event 7: the first 7 events no "
-        "longer hash to its anchor 7:"
+        f"Error: history check failed: the history no longer matches {signed} from event 9: the first 9 events no "
+        "longer hash to its anchor 9:"
     )
-    assert result.stderr.endswith(", the first 6 still do (an event was changed and the later hashes recomputed)\n")
+    assert result.stderr.endswith(", the first 8 still do (an event was changed and the later hashes recomputed)\n")
     head = integrity(signed)["锚点（事件数:链头哈希）"]
     result = run("verify", "--anchor", head)
     assert result.stderr.startswith(

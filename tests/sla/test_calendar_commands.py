@@ -31,7 +31,7 @@ def test_overrides_move_deadlines_and_are_listed(contract):
     out = ok("fault", "open", "queue", "x", "--at", "2026-12-04 17:30", now=at("2026-12-04", "17:31"))
     # Fri 30 min + Sun 12-06 (worked) 10 h + Mon 12-07 off + Tue 9 h 30 min = 20 h
     assert "resolve by 2026-12-08 17:30" in out
-    check = json.loads(ok("calendar", "check", "2026", "--json"))
+    check = json.loads(ok("calendar", "check", "2026", "--json"))["years"][0]
     assert [(c["day"], c["working"]) for c in check["changes"]] == [("2026-12-06", True), ("2026-12-07", False)]
     result = run("calendar", "add-holiday", "2026-10-01", "--note", "x")
     assert result.exit_code == 1

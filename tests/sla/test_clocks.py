@@ -719,17 +719,32 @@ def test_working_day_may_end_at_midnight():
     assert cal.add_working_time(at("2026-12-04 23:00"), H + M) == at("2026-12-07 08:01")
 
 
-def test_the_disk_cache_gives_the_packages_calendar():
-    """The cached official calendar (kept between commands to skip importing holidays) is the package's."""
+def test_a_calendar_reads_the_years_its_source_gives():
+    """The store hands its recorded years to the calendar as data: the calendar asks its source once
+    per year, and what the source says is what the clocks use (never the installed package)."""
     from opsdesk.sla import workcalendar as sla
 
-    for year in (2024, 2025, 2026, 2027):
-        sla._official_year(year)  # fills the cache
-    sla._cache.cache_clear()
-    sla._official_year.cache_clear()
-    for year in (2024, 2025, 2026, 2027):
-        assert sla._official_year(year) == sla._load_official_year(year)
-    assert 2026 in sla._published_years()
+    package = sla.package_year(2026)
+    recorded = sla.OfficialYear(
+        2026,
+        {**package.names, date(2026, 12, 7): "记录的假日"},
+        package.weekend_workdays,
+        package.swapped_off,
+        True,
+        "holidays 0.109",
+    )
+    asked: list[int] = []
+
+    def source(year: int) -> sla.OfficialYear:
+        asked.append(year)
+        return recorded
+
+    cal = WorkCalendar(TERMS, official=source)
+    assert not cal.is_working_day(date(2026, 12, 7))
+    assert cal.day_kind(date(2026, 12, 7)).reason == "记录的假日"
+    assert cal.working_time_between(at("2026-12-04 17:00"), at("2026-12-08 09:00")) == 2 * H
+    assert cal.is_year_confirmed(2026)
+    assert asked == [2026]
 
 
 # --------------------------------------------------------------------------- agreed pauses

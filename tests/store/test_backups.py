@@ -81,7 +81,7 @@ def test_a_diverged_backup_is_refused(contract, tmp_path):
     ok("--db", str(other), "backup", str(diverged))
     refused(
         ["restore", str(diverged)],
-        f"{diverged} holds a different history: from event 8 on, it and this database disagree (one of them was "
+        f"{diverged} holds a different history: from event 10 on, it and this database disagree (one of them was "
         "changed after they parted); restoring it would drop this database's records since; add --force to "
         "replace it anyway (the current content is kept aside)",
         contract,

@@ -140,7 +140,7 @@ def test_backup_keep_and_restore_refusals(contract, tmp_path):
     ok("fault", "open", "queue", "after the backup")
     result = run("restore", str(older))
     assert result.stderr == (
-        f"Error: {older} has 9 history events, this database 10: restoring it loses the 1 "
+        f"Error: {older} has 11 history events, this database 12: restoring it loses the 1 "
         "newest; add --force if that is intended\n"
     )
     assert ok("restore", str(older), "--force").startswith(f"Restored {older}")

@@ -77,14 +77,56 @@ def test_first_schema_migrates_to_the_current_one(tmp_path):
     store.close()
     Store.open(tmp_path / "new.db", create=True).close()
     assert _schema(old) == _schema(tmp_path / "new.db")
-    assert ok("--db", str(old), "verify").startswith("History verified: 14 events")
+    # m011 recorded the calendar of the contract's years (2026-09-01 to 2027-08-31, and the acceptance window
+    # after it) from the package installed now: the calendar its verdicts were judged by, two more events
+    assert ok("--db", str(old), "verify").startswith("History verified: 16 events")
+    assert _recorded_years(old) == [(2026, 1, "holidays 0.109"), (2027, 0, "holidays 0.109")]
     faults = json.loads(ok("--db", str(old), "fault", "list", "--json"))
     assert [(f["id"], f["status"], f["confirmed_by"]) for f in faults] == [
         (1, "confirmed", "陈主任"),
         (2, "open", None),
     ]
+    assert [[c["state"] for c in f["clocks"].values()] for f in faults] == [["met"] * 3, ["overdue"] * 3]
     ok("--db", str(old), "fault", "respond", "2", "--at", "2026-10-10 09:20")
-    assert ok("--db", str(old), "verify").startswith("History verified: 15 events")
+    assert ok("--db", str(old), "verify").startswith("History verified: 17 events")
+
+
+def _recorded_years(path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.execute("SELECT year, published, source FROM official_year ORDER BY year"))
+    finally:
+        conn.close()
+
+
+def test_the_upgrade_records_the_years_as_the_package_has_them(tmp_path):
+    """What m011 records of each year is the installed package's schedule, day for day, and its
+    events say who recorded it: the upgrade."""
+    import shutil
+
+    from opsdesk.sla.workcalendar import package_year, year_differences
+    from opsdesk.store.calendar_record import year_of
+    from opsdesk.store.models import OfficialYearRecord
+
+    old = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "m001.db", old)
+    store = Store.open(old)
+    try:
+        with store.transaction(write=False) as session:
+            from sqlmodel import select
+
+            for row in session.exec(select(OfficialYearRecord)):
+                assert year_differences(year_of(row), package_year(row.year)) == []
+                assert year_of(row) == package_year(row.year)
+    finally:
+        store.close()
+    conn = sqlite3.connect(old)
+    actions = list(conn.execute("SELECT actor, action, entity_id FROM event WHERE entity = 'official_year'"))
+    conn.close()
+    assert actions == [
+        ("opsdesk (upgrade m011)", "calendar.record", 2026),
+        ("opsdesk (upgrade m011)", "calendar.record", 2027),
+    ]
 
 
 def test_added_columns_and_the_table_list_agree_with_the_migrations(tmp_path, store_env):

@@ -37,18 +37,18 @@ def test_verify_names_the_first_event_recorded_backwards(contract):
     ok("fault", "respond", "1", "--at", "09:20")
     conn = connect(contract)
     # a few minutes' clock adjustment is tolerated
-    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 8", ((NOW - timedelta(minutes=4)).isoformat(),))
+    conn.execute("UPDATE event SET recorded_at = ? WHERE id = 10", ((NOW - timedelta(minutes=4)).isoformat(),))
     rehash(conn)
     assert json.loads(ok("verify", "--json"))["ok"]
     # an entry written with a backdated clock, its chain recomputed by a forger: still caught
-    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 9")
+    conn.execute("UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00' WHERE id = 11")
     rehash(conn)
     conn.close()
     result = run("verify")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: history check failed: event 9 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
-        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n"
+        "Error: history check failed: event 11 (fault.respond ticket 1) was recorded at 2026-10-02T10:05+08:00, "
+        "before event 9 (2026-12-07T10:00+08:00): recorded times go backwards\n"
     )
 
 
@@ -129,28 +129,28 @@ def test_a_clock_past_the_contract_and_its_acceptance_is_refused(contract, backe
 
 
 def _three_entries() -> None:
-    ok("fault", "open", "queue", "x", "--at", "09:00")  # event 7, recorded at 10:00
-    ok("fault", "open", "bi", "y", "--at", "09:10", now=NOW + timedelta(minutes=10))  # event 8
-    ok("fault", "respond", "1", "--at", "09:20", now=NOW + timedelta(minutes=20))  # event 9
+    ok("fault", "open", "queue", "x", "--at", "09:00")  # event 9, recorded at 10:00
+    ok("fault", "open", "bi", "y", "--at", "09:10", now=NOW + timedelta(minutes=10))  # event 10
+    ok("fault", "respond", "1", "--at", "09:20", now=NOW + timedelta(minutes=20))  # event 11
 
 
 def test_verify_names_the_entry_that_ran_ahead_not_the_honest_one_after_it(contract):
     """An entry written with a fast clock before this rule (or forced in by someone with the file): the
     honest entries after it are not to blame."""
     _three_entries()
-    ok("fault", "respond", "2", "--at", "09:30", now=NOW + timedelta(minutes=30))  # event 10
+    ok("fault", "respond", "2", "--at", "09:30", now=NOW + timedelta(minutes=30))  # event 12
     conn = connect(contract)
-    conn.execute("UPDATE event SET recorded_at = '2027-06-01T10:00:00+08:00' WHERE id = 8")
+    conn.execute("UPDATE event SET recorded_at = '2027-06-01T10:00:00+08:00' WHERE id = 10")
     rehash(conn)
     conn.close()
     jumped = (
-        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2027-06-01T10:00+08:00, later "
-        "than the events on both sides of it (event 9 after it: 2026-12-07T10:20+08:00): recorded times jump ahead\n"
+        "Error: history check failed: event 10 (fault.open ticket 2) was recorded at 2027-06-01T10:00+08:00, later "
+        "than the events on both sides of it (event 11 after it: 2026-12-07T10:20+08:00): recorded times jump ahead\n"
     )
     result = run("verify")
     assert (result.exit_code, result.stderr) == (1, jumped)
     conn = connect(contract)
-    conn.execute("DELETE FROM event WHERE id = 10")  # the jump is the last but one: still the one named
+    conn.execute("DELETE FROM event WHERE id = 12")  # the jump is the last but one: still the one named
     conn.execute("UPDATE ticket SET responded_at = NULL, responded_rec = NULL WHERE id = 2")
     conn.commit()
     conn.close()
@@ -161,30 +161,30 @@ def test_verify_names_the_entry_that_ran_ahead_not_the_honest_one_after_it(contr
 def test_verify_names_an_entry_recorded_after_the_contract_and_its_acceptance(contract):
     _three_entries()
     conn = connect(contract)
-    conn.execute("UPDATE event SET recorded_at = '2028-01-10T10:00:00+08:00' WHERE id = 8")
+    conn.execute("UPDATE event SET recorded_at = '2028-01-10T10:00:00+08:00' WHERE id = 10")
     rehash(conn)
     conn.close()
     result = run("verify")
     assert (result.exit_code, result.stderr) == (
         1,
-        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2028-01-10T10:00+08:00, after "
+        "Error: history check failed: event 10 (fault.open ticket 2) was recorded at 2028-01-10T10:00+08:00, after "
         "the contract's end and the 90 days that follow it (until 2027-11-29): a clock ran ahead\n",
     )
 
 
 def test_verify_still_names_an_entry_backdated_between_honest_ones(contract):
-    """Event 8 went back alone: the event after it is back up with the ones before, so 8 is named."""
+    """Event 10 went back alone: the event after it is back up with the ones before, so 10 is named."""
     _three_entries()
     conn = connect(contract)
     conn.execute(
         "UPDATE event SET recorded_at = '2026-10-02T10:05:00+08:00', happened_at = '2026-10-02T10:00:00+08:00' "
-        "WHERE id = 8"
+        "WHERE id = 10"
     )
     rehash(conn)
     conn.close()
     result = run("verify")
     assert (result.exit_code, result.stderr) == (
         1,
-        "Error: history check failed: event 8 (fault.open ticket 2) was recorded at 2026-10-02T10:05+08:00, "
-        "before event 7 (2026-12-07T10:00+08:00): recorded times go backwards\n",
+        "Error: history check failed: event 10 (fault.open ticket 2) was recorded at 2026-10-02T10:05+08:00, "
+        "before event 9 (2026-12-07T10:00+08:00): recorded times go backwards\n",
     )

@@ -28,7 +28,7 @@ def test_clean_history_verifies(contract):
     _store_with_faults(contract)
     data = json.loads(ok("verify", "--json"))
     assert data["ok"] is True
-    assert data["events"] == 9  # contract, 5 systems, open, respond, open
+    assert data["events"] == 11  # contract, 5 systems, 2 calendar years, open, respond, open
     assert data["counts"]["ticket"] == 2
     assert len(data["head_hash"]) == 64
 
@@ -45,25 +45,25 @@ def test_changed_record_is_named(contract):
 
 def test_changed_event_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("""UPDATE event SET after = replace(after, '09:05', '09:01') WHERE id = 8""")
+    conn.execute("""UPDATE event SET after = replace(after, '09:05', '09:01') WHERE id = 10""")
     conn.commit()
     assert verify_error(contract) == (
-        "Error: history check failed: event 8 (fault.respond ticket 1) was altered: its hash does not match its content\n"
+        "Error: history check failed: event 10 (fault.respond ticket 1) was altered: its hash does not match its content\n"
     )
 
 
 def test_deleted_event_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("DELETE FROM event WHERE id = 7")
+    conn.execute("DELETE FROM event WHERE id = 9")
     conn.commit()
-    assert verify_error(contract) == "Error: history check failed: event 7 is missing (the next event is 8)\n"
+    assert verify_error(contract) == "Error: history check failed: event 9 is missing (the next event is 10)\n"
 
 
 def test_reordered_events_are_caught(contract):
     conn = _store_with_faults(contract)
     rows = conn.execute(
         "SELECT id, recorded_at, actor, action, entity, entity_id, happened_at, before, after "
-        "FROM event WHERE id IN (7, 9) ORDER BY id"
+        "FROM event WHERE id IN (9, 11) ORDER BY id"
     ).fetchall()
     for (target_id, *_), (_, *content) in zip(rows, reversed(rows), strict=True):
         conn.execute(
@@ -72,7 +72,7 @@ def test_reordered_events_are_caught(contract):
             (*content, target_id),
         )
     conn.commit()
-    assert verify_error(contract).startswith("Error: history check failed: event 7 (fault.open ticket 2) was altered")
+    assert verify_error(contract).startswith("Error: history check failed: event 9 (fault.open ticket 2) was altered")
 
 
 def test_rehashed_forgery_still_fails_replay(contract):
@@ -91,46 +91,46 @@ def test_rehashed_forgery_still_fails_replay(contract):
 
 def test_rehashed_second_creation_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("UPDATE event SET before = NULL WHERE id = 8")  # the respond now claims to create ticket 1
+    conn.execute("UPDATE event SET before = NULL WHERE id = 10")  # the respond now claims to create ticket 1
     _rehash(conn)
-    assert verify_error(contract) == "Error: history check failed: event 8 creates ticket 1, which already exists\n"
+    assert verify_error(contract) == "Error: history check failed: event 10 creates ticket 1, which already exists\n"
 
 
 def test_rehashed_change_of_nothing_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("UPDATE event SET entity_id = 7 WHERE id = 8")
+    conn.execute("UPDATE event SET entity_id = 7 WHERE id = 10")
     _rehash(conn)
     assert verify_error(contract) == (
-        "Error: history check failed: event 8 changes ticket 7, which no earlier event created\n"
+        "Error: history check failed: event 10 changes ticket 7, which no earlier event created\n"
     )
 
 
 def test_rehashed_wrong_before_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("""UPDATE event SET before = '{"responded_at":"2026-01-01T00:00:00+08:00"}' WHERE id = 8""")
+    conn.execute("""UPDATE event SET before = '{"responded_at":"2026-01-01T00:00:00+08:00"}' WHERE id = 10""")
     _rehash(conn)
     assert verify_error(contract) == (
-        "Error: history check failed: event 8 says ticket 1 had responded_at='2026-01-01T00:00:00+08:00', "
+        "Error: history check failed: event 10 says ticket 1 had responded_at='2026-01-01T00:00:00+08:00', "
         "but the history before it says None\n"
     )
 
 
 def test_rehashed_unknown_kind_is_named(contract):
     conn = _store_with_faults(contract)
-    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 9")
+    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 11")
     _rehash(conn)
-    assert verify_error(contract) == "Error: history check failed: event 9 names an unknown kind of record 'invoice'\n"
+    assert verify_error(contract) == "Error: history check failed: event 11 names an unknown kind of record 'invoice'\n"
 
 
 def test_first_bad_event_is_named_whatever_kind_of_fault(contract):
-    """A forgery that fits the chain at event 7 but breaks the replay, followed by a plainly altered
-    event 9: the replay problem comes first in the history, so it is the one named."""
+    """A forgery that fits the chain at event 9 but breaks the replay, followed by a plainly altered
+    event 11: the replay problem comes first in the history, so it is the one named."""
     conn = _store_with_faults(contract)
-    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 7")
+    conn.execute("UPDATE event SET entity = 'invoice' WHERE id = 9")
     _rehash(conn)
-    conn.execute("UPDATE event SET actor = 'someone else' WHERE id = 9")
+    conn.execute("UPDATE event SET actor = 'someone else' WHERE id = 11")
     conn.commit()
-    assert verify_error(contract) == "Error: history check failed: event 7 names an unknown kind of record 'invoice'\n"
+    assert verify_error(contract) == "Error: history check failed: event 9 names an unknown kind of record 'invoice'\n"
     conn.execute("UPDATE event SET actor = 'someone else' WHERE id = 6")
     conn.commit()
     assert verify_error(contract).startswith("Error: history check failed: event 6 (")
@@ -144,7 +144,7 @@ def test_every_difference_is_listed_in_record_order(contract):
     data = json.loads(run("verify", "--json").stdout)
     assert data["ok"] is False
     assert [p.split(" differs")[0] for p in data["problems"]] == ["ticket 1", "ticket 2"]
-    assert data["events"] == 9 and len(data["head_hash"]) == 64
+    assert data["events"] == 11 and len(data["head_hash"]) == 64
 
 
 # Typed comparison: a value must be of its column's type, not merely equal to the history in Python.
@@ -162,7 +162,7 @@ def test_a_boolean_held_as_text_is_named(contract, backend):
         return
     message = "history check failed: system 3 differs from its history in active (history says active=True; the table holds 'yes')"
     assert verify_error(contract) == f"Error: {message}\n"
-    result = run("verify", "--anchor", f"9:{head}")
+    result = run("verify", "--anchor", f"11:{head}")
     assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
     conn.execute("UPDATE system SET active = 2 WHERE id = 3")  # true to Python, false to `active = 1`
     conn.commit()

@@ -352,10 +352,11 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
     try:
         with store.transaction(write=write) as session:
             # read once this transaction holds the write lock: entries are recorded in the order of their times
-            working = Desk(session, actor, recorded_now(session.connection()))
+            working = Desk(session, actor, recorded_now(session.connection()), write=write)
             if write:
                 working.check_recorded_time()
             yield working
+        _note_unrecorded(working)
     except BaseException as exc:
         if new:  # a refused `init` leaves no file behind
             store.close()
@@ -366,6 +367,20 @@ def desk(create: bool = False, write: bool = True) -> Iterator[Desk]:
         raise
     finally:
         store.close()
+
+
+def _note_unrecorded(opened: Desk) -> None:
+    """A read-only command that used a year of the official schedule the store holds no record of
+    took it from the installed package: say so (a command that writes records it)."""
+    years = sorted(opened.__dict__.get("unrecorded_years", ()))
+    if years:
+        from opsdesk.sla.workcalendar import package_version
+
+        shown = ", ".join(map(str, years))
+        output.error_note(
+            f"the official calendar of {shown} is not recorded in this store; taken from {package_version()} "
+            f"for this command only (record it with `opsdesk calendar record {years[0]}`)"
+        )
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Output JSON for scripts.")]

@@ -40,7 +40,7 @@ def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tupl
 
 def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ticket]:
     """Tickets whose SLA verdict would change if ``day`` became a working day (or a day off)."""
-    from opsdesk.sla.workcalendar import Override, WorkCalendar
+    from opsdesk.sla.workcalendar import Override
 
     start = datetime(day.year, day.month, day.day, tzinfo=desk.tz)
     candidates = list(
@@ -53,13 +53,13 @@ def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ti
     )
     if not candidates:
         return []
-    overrides, years = desk._calendar_inputs
+    overrides = desk._calendar_inputs[0]
     changed = [o for o in overrides if o.day != day] + [Override(day, working, note)]
     calendars: dict = {}
 
     def with_override(terms):
         if terms not in calendars:
-            calendars[terms] = WorkCalendar(terms, changed, years)
+            calendars[terms] = desk.calendar_with(terms, changed)
         return calendars[terms]
 
     before = _verdicts(desk, candidates, desk.calendar_for)
@@ -128,11 +128,10 @@ class Rejudged:
 def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
     """What re-judged ``ticket``: each override (and each `contract set` in force at its report time)
     recorded after the report whose removal would change the ticket's verdicts, computed when read."""
-    from opsdesk.sla.workcalendar import WorkCalendar
     from opsdesk.store.models import Event
 
     now_states = _verdicts(desk, [ticket], desk.calendar_for)[ticket.id]
-    overrides, years = desk._calendar_inputs
+    overrides = desk._calendar_inputs[0]
     out = []
     first = ticket.reported_at.date() - timedelta(days=1)
     last = (ticket.resolved_at or desk.local_now).date() + timedelta(days=1)
@@ -148,9 +147,7 @@ def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
         if recorded is None or recorded.recorded_at <= ticket.reported_at:
             continue
         without = [o for o in overrides if o.day != row.day]
-        states = _verdicts(desk, [ticket], lambda terms, without=without: WorkCalendar(terms, without, years))[
-            ticket.id
-        ]
+        states = _verdicts(desk, [ticket], lambda terms, without=without: desk.calendar_with(terms, without))[ticket.id]
         if states != now_states:
             kind = "working day" if row.working else "day off"
             out.append(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 
 from opsdesk.contract.systems import SYSTEMS
-from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.desk import Desk, contract_end, fmt, text_value
 from opsdesk.errors import InvalidInput, Refused
 from opsdesk.store.models import Contract, System, TermsChange, Ticket
 
@@ -47,7 +47,21 @@ def init_contract(desk: Desk, *, name: str, hospital: str, vendor: str, start: d
     desk.create(contract, "contract.init")
     for code, label in SYSTEMS:
         desk.create(System(code=code, name=label), "system.add")
+    record_contract_years(desk)
     return contract
+
+
+def record_contract_years(desk: Desk) -> None:
+    """Record the official schedule of the years the contract uses (its service period and the final-
+    acceptance window after it) as the installed ``holidays`` package has them now: the calendar of
+    record every verdict reads. A year needed later is recorded by the first command that writes."""
+    from opsdesk.sla import workcalendar
+    from opsdesk.store.calendar_record import years_in_use
+
+    for year in years_in_use(
+        desk.session, desk.contract.start_date, contract_end(desk.contract), workcalendar.package_year
+    ):
+        desk.official_year(year)
 
 
 # -- terms --------------------------------------------------------------------------------

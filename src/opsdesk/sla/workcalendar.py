@@ -6,7 +6,9 @@ days off and the weekend days declared working days), with local overrides on to
 and adds *working time* -- time inside working hours on working days -- in O(log days) using a
 per-day cumulative index of working days, built for the years a query touches.
 
-``holidays`` (slow to import) is imported only when a calendar first needs a year.
+Each year of the official schedule comes from a source the caller gives: the store's record of
+the year (the Desk hands it over as data), or by default the ``holidays`` package, which (slow to
+import) is imported only when a calendar first needs a year it has no record of.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -75,8 +77,8 @@ class DayKind:
     ``kind`` is one of :data:`DAY_KINDS`. ``reason`` is for people: the holiday's
     Chinese name from the package (春节, 国庆节, 国庆节（补假）...), 周末, 调休 (a swapped day
     off), 调休上班 (a weekend day declared a working day), 工作日, or an override's note.
-    ``confirmed`` is False when the day's year is not officially published in the
-    ``holidays`` package and the user has not confirmed it.
+    ``confirmed`` is False when the day's year was not officially published in the
+    ``holidays`` package the store recorded it from, and the user has not confirmed it.
     """
 
     day: date
@@ -98,118 +100,93 @@ class OverrideDifference:
 
 
 @dataclass(frozen=True)
-class _OfficialYear:
-    """One year of the official schedule as the ``holidays`` package has it."""
+class OfficialYear:
+    """One year of the official schedule, as a version of the ``holidays`` package gave it.
 
+    The store keeps each year the contract uses as a record (``official_year``): verdicts read that
+    record, never the package again, so a later package cannot move a figure unseen.
+    """
+
+    year: int
     names: Mapping[date, str]  # every day off the package lists, with its zh_CN name
     weekend_workdays: frozenset[date]  # 调休上班
     swapped_off: frozenset[date]  # 调休: weekdays off in exchange for a weekend working day
+    published: bool  # the package had the year's official schedule; False: the plain rules
+    source: str  # where it came from: "holidays 0.109"
+
+    def classify(self, d: date) -> tuple[bool, str, str]:
+        """Whether ``d`` (a day of this year) is a working day, its kind and its reason, exactly as
+        ``holidays.HolidayBase.is_working_day`` decides it."""
+        name = self.names.get(d)
+        if d.weekday() >= 5:
+            if d in self.weekend_workdays:
+                return True, "swapped_workday", "调休上班"
+            if name is not None:
+                return False, "holiday", name
+            return False, "weekend", "周末"
+        if name is None:
+            return True, "working", "工作日"
+        if d in self.swapped_off:
+            return False, "swapped_off", "调休"
+        return False, "holiday", name
 
 
-@functools.cache
-def _published_years() -> frozenset[int]:
-    """The years whose official swaps the ``holidays`` package carries."""
-    cached = _cache().get("published")
-    if cached is not None:
-        return frozenset(cached)
-    from holidays.countries.china import ChinaStaticHolidays
-
-    years = frozenset(ChinaStaticHolidays.special_public_holidays)
-    _cache_store("published", sorted(years))
-    return years
+YearSource = Callable[[int], OfficialYear]  # the official schedule of a year
 
 
-@functools.cache
-def _cache_file() -> str | None:
-    """Where the official calendar read from ``holidays`` is kept between runs, per package version.
+@dataclass(frozen=True)
+class YearDifference:
+    """A day on which two versions of a year's official schedule disagree (working or not, or why)."""
 
-    Importing ``holidays`` costs about 0.3 s (it loads every country); the China calendar it yields
-    for a given package version never changes, so each command after the first reads a small JSON
-    file instead. ``OPSDESK_CACHE_DIR`` overrides the folder; an unwritable folder just means no cache.
-    """
-    import os
+    day: date
+    recorded_working: bool
+    recorded_kind: str
+    recorded_reason: str
+    package_working: bool
+    package_kind: str
+    package_reason: str
+
+
+def year_differences(recorded: OfficialYear, other: OfficialYear) -> list[YearDifference]:
+    """Each day of the year on which ``other`` disagrees with ``recorded``, in date order."""
+    out = []
+    day = date(recorded.year, 1, 1)
+    while day.year == recorded.year:
+        was, now = recorded.classify(day), other.classify(day)
+        if was != now:
+            out.append(YearDifference(day, *was, *now))
+        day += timedelta(days=1)
+    return out
+
+
+def package_version() -> str:
+    """The installed ``holidays`` package, as a year's ``source`` names it: ``holidays 0.109``."""
     from importlib import metadata
 
-    try:
-        version = metadata.version("holidays")
-    except metadata.PackageNotFoundError:
-        return None
-    folder = os.environ.get("OPSDESK_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "opsdesk"
-    )
-    return os.path.join(folder, f"cn-calendar-holidays-{version}.json")
+    return f"holidays {metadata.version('holidays')}"
 
 
 @functools.cache
-def _cache() -> dict:
-    import json
-
-    path = _cache_file()
-    if path is None:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _cache_store(key: str, value: object) -> None:
-    import json
-    import os
-    import tempfile
-
-    data = _cache()
-    data[key] = value
-    path = _cache_file()
-    if path is None:
-        return
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache is only slower
-
-
-@functools.cache
-def _official_year(year: int) -> _OfficialYear:
-    """``year`` of the official schedule: from the on-disk cache, else from the ``holidays`` package."""
-    cached = _cache().get("years", {}).get(str(year))
-    if cached is not None:
-        return _OfficialYear(
-            names={date.fromisoformat(d): n for d, n in cached["names"].items()},
-            weekend_workdays=frozenset(date.fromisoformat(d) for d in cached["weekend_workdays"]),
-            swapped_off=frozenset(date.fromisoformat(d) for d in cached["swapped_off"]),
-        )
-    official = _load_official_year(year)
-    years = dict(_cache().get("years", {}))
-    years[str(year)] = {
-        "names": {d.isoformat(): n for d, n in sorted(official.names.items())},
-        "weekend_workdays": sorted(d.isoformat() for d in official.weekend_workdays),
-        "swapped_off": sorted(d.isoformat() for d in official.swapped_off),
-    }
-    _cache_store("years", years)
-    return official
-
-
-def _load_official_year(year: int) -> _OfficialYear:
-    """Load ``year`` from the ``holidays`` package (China, names in zh_CN)."""
+def package_year(year: int) -> OfficialYear:
+    """``year`` as the installed ``holidays`` package has it (China, names in zh_CN). Importing the
+    package costs about 0.3 s: only a year not yet recorded in the store comes from here."""
     import holidays
     from holidays.countries.china import ChinaStaticHolidays
 
+    if not 1 <= year <= _LAST_YEAR:
+        raise InvalidInput(f"the working calendar ends at year {_LAST_YEAR}")
     table = holidays.country_holidays("CN", years=year, language="zh_CN")
     # Substituted entries are (to_month, to_day, from_month, from_day[, from_year]): the
     # "to" day, in this year, is the swapped day off; the package names it
     # 休息日（由 YYYY-MM-DD 调休）.
     entries = ChinaStaticHolidays.special_public_holidays.get(year, ())
-    return _OfficialYear(
+    return OfficialYear(
+        year=year,
         names={day: name for day, name in table.items() if day.year == year},
         weekend_workdays=frozenset(d for d in table.weekend_workdays if d.year == year),
         swapped_off=frozenset(date(year, e[0], e[1]) for e in entries if len(e) >= 4),
+        published=year in ChinaStaticHolidays.special_public_holidays,
+        source=package_version(),
     )
 
 
@@ -283,7 +260,7 @@ class WorkCalendar:
     answered from a cumulative count of working days per day (``_cum``), so measuring or
     adding working time costs two time-zone conversions and a bisect, never a walk over
     days or minutes. The index covers a contiguous range of years and grows when a query
-    falls outside it; each year is loaded from the ``holidays`` package once per process.
+    falls outside it; each year is asked of the calendar's source once.
     """
 
     def __init__(
@@ -291,12 +268,15 @@ class WorkCalendar:
         terms: SlaTerms = SlaTerms(),
         overrides: Iterable[Override] = (),
         confirmed_years: Iterable[int] = (),
+        official: YearSource | None = None,
     ) -> None:
         """Build a calendar for ``terms``' hours and time zone.
 
-        ``overrides`` win over the package (a later override for the same day wins over
+        ``overrides`` win over the official schedule (a later override for the same day wins over
         an earlier one); ``confirmed_years`` are years the user has checked against the
-        State Council's notice although the package does not carry them yet.
+        State Council's notice although the schedule was not published when recorded.
+        ``official`` gives a year's official schedule: the store's record of it (see
+        :class:`opsdesk.desk.Desk`); by default, the installed ``holidays`` package.
         """
         self.terms = terms
         self.tz = zone(terms.timezone)
@@ -309,6 +289,8 @@ class WorkCalendar:
                 raise InvalidInput(f"expected an Override, got {override!r}")
             self._overrides[override.day] = override
         self._confirmed = frozenset(int(year) for year in confirmed_years)
+        self._source: YearSource = official or package_year
+        self._years: dict[int, OfficialYear] = {}
         self._unconfirmed: dict[tuple[int, int], tuple[int, ...]] = {}  # answers of unconfirmed_years
         self._year_flags: dict[int, bytes] = {}
         # The index: days from January 1 of _first_year to December 31 of _last_year.
@@ -325,9 +307,16 @@ class WorkCalendar:
         """The working time in one working day (10 hours by default)."""
         return timedelta(microseconds=self._length_us)
 
+    def official_year(self, year: int) -> OfficialYear:
+        """``year`` of the official schedule, as this calendar's source gives it (once per calendar)."""
+        found = self._years.get(year)
+        if found is None:
+            found = self._years[year] = self._source(year)
+        return found
+
     def is_year_confirmed(self, year: int) -> bool:
-        """Whether the package carries ``year``'s official schedule or the user confirmed it."""
-        return year in self._confirmed or year in _published_years()
+        """Whether ``year``'s official schedule was published when recorded, or the user confirmed it."""
+        return year in self._confirmed or self.official_year(year).published
 
     def unconfirmed_years(self, a: datetime | date, b: datetime | date) -> tuple[int, ...]:
         """The years from ``a`` to ``b`` (either order, inclusive) that are not confirmed."""
@@ -341,21 +330,8 @@ class WorkCalendar:
     def official_day_kind(self, d: date) -> DayKind:
         """What ``d`` is in the official schedule, ignoring local overrides."""
         d = self._as_day(d)
-        official = _official_year(d.year)
-        confirmed = self.is_year_confirmed(d.year)
-        name = official.names.get(d)
-        # Working or not exactly as holidays.HolidayBase.is_working_day decides it.
-        if d.weekday() >= 5:
-            if d in official.weekend_workdays:
-                return DayKind(d, True, "swapped_workday", "调休上班", confirmed)
-            if name is not None:
-                return DayKind(d, False, "holiday", name, confirmed)
-            return DayKind(d, False, "weekend", "周末", confirmed)
-        if name is None:
-            return DayKind(d, True, "working", "工作日", confirmed)
-        if d in official.swapped_off:
-            return DayKind(d, False, "swapped_off", "调休", confirmed)
-        return DayKind(d, False, "holiday", name, confirmed)
+        working, kind, reason = self.official_year(d.year).classify(d)
+        return DayKind(d, working, kind, reason, self.is_year_confirmed(d.year))
 
     def day_kind(self, d: date) -> DayKind:
         """What ``d`` is in this calendar: an override if there is one, else the official day."""

@@ -8,6 +8,7 @@ A store applies the ones it has not yet recorded in ``schema_migrations`` (see
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -245,6 +246,47 @@ def m010_workbook_seal(conn: Connection) -> None:
     )
 
 
+def m011_calendar_of_record(conn: Connection) -> None:
+    """The official calendar of record: each year of the official schedule the contract uses, as the
+    ``holidays`` package gave it, created through the history. A store that holds a contract records
+    now, from the package installed at the upgrade, the years its verdicts already use (its service
+    period, the final-acceptance window, the years of its faults): the very calendar they were judged
+    by, so no verdict changes. A store upgraded after the contract's end and the days that follow it
+    (when nothing may be recorded any more) records nothing: its commands say which years they take
+    from the package."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from dateutil.relativedelta import relativedelta
+    from sqlmodel import Session
+
+    from opsdesk.clock import recorded_now
+    from opsdesk.sla.terms import SlaTerms
+    from opsdesk.sla.workcalendar import package_year
+    from opsdesk.store.calendar_record import record_missing, years_in_use
+    from opsdesk.store.recorded_times import AFTER_END
+
+    run_ddl(
+        conn,
+        """CREATE TABLE official_year (
+            year INTEGER PRIMARY KEY, days_off TEXT NOT NULL, weekend_workdays TEXT NOT NULL,
+            swapped_off TEXT NOT NULL, published BOOLEAN NOT NULL, source TEXT NOT NULL)""",
+    )
+    contract = conn.execute(text("SELECT start_date, months, terms FROM contract WHERE id = 1")).first()
+    if contract is None:
+        return  # `init` records the years of the contract it creates
+    start = contract[0] if isinstance(contract[0], date) else date.fromisoformat(contract[0])
+    zone = ZoneInfo(SlaTerms.from_dict(json.loads(contract[2])).timezone)
+    end = start + relativedelta(months=contract[1])
+    at = recorded_now(conn).astimezone(zone)
+    if at.date() > end - timedelta(days=1) + AFTER_END:
+        return
+    with Session(bind=conn) as session:
+        years = years_in_use(session, start, end, package_year)
+        record_missing(session, years, package_year, actor="opsdesk (upgrade m011)", recorded_at=at)
+        session.flush()
+
+
 def m012_correction_requests(conn: Connection) -> None:
     """A correction request: an edit that would improve a verdict the hospital has already seen,
     kept as an exception request (type ``correction``) with the fields it changes, each with its
@@ -263,7 +305,8 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m007_readings_and_reports,
     m009_owners_and_alerts,
     m010_workbook_seal,
-    m012_correction_requests,  # m011 is the calendar of record's
+    m011_calendar_of_record,
+    m012_correction_requests,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset(
@@ -294,5 +337,6 @@ OPSDESK_TABLES = frozenset(
         "alert_setting",
         "alert_delivery",
         "workbook_seal",
+        "official_year",
     }
 )

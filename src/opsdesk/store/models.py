@@ -142,6 +142,22 @@ class CalendarYear(Table, table=True):
     confirmed_at: datetime = Field(sa_column=moment(False))
 
 
+class OfficialYearRecord(Table, table=True):
+    """A year of the official schedule as recorded when the contract first used it: verdicts read
+    this, never the ``holidays`` package again (a later package that disagrees is reported by
+    `calendar check` and adopted only as overrides). Days are JSON text: ``days_off`` maps each day off
+    to its name, the other two are lists of days."""
+
+    __tablename__ = "official_year"
+
+    year: int = Field(primary_key=True)
+    days_off: str  # {"2026-01-01": "元旦", ...}: every day off the package lists, weekends included
+    weekend_workdays: str  # ["2026-02-14", ...]: 调休上班
+    swapped_off: str  # ["2026-02-23", ...]: 调休, weekdays off in exchange
+    published: bool  # the package had the year's official schedule; False: its plain rules
+    source: str  # "holidays 0.109"
+
+
 class Event(Table, table=True):
     """One entry of the append-only, hash-chained history."""
 
@@ -428,6 +444,7 @@ ENTITIES: dict[str, type[SQLModel]] = {
     "correction": Correction,
     "calendar_override": CalendarOverride,
     "calendar_year": CalendarYear,
+    "official_year": OfficialYearRecord,
     "change_request": ChangeRequest,
     "inspection_template": InspectionTemplate,
     "inspection": Inspection,
