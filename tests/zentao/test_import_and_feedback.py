@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ok, refused, run, snapshot
+from tests.conftest import at, ok, refused, run, snapshot
 
 OLD_HEADER = [
     "Bug编号",
@@ -596,3 +596,20 @@ def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped,
         mapped,
         code=2,
     )
+
+
+def test_a_reimport_that_would_improve_a_seen_verdict_is_reported_not_applied(mapped, tmp_path):
+    """October's report showed bug 12's resolution breached; a later export dating the fix back inside
+    its target would make it met without the hospital: the import names it and leaves the fault as it was."""
+    late = bug(12, status="已解决", resolution="已解决", opened="2026-10-12 09:15:00", resolved="2026-10-20 11:00:00")
+    ok("import", "zentao-bugs", write_csv(tmp_path / "bugs.csv", [late]), now=at("2026-10-21", "09:00"))
+    ok("report", "monthly", "2026-10", "-o", str(tmp_path / "m.xlsx"), now=at("2026-11-02", "09:00"))
+    before = snapshot(mapped)
+    early = {**late, "解决日期": "2026-10-12 11:00:00", "最后修改日期": "2026-11-02 10:00:00"}
+    out = ok("import", "zentao-bugs", write_csv(tmp_path / "bugs2.csv", [early]), now=at("2026-11-03", "09:00"))
+    assert (
+        "fault 1: the platform's changes to resolved_at would change resolution breached → met, and the hospital "
+        "has seen its verdicts (the monthly report of 2026-10 was delivered at 2026-11-02 09:00): not applied; "
+        'ask for them with `opsdesk fault edit 1 ... --reason "..."`'
+    ) in out
+    assert snapshot(mapped) == before

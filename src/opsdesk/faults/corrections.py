@@ -74,6 +74,36 @@ def _edit(desk: Desk, ticket_id: int, reason: str, fields: dict[str, Any], *, co
     if not asked:
         raise Refused(f"fault {ticket_id} already has these values; nothing {'to correct' if confirmed else 'changed'}")
     names = tuple(name for name, column in EDITABLE.items() if column in asked)
+    judged = judge_edits(desk, ticket, edits)
+    changes, shorter, seen = judged.changes, judged.shorter, judged.seen
+    if judged.asks_the_hospital:
+        request = request_correction(desk, ticket, reason, asked)
+        return EditOutcome(ticket_id, names, changes, shorter, request=request, seen=seen)
+    correction = apply_edits(desk, ticket, edits, reason)
+    return EditOutcome(ticket_id, names, changes, shorter, correction=correction)
+
+
+@dataclass(frozen=True)
+class JudgedEdit:
+    """What changing a ticket's values would do to its verdicts, and whether the hospital must agree."""
+
+    changes: tuple[VerdictChange, ...]
+    shorter: tuple[ShorterBreach, ...]
+    seen: str | None  # why the hospital has seen the verdicts, if it has
+    moves_month: bool  # the report time moves into another month
+
+    @property
+    def asks_the_hospital(self) -> bool:
+        """It would improve a verdict the hospital has seen (or move a ticket between reported months)."""
+        return self.seen is not None and (
+            any(improves(c) for c in self.changes) or bool(self.shorter) or self.moves_month
+        )
+
+
+def judge_edits(desk: Desk, ticket: Ticket, edits: dict[str, Any]) -> JudgedEdit:
+    """Judge ``ticket`` before and after ``edits`` (column -> new value) at the moment recorded: the
+    verdicts they change, breaches they shorten, and what the hospital has seen of it. Shared by
+    `fault edit` / `fault correct` and the platform's re-imports."""
     after = as_ticket({**history.row_dict(ticket), **{k: history.to_json_value(v) for k, v in edits.items()}})
     clocks_before, clocks_after = clocks_of(desk, ticket), clocks_of(desk, after)
     changes = verdict_changes(clocks_before, clocks_after)
@@ -83,12 +113,7 @@ def _edit(desk: Desk, ticket_id: int, reason: str, fields: dict[str, Any], *, co
     months = {_month(desk, ticket)}
     if "reported_at" in edits:
         months.add(_month(desk, after))
-    seen = seen_by_hospital(desk, ticket, months)
-    if seen is not None and (any(improves(c) for c in changes) or shorter or len(months) > 1):
-        request = request_correction(desk, ticket, reason, asked)
-        return EditOutcome(ticket_id, names, changes, shorter, request=request, seen=seen)
-    correction = apply_edits(desk, ticket, edits, reason)
-    return EditOutcome(ticket_id, names, changes, shorter, correction=correction)
+    return JudgedEdit(changes, shorter, seen_by_hospital(desk, ticket, months), len(months) > 1)
 
 
 def _month(desk: Desk, ticket: Any) -> str:

@@ -356,6 +356,33 @@ class _Writer:
             )
         writer.flush()
 
+    def _unseen(self, result: ImportResult, r: _Row, ticket: Ticket, edits: dict[str, Any]) -> bool:
+        """Whether the platform's changes to a fault may be applied: not when they would improve a verdict
+        the hospital has seen (reported instead; the vendor asks for them with `fault edit --reason`)."""
+        from opsdesk.faults.corrections import judge_edits
+        from opsdesk.faults.edits import improves
+
+        judged = judge_edits(self.desk, ticket, edits)
+        if not judged.asks_the_hospital:
+            return True
+        words = (
+            "; ".join(
+                [f"{c.clock} {c.before} → {c.after}" for c in judged.changes if improves(c)]
+                + [f"{s.clock}'s breach shorter" for s in judged.shorter]
+            )
+            or "the month it counts in"
+        )
+        result.reported.append(
+            (
+                r.number,
+                r.platform_id,
+                f"fault {ticket.id}: the platform's changes to {', '.join(edits)} would change {words}, and the "
+                f"hospital has seen its verdicts ({judged.seen}): not applied; ask for them with "
+                f'`opsdesk fault edit {ticket.id} ... --reason "..."`',
+            )
+        )
+        return False
+
     def _update(self, result: ImportResult, r: _Row, existing, values: dict, snapshot: dict, on_create: dict) -> None:
         desk, number, platform_id, kind = self.desk, r.number, r.platform_id, self.kind
         last = json.loads(existing.platform_data or "{}")
@@ -394,6 +421,11 @@ class _Writer:
                     f"{kind} {existing.id} is confirmed; the platform's changes to {', '.join(edits)} are not applied",
                 )
             )
+            edits = {}
+        if self.model is Ticket and edits and not self._unseen(result, r, existing, edits):
+            for column in edits:  # the snapshot keeps what was applied: the next import asks again
+                if column in last:
+                    snapshot[column] = last[column]
             edits = {}
         for column in list(edits):
             recorded = STEP_RECORDED.get(column)
