@@ -201,23 +201,22 @@ class Desk:
             return
         now = self.local_now
         last_day = contract_end(contract) - timedelta(days=1)
+        clock = recorded_clock(self.session.connection())
+        last_at = fmt(last.recorded_at.astimezone(self.tz))
         past_end = now.date() > last_day + AFTER_END
         idle = now - last.recorded_at
-        in_service = last.recorded_at.astimezone(self.tz).date() >= contract.start_date
-        too_long = in_service and idle > IDLE_LIMIT
+        idle_long = last.recorded_at.astimezone(self.tz).date() >= contract.start_date and idle > IDLE_LIMIT
+        too_long = idle_long and now.date() <= last_day  # the idle rule holds during the service only
         if not (past_end or too_long):
             return
-        since_last = f"{idle.days} days after the last entry ({fmt(last.recorded_at.astimezone(self.tz))})"
-        if past_end and too_long:
+        since_last = f"{idle.days} days after the last entry ({last_at})"
+        if past_end and idle_long:
             why = f"{since_last} and after the contract's end ({last_day})"
         elif past_end:
             why = f"after the contract's end ({last_day}) and the {AFTER_END.days} days after it"
         else:
             why = f"{since_last}, more than {IDLE_LIMIT.days} days during the service"
-        raise Refused(
-            f"{recorded_clock(self.session.connection())} reads {fmt(now)}, {why}: "
-            "set the clock right and try again; nothing was recorded"
-        )
+        raise Refused(f"{clock} reads {fmt(now)}, {why}: set the clock right and try again; nothing was recorded")
 
     def create(self, obj: Row, action: str, happened_at: datetime | None = None) -> Row:
         history.create(

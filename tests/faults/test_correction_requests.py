@@ -428,3 +428,13 @@ def test_a_step_dated_before_a_report_that_showed_it_overdue_is_asked_as_a_corre
     # dated after the report: what the hospital saw was true then; recorded as usual (late)
     out = ok("fault", "respond", "2", "--at", "2026-10-09 10:00", now=NOV2)
     assert out.startswith("Fault 2: responded at 2026-10-09 10:00")
+
+
+def test_a_report_counts_as_seen_though_the_clock_was_put_back_before_it(contract, store_env, tmp_path):
+    """The delivery is on record: a clock put back 4 minutes (inside verify's slack for NTP) does not make
+    the report "not yet delivered"."""
+    late_arrival()
+    monthly("2026-09", at("2026-10-09", "09:00"), tmp_path)
+    out = ok(*EDIT_ARRIVAL, now=at("2026-10-09", "08:56"))
+    assert out.startswith("Fault 1: nothing changed yet: correction request 1 (arrived) would change arrival")
+    assert "the monthly report of 2026-09 was delivered at 2026-10-09 09:00" in out

@@ -188,3 +188,9 @@ def test_verify_still_names_an_entry_backdated_between_honest_ones(contract):
         "Error: history check failed: event 10 (fault.open ticket 2) was recorded at 2026-10-02T10:05+08:00, "
         "before event 9 (2026-12-07T10:00+08:00): recorded times go backwards\n",
     )
+
+
+def test_after_the_service_a_desk_idle_longer_than_60_days_still_records(contract):
+    """The idle rule holds during the service: after it, the final acceptance may come 77 days later."""
+    ok("fault", "open", "queue", "x", "--at", "09:00", now=at("2027-08-30", "10:00"))
+    ok("fault", "respond", "1", "--at", "2027-08-30 10:30", now=at("2027-11-15", "10:00"))

@@ -128,7 +128,7 @@ def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime 
     refusals = select(ExceptionRequest).where(
         ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
     )
-    return _seen(desk, ticket, months, at or desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)))
+    return _seen(desk, ticket, months, at, _deliveries(desk), list(desk.session.exec(refusals)))
 
 
 _NOT_MET = ("breached", "overdue", "time_unknown")  # what a rate counts against the vendor
@@ -149,20 +149,21 @@ def check_step(desk: Desk, ticket_id: int, step: str, at: datetime | str | None)
         ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
     )
     months = {_month(desk, ticket)}
-    shown = _seen_events(
-        desk, ticket, months, desk.local_now, _deliveries(desk), list(desk.session.exec(refusals)), since=moment
-    )
+    shown = _seen_events(desk, ticket, months, None, _deliveries(desk), list(desk.session.exec(refusals)), since=moment)
     # what the hospital saw at each of those moments, without the step: a clock not met that it makes better
     judged = ((seen, _bettered(desk, ticket, after, when)) for when, seen in sorted(shown, key=lambda s: s[0]))
     seen, changes = next(((seen, changes) for seen, changes in judged if changes), (None, ()))
     if seen is None:
         return
     words = "; ".join(f"{c.clock} {c.before} → {c.after}" for c in changes)
+    noun = STEP_NAMES[step]
+    options = f'--{step} "{moment:%Y-%m-%d %H:%M}"'
+    if step != "responded" and ticket.responded_at is None:
+        options = "--responded TIME " + options
     raise Refused(
-        f"fault {ticket_id}: a {STEP_NAMES[step]} dated {fmt(moment)} would change "
+        f"fault {ticket_id}: {'an' if noun[0] in 'aeiou' else 'a'} {noun} dated {fmt(moment)} would change "
         f"{words}, but the hospital has seen the fault without it since ({seen}); ask for it as a correction "
-        f'the hospital agrees to: `opsdesk fault edit {ticket_id} --{step} "{moment:%Y-%m-%d %H:%M}" '
-        f'--reason "..."`'
+        f'the hospital agrees to: `opsdesk fault edit {ticket_id} {options} --reason "..."`'
     )
 
 
@@ -180,7 +181,7 @@ def _seen(
     desk: Desk,
     ticket: Ticket,
     months: set[str],
-    at: datetime,
+    at: datetime | None,
     deliveries: list[Delivery],
     refusals: list[ExceptionRequest],
 ) -> str | None:
@@ -191,16 +192,18 @@ def _seen_events(
     desk: Desk,
     ticket: Ticket,
     months: set[str],
-    at: datetime,
+    at: datetime | None,
     deliveries: list[Delivery],
     refusals: list[ExceptionRequest],
     since: datetime | None = None,
 ) -> Iterator[tuple[datetime, str]]:
     """Each moment the hospital was shown ``ticket``'s verdicts, by ``at`` (and after ``since``), with
-    how: its confirmation, a delivered monthly report of ``months``, a refusal of one of its requests."""
+    how: its confirmation, a delivered monthly report of ``months``, a refusal of one of its requests.
+    ``at`` None: everything on record, whatever its recorded time (what is in the store has happened,
+    even where a clock put back makes it look ahead of now)."""
 
     def between(moment: datetime) -> bool:
-        return moment <= at and (since is None or moment > since)
+        return (at is None or moment <= at) and (since is None or moment > since)
 
     if ticket.confirmed_at is not None and between(ticket.confirmed_at):
         yield ticket.confirmed_at, f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
