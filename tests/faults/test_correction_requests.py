@@ -438,3 +438,40 @@ def test_a_report_counts_as_seen_though_the_clock_was_put_back_before_it(contrac
     out = ok(*EDIT_ARRIVAL, now=at("2026-10-09", "08:56"))
     assert out.startswith("Fault 1: nothing changed yet: correction request 1 (arrived) would change arrival")
     assert "the monthly report of 2026-09 was delivered at 2026-10-09 09:00" in out
+
+
+def late_fix(ticket: int = 1) -> None:
+    """A fault reported Monday 2026-09-28 10:00 (2 working days: due Wednesday 10:00), fixed Wednesday 15:00."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-09-28 10:00", now=at("2026-09-28", "10:01"))
+    ok("fault", "respond", str(ticket), "--at", "2026-09-28 10:10", now=at("2026-09-28", "10:11"))
+    ok("fault", "arrive", str(ticket), "--at", "2026-09-28 10:40", now=at("2026-09-28", "10:41"))
+    resolve = ("fault", "resolve", str(ticket), "--cause", "进程挂死", "--action", "重启", "--at", "2026-09-30 15:00")
+    ok(*resolve, now=at("2026-09-30", "15:01"))
+
+
+def test_a_retroactive_day_off_or_term_that_improves_a_seen_verdict_is_refused(contract, store_env, tmp_path):
+    """September's report showed fault 1's resolution breached; a day off on 2026-09-29, or a longer
+    resolution target from September on, would make it met: refused, the store unchanged. A change
+    that worsens (a shorter target) goes ahead."""
+    late_fix()
+    monthly("2026-09", at("2026-10-09", "09:00"), tmp_path)
+    seen = "(the monthly report of 2026-09 was delivered at 2026-10-09 09:00)"
+    refused(
+        ["calendar", "add-holiday", "2026-09-29", "--note", "院方停诊", "--retroactive"],
+        f"making 2026-09-29 a day off would change fault 1's resolution breached → met, a verdict the hospital has "
+        f"seen {seen}; such a change needs the hospital's agreement, which opsdesk does not record for the "
+        "calendar or the terms: nothing was recorded",
+        store_env,
+        now=NOV2,
+    )
+    set_term = ["contract", "set", "resolve_fault_days", "3", "--from", "2026-09-01", "--retroactive"]
+    refused(
+        set_term,
+        f"the new resolve_fault_days would change fault 1's resolution breached → met, a verdict the hospital has "
+        f"seen {seen}; such a change needs the hospital's agreement, which opsdesk does not record for the "
+        "calendar or the terms: nothing was recorded",
+        store_env,
+        now=NOV2,
+    )
+    ok("contract", "set", "arrival_inside_min", "20", "--from", "2026-09-01", "--retroactive", now=NOV2)
+    assert sla()["arrival"] == 0.0  # worse: applied (on site after 40 minutes, target now 20)

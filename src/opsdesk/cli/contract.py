@@ -210,6 +210,7 @@ def contract_set(
     Example: opsdesk contract set resolve_fault_days 1 --note "补充协议第2条"
     """
     from opsdesk.contract.settings import REPORT_SETTINGS, set_report_setting, set_term
+    from opsdesk.faults.corrections import seen_guard
 
     if key in REPORT_SETTINGS:
         with desk() as d:
@@ -217,5 +218,6 @@ def contract_set(
         line(f"{key}: {value.strip() or 'unset'}")
         return
     with desk() as d:
-        change = set_term(d, key, value, effective=from_, note=note, retroactive=retroactive)
+        guard = seen_guard(d, f"the new {key}")
+        change = set_term(d, key, value, effective=from_, note=note, retroactive=retroactive, guard=guard)
     line(f"Terms changed from {change.effective_from:%Y-%m-%d %H:%M}: {change.note}")

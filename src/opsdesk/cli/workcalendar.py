@@ -47,11 +47,13 @@ def calendar_show(
 
 def _override(day: str, note: str, working: bool, retroactive: bool) -> None:
     from opsdesk.contract.overrides import add_override
+    from opsdesk.faults.corrections import seen_guard
     from opsdesk.timeparse import parse_date
 
     parsed = parse_date(day)
     with desk() as d:
-        _, affected = add_override(d, parsed, working=working, note=note, retroactive=retroactive)
+        guard = seen_guard(d, f"making {parsed} a {'working day' if working else 'day off'}")
+        _, affected = add_override(d, parsed, working=working, note=note, retroactive=retroactive, guard=guard)
     line(f"{parsed} is now a {'working day' if working else 'day off'} ({note})")
     if affected:
         line(f"SLA verdicts changed for fault(s): {', '.join(str(t.id) for t in affected)}", style="yellow")
@@ -197,9 +199,10 @@ def calendar_adopt(
     Example: opsdesk calendar adopt 2027
     """
     from opsdesk.contract.official import adopt_year
+    from opsdesk.faults.corrections import seen_guard
 
     with desk() as d:
-        adopted = adopt_year(d, year, retroactive=retroactive)
+        adopted = adopt_year(d, year, retroactive=retroactive, guard=seen_guard(d, f"adopting {year}'s calendar"))
     for row, _ in adopted:
         line(f"{row.day} is now a {'working day' if row.working else 'day off'} ({row.note})")
     affected = sorted({t.id for _, tickets in adopted for t in tickets})

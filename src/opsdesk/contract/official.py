@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from opsdesk.contract.overrides import add_override
+from opsdesk.contract.overrides import Guard, add_override
 from opsdesk.desk import Desk
 from opsdesk.errors import InvalidInput, Refused
 from opsdesk.sla.workcalendar import OverrideDifference, YearDifference
@@ -109,7 +109,9 @@ def record_year(desk: Desk, year: int) -> None:
     desk.official_year(year)  # a write transaction records it
 
 
-def adopt_year(desk: Desk, year: int, *, retroactive: bool = False) -> list[tuple[CalendarOverride, list[Ticket]]]:
+def adopt_year(
+    desk: Desk, year: int, *, retroactive: bool = False, guard: Guard | None = None
+) -> list[tuple[CalendarOverride, list[Ticket]]]:
     """Record, as an override naming the package version, each day on which the installed package works
     differently from the recorded ``year``. Refused, naming the faults, if that re-judges any on record,
     unless ``retroactive``; then the change stays visible in the history like any override."""
@@ -132,5 +134,7 @@ def adopt_year(desk: Desk, year: int, *, retroactive: bool = False) -> list[tupl
     for found in checked.unadopted:
         d = found.difference
         note = f"{package_version()}: {d.package_reason}"
-        out.append(add_override(desk, d.day, working=d.package_working, note=note, retroactive=retroactive))
+        out.append(
+            add_override(desk, d.day, working=d.package_working, note=note, retroactive=retroactive, guard=guard)
+        )
     return out

@@ -3,6 +3,7 @@ confirmation of a year's calendar: what they change in the SLA verdicts on recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,14 +16,23 @@ from opsdesk.store.models import CalendarOverride, CalendarYear, Ticket
 
 if TYPE_CHECKING:
     from opsdesk.sla.clocks import ClockState
+    from opsdesk.sla.terms import SlaTerms
+
+# A ticket a change re-judges, with its clock states (response, arrival, resolution) before and after.
+Rejudging = tuple[Ticket, tuple["ClockState", ...], tuple["ClockState", ...]]
+# Called with what a retroactive change re-judges, before it is recorded; raises to refuse it (the
+# faults layer checks what the hospital has seen: :func:`opsdesk.faults.corrections.seen_guard`).
+Guard = Callable[[list[Rejudging]], None]
 
 
-def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tuple[ClockState, ...]]:
+def clock_states(
+    desk: Desk, tickets: list[Ticket], calendar_for, terms_for: Callable[[Ticket], SlaTerms] | None = None
+) -> dict[int, tuple[ClockState, ...]]:
     from opsdesk.sla.clocks import ticket_clocks
 
     out = {}
     for t in tickets:
-        terms = desk.terms_at(t.reported_at)
+        terms = terms_for(t) if terms_for is not None else desk.terms_at(t.reported_at)
         clocks = ticket_clocks(
             calendar_for(terms),
             terms,
@@ -38,8 +48,9 @@ def _verdicts(desk: Desk, tickets: list[Ticket], calendar_for) -> dict[int, tupl
     return out
 
 
-def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ticket]:
-    """Tickets whose SLA verdict would change if ``day`` became a working day (or a day off)."""
+def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Rejudging]:
+    """Tickets whose SLA verdict would change if ``day`` became a working day (or a day off), with
+    their states before and after."""
     from opsdesk.sla.workcalendar import Override
 
     start = datetime(day.year, day.month, day.day, tzinfo=desk.tz)
@@ -62,13 +73,13 @@ def override_effects(desk: Desk, day: date, working: bool, note: str) -> list[Ti
             calendars[terms] = desk.calendar_with(terms, changed)
         return calendars[terms]
 
-    before = _verdicts(desk, candidates, desk.calendar_for)
-    after = _verdicts(desk, candidates, with_override)
-    return [t for t in candidates if before[t.id] != after[t.id]]
+    before = clock_states(desk, candidates, desk.calendar_for)
+    after = clock_states(desk, candidates, with_override)
+    return [(t, before[t.id], after[t.id]) for t in candidates if before[t.id] != after[t.id]]
 
 
 def add_override(
-    desk: Desk, day: date, *, working: bool, note: str, retroactive: bool = False
+    desk: Desk, day: date, *, working: bool, note: str, retroactive: bool = False, guard: Guard | None = None
 ) -> tuple[CalendarOverride, list[Ticket]]:
     """An extra day off or extra working day, which wins over the official schedule.
 
@@ -86,7 +97,8 @@ def add_override(
             f"{day} is already a {'working day' if working else 'day off'} in the official calendar "
             f"({official.reason}); no override needed"
         )
-    affected = override_effects(desk, day, working, note)
+    rejudged = override_effects(desk, day, working, note)
+    affected = [ticket for ticket, _, _ in rejudged]
     if affected and not retroactive:
         confirmed = sum(1 for t in affected if t.confirmed_at is not None)
         ids = ", ".join(str(t.id) for t in affected[:10]) + (", ..." if len(affected) > 10 else "")
@@ -95,6 +107,8 @@ def add_override(
             f"{len(affected)} fault(s) on record ({ids}; {confirmed} confirmed); add --retroactive to apply it "
             "anyway (the change stays visible in the history)"
         )
+    if rejudged and guard is not None:
+        guard(rejudged)
     if existing is not None:
         desk.update(existing, {"working": working, "note": note}, "calendar.override")
         return existing, affected
@@ -130,7 +144,7 @@ def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
     recorded after the report whose removal would change the ticket's verdicts, computed when read."""
     from opsdesk.store.models import Event
 
-    now_states = _verdicts(desk, [ticket], desk.calendar_for)[ticket.id]
+    now_states = clock_states(desk, [ticket], desk.calendar_for)[ticket.id]
     overrides = desk._calendar_inputs[0]
     out = []
     first = ticket.reported_at.date() - timedelta(days=1)
@@ -147,7 +161,9 @@ def rejudged(desk: Desk, ticket: Ticket) -> list[Rejudged]:
         if recorded is None or recorded.recorded_at <= ticket.reported_at:
             continue
         without = [o for o in overrides if o.day != row.day]
-        states = _verdicts(desk, [ticket], lambda terms, without=without: desk.calendar_with(terms, without))[ticket.id]
+        states = clock_states(desk, [ticket], lambda terms, without=without: desk.calendar_with(terms, without))[
+            ticket.id
+        ]
         if states != now_states:
             kind = "working day" if row.working else "day off"
             out.append(

@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
+from opsdesk.contract.overrides import Guard, Rejudging, clock_states
 from opsdesk.contract.systems import SYSTEMS
 from opsdesk.desk import Desk, contract_end, fmt, text_value
 from opsdesk.errors import InvalidInput, Refused
 from opsdesk.store.models import Contract, System, TermsChange, Ticket
+
+if TYPE_CHECKING:
+    from opsdesk.sla.terms import SlaTerms
 
 # -- the contract -----------------------------------------------------------------------
 
@@ -75,6 +79,7 @@ def set_term(
     effective: datetime | str | None = None,
     note: str | None = None,
     retroactive: bool = False,
+    guard: Guard | None = None,
 ) -> TermsChange:
     """Change one SLA term from ``effective`` on; tickets reported before keep the old terms.
 
@@ -120,6 +125,8 @@ def set_term(
             f"from {fmt(moment)} the new {key} would re-judge {affected} fault(s) already on record; "
             "add --retroactive to apply it to them (the change stays visible in the history)"
         )
+    if affected and guard is not None:
+        guard(_rejudged(desk, moment, terms))
     summary = f"{key}: {current[key]} -> {parsed}"
     change = TermsChange(
         effective_from=moment,
@@ -127,6 +134,14 @@ def set_term(
         note=f"{summary} ({text_value(note, '--note')})" if text_value(note, "--note") else summary,
     )
     return desk.create(change, "contract.terms", happened_at=moment)
+
+
+def _rejudged(desk: Desk, moment: datetime, terms: SlaTerms) -> list[Rejudging]:
+    """The faults reported from ``moment`` on whose verdicts ``terms`` would change, before and after."""
+    tickets = list(desk.session.exec(select(Ticket).where(Ticket.reported_at >= moment)))
+    before = clock_states(desk, tickets, desk.calendar_for)
+    after = clock_states(desk, tickets, desk.calendar_for, terms_for=lambda _: terms)
+    return [(t, before[t.id], after[t.id]) for t in tickets if before[t.id] != after[t.id]]
 
 
 # The report settings: kept on the contract, not among the SLA terms (they judge no ticket).

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from opsdesk.contract.overrides import Guard, Rejudging
 from opsdesk.desk import Desk, fmt, text_value
 from opsdesk.errors import Refused
 from opsdesk.faults.edits import (
@@ -171,6 +172,33 @@ def _bettered(desk: Desk, ticket: Ticket, after: TicketTimes, when: datetime) ->
     """The clocks not met at ``when`` that ``after`` (the ticket with a step) makes better."""
     before, then = clocks_of(desk, ticket, now=when), clocks_of(desk, after, now=when)
     return tuple(c for c in verdict_changes(before, then) if c.before in _NOT_MET and improves(c))
+
+
+CLOCKS = ("response", "arrival", "resolution")
+
+
+def seen_guard(desk: Desk, what: str) -> Guard:
+    """A guard for a retroactive change of the calendar or the terms (``what``, for people): refused when
+    it would improve a verdict the hospital has seen. opsdesk does not yet record the hospital's
+    agreement to such a change, so it is refused outright; one that worsens or touches only unseen
+    faults goes ahead."""
+
+    def guard(rejudged: list[Rejudging]) -> None:
+        for ticket, before, after in rejudged:
+            better = [
+                f"{name} {b} → {a}"
+                for name, b, a in zip(CLOCKS, before, after, strict=True)
+                if improves(VerdictChange(name, b, a, ticket.reported_at, ticket.reported_at))
+            ]
+            seen = seen_by_hospital(desk, ticket, {_month(desk, ticket)}) if better else None
+            if seen is not None:
+                raise Refused(
+                    f"{what} would change fault {ticket.id}'s {'; '.join(better)}, a verdict the hospital has seen "
+                    f"({seen}); such a change needs the hospital's agreement, which opsdesk does not record for "
+                    "the calendar or the terms: nothing was recorded"
+                )
+
+    return guard
 
 
 def _deliveries(desk: Desk) -> list[Delivery]:
