@@ -200,12 +200,26 @@ def test_a_reported_month_makes_an_improving_edit_a_request_but_a_worsening_one_
     assert sla()["arrival"] == 0.0  # applied at once
 
 
-def test_a_fault_recorded_after_its_months_report_was_not_seen(contract, store_env, tmp_path):
+def test_a_fault_recorded_into_a_month_already_reported_waits_for_the_hospital_to_be_met(contract, store_env, tmp_path):
+    """September was reported without fault 1 (recorded later, as a fault forgotten): recorded overdue it
+    only worsens the month; a step or an edit that would make it met pads a month the hospital has seen,
+    so it is asked as a correction."""
     monthly("2026-09", at("2026-10-09", "09:00"), tmp_path)
+    before = sla(now=at("2026-10-10", "09:00"))
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-09-30 18:00", now=at("2026-10-10", "09:00"))
-    ok("fault", "respond", "1", "--at", "2026-09-30 18:20", now=at("2026-10-10", "09:01"))
-    out = ok("fault", "edit", "1", "--reason", "补录", "--arrived", "2026-09-30 18:55", now=at("2026-10-10", "09:02"))
-    assert out.startswith("Fault 1: changed arrived (old values kept in the history): arrival ")
+    refused(
+        ["fault", "respond", "1", "--at", "2026-09-30 18:20"],
+        "fault 1: a response dated 2026-09-30 18:20 would change response overdue → met, but the hospital has "
+        "seen the fault without it since (the monthly report of 2026-09 was delivered at 2026-10-09 09:00, before "
+        "the fault was recorded); ask for it as a correction the hospital agrees to: `opsdesk fault edit 1 "
+        '--responded "2026-09-30 18:20" --reason "..."`',
+        store_env,
+        now=at("2026-10-10", "09:01"),
+    )
+    out = ok("fault", "edit", "1", "--reason", "补录", "--responded", "2026-09-30 18:20", now=at("2026-10-10", "09:02"))
+    assert out.startswith("Fault 1: nothing changed yet: correction request 1 (responded) would change response")
+    assert sla(now=at("2026-10-10", "09:03"))["breaches"] == [1]  # counted against the vendor meanwhile
+    assert before["breaches"] == []
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ that worsens a verdict or touches none is made at once. One that would improve a
 hospital has already seen is not made: it becomes a correction request (an exception request of
 type ``correction``), applied only once the hospital agrees (`confirm exception N --by`, or the
 workbook), never if it refuses. The hospital has seen a ticket's verdicts when the ticket was
-confirmed, when a monthly report of its month was delivered after it was recorded, or when it
+confirmed, when a monthly report of its month was delivered (before the ticket was recorded too: the
+month was seen without it), or when it
 refused a request (void, waiver, pause, correction) of it. Moving a ticket's report time into or out
 of a reported month changes that month's figures: it is asked too.
 """
@@ -122,10 +123,9 @@ def _month(desk: Desk, ticket: Any) -> str:
 
 
 def seen_by_hospital(desk: Desk, ticket: Ticket, months: set[str], at: datetime | None = None) -> str | None:
-    """Why the hospital has seen ``ticket``'s verdicts by ``at`` (default now), or None (``months``:
-    the ticket's month, and the one an edit moves it to): it confirmed the ticket, a monthly report of
-    the ticket's month was delivered after the ticket was recorded (of the other month: at all), or
-    it refused a request of the ticket."""
+    """Why the hospital has seen ``ticket``'s verdicts by ``at`` (default: all on record), or None
+    (``months``: the ticket's month, and the one an edit moves it to): it confirmed the ticket, a monthly
+    report of one of ``months`` was delivered, or it refused a request of the ticket."""
     refusals = select(ExceptionRequest).where(
         ExceptionRequest.ticket_id == ticket.id, col(ExceptionRequest.refused_at).is_not(None)
     )
@@ -236,10 +236,17 @@ def _seen_events(
     if ticket.confirmed_at is not None and between(ticket.confirmed_at):
         yield ticket.confirmed_at, f"it was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}"
     own = _month(desk, ticket)
-    for d in deliveries:
+    for d in deliveries:  # a fault recorded into a month already reported: the month was seen without it
         written = d.written_at.astimezone(desk.tz)
-        if d.month in months and between(written) and (d.month != own or written >= ticket.reported_rec):
-            yield written, f"the monthly report of {d.month} was delivered at {fmt(written)}"
+        if d.month in months and between(written):
+            before = d.month == own and written < ticket.reported_rec
+            yield (
+                written,
+                (
+                    f"the monthly report of {d.month} was delivered at {fmt(written)}"
+                    + (", before the fault was recorded" if before else "")
+                ),
+            )
     for r in sorted(refusals, key=lambda r: r.id):
         if r.ticket_id == ticket.id and r.refused_at is not None and between(r.refused_at):
             yield (
