@@ -481,3 +481,12 @@ def test_unnamed_comment_is_reported_not_confirmed_and_dry_run(november, tmp_pat
     ok("confirm", "import", str(out))
     assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] is None
     assert json.loads(ok("fault", "show", "2", "--json"))["confirmed_by"] == "信息科 黄工"
+
+
+@pytest.mark.sqlite_only
+def test_every_kind_of_record_has_a_name_in_both_languages():
+    """The 完整性 sheet names each kind of record: none may fall back to its code (entity.official_year)."""
+    from opsdesk.labels import EN, ZH
+    from opsdesk.store.models import ENTITIES
+
+    assert [e for e in ENTITIES if f"v.entity.{e}" not in ZH or f"v.entity.{e}" not in EN] == []
