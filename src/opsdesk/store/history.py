@@ -341,7 +341,7 @@ class _AnchorCheck:
     def reached(self, count: int, head: str) -> None:
         while self.pending and self.pending[0].events == count:
             anchor = self.pending.pop(0)
-            if anchor.head != head:
+            if not anchor.holds(head):
                 self.failed = anchor
                 return
             self.matched = count
@@ -351,16 +351,19 @@ class _AnchorCheck:
         if self.failed is not None:
             first, last = self.matched + 1, self.failed.events
             where = f"event {first}" if first == last else f"an event in {first}..{last}"
+            taken = f" (taken {self.failed.at})" if self.failed.at else ""
             return first, (
                 f"the history no longer matches {self.source} from {where}: the first {last} events no longer "
-                f"hash to its anchor {last}:{self.failed.head[:16]}…"
+                f"hash to its anchor {self.failed.shown}{taken}"
                 + (f", the first {self.matched} still do" if self.matched else "")
                 + " (an event was changed and the later hashes recomputed)"
             )
         if self.pending:
             anchor = self.pending[-1]
             return events + 1, (
-                f"the history holds {events} events, but {self.source} anchors {anchor.events}: "
+                f"the history holds {events} events, but {self.source} anchors {anchor.events}"
+                + (f" (taken {anchor.at})" if anchor.at else "")
+                + ": "
                 f"events {events + 1}..{anchor.events} were removed"
             )
         return None
