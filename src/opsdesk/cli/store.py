@@ -130,8 +130,9 @@ def _held_anchors(against: Path | None, anchor: str | None):
         read = read_against(Path("standard input") if from_stdin else against, sys.stdin.read() if from_stdin else None)
         given, name = read.anchors, read.source
     if anchor is not None:
-        given += (parse_anchor(anchor),)
-        name = name or f"the anchor {anchor.strip()}"
+        parsed = parse_anchor(anchor)
+        given += (parsed,)
+        name = name or f"the anchor {parsed}"
     return Anchors(name, given)
 
 

@@ -25,7 +25,7 @@ from opsdesk.cli.alerts import (
 )
 from opsdesk.cli.common import JsonOpt, desk, sub_app
 from opsdesk.cli.output import emit_json, error, line, table
-from opsdesk.errors import InvalidInput
+from opsdesk.errors import InvalidInput, Refused
 
 witness_app = sub_app(
     "The history's anchor, every working day and after each monthly report, to a group or mailbox the vendor "
@@ -115,7 +115,7 @@ def witness_run(dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     with _store() as store:
         outcome = witness_pass(store, now=command_now(), actor=command_actor(), dry_run=dry_run)
     if outcome is None:
-        raise InvalidInput("no witness channel yet; add one with `opsdesk witness add wecom URL`")
+        raise Refused("no witness channel yet; add one with `opsdesk witness add wecom URL`")
     if as_json:
         emit_json({"due": [{"key": a.key, "anchor": a.anchor} for a in outcome.due], "channels": outcome.channels})
     else:

@@ -226,10 +226,15 @@ def check_signed_workbook(session, path: Path) -> None:
                 f"(`opsdesk verify --against {path}`)"
             )
         if not anchor.holds(hashes[anchor.events]):
+            which = (
+                f"event {anchor.events}"
+                if intact + 1 == anchor.events
+                else (f"an event in {intact + 1}..{anchor.events}")
+            )
             raise Refused(
                 f"{Path(path).name}: the history changed under its anchor {anchor.shown} (event {anchor.events} now "
-                f"hashes to {hashes[anchor.events][:16]}…): an event up to {anchor.events} was rewritten after the "
-                f"workbook was exported{after}; nothing was confirmed (`opsdesk verify --against {path}`)"
+                f"hashes to {hashes[anchor.events][:16]}…): {which} was rewritten after the workbook was "
+                f"exported{after}; nothing was confirmed (`opsdesk verify --against {path}`)"
             )
         intact = anchor.events
 
