@@ -163,6 +163,8 @@ def read_anchors(path: Path) -> Anchors:
                 for cell in row:
                     if isinstance(cell, str) and (hit := _ANCHOR.match(cell)):
                         found.add(Anchor(int(hit[1]), hit[2].lower()))
+    except Exception:  # a sheet's XML read only now (read-only mode): damaged, or written by another tool
+        raise InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)") from None
     finally:
         wb.close()
     if not found:
