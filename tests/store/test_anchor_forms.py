@@ -137,3 +137,28 @@ def test_confirm_import_refuses_a_workbook_whose_events_were_removed(contract, t
     conn.commit()
     conn.close()
     assert refused_message(contract, signed).startswith(f"a.xlsx carries the anchor {events}:")
+
+
+def test_confirm_imports_anchor_check_leaves_an_edit_without_recomputed_hashes_to_verify(contract, tmp_path):
+    """The check compares the stored hashes at the anchors' counts: an event edited without recomputing
+    any hash leaves them as they were, so the import goes on; `verify` names that edit."""
+    from tests.reports.test_workbook_seal import WHO, fill
+
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:10"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", now=at("2026-11-02", "09:30"))
+    ok("fault", "open", "bi", "大屏无数据", "--at", "2026-11-02 10:00", now=at("2026-11-02", "10:00"))
+    signed = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(signed))
+    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    conn = connect(contract)
+    [(event, after)] = conn.execute(
+        "SELECT id, after FROM event WHERE entity = 'ticket' AND entity_id = 2 AND before IS NULL"
+    ).fetchall()
+    conn.execute("UPDATE event SET after = ? WHERE id = ?", (after.replace("大屏无数据", "无故障"), event))
+    conn.commit()
+    conn.close()
+    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    result = run("verify")
+    assert result.exit_code == 1
+    assert f"event {event} (" in result.stderr and "its hash does not match its content" in result.stderr

@@ -480,16 +480,17 @@ def record_digest(obj: SQLModel) -> str:
 
 
 def workbook_seal(session: Session) -> bytes:
-    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store.
-    Read once per session (an import judges every row with it)."""
+    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store:
+    no workbook, no ``--json``, no backup holds it (a restore keeps the store's own). Read once per
+    session (an import judges every row with it)."""
     from opsdesk.errors import StoreError
 
     if "workbook_seal" not in session.info:
         secret = session.execute(text("SELECT secret FROM workbook_seal WHERE id = 1")).scalar()
         if secret is None:
             raise StoreError(
-                "this database has lost its workbook seal (the table workbook_seal was emptied); "
-                "restore a backup, or ask for help before exporting workbooks"
+                "this database holds no workbook seal (a backup never does, and this may be one): restore it "
+                "into a store with `opsdesk restore FILE`, which keeps that store's seal (or makes a new one)"
             )
         session.info["workbook_seal"] = bytes.fromhex(secret)
     return session.info["workbook_seal"]
