@@ -132,6 +132,10 @@ def test_alert_run_sends_the_witness_without_any_alert_channel_and_witness_run_a
     assert ok("witness", "run", now=at("2026-12-07", "18:00")).endswith("witness it: sent 1 anchor message(s)\n")
     assert ok("alert", "run", now=at("2026-12-07", "18:05")).endswith("witness it: nothing new\n")
     assert len(robot.posts) == 1
+    data = json.loads(ok("alert", "run", "--json", now=at("2026-12-08", "18:00")))
+    assert [d["key"] for d in data["witness"]["due"]] == ["witness:day:2026-12-08"]
+    assert [(c["channel"], c["sent"]) for c in data["witness"]["channels"]] == [("it", 1)]
+    assert data["witness"]["due"][0]["anchor"] == robot.posts[-1].body["text"]["content"].splitlines()[2]
 
 
 def test_witness_channels_are_listed_removed_and_named_apart_from_alert_channels(contract, robot):

@@ -220,7 +220,7 @@ def _run(digest: bool, dry_run: bool, as_json: bool) -> None:
             {
                 "due": [{"key": a.key, "kind": a.kind, "subject": a.subject} for a in outcome.due],
                 "channels": outcome.channels,
-                "witness": _witness_json(witnessed),
+                "witness": witness_json(witnessed),
             }
         )
     else:
@@ -245,7 +245,8 @@ def _pass(store, *, digest: bool = False, dry_run: bool = False) -> tuple[RunOut
     return outcome, None if digest else witness_pass(store, now=now, actor=actor, dry_run=dry_run)
 
 
-def _witness_json(outcome: RunOutcome) -> dict:
+def witness_json(outcome: RunOutcome) -> dict:
+    """A witness pass for scripts: each anchor message due (its key and anchor), and each channel's outcome."""
     return {"due": [{"key": a.key, "anchor": a.anchor} for a in outcome.due], "channels": outcome.channels}
 
 

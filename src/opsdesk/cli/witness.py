@@ -22,6 +22,7 @@ from opsdesk.cli.alerts import (
     _store,
     add_from_options,
     show_witness,
+    witness_json,
 )
 from opsdesk.cli.common import JsonOpt, desk, sub_app
 from opsdesk.cli.output import emit_json, error, line, table
@@ -117,7 +118,7 @@ def witness_run(dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     if outcome is None:
         raise Refused("no witness channel yet; add one with `opsdesk witness add wecom URL`")
     if as_json:
-        emit_json({"due": [{"key": a.key, "anchor": a.anchor} for a in outcome.due], "channels": outcome.channels})
+        emit_json(witness_json(outcome))
     else:
         line(f"{len(outcome.due)} anchor message(s) due")
         show_witness(outcome, prefix="  ")
