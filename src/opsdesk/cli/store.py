@@ -125,15 +125,16 @@ def _held_anchors(against: Path | None, anchor: str | None):
         return None
     given: tuple = ()
     name = ""
+    taken: dict = {}
     if against is not None:
         from_stdin = str(against) == "-"
         read = read_against(Path("standard input") if from_stdin else against, sys.stdin.read() if from_stdin else None)
-        given, name = read.anchors, read.source
+        given, name, taken = read.anchors, read.source, read.taken
     if anchor is not None:
         parsed = parse_anchor(anchor)
         given += (parsed,)
         name = name or f"the anchor {parsed}"
-    return Anchors(name, given)
+    return Anchors(name, given, taken)
 
 
 def _show_held(held, tail) -> None:

@@ -34,11 +34,10 @@ _MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})")
 @dataclass(frozen=True)
 class Anchor:
     """The first ``events`` events of the history hash to ``head`` (or, cut short, to a hash that
-    begins with it). ``at``: when it was taken, as its source says (a witness message's time)."""
+    begins with it)."""
 
     events: int
     head: str
-    at: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.events}:{self.head}"
@@ -63,6 +62,7 @@ class Anchors:
 
     source: str  # the workbook, the file, or "the anchor N:HASH"
     anchors: tuple[Anchor, ...]
+    taken: dict[Anchor, str] = field(default_factory=dict)  # when each was taken, as its source says
 
     @property
     def head(self) -> Anchor:
@@ -73,7 +73,7 @@ class Anchors:
         return min(self.anchors, key=lambda a: len(a.head))
 
 
-def find_anchors(text: str) -> list[Anchor]:
+def find_anchors(text: str) -> list[tuple[Anchor, str | None]]:
     """Every anchor in a text, in any form opsdesk prints, in the order they appear; each with the
     last moment (``YYYY-MM-DD HH:MM``) written before it, if any: when it was taken."""
     from bisect import bisect_right
@@ -81,13 +81,13 @@ def find_anchors(text: str) -> list[Anchor]:
     text = text or ""
     moments = [(m.start(), f"{m[1]} {m[2]}") for m in _MOMENT.finditer(text)]
     starts = [start for start, _ in moments]
-    found: list[tuple[int, Anchor]] = []
+    found: list[tuple[int, Anchor, str | None]] = []
     for form in _FORMS:
         for hit in form.finditer(text):
             before = bisect_right(starts, hit.start())
             at = moments[before - 1][1] if before else None
-            found.append((hit.start(), Anchor(int(hit[1]), hit[2].lower(), at)))
-    return [anchor for _, anchor in sorted(found, key=lambda pair: pair[0])]
+            found.append((hit.start(), Anchor(int(hit[1]), hit[2].lower()), at))
+    return [(anchor, at) for _, anchor, at in sorted(found, key=lambda hit: hit[0])]
 
 
 def parse_anchor(text: str) -> Anchor:
@@ -101,7 +101,7 @@ def parse_anchor(text: str) -> Anchor:
             f"in full (64 hex digits) or cut short to at least {SHORTEST} (e.g. 1806:96620b12... from an "
             "integrity sheet, a witness message or `report monthly`; `1806 events, head 96620b12...` from `verify`)"
         )
-    return found[0]
+    return found[0][0]
 
 
 def read_against(path: Path, text: str | None = None) -> Anchors:
@@ -118,17 +118,18 @@ def read_against(path: Path, text: str | None = None) -> Anchors:
         if raw[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
             return read_anchors(path)
         text, _ = decode(raw, path, "save the message as UTF-8 text")
-    dated: dict[Anchor, Anchor] = {}
-    for anchor in find_anchors(text):  # the same anchor twice (a log and a message): the earliest time kept
-        seen = dated.get(anchor)
-        if seen is None or (anchor.at and (seen.at is None or anchor.at < seen.at)):
-            dated[anchor] = anchor
-    if not dated:
+    found = find_anchors(text)
+    taken: dict[Anchor, str] = {}
+    for anchor, at in found:  # the same anchor twice (a log and a message): the earliest time kept
+        if at and (anchor not in taken or at < taken[anchor]):
+            taken[anchor] = at
+    if not found:
         raise InvalidInput(
             f"{path} holds no history anchor (N:HASH, as a witness message, an integrity sheet or `verify` "
             "print it); give the message as received, a workbook opsdesk exported, or --anchor N:HASH"
         )
-    return Anchors(str(path), tuple(sorted(dated.values(), key=lambda a: a.events)))
+    anchors = sorted({anchor for anchor, _ in found}, key=lambda a: (a.events, a.head))
+    return Anchors(str(path), tuple(anchors), taken)
 
 
 def checkpoint_counts(events: int) -> list[int]:
@@ -192,7 +193,7 @@ def unprotected(session, held: Anchors, events: int) -> Unprotected | None:
     last = held.head
     if events <= last.events:
         return None
-    since = last.at
+    since = held.taken.get(last)
     if since is None:
         recorded = session.execute(text("SELECT recorded_at FROM event WHERE id = :id"), {"id": last.events + 1})
         since = str(recorded.scalar())[:16].replace("T", " ")

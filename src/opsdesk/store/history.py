@@ -328,6 +328,7 @@ class _AnchorCheck:
 
     def __init__(self, anchors):
         self.source = anchors.source
+        self.taken = anchors.taken
         self.pending = sorted(anchors.anchors, key=lambda a: a.events)
         self.matched = 0  # the longest anchored prefix found intact
         self.failed = None  # the first anchor the history no longer hashes to
@@ -351,7 +352,7 @@ class _AnchorCheck:
         if self.failed is not None:
             first, last = self.matched + 1, self.failed.events
             where = f"event {first}" if first == last else f"an event in {first}..{last}"
-            taken = f" (taken {self.failed.at})" if self.failed.at else ""
+            taken = f" (taken {self.taken[self.failed]})" if self.failed in self.taken else ""
             return first, (
                 f"the history no longer matches {self.source} from {where}: the first {last} events no longer "
                 f"hash to its anchor {self.failed.shown}{taken}"
@@ -362,7 +363,7 @@ class _AnchorCheck:
             anchor = self.pending[-1]
             return events + 1, (
                 f"the history holds {events} events, but {self.source} anchors {anchor.events}"
-                + (f" (taken {anchor.at})" if anchor.at else "")
+                + (f" (taken {self.taken[anchor]})" if anchor in self.taken else "")
                 + ": "
                 f"events {events + 1}..{anchor.events} were removed"
             )
