@@ -103,3 +103,14 @@ def test_a_login_refused_the_seal_backs_up_and_verifies_but_cannot_read_it(team,
     result = run("report", "acceptance", "-o", str(tmp_path / "a.xlsx"), env={"OPSDESK_DB": url})
     assert result.exit_code == 1
     assert "permission denied for table workbook_seal" in result.stderr
+
+
+def test_a_backup_opened_as_a_store_says_it_holds_no_seal(signed, contract, tmp_path):  # noqa: F811
+    backup = tmp_path / "b.db"
+    ok("backup", str(backup))
+    refused(
+        ["--db", str(backup), "report", "acceptance", "--to", "2026-11-30", "-o", str(tmp_path / "a.xlsx")],
+        "this database holds no workbook seal (a backup never does, and this may be one): restore it into a store "
+        "with `opsdesk restore FILE`, which keeps that store's seal (or makes a new one)",
+        backup,
+    )
