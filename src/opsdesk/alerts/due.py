@@ -40,6 +40,7 @@ class Alert:
     subject: str
     body: str
     mobiles: tuple[str, ...] = ()
+    anchor: str | None = None  # a witness message: the anchor it carries, N:HASH (opsdesk.alerts.witness)
 
 
 def due_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:

@@ -418,7 +418,7 @@ def report_acceptance(
         written = _write_workbook(d, sheets, target, force)
     line(
         f"Wrote the acceptance evidence {data.start} to {data.last} ({len(sheets)} sheets, "
-        f"history head {data.head_hash[:16]}) to {written.resolve()}"
+        f"history anchor {data.anchors[-1].events}:{data.head_hash[:16]}) to {written.resolve()}"
     )
 
 

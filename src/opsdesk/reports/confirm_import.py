@@ -109,8 +109,10 @@ def import_confirmations(desk: Desk, path) -> ImportResult:
     from pathlib import Path
 
     from opsdesk.reports.workbook import read_rows
+    from opsdesk.store.anchors import check_signed_workbook
 
     path = Path(path)
+    check_signed_workbook(desk.session, path)  # the history must not have changed under what was signed
     counts = {"rows": 0, "confirmed": 0, "refused": 0, "unchanged": 0}
     objections: list[ObjectionRead] = []
     edited: list[CellEdited] = []
