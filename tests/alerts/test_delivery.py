@@ -294,6 +294,20 @@ def test_a_resolution_warning_counts_working_time(team, robot):
     ]
 
 
+def test_a_cron_run_inside_the_deadline_minute_sends_no_breach(team, robot):
+    """Response due 08:37 (reported 07:37, outside hours). A run at 08:37:00.3 still warns (a response
+    in that minute is met); the breach goes at 08:38, saying one minute."""
+    into = timedelta(milliseconds=300)
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "07:37", now=at("2026-12-07", "07:38"))
+    ok("alert", "add", "wecom", robot.url())
+    ok("alert", "run", now=at("2026-12-07", "08:37") + into)
+    assert [t.splitlines()[0] for t in robot.texts] == ["【响应预警】故障 1 · queue 智能候诊信息系统"]
+    assert "响应时限 2026-12-07 08:37，还剩 0分钟" in robot.texts[0]
+    ok("alert", "run", now=at("2026-12-07", "08:38") + into)
+    assert robot.texts[1].startswith("【响应超时】故障 1 ")
+    assert "响应时限 2026-12-07 08:37，已超时 1分钟" in robot.texts[1]
+
+
 def _friday_evening_defect(day: str, robot) -> None:
     ok("fault", "open", "queue", "叫号屏黑屏", "--kind", "defect", "--at", f"{day} 19:00", now=at(day, "19:01"))
     ok("fault", "respond", "1", "--at", f"{day} 19:05", now=at(day, "19:06"))

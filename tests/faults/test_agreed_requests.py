@@ -84,6 +84,24 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     assert ok("verify").startswith("History verified")
 
 
+def test_an_open_fault_void_by_agreement_leaves_the_top_of_the_list_and_its_row_shows_no_lateness(contract, tmp_path):
+    """Fault 1 (open since Friday, every clock long overdue) is voided by agreement: `fault list --open`
+    puts the live fault 2 first, and the workbook's row of fault 1 says no 响应超 N 小时."""
+    ok("fault", "open", "queue", "测试工单", "--at", f"{FRI} 09:00", now=at(FRI, "09:01"))
+    ok("fault", "open", "cdss", "用药提示错误", "--at", "09:50", now=at("2026-12-07", "09:50"))
+    ids = [line.split("\t")[0] for line in ok("fault", "list", "--open").splitlines()[2:]]
+    assert ids == ["1", "2"]  # most overdue first
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("confirm", "exception", "1", "--by", "信息科陈主任")
+    ids = [line.split("\t")[0] for line in ok("fault", "list", "--open").splitlines()[2:]]
+    assert ids == ["2", "1"]
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    sheet = list(openpyxl.load_workbook(out)["SLA明细"].iter_rows(values_only=True))
+    row = dict(zip(sheet[0], sheet[1], strict=False))  # by column title (an empty column is left out)
+    assert (row["编号"], row["作废"], row.get("超时情况")) == (1, "是", None)
+
+
 def test_a_refused_request_changes_nothing(contract, store_env):
     late_response_fault()
     before = sla()

@@ -470,7 +470,7 @@ def test_fault_show_names_the_override_that_re_judged_it(contract):
 def test_show_says_since_when_a_clock_is_overdue_and_that_the_fault_was_handled_remotely(contract):
     ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:00"))
     shown = ok("fault", "show", "1", now=at("2026-12-07", "10:00"))
-    assert "OVERDUE since 09:30 (30m)" in shown
+    assert "OVERDUE after 09:30 (30m)" in shown
     ok("fault", "respond", "1", "--at", "2026-12-07 10:05", now=at("2026-12-07", "10:05"))
     ok("fault", "remote", "1", "--at", "2026-12-07 10:06", now=at("2026-12-07", "10:06"))
     shown = ok("fault", "show", "1", now=at("2026-12-07", "10:10"))
@@ -493,7 +493,25 @@ def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
 def test_a_fault_logged_late_says_which_clocks_have_already_run_out(contract):
     out = ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "10:10"))
     assert out.endswith(
-        "  response OVERDUE since 09:30 (40m) · arrival OVERDUE since 10:00 (10m): if it was done, "
+        "  response OVERDUE after 09:30 (40m) · arrival OVERDUE after 10:00 (10m): if it was done, "
         "record it with --at\n"
     )
     assert "OVERDUE" not in ok("fault", "open", "bi", "另一故障", now=at("2026-12-07", "10:11"))
+
+
+def test_in_the_deadline_minute_no_screen_or_json_calls_a_clock_overdue(contract):
+    """Reported 07:37 (outside hours, response due 08:37): a look a few hundred ms into 08:37 finds it
+    running (a response in that minute is met); from 08:38 it is overdue, by one minute."""
+    from datetime import timedelta
+
+    into = timedelta(milliseconds=300)
+    opened = ok("fault", "open", "queue", "叫号屏黑屏", "--at", "-60m", now=at("2026-12-07", "08:37") + into)
+    assert "OVERDUE" not in opened
+    minute = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-07", "08:37") + into))
+    assert (minute["clocks"]["response"]["state"], minute["breached"]) == ("running", False)
+    assert "OVERDUE" not in ok("fault", "show", "1", now=at("2026-12-07", "08:37") + into)
+    assert "OVERDUE" not in ok("fault", "list", "--open", now=at("2026-12-07", "08:37") + into)
+    late = ok("fault", "show", "1", now=at("2026-12-07", "08:38") + into)
+    assert "OVERDUE after 08:37 (1m)" in late
+    ok("fault", "respond", "1", now=at("2026-12-07", "08:37") + into)
+    assert show()["clocks"]["response"]["state"] == "met"

@@ -89,12 +89,15 @@ def warning_at(desk: Desk, view, clock, limits: Thresholds) -> datetime:
 
 
 def fault_alerts(desk: Desk, limits: Thresholds, mobiles: dict[str, str]) -> list[Alert]:
-    """A warning for each running clock past its threshold, a breach alert for each overdue one."""
+    """A warning for each running clock past its threshold, a breach alert for each overdue one; none
+    for a fault the hospital agreed to void."""
     from opsdesk.faults.views import each_fault
 
     now = desk.local_now
     found = []
     for view in each_fault(desk, open_only=True):
+        if view.voided:  # void by agreement: it leaves every figure, and nobody need act on it
+            continue
         for clock in view.clocks:
             if clock.state == "overdue":
                 found.append(_fault_alert(view, clock, "breach", mobiles))

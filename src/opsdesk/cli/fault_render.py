@@ -127,19 +127,19 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
     """A clock for a list: a running one by its deadline as a time and the time left; an overdue
-    one since when and by how much, in its own unit (working time for resolution)."""
+    one after which deadline and by how much, in its own unit (working time for resolution)."""
 
     def labelled(delta: timedelta) -> str:  # working time says so, also under one working day
         text = span_of(delta, clock, working_day)
         return text if clock.basis != "working" or "working" in text else f"{text} working"
 
     if clock.state == "running":
-        if now >= clock.deadline:  # a working clock whose time ran out at the end of a working day
-            return f"no working time left: breaches at {_when(clock.met_until, now)}"
+        if now.replace(second=0, microsecond=0) > clock.deadline:  # working time ran out at a day's end
+            return f"no working time left: breaches after {_when(clock.met_until, now)}"
         return f"by {_when(clock.deadline, now)} ({labelled(clock.margin)})"
     late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
-    if clock.state == "overdue":
-        return f"OVERDUE since {_when(clock.met_until, now)} ({labelled(late)})"
+    if clock.state == "overdue":  # from the minute after the deadline: in its minute it is still met
+        return f"OVERDUE after {_when(clock.met_until, now)} ({labelled(late)})"
     if clock.state == "breached":
         return f"late {labelled(late)}"
     return clock_left(clock, working_day)

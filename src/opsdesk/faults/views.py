@@ -305,8 +305,9 @@ def fault_status(ticket) -> str:
 
 
 def urgency(v: FaultView) -> tuple[timedelta, int]:
-    """Sort key, most urgent first: the smallest time left (most overdue) of any running clock."""
-    left = [c.margin for c in v.clocks if c.state in ("running", "overdue")]
+    """Sort key, most urgent first: the smallest time left (most overdue) of any running clock; a fault
+    void by agreement last (nothing of it is due)."""
+    left = [c.margin for c in v.clocks if c.state in ("running", "overdue") and not v.voided]
     return (min(left) if left else timedelta.max, v.ticket.id)
 
 

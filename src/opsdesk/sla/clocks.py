@@ -145,7 +145,7 @@ def ticket_clocks(
     check_kind(kind)
     tz = cal.tz
     reported = aware(reported, tz)
-    now = aware(now, tz)
+    now = current_minute(now, tz)
     responded = None if responded is None else aware(responded, tz)
     arrived = None if arrived is None else aware(arrived, tz)
     resolved = None if resolved is None else aware(resolved, tz)
@@ -223,6 +223,13 @@ def ticket_clocks(
     return TicketClocks(inside, response, arrival, resolution, remote)
 
 
+def current_minute(now: datetime, tz) -> datetime:
+    """``now`` as the clocks judge it: the minute it falls in. Times are recorded to the minute, so
+    an event in a deadline's minute is met; a clock is overdue only once met is no longer possible,
+    from the minute after its deadline (SPEC), never a few seconds into the deadline minute."""
+    return aware(now, tz).replace(second=0, microsecond=0)
+
+
 def pause_spans(
     pauses: Iterable[tuple[datetime, datetime | None]], reported: datetime, until: datetime, tz
 ) -> list[Span]:
@@ -248,7 +255,7 @@ def explain_clock(cal: WorkCalendar, clock: Clock, reported: datetime, now: date
     if clock.basis == "working":
         if clock.actual is not None:
             return cal.ledger(reported, clock.actual, clock.target, clock.pauses)
-        now = aware(now, cal.tz)
+        now = current_minute(now, cal.tz)
         return cal.ledger(reported, max(now, clock.deadline), clock.target, clock.pauses, now=now)
     end = reported + clock.elapsed
     seconds = clock.elapsed // timedelta(seconds=1)
