@@ -102,6 +102,29 @@ def test_an_open_fault_void_by_agreement_leaves_the_top_of_the_list_and_its_row_
     assert (row["编号"], row["作废"], row.get("超时情况")) == (1, "是", None)
 
 
+def test_a_paused_fault_says_paused_and_keeps_its_time_left(contract):
+    """Reported Monday 09:00 (due Wednesday 09:00), paused by agreement from 10:00: an hour later and
+    three hours later it shows "paused" with the same 19 working hours left, not a deadline that moves
+    every minute; resumed Tuesday 08:00, it runs again with a deadline that stays."""
+    day = "2026-12-07"
+    ok("fault", "open", "cdss", "知识库检索超时", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "1", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "arrive", "1", "--at", f"{day} 09:30", now=at(day, "09:30"))
+    ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:00"))
+    ok("confirm", "exception", "1", "--by", "信息科陈主任", now=at(day, "10:01"))
+    for hhmm in ("11:00", "13:00"):
+        shown = ok("fault", "show", "1", now=at(day, hhmm))
+        assert "resolution\t2 working days\tworking\tpaused\t-\t1h00m\tpaused, 1 working day 9h00m left" in shown
+        listed = ok("fault", "list", "--open", now=at(day, hhmm))
+        assert "paused (1 working day 9h00m left)" in listed
+        clock = json.loads(ok("fault", "show", "1", "--json", now=at(day, hhmm)))["clocks"]["resolution"]
+        assert (clock["state"], clock["paused_now"], clock["margin_minutes"]) == ("running", True, 19 * 60)
+    ok("fault", "resume", "1", "--at", "2026-12-08 08:00", now=at("2026-12-08", "08:00"))
+    for hhmm in ("09:00", "10:00"):
+        clock = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-08", hhmm)))["clocks"]["resolution"]
+        assert (clock["paused_now"], clock["deadline"]) == (False, "2026-12-09T17:00:00+08:00")
+
+
 def test_a_refused_request_changes_nothing(contract, store_env):
     late_response_fault()
     before = sla()

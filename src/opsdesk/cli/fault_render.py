@@ -23,6 +23,8 @@ def span_of(delta: timedelta, clock, working_day: timedelta) -> str:
 
 
 def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
+    if clock.state == "running" and clock.paused_now:
+        return f"paused, {span_of(clock.margin, clock, working_day)} left"
     if clock.state == "running":
         return f"{span_of(clock.margin, clock, working_day)} left"
     if clock.state in ("overdue", "breached"):  # late by part of a minute is shown as 1m, never 0m
@@ -133,6 +135,8 @@ def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
         text = span_of(delta, clock, working_day)
         return text if clock.basis != "working" or "working" in text else f"{text} working"
 
+    if clock.state == "running" and clock.paused_now:  # no deadline while paused: it moves with the pause
+        return f"paused ({labelled(clock.margin)} left)"
     if clock.state == "running":
         if now.replace(second=0, microsecond=0) > clock.deadline:  # working time ran out at a day's end
             return f"no working time left: breaches after {_when(clock.met_until, now)}"
@@ -152,7 +156,8 @@ def _clocks_cell(v: FaultView, now: datetime) -> str:
         (v.clocks.resolution, v.clocks.response, v.clocks.arrival), key=lambda c: c.state not in ("overdue", "breached")
     )
     parts = [
-        f"{CLOCK_VERBS[c.name] if c.state == 'running' else c.name} {clock_cell(c, now, v.working_day)}"
+        f"{CLOCK_VERBS[c.name] if c.state == 'running' and not c.paused_now else c.name} "
+        f"{clock_cell(c, now, v.working_day)}"
         for c in order
         if c.state not in ("met", "not_applicable")
     ]
@@ -353,7 +358,7 @@ def print_fault(
                 c.name,
                 span_of(c.target, c, v.working_day),
                 c.basis,
-                c.deadline,
+                "paused" if c.paused_now else c.deadline,
                 c.actual,
                 span_of(c.elapsed, c, v.working_day),
                 clock_cell(c, now, v.working_day)

@@ -237,32 +237,19 @@ def _cell(value: Any) -> str:
 
 
 def minutes(delta: timedelta) -> str:
-    """``1h05m``, ``-2d3h`` style for durations (working or wall)."""
-    total = int(delta.total_seconds() // 60) if delta >= timedelta(0) else -int((-delta).total_seconds() // 60)
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d{hours}h{mins:02d}m"
-    if hours:
-        return f"{sign}{hours}h{mins:02d}m"
-    return f"{sign}{mins}m"
+    """``1h05m``, ``-2d3h00m`` style for durations (working or wall)."""
+    from opsdesk.sla.durations import wall_span
+
+    return wall_span(delta)
 
 
 def span(delta: timedelta, working_day: timedelta | None = None) -> str:
     """A duration for people: wall-clock as ``2d16h00m``; working time (``working_day`` given) in
-    working days of that length, e.g. ``3 working days 1h00m``, never in 24-hour days."""
-    if working_day is None:
-        return minutes(delta)
-    sign = "-" if delta < timedelta(0) else ""
-    delta = abs(delta)
-    days, rest = divmod(delta, working_day)
-    rest_text = minutes(rest) if rest else ""
-    if not days:
-        return f"{sign}{rest_text or '0m'}"
-    unit = "working day" if days == 1 else "working days"
-    return f"{sign}{days} {unit}" + (f" {rest_text}" if rest_text else "")
+    working days of that length, e.g. ``3 working days 1h00m``, never in 24-hour days
+    (:mod:`opsdesk.sla.durations`: the one format of screens, alerts and workbooks)."""
+    from opsdesk.sla.durations import wall_span, working_span
+
+    return wall_span(delta) if working_day is None else working_span(delta, working_day)
 
 
 def error(message: str) -> None:

@@ -324,6 +324,7 @@ def clock_dict(clock: Clock) -> dict[str, Any]:
         "state": clock.state,
         "unconfirmed_years": list(clock.unconfirmed_years),
         "paused_minutes": int(clock.paused.total_seconds() // 60),
+        "paused_now": clock.paused_now,  # inside an agreed pause: margin stays, the deadline is as if resumed now
     }
 
 

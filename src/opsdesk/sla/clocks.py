@@ -56,6 +56,7 @@ class Clock:
     unconfirmed_years: tuple[int, ...]
     paused: timedelta = timedelta(0)  # working time inside agreed pauses, left out of ``elapsed``
     pauses: tuple[Span, ...] = ()  # the agreed pauses as they count: open ones end at the fix or now
+    paused_now: bool = False  # a running clock inside an agreed pause: its time left stays, its deadline waits
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ def ticket_clocks(
 
     target = clock_target(terms, kind, "resolution", inside)
     until = resolved if resolved is not None else now
+    pauses = [(aware(a, tz), None if b is None else aware(b, tz)) for a, b in pauses]
+    paused_now = resolved is None and any(a <= now and (b is None or b > now) for a, b in pauses)
     spans = pause_spans(pauses, reported, until, tz)
     if spans:
         deadline = cal.add_working_time_outside(reported, target, spans)
@@ -219,6 +222,7 @@ def ticket_clocks(
         cal.unconfirmed_years(reported, max(deadline, until)),
         paused,
         tuple(spans),
+        paused_now,
     )
     return TicketClocks(inside, response, arrival, resolution, remote)
 
