@@ -246,8 +246,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
         rows,
         [STATE_STYLE[x.state] for x in views],
-        optional=("asked", "asked by", "system", "reason"),
-    )  # what it changes outlasts why
+        optional=("asked", "asked by", "system", "hospital"),
+    )  # why it was asked and what it changes outlast who and when: both wrap rather than go
 
 
 STEP_NAMES = {
