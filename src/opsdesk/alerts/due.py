@@ -39,6 +39,12 @@ class Alert:
     subject: str
     body: str
     mobiles: tuple[str, ...] = ()
+    # what it is about, for a program reading a webhook (None where it has none)
+    fault_id: int | None = None
+    system: str | None = None  # the system's code
+    clock: str | None = None  # response | arrival | resolution
+    deadline: datetime | None = None  # the clock's deadline, in the contract's zone
+    owner: str | None = None
 
 
 def due_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
@@ -127,7 +133,18 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
     )
     subject = f"【{tag}】故障 {t.id} {s.code} {symptom[:30]} · {name}时限 {clock.deadline:%m-%d %H:%M}"
     mobile = mobiles.get(t.owner or "")
-    return Alert(f"fault:{t.id}:{clock.name}:{kind}", kind, subject, body, (mobile,) if mobile else ())
+    return Alert(
+        f"fault:{t.id}:{clock.name}:{kind}",
+        kind,
+        subject,
+        body,
+        (mobile,) if mobile else (),
+        fault_id=t.id,
+        system=s.code,
+        clock=clock.name,
+        deadline=clock.deadline,
+        owner=t.owner,
+    )
 
 
 def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
@@ -150,7 +167,17 @@ def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
         )
         subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
         mobile = mobiles.get(risk.owner or "")
-        found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
+        found.append(
+            Alert(
+                f"risk:{risk.id}:overdue",
+                "risk",
+                subject,
+                body,
+                (mobile,) if mobile else (),
+                system=s.code,
+                owner=risk.owner,
+            )
+        )
     return found
 
 
@@ -173,7 +200,7 @@ def inspection_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
             f"（opsdesk inspect {s.code}）"
         )
         subject = f"【巡检待做】{s.code} {month} 尚未巡检"
-        found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body))
+        found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body, system=s.code))
     return found
 
 
@@ -201,7 +228,9 @@ def exception_request_alerts(desk: Desk) -> list[Alert]:
             ]
         )
         subject = f"【待院方确认】申请 {r.id} {asked} · 故障 {r.ticket_id}"
-        found.append(Alert(f"exception:{r.id}:awaiting", "exception", subject, body))
+        found.append(
+            Alert(f"exception:{r.id}:awaiting", "exception", subject, body, fault_id=r.ticket_id, system=s.code)
+        )
     return found
 
 
