@@ -515,3 +515,29 @@ def test_in_the_deadline_minute_no_screen_or_json_calls_a_clock_overdue(contract
     assert "OVERDUE after 08:37 (1m)" in late
     ok("fault", "respond", "1", now=at("2026-12-07", "08:37") + into)
     assert show()["clocks"]["response"]["state"] == "met"
+
+
+def test_a_visit_after_a_remote_fix_may_be_recorded_and_changes_no_verdict(contract, store_env):
+    """Fixed remotely at 09:40, before the 10:00 arrival deadline (arrival not applicable); the engineer
+    visits at 11:00 anyway: the visit is recorded, and no verdict moves. Without remote handling the
+    resolved fault takes no arrival."""
+    day = "2026-12-07"
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "1", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "remote", "1", "--at", f"{day} 09:06", now=at(day, "09:06"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", f"{day} 09:40", now=at(day, "09:40"))
+    before = {name: c["state"] for name, c in show()["clocks"].items()}
+    assert before == {"response": "met", "arrival": "not_applicable", "resolution": "met"}
+    ok("fault", "arrive", "1", "--at", f"{day} 11:00", now=at(day, "11:00"))
+    data = show()
+    assert data["arrived_at"] == "2026-12-07T11:00:00+08:00"
+    assert {name: c["state"] for name, c in data["clocks"].items()} == before
+    ok("fault", "open", "queue", "另一故障", "--at", f"{day} 09:00", now=at(day, "11:01"))
+    ok("fault", "respond", "2", "--at", f"{day} 09:05", now=at(day, "11:01"))
+    ok("fault", "resolve", "2", "--cause", "c", "--action", "a", "--at", f"{day} 09:40", now=at(day, "11:01"))
+    refused(
+        ["fault", "arrive", "2", "--at", f"{day} 11:00"],
+        "fault 2 is already resolved (at 2026-12-07 09:40); fix a wrong time with `opsdesk fault edit 2`",
+        store_env,
+        now=at(day, "11:02"),
+    )

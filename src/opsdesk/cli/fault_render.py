@@ -71,8 +71,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
             ]
         )
     columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
-    if fits(columns, rows, flex="symptom"):
-        table(title, columns, rows, flex="symptom")
+    if fits(columns, rows, flex="symptom", flex_min=SYMPTOM_MIN):
+        table(title, columns, rows, flex="symptom", flex_min=SYMPTOM_MIN)
     else:
         rows = [
             [
@@ -81,7 +81,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
                 f"{v.ticket.reported_at:%m-%d} ??:??"
                 if v.ticket.time_unknown
                 else f"{v.ticket.reported_at:%m-%d %H:%M}",
-                "void" if v.voided else _clocks_cell(v, now),
+                "void" if v.voided else fault_status(v.ticket),
+                "-" if v.voided else _clocks_cell(v, now),
                 v.ticket.owner,
                 v.ticket.symptom,
             ]
@@ -89,11 +90,12 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
         ]
         table(
             title,
-            ["id", "system", "reported", "clocks", "owner", "symptom"],
+            ["id", "system", "reported", "status", "clocks", "owner", "symptom"],
             rows,
             [_row_style(v) for v in views],
             flex="symptom",
             optional=("reported", "system", "owner"),
+            flex_min=SYMPTOM_MIN,
         )
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
@@ -105,6 +107,7 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
 
 
 TIME_UNKNOWN = "report time of day unknown"
+SYMPTOM_MIN = 16  # cells a shortened symptom keeps (8 Chinese characters and …): the clocks wrap first
 
 
 def _marked(v: FaultView) -> str | int:

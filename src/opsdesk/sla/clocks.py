@@ -175,11 +175,12 @@ def ticket_clocks(
         now,
         at_report,
     )
-    arrival = _wall_clock(
+    visit_after_fix = arrived is not None and resolved is not None and arrived > resolved
+    arrival = _wall_clock(  # a visit after a (remote) fix was not the arrival the fix needed: judged without it
         "arrival",
         clock_target(terms, kind, "arrival", inside),
         reported,
-        arrived,
+        None if visit_after_fix else arrived,
         resolved,
         now,
         at_report,
