@@ -141,3 +141,24 @@ def test_status_after_a_holiday_and_a_working_weekend_counts_from_the_last_worki
     assert (after_holiday["since"], after_holiday["opened"]) == ("2026-09-30T18:00:00+08:00", [1])
     after_swap = json.loads(ok("status", "--json", now=at("2026-10-12", "09:00")))["since_yesterday"]
     assert after_swap["since"] == "2026-10-10T18:00:00+08:00"
+
+
+@pytest.mark.parametrize("command", [["status"], ["fault", "list"], ["report", "sla"]])
+def test_a_reader_that_leaves_early_gets_no_traceback(contract, command):
+    """`opsdesk status | true`: the pipe's reader has gone before anything is written; the command ends
+    quietly (no BrokenPipeError traceback, no "Exception ignored")."""
+    import os
+    import subprocess
+    import sys
+
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:00")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "OPSDESK_FORCE_TERMINAL")}
+    env.update(OPSDESK_DB=str(contract))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `true` does: it never reads
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err

@@ -307,6 +307,16 @@ def test_a_similar_open_fault_is_warned_of_at_the_door(contract):
         assert run("fault", "open", system, symptom, "--at", f"{FRI} {when}", now=at(FRI, when)).stderr == ""
 
 
+def test_a_duplicate_said_in_other_chinese_words_is_warned_of(contract):
+    """ "数字人播报无声音" and, 3 minutes later, "门诊大厅数字人没有声音" on the same system: the same fault in
+    other words (5 of the shorter's 8 characters shared), warned of; "导诊问答库未更新" is another fault."""
+    ok("fault", "open", "avatar", "数字人播报无声音", "--at", f"{FRI} 15:00", now=at(FRI, "15:00"))
+    result = run("fault", "open", "avatar", "门诊大厅数字人没有声音", "--at", f"{FRI} 15:03", now=at(FRI, "15:03"))
+    assert result.stderr.startswith("Warning: open fault 1 (avatar, reported 2026-12-04 15:00) looks alike")
+    other = run("fault", "open", "avatar", "导诊问答库未更新", "--at", f"{FRI} 15:05", now=at(FRI, "15:05"))
+    assert other.stderr == ""
+
+
 def test_bad_requests_are_refused_and_write_nothing(contract, store_env):
     late_response_fault()  # fault 1: resolved
     ok("fault", "open", "queue", "叫号语音不播报", "--at", "2026-12-07 09:00")  # fault 2: open, on site in time
@@ -677,3 +687,26 @@ def test_an_agreed_waiver_is_counted_alike_on_the_cover_and_the_summary(contract
     sheet = list(wb["汇总"].iter_rows(values_only=True))
     summary = {row[0]: dict(zip(sheet[0], row, strict=False)) for row in sheet[1:]}
     assert summary["到场"]["无需到场"] == 1 and arrival.endswith("无需到场 1）"), arrival
+
+
+def test_reopen_at_records_when_the_fault_came_back(contract, store_env):
+    """Resolved Friday 19:00; the fault came back Monday 08:30, recorded at 10:00 with --at: the reopen is
+    dated 08:30 (so is its note), none before the fix is taken, and the next fix comes after it."""
+    late_response_fault()
+    refused(
+        ["fault", "reopen", "1", "--reason", "故障复现", "--at", f"{FRI} 18:59"],
+        "fault 1 was resolved at 2026-12-04 19:00; a reopen cannot come before the fix it undoes: give --at on or "
+        "after 2026-12-04 19:00",
+        store_env,
+    )
+    ok("fault", "reopen", "1", "--reason", "故障复现", "--at", "2026-12-07 08:30")
+    data = json.loads(ok("fault", "show", "1", "--json"))
+    assert data["notes"][0]["at"] == "2026-12-07T08:30:00+08:00"
+    reopened = [h for h in data["history"] if h["action"] == "fault.reopen"]
+    assert reopened[0]["happened_at"] == "2026-12-07T08:30:00+08:00"
+    refused(
+        ["fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-07 08:00"],
+        "fault 1 was reopened at 2026-12-07 08:30 (its fix of 2026-12-04 19:00 did not hold); a resolution after "
+        "the reopen cannot be dated before it: give a time on or after 2026-12-07 08:30",
+        store_env,
+    )

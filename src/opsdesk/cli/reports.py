@@ -69,7 +69,7 @@ SLA_COLUMNS = [
 SLA_OPTIONAL = ("worst", "median", "as recorded", "exc.")
 SLA_SHORT = {
     "tickets": "n",
-    "breached": "late",
+    "breached": "brch",  # not "late": that word is for steps recorded late (`fault list --late`)
     "overdue": "ovd",
     "running": "run",
     "unknown": "unk",
