@@ -366,6 +366,9 @@ def alert_log(
         ["tried", "channel", "state", "tries", "sent", "alert", "error"],
         rows,
         [styles.get(e.state) for e in entries],
+        flex="alert",  # a subject is shortened on a narrow screen (--json has it whole); the error wraps
+        flex_min=24,  # a dozen Chinese characters: enough to tell the alerts apart
+        optional=("sent", "tries"),
     )
     if any(e.state == "interrupted" for e in entries):
         line(

@@ -216,6 +216,28 @@ def read_results(path: Path) -> list[dict[str, str]]:
     return out
 
 
+RESULT_COLUMNS = ("item", "result", "verdict", "note", "reading", "unit", "threshold")
+
+
+def write_results_form(desk: Desk, system: str, path: Path, *, force: bool = False) -> int:
+    """A CSV to fill in for `inspect SYSTEM --from-file`: a row per checklist item, its unit and threshold
+    given, result, verdict, note and reading blank (UTF-8 with BOM, so Excel shows the Chinese). An
+    existing file is replaced only with ``force``. Returns the number of items."""
+    items = template(desk, system)
+    if Path(path).exists() and not force:
+        raise Refused(f"{path} already exists; choose another -o or add --force to overwrite it")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RESULT_COLUMNS)
+    for i in items:
+        writer.writerow([i["item"], "", "", "", "", i.get("unit") or "", i.get("threshold") or ""])
+    try:
+        Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
+    except OSError as exc:
+        raise Refused(f"cannot write {path}: {exc.strerror}") from None
+    return len(items)
+
+
 def record(
     desk: Desk,
     system: str,

@@ -196,11 +196,13 @@ class OverdueRisk:
 
 @dataclass(frozen=True)
 class SinceYesterday:
-    """What changed in the 24 hours before now: faults opened, resolved, and clocks that breached."""
+    """What changed since the end of the previous working day (``since``; on a Monday, Friday's end; after
+    a holiday, the last working day's before it): faults opened, resolved, and clocks that breached."""
 
     opened: list[int]
     resolved: list[int]
     breached: list[int]
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -289,9 +291,10 @@ def overdue_risks(desk: Desk) -> list[OverdueRisk]:
 
 
 def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
-    """Faults opened and resolved in the last 24 hours, and those with a clock that breached then."""
+    """Faults opened and resolved since the end of the previous working day, and those with a clock that
+    breached since then."""
     now = desk.local_now
-    since = now - timedelta(days=1)
+    since = last_working_day_end(desk)
     recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
     seen = {v.ticket.id: v for v in [*recent, *open_views]}
     views = sorted(seen.values(), key=lambda v: v.ticket.id or 0)
@@ -302,7 +305,27 @@ def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
         opened=_ids(v for v in views if since <= v.ticket.reported_at < now),
         resolved=_ids(v for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now),
         breached=_ids(breached),
+        since=since,
     )
+
+
+def last_working_day_end(desk: Desk) -> datetime:
+    """The end of working hours on the last working day before today (on the calendar of the terms in
+    force): Friday 18:00 on a Monday, the day before a holiday after it, a swapped working Saturday's
+    18:00 on the Monday after. With no working day in the 31 days before, 24 hours ago."""
+    from datetime import time
+
+    from opsdesk.sla.terms import minutes_of_day
+
+    now = desk.local_now
+    calendar, terms = desk.calendar, desk.terms
+    end = minutes_of_day(terms.workday_end, "workday_end")
+    day = now.date()
+    for _ in range(31):
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            return datetime.combine(day, time(end // 60, end % 60), tzinfo=desk.tz)
+    return now - timedelta(days=1)
 
 
 def _ids(views: Iterable[FaultView]) -> list[int]:

@@ -193,9 +193,9 @@ def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> Fa
         voided=v.voided,
         exceptions=", ".join(map(str, v.agreed.ids)) if v.agreed else None,
         remote=t.remote_at,
-        response_late_min=_late(c.response),
-        arrival_late_min=_late(c.arrival),
-        resolution_late_min=_late(c.resolution),
+        response_late_min=None if v.voided else _late(c.response),  # void: in no figure, late by nothing
+        arrival_late_min=None if v.voided else _late(c.arrival),
+        resolution_late_min=None if v.voided else _late(c.resolution),
         confirm=confirmation("fault", t),
     )
 

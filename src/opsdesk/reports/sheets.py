@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opsdesk.faults.edits import VerdictChange
 from opsdesk.labels import label, value
@@ -24,6 +24,7 @@ from opsdesk.reports.rows import (
     row_cells,
 )
 from opsdesk.reports.workbook import Cell, Chart, Column, SheetRow, Table
+from opsdesk.sla.durations import working_span
 from opsdesk.sla.terms import SlaTerms
 from opsdesk.store.anchors import Anchor
 
@@ -233,13 +234,13 @@ def record_table(
 
 def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
     """Minutes as a person reads them: 3 小时 40 分 (3 h 40 min); with ``working_day`` (its length in
-    minutes) working time, from one working day on in working days: 1.5 个工作日 (1.5 working days)."""
+    minutes) working time as screens and alerts show it: 1个工作日5小时 (1 working day 5h00m), under a
+    day marked 45分钟（工作时间） (45m working)."""
     if minutes is None:
         return None
     zh = lang == "zh"
-    if working_day and minutes >= working_day:
-        days = f"{minutes / working_day:.1f}".removesuffix(".0")
-        return f"{days} 个工作日" if zh else f"{days} working day{'' if days == '1' else 's'}"
+    if working_day:  # the one format of working time (screens, alerts): 1个工作日5小时, 45分钟（工作时间）
+        return working_span(timedelta(minutes=minutes), timedelta(minutes=working_day), lang, mark=True)
     hours, mins = divmod(int(minutes), 60)
     hour_word, min_word = ("小时", "分") if zh else ("h", "min")
     if not hours:
