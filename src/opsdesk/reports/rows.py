@@ -463,6 +463,7 @@ class ExceptionRow:
     confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
     # a correction's fields: {column: [value when asked, value asked for]} (the sheet names them in words)
     asked: dict[str, list[Scalar]] | None = dataclasses.field(default=None, metadata=NESTED)
+    system_name: str = dataclasses.field(default="", metadata=NESTED)  # the sheet shows the system by its name
 
 
 def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
@@ -491,6 +492,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
                 state=x.state,
                 confirm=confirmation("exception", r),
                 asked=json.loads(r.edit_values) if r.edit_values else None,
+                system_name=x.system.name,
             )
         )
     return rows

@@ -487,7 +487,7 @@ def asked_text(lang: str, row: ExceptionRow) -> str:
 def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
     """An exception request with its effect in words (a correction with the fields it asks for), a
     pending one flagged warn, a refused one bad."""
-    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row)}
+    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row), "system": row.system_name or row.system}
     if row.type == "correction":
         shown["type"] = asked_text(lang, row)
     return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), **shown)
