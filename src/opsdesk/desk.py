@@ -318,6 +318,12 @@ def contract_end(contract: Contract) -> date:
     return contract.start_date + relativedelta(months=contract.months)
 
 
+def month_owed(contract: Contract, year: int, month: int) -> bool:
+    """Whether a calendar month owes its inspections and its monthly report: it ends within the service
+    (a 12-month service owes exactly 12; the part month in which it ends, before that month does, none)."""
+    return date(year + month // 12, month % 12 + 1, 1) <= contract_end(contract)
+
+
 def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)

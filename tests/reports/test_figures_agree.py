@@ -457,6 +457,8 @@ def test_the_demo_agrees_with_itself_on_every_sheet(tmp_path, store_env):
     )
     assert not [p for p in december["plan"] if p["plan_kind"] == "inspection"]
     assert not [s for s in december["summary"] if s["db_conclusion"] == "gap"]
+    gaps = _json("inspect", "gaps", "--month", "2026-12")  # the part month owes no inspection
+    assert (gaps["inspections_due"], gaps["uninspected"]) == (False, [])
     acceptance = tmp_path / "a.xlsx"
     ok("report", "acceptance", "-o", str(acceptance))
     check_acceptance(acceptance, start, last)
