@@ -74,7 +74,13 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     ok("report", "monthly", "2026-12", "-o", str(out))
     sheet = list(openpyxl.load_workbook(out)["豁免与作废记录"].iter_rows(values_only=True))
     row = dict(zip(sheet[0], sheet[1], strict=False))  # by column title: the layout may move columns
-    assert [row[k] for k in ("编号", "报障编号", "系统", "申请类型", "申请理由")] == [1, 1, "queue", "作废", "测试工单"]
+    assert [row[k] for k in ("编号", "报障编号", "系统", "申请类型", "申请理由")] == [
+        1,
+        1,
+        "智能候诊信息系统",
+        "作废",
+        "测试工单",
+    ]
     assert [row[k] for k in ("院方意见", "院方处理人", "处理时间", "对结论的影响")] == [
         "同意",
         "信息科陈主任",

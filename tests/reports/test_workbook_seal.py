@@ -326,7 +326,11 @@ def test_monthly_reports_delivered_are_recorded_and_listed_for_acceptance(signed
     acceptance = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(acceptance))
     listed = list(openpyxl.load_workbook(acceptance)["月度报告交付"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[1], r[3], r[5]) for r in listed] == [("2026-11", "月报", anchor, "m.xlsx")]
+    assert [(r[0], r[1], r[3], r[5]) for r in listed] == [
+        ("2026-09", "未交付", None, None),
+        ("2026-10", "未交付", None, None),
+        ("2026-11", "月报", anchor, "m.xlsx"),
+    ]
     assert json.loads(ok("verify", "--json"))["counts"]["delivery"] == 1
 
 

@@ -194,7 +194,7 @@ def test_monthly_report(november, tmp_path):
         stats["智能管理驾驶舱（BI大屏）"]["数据错误"],
         stats["合计"]["合计"],
     ) == (1, 1, 2)
-    assert stats["合计"]["响应"] == pytest.approx(0.5)
+    assert stats["合计"]["响应达标率"] == pytest.approx(0.5)
     assert len(wb["故障统计"]._charts) == 2
     sla = rows(wb["SLA明细"])
     assert [(r["编号"], r["响应"], r["修复"]) for r in sla] == [(1, "达标", "达标"), (2, "超时", "达标")]

@@ -411,23 +411,28 @@ def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     Example: opsdesk inspect gaps --month 2026-12
     """
     from opsdesk.contract.inspections import month_gaps
+    from opsdesk.desk import month_owed
 
     asked = read_period(month)
     with desk(write=False) as d:
         ym = d.period(asked, check_default_month=True).month
         assert ym is not None  # asked by month (this month by default)
         missing, unrisked = month_gaps(d, ym)
+        owed = month_owed(d.contract, *ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:
         emit_json(
             {
                 "month": label,
+                "inspections_due": owed,
                 "uninspected": [{"code": s.code, "name": s.name} for s in missing],
                 "items_without_risk": unrisked,
             }
         )
         return
-    if not missing:
+    if not owed:
+        line(f"No inspection is due in {label}: the service ends before the month does.")
+    elif not missing:
         line(f"Every system is inspected in {label}.")
     else:
         table(f"Not inspected in {label}: {len(missing)}", ["system", "name"], [[s.code, s.name] for s in missing])

@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, systems
-from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.desk import Desk, fmt, month_owed, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
 from opsdesk.textfile import decode
@@ -533,7 +533,10 @@ def risk_views(desk: Desk, *, system: str | None = None, open_only: bool = False
 
 
 def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:
-    """Contracted (active) systems with no inspection in ``month``."""
+    """Contracted (active) systems with no inspection in ``month``; none in a month that owes none (the
+    part month in which the service ends: nothing is due after it)."""
+    if not month_owed(desk.contract, *month):
+        return []
     label = f"{month[0]}-{month[1]:02d}"
     done = set(desk.session.exec(select(Inspection.system_id).where(Inspection.month == label)))
     return [s for s in systems(desk, include_inactive=False) if s.id not in done]

@@ -36,6 +36,7 @@ class ClockSummary:
     clock: str
     kind: str | None
     system: str | None = None
+    month: str | None = None  # YYYY-MM, in a breakdown by month (the month the tickets were reported in)
     counts: Counter[str] = field(default_factory=Counter)  # after the exceptions the hospital agreed to
     elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
     recorded: Counter[str] = field(default_factory=Counter)  # as recorded, before agreed exceptions
@@ -104,38 +105,41 @@ class SlaTally:
     """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
     response, arrival, then resolution per kind (SPEC: n/a is left out of the rate).
 
-    With ``by_system`` one block of rows per system (systems in the order met), else one block.
+    With ``by_system`` one block of rows per system (systems in the order met), with ``by_month`` per
+    month the tickets were reported in too (month × system), else one block.
     Median and worst elapsed cover clocks that stopped or ran past their deadline. Each clock is
     counted after the exceptions the hospital agreed to (a void ticket not at all) and as recorded,
     with the number of agreed exceptions beside it.
     """
 
-    def __init__(self, by_system: bool = False):
-        self.by_system = by_system
-        self.rows: dict[tuple[str | None, str, str | None], ClockSummary] = {}
+    def __init__(self, by_system: bool = False, by_month: bool = False):
+        self.by_system = by_system or by_month
+        self.by_month = by_month
+        self.rows: dict[tuple[str | None, str | None, str, str | None], ClockSummary] = {}
         self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
-        if not by_system:
-            self._block(None)
+        if not self.by_system:
+            self._block(None, None)
 
-    def _block(self, system: str | None) -> None:
-        self.rows[(system, "response", None)] = ClockSummary("response", None, system)
-        self.rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
+    def _block(self, month: str | None, system: str | None) -> None:
+        self.rows[(month, system, "response", None)] = ClockSummary("response", None, system, month)
+        self.rows[(month, system, "arrival", None)] = ClockSummary("arrival", None, system, month)
         for kind in ("fault", "defect", "data"):
-            self.rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
+            self.rows[(month, system, "resolution", kind)] = ClockSummary("resolution", kind, system, month)
 
     def add(self, v: FaultView) -> FaultView:
         system = v.system.code if self.by_system else None
+        month = f"{v.ticket.reported_at:%Y-%m}" if self.by_month else None
         rows = self.rows
-        if (system, "response", None) not in rows:
-            self._block(system)
+        if (month, system, "response", None) not in rows:
+            self._block(month, system)
         clocks, agreed = v.clocks, v.agreed
         changed = agreed.clocks if agreed is not None else None
         void = v.voided
         for row, clock, recorded in zip(
             (
-                rows[(system, "response", None)],
-                rows[(system, "arrival", None)],
-                rows[(system, "resolution", v.ticket.kind)],
+                rows[(month, system, "response", None)],
+                rows[(month, system, "arrival", None)],
+                rows[(month, system, "resolution", v.ticket.kind)],
             ),
             clocks,
             v.recorded or clocks,
@@ -155,7 +159,10 @@ class SlaTally:
         return v
 
     def summary(self) -> list[ClockSummary]:
-        return list(self.rows.values())
+        """The rows, a block per month and system (months in order, systems as met) or the one block."""
+        if not self.by_month:
+            return list(self.rows.values())
+        return [row for key, row in sorted(self.rows.items(), key=lambda item: item[0][0] or "")]
 
 
 def sla_summary(views: Iterable[FaultView], by_system: bool = False) -> list[ClockSummary]:

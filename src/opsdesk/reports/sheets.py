@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from opsdesk.faults.edits import VerdictChange
 from opsdesk.labels import label, value
 from opsdesk.reports.figures import ClockSummary
+from opsdesk.reports.item_rows import ItemRow
 from opsdesk.reports.rows import (
     ChangeRow,
     CorrectionRow,
@@ -16,7 +17,6 @@ from opsdesk.reports.rows import (
     FaultRow,
     InspectionGap,
     InspectionRow,
-    ItemRow,
     RiskRow,
     Scalar,
     TrainingRow,
@@ -82,6 +82,10 @@ def sheet_row(lang: str, row: Record, fill: str | None = None, **shown: Cell) ->
     cells = row_cells(row)
     if isinstance(row, FaultRow | ChangeRow | RiskRow):
         cells["after"] = after_text(lang, row.after or ())
+    if isinstance(row, FaultRow) and row.after_outcome:  # a fix after the period, with what it found and did
+        cells["after"] = (
+            f"{cells['after']}（{row.after_outcome}）" if lang == "zh" else f"{cells['after']} ({row.after_outcome})"
+        )
     cells.update(shown)
     return SheetRow(localise(lang, cells), fill, row.confirm)
 
@@ -484,7 +488,7 @@ def asked_text(lang: str, row: ExceptionRow) -> str:
 def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
     """An exception request with its effect in words (a correction with the fields it asks for), a
     pending one flagged warn, a refused one bad."""
-    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row)}
+    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row), "system": row.system_name or row.system}
     if row.type == "correction":
         shown["type"] = asked_text(lang, row)
     return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), **shown)
