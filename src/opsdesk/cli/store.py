@@ -170,8 +170,8 @@ def restore(
 
     Example: opsdesk restore backups/opsdesk-20261207-090000.db
     """
-    from opsdesk.store.engine import check_backup
-    from opsdesk.store.engine import restore as restore_store
+    from opsdesk.store.restores import check_backup
+    from opsdesk.store.restores import restore as restore_store
 
     collect_from_here()
     checked = check_backup(path)
