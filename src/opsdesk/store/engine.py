@@ -11,14 +11,15 @@ chain always grows one event after the other.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from opsdesk.errors import InvalidInput, NotFound, StoreError
@@ -30,6 +31,8 @@ from opsdesk.store.migrations import MIGRATIONS, OPSDESK_TABLES, run_ddl
 BUSY_TIMEOUT_MS = 30_000
 PG_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 PG_LOCK = 0x6F707364  # "opsd": the advisory lock every PostgreSQL write transaction holds
+PG_MIGRATION_LOCK = 0x6F70736D  # "opsm": the advisory lock a PostgreSQL store's upgrade holds
+MIGRATION_WAIT = 600  # seconds a command waits for another command's upgrade of the same store
 
 
 def is_url(target: str | Path) -> bool:
@@ -97,14 +100,36 @@ class Store:
             raise NotFound(f"{self.name} holds no opsdesk data yet; create the contract with `opsdesk init`")
 
     def _migrate(self) -> None:
+        """Apply the migrations this store has not recorded, each in its own transaction, after backing
+        the store up. Under one lock (:meth:`_migration_lock`): the first commands after an upgrade,
+        run at once, wait for the one that migrates, then find nothing left to do."""
+        if not self._pending():
+            return
+        with self._migration_lock():
+            pending = self._pending(create=True)  # again: another command may have migrated meanwhile
+            if pending and len(pending) < len(MIGRATIONS):
+                self.backup_path = self.backup(self.aside_name(f"before-{pending[0].__name__}"))
+            for migration in pending:
+                try:
+                    with self.engine.begin() as conn:
+                        migration(conn)
+                        conn.execute(
+                            text("INSERT INTO schema_migrations (name, applied_at) VALUES (:name, :at)"),
+                            {"name": migration.__name__, "at": datetime.now(UTC).isoformat(timespec="seconds")},
+                        )
+                except DBAPIError as exc:
+                    raise self._error(exc) from None
+                self.migrated.append(migration.__name__)
+
+    def _pending(self, create: bool = False) -> list[Callable[[Connection], None]]:
+        """The migrations not yet recorded (``create``: making the table that records them if missing);
+        a store written by a newer opsdesk is refused."""
         try:
             with self.engine.execution_options(opsdesk_read=True).connect() as conn:
                 exists = "schema_migrations" in self._tables(conn)
-                if exists:
-                    applied = [r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations ORDER BY id")]
-                else:
-                    applied = []
-            if not exists:
+                query = "SELECT name FROM schema_migrations ORDER BY id"
+                applied = [r[0] for r in conn.exec_driver_sql(query)] if exists else []
+            if not exists and create:
                 with self.engine.begin() as conn:
                     run_ddl(
                         conn,
@@ -122,17 +147,10 @@ class Store:
                 f"{self.name} was written by a newer opsdesk (schema {applied[-1]}, "
                 f"this opsdesk knows up to {known[-1]}); upgrade opsdesk to use it"
             )
-        pending = [m for m in MIGRATIONS if m.__name__ not in applied]
-        if pending and applied:
-            self.backup_path = self.backup(self.aside_name(f"before-{pending[0].__name__}"))
-        for migration in pending:
-            with self.engine.begin() as conn:
-                migration(conn)
-                conn.execute(
-                    text("INSERT INTO schema_migrations (name, applied_at) VALUES (:name, :at)"),
-                    {"name": migration.__name__, "at": datetime.now(UTC).isoformat(timespec="seconds")},
-                )
-            self.migrated.append(migration.__name__)
+        return [m for m in MIGRATIONS if m.__name__ not in applied]
+
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
 
     def applied_migrations(self) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -216,6 +234,10 @@ class SqliteStore(Store):
     def _error(self, exc: Exception) -> StoreError:
         return _store_error(self.path, exc)
 
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        """A lock file beside the database (``NAME.migrating``), held while it is upgraded."""
+        return _file_lock(self.path.with_name(f"{self.path.name}.migrating"), self.name)
+
     def backup(self, target: Path) -> Path:
         """Copy the database through SQLite's online backup API (consistent while others write)."""
         from opsdesk.store.backups import copy_sqlite_file
@@ -258,6 +280,26 @@ class PostgresStore(Store):
 
     def _error(self, exc: Exception) -> StoreError:
         return pg_error(self.name, exc)
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """A session advisory lock of this schema, held on a connection of its own while it is upgraded
+        (not the writers' lock: the migrations take that one in each of their transactions)."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"SET lock_timeout = '{MIGRATION_WAIT}s'")
+            cursor.execute(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK}, hashtext(current_schema()))")
+            raw.commit()
+        except Exception as exc:
+            raw.invalidate()
+            if getattr(exc, "sqlstate", None) == "55P03":  # lock_not_available: the wait ran out
+                raise _still_upgrading(self.name) from None
+            raise self._error(exc) from None
+        try:
+            yield
+        finally:
+            raw.invalidate()  # closing the connection releases the lock, whatever happened
 
     def backup(self, target: Path) -> Path:
         """Copy every table, read in one snapshot, into a new SQLite file of the same schema.
@@ -381,6 +423,52 @@ def _unused(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return candidate
+
+
+@contextmanager
+def _file_lock(path: Path, name: str) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created 0600, removed after), waiting at most
+    :data:`MIGRATION_WAIT` for another command holding it. Where there is no ``flock`` (Windows) no
+    lock is taken."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    import time
+
+    deadline = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot upgrade {name}: cannot create {path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            if time.monotonic() > deadline:
+                raise _still_upgrading(name) from None
+            time.sleep(0.05)
+            continue
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break  # still the lock file: a holder that finished removed the one it held
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _still_upgrading(name: str) -> StoreError:
+    return StoreError(
+        f"another opsdesk has been upgrading {name} for {MIGRATION_WAIT // 60} minutes; "
+        "let it finish, then run the command again"
+    )
 
 
 def _check_header(path: Path) -> None:
