@@ -252,6 +252,89 @@ def test_hostile_files_are_refused(populated, tmp_path):
         refused(["import", "zentao-bugs", name], message, populated, code=2)
 
 
+# -- hostile files: not a regular file, or beyond a limit; refused before parsing, never waited on ----
+
+FIFO, FOLDER = "<fifo>", "<folder>"
+PIPE = "is a named pipe (FIFO), not a file; give"
+HOSTILE_FILES = [
+    (["import", "zentao-bugs", FIFO], f"{FIFO} {PIPE} a ZenTao export file (CSV or API JSON)", 2),
+    (
+        ["import", "zentao-stories", FOLDER],
+        f"{FOLDER} is a directory, not a file; give a ZenTao export file (CSV or API JSON)",
+        2,
+    ),
+    (
+        ["import", "zentao-bugs", "/dev/zero"],
+        "/dev/zero is a device, not a file; give a ZenTao export file (CSV or API JSON)",
+        2,
+    ),
+    (["inspect", "run", "queue", "--from-file", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
+    (["inspect", "run", "queue", "--from-file", "/dev/zero"], "/dev/zero is a device, not a file; give a CSV file", 2),
+    (["inspect", "run", "queue", "--from-file", FOLDER], f"{FOLDER} is a directory, not a file; give a CSV file", 2),
+    (["inspect", "template", "set", "queue", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
+    (["restore", FIFO], f"{FIFO} {PIPE} a backup made by `opsdesk backup`", 2),
+    (["verify", "--against", FIFO], f"{FIFO} {PIPE} a workbook opsdesk exported (.xlsx)", 2),
+    (
+        ["--db", FIFO, "status"],
+        f"{FIFO} is a named pipe (FIFO), not a database file; point --db at an opsdesk database file",
+        1,
+    ),
+    (
+        ["--db", "/dev/zero", "status"],
+        "/dev/zero is a device, not a database file; point --db at an opsdesk database file",
+        1,
+    ),
+]
+
+
+@pytest.fixture
+def never_hangs():
+    """A command that waited on a pipe would stop the suite: it fails the test instead."""
+    import signal
+
+    def hung(*_args):
+        raise AssertionError("the command waited on the file")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"), HOSTILE_FILES, ids=[" ".join(a)[:60] for a, _, _ in HOSTILE_FILES]
+)
+def test_a_pipe_a_device_or_a_folder_is_refused_without_waiting(populated, tmp_path, never_hangs, args, message, code):
+    fifo, folder = tmp_path / "results.csv", tmp_path / "folder.csv"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    names = {FIFO: str(fifo), FOLDER: str(folder)}
+    for placeholder, name in names.items():
+        message = message.replace(placeholder, name)
+    refused([names.get(a, a) for a in args], message, populated, code=code)
+
+
+def test_an_inspection_csv_beyond_its_limits_is_refused(populated, tmp_path):
+    from opsdesk.contract.inspections import CSV_LIMITS
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("item,result,verdict,note\n" + "服务与进程状态,正常,ok,\n" * CSV_LIMITS.max_lines, encoding="utf-8")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("item,result,verdict,note\n服务与进程状态,正常,ok," + "长" * 30_000 + "\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "item,result,verdict,note\n" + ("服务与进程状态,正常,ok," + "长" * 10_000 + "\n") * 40, encoding="utf-8"
+    )
+    for path, message in (
+        (rows, f"{rows} has more than 5,000 lines, more than any inspection CSV opsdesk reads; "),
+        (wide, f"{wide} has a line longer than 64 KB; inspection CSVs have none: save it again as CSV"),
+        (big, f"{big} is larger than 1 MB, more than any inspection CSV opsdesk reads; "),
+    ):
+        fewer = "a CSV holds one system's checklist or one inspection's results" if "longer" not in message else ""
+        refused(["inspect", "run", "queue", "--from-file", str(path)], message + fewer, populated, code=2)
+
+
 def _workbook(tmp_path, name="r.xlsx"):
     ok("report", "monthly", "2026-12", "-o", str(tmp_path / name))
     return tmp_path / name

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opsdesk.errors import BadOption, InvalidInput, NotFound
+from opsdesk.infile import refuse_special
 
 CHECKPOINTS = 16  # anchors along the history on an integrity sheet, besides its head
 _ANCHOR = re.compile(r"^\s*(\d+)\s*:\s*([0-9a-fA-F]{64})\s*$")
@@ -68,6 +69,7 @@ def read_anchors(path: Path) -> Anchors:
     from opsdesk.labels import label
 
     path = Path(path)
+    refuse_special(path, "a workbook opsdesk exported (.xlsx)")
     if not path.is_file():
         raise NotFound(f"no workbook at {path}")
     try:

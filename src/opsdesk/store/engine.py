@@ -215,6 +215,7 @@ class SqliteStore(Store):
         path = Path(path).expanduser()
         if path.is_dir():
             raise StoreError(f"{path} is a directory; --db needs a database file path, e.g. {path / 'opsdesk.db'}")
+        _refuse_special(path)
         if not path.exists():
             if not create:
                 raise NotFound(
@@ -469,6 +470,18 @@ def _still_upgrading(name: str) -> StoreError:
         f"another opsdesk has been upgrading {name} for {MIGRATION_WAIT // 60} minutes; "
         "let it finish, then run the command again"
     )
+
+
+def _refuse_special(path: Path) -> None:
+    """A named pipe, a device or a socket as --db: refused before anything opens it (a FIFO would hang)."""
+    from opsdesk.infile import kind_of
+
+    try:
+        kind = kind_of(os.stat(path).st_mode)
+    except OSError:
+        return
+    if kind is not None:
+        raise StoreError(f"{path} is {kind}, not a database file; point --db at an opsdesk database file")
 
 
 def _check_header(path: Path) -> None:

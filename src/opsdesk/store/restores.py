@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from opsdesk.errors import NotFound, Refused, StoreError
+from opsdesk.infile import refuse_special
 from opsdesk.store.engine import SqliteStore, _check_header, copy_into_file, copy_rows, open_store
 
 
@@ -137,6 +138,7 @@ def check_backup(path: Path) -> BackupCheck:
     from opsdesk.store.history import verify
 
     path = Path(path)
+    refuse_special(path, "a backup made by `opsdesk backup`")
     if not path.is_file():
         raise NotFound(f"no backup file at {path}")
     try:
