@@ -168,6 +168,8 @@ def test_periods_at_the_service_edges_are_accepted(contract):
 # -- hostile input: one line naming the field, nothing written ----------------------------------
 
 CONTROL = "only printable text, tabs and newlines are accepted"
+AS_ANOTHER = "which can make one name print as another; a name takes visible characters only"
+OUTSIDE = "is outside the years 2000-2099 opsdesk keeps records for"
 HOSTILE = [
     (
         ["fault", "open", "queue", "叫号\x1b]0;owned\x07屏"],
@@ -226,6 +228,45 @@ HOSTILE = [
     (["report", "monthly", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
     (["report", "sla", "--month", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
     (["fault", "list", "--month", "0000-01"], "month 0000-01 is outside the years 2000-2099 opsdesk keeps records for"),
+    # names that print as another's: a text-direction control, a zero-width character
+    (
+        ["staff", "add", "张\u200b伟", "--role", "r", "--phone", "138", "--email", "a@b.c"],
+        f"the name contains U+200B, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["--by", "陈\u200d主任", "fault", "open", "queue", "x"],
+        f"--by (or OPSDESK_USER) contains U+200D, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["fault", "open", "queue", "x", "--reporter", "王\u2066护士"],
+        f"--reporter contains U+2066, a text-direction control, {AS_ANOTHER}",
+    ),
+    (
+        ["fault", "assign", "1", "\ufeff张伟"],
+        f"the owner contains U+FEFF, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["change", "open", "queue", "t", "--type", "adaptive", "--requested-by", "\u202e任主陈 科息信"],
+        f"--requested-by contains U+202E, a text-direction control, {AS_ANOTHER}",
+    ),
+    # a web address that is not one line
+    (
+        ["alert", "add", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc\nhttps://evil.example/x"],
+        "the URL contains U+000A (\\n); a web address holds no spaces, line breaks or control characters: give the "
+        "WeCom group robot's webhook URL on one line",
+    ),
+    (
+        ["alert", "add", "webhook", "https://example.com/hook?a=1 b"],
+        "the URL contains U+0020 ( ); a web address holds no spaces, line breaks or control characters: give the "
+        "webhook URL on one line",
+    ),
+    # days no contract reaches
+    (["calendar", "add-holiday", "1900-01-01", "--note", "x"], f"date 1900-01-01 {OUTSIDE}"),
+    (["calendar", "add-workday", "1900-01-06", "--note", "x"], f"date 1900-01-06 {OUTSIDE}"),
+    (
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "a@b.c", "--from", "1900-01-01"],
+        f"date 1900-01-01 {OUTSIDE}",
+    ),
 ]
 
 
@@ -250,6 +291,39 @@ def test_hostile_files_are_refused(populated, tmp_path):
         ("deep2.json", "deep2.json is JSON nested too deeply to be a ZenTao export; save the API answer as it came"),
     ):
         refused(["import", "zentao-bugs", name], message, populated, code=2)
+
+
+def test_a_confirmer_or_a_day_before_the_contracts_calendar_is_refused(populated):
+    ok("fault", "respond", "1", "--at", "09:10")
+    ok("fault", "arrive", "1", "--at", "09:30")
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "10:00")
+    refused(
+        ["fault", "confirm", "1", "--by", "\u202e任主陈 科息信"],  # prints as 信息科 陈主任
+        f"--by contains U+202E, a text-direction control, {AS_ANOTHER}",
+        populated,
+        code=2,
+    )
+    refused(
+        ["calendar", "add-holiday", "2025-10-01", "--note", "国庆"],
+        "2025-10-01 is before the contract's calendar, which starts on 2026-01-01 (the service starts 2026-09-01); "
+        "no deadline of the contract reaches it",
+        populated,
+    )
+    refused(
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "a@b.c", "--from", "2025-12-31"],
+        "--from 2025-12-31 is before the contract's calendar, which starts on 2026-01-01; give the first day this "
+        "person works on the contract (the default: its start, 2026-09-01)",
+        populated,
+    )
+
+
+def test_direction_controls_and_invisible_characters_in_free_text_are_shown(populated):
+    ok("fault", "note", "1", "改为\u202e已处理\u200b")  # free text keeps what was typed
+    for env in ({}, {"OPSDESK_FORCE_TERMINAL": "1"}):
+        out = run("fault", "show", "1", env=env).stdout
+        assert "改为<U+202E>已处理<U+200B>" in out and "\u202e" not in out and "\u200b" not in out
+    notes = json.loads(ok("fault", "show", "1", "--json"))["notes"]
+    assert notes[-1]["text"] == "改为\u202e已处理\u200b"  # scripts get it exactly
 
 
 # -- hostile files: not a regular file, or beyond a limit; refused before parsing, never waited on ----

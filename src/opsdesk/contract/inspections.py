@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, systems
-from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.desk import Desk, fmt, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.infile import Limits, read_bounded
 from opsdesk.store.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
@@ -297,7 +297,7 @@ def record(
         month=label,
         at=moment,
         recorded_at=desk.local_now,
-        inspector=text_value(inspector, "--by") or desk.actor,
+        inspector=name_value(inspector, "--by") or desk.actor,
     )
     desk.create(inspection, "inspection.record", happened_at=moment)
     for item in items:
@@ -357,7 +357,7 @@ def add_risk(
         text=text_value(text, "the risk", required=True),
         level=level,
         remedy=text_value(remedy, "--remedy", required=True),
-        owner=text_value(owner, "--owner"),
+        owner=name_value(owner, "--owner"),
         due=due,
         item=text_value(item, "--item"),
     )
