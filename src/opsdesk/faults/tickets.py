@@ -22,7 +22,7 @@ from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store import history
 from opsdesk.store.models import Correction, Event, ExceptionRequest, Note, Ticket
 
-LATE_AFTER = timedelta(hours=1)
+LATE_MARGIN = timedelta(minutes=5)  # a step recorded within this of the moment it gives was typed as it happened
 KIND_NAMES = {"fault": "故障", "defect": "系统错误", "data": "数据错误"}
 KIND_ALIASES = {
     "fault": "fault",
