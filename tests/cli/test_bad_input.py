@@ -348,16 +348,8 @@ HOSTILE_FILES = [
     (["inspect", "template", "set", "queue", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
     (["restore", FIFO], f"{FIFO} {PIPE} a backup made by `opsdesk backup`", 2),
     (["verify", "--against", FIFO], f"{FIFO} {PIPE} a workbook opsdesk exported (.xlsx)", 2),
-    (
-        ["--db", FIFO, "status"],
-        f"{FIFO} is a named pipe (FIFO), not a database file; point --db at an opsdesk database file",
-        1,
-    ),
-    (
-        ["--db", "/dev/zero", "status"],
-        "/dev/zero is a device, not a database file; point --db at an opsdesk database file",
-        1,
-    ),
+    (["--db", FIFO, "status"], f"{FIFO} {PIPE} an opsdesk database file as --db", 2),
+    (["--db", "/dev/zero", "status"], "/dev/zero is a device, not a file; give an opsdesk database file as --db", 2),
 ]
 
 

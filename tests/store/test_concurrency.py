@@ -177,7 +177,7 @@ def test_backups_in_the_same_millisecond_get_their_own_names_and_keep(contract):
 def test_four_backups_at_once_for_twenty_rounds(contract, tmp_path):
     """Every backup that reports success is a complete, restorable file; none is 0 bytes; nothing
     partial is left; a failure would say why in one line."""
-    from opsdesk.store.restores import check_backup
+    from opsdesk.store.engine import check_backup
 
     ok("fault", "open", "queue", "x")
     events = json.loads(ok("verify", "--json"))["events"]

@@ -128,14 +128,15 @@ def backup(
 
     Example: opsdesk backup --keep 30
     """
-    from opsdesk.store.engine import backup_name, open_store, prune_backups
+    from opsdesk.store.backups import backup_name, prune_backups
+    from opsdesk.store.engine import open_store
 
     if keep is not None and keep < 1:
         raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
     collect_from_here()
     store = open_store(db_path())
     try:
-        target = path or backup_name(store, _local_now())
+        target = path or backup_name(store.backup_folder(), store.backup_stem(), _local_now())
         written = store.backup(target)
         stem = store.backup_stem()
     finally:
@@ -170,8 +171,8 @@ def restore(
 
     Example: opsdesk restore backups/opsdesk-20261207-090000.db
     """
-    from opsdesk.store.restores import check_backup
-    from opsdesk.store.restores import restore as restore_store
+    from opsdesk.store.engine import check_backup
+    from opsdesk.store.engine import restore as restore_store
 
     collect_from_here()
     checked = check_backup(path)

@@ -6,7 +6,7 @@
   SQLite file, its integrity checked, opsdesk's schema in it), never over an existing file: a
   killed or failed backup leaves no file under a backup's name, and a backup never reports success
   on a file that is not complete.
-- Default names are unique (:func:`~opsdesk.store.engine.backup_name`: to the millisecond, plus a
+- Default names are unique (:func:`backup_name`: to the millisecond, plus a
   random part), so backups started at the same moment never share a file; clearing a killed
   backup's leftovers removes only partial files no live backup holds.
 - A restore takes the copy it keeps aside and replaces the records under one write lock (SQLite's
@@ -22,11 +22,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from opsdesk.errors import Refused, StoreError
-from opsdesk.outfile import output_file, sweep
+from opsdesk.outfile import PARTIAL, output_file, sweep
 
 
 def prepare_folder(folder: Path) -> None:
@@ -203,6 +204,33 @@ def prune(candidates: list[Path], contract: tuple[str, str] | None, keep: int) -
     for old in doomed:
         old.unlink()
     return Pruned(doomed, skipped)
+
+
+def backup_name(folder: Path, stem: str, now: datetime) -> Path:
+    """The default backup file in ``folder`` (``backups/`` beside an SQLite database, in opsdesk's folder
+    for a PostgreSQL one): ``<stem>-YYYYmmdd-HHMMSS-mmm-<random>.db``, to the millisecond plus a random
+    part, so backups started at the same moment never share a name."""
+    import secrets
+
+    stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{secrets.token_hex(4)}"
+    return folder / f"{stem}-{stamp}.db"
+
+
+def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
+    """Delete all but the ``keep`` newest default-named backups of ``contract`` in ``folder`` (a
+    :class:`~opsdesk.store.backups.Pruned`); a file that is no complete backup of it is left alone. The
+    partial files of backups killed earlier go too (never one a backup is writing now)."""
+    import re
+
+    # YYYYmmdd-HHMMSS-mmm-<random>, or as older versions named them: YYYYmmdd-HHMMSS[-n]
+    named = re.compile(re.escape(stem) + r"-(\d{8}-\d{6})(?:-(\d{3})-[0-9a-f]{8}|-(\d+))?\.db")
+    found = []
+    for path in folder.glob(f"{stem}-????????-??????*.db"):
+        if match := named.fullmatch(path.name):
+            second, ms, nth = match.groups()
+            found.append(((second, int(ms or 0), int(nth or 1), path.stat().st_mtime_ns), path))
+    stale = remove_stale_partials(folder, f".{stem}-????????-??????*{PARTIAL}")
+    return replace(prune([p for _, p in sorted(found)], contract, keep), stale=stale)
 
 
 def remove_stale_partials(folder: Path, pattern: str) -> list[Path]:

@@ -1,4 +1,4 @@
-"""The store: where it is, how it opens (bringing its schema up to date), its backups (restores: restores.py).
+"""The store: where it is, how it opens (bringing its schema up to date), its backups and restores.
 
 One database holds one contract: an SQLite file on the engineer's machine, or a PostgreSQL
 database a team shares (``--db postgresql+psycopg://user@host/dbname``). Every command runs
@@ -11,27 +11,30 @@ chain always grows one event after the other.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from opsdesk.errors import InvalidInput, NotFound, StoreError
+from opsdesk.errors import InvalidInput, NotFound, Refused, StoreError
+from opsdesk.infile import refuse_special
 from opsdesk.paths import app_dir
 from opsdesk.store.dberrors import no_schema, pg_error
 from opsdesk.store.dburl import hide_password
 from opsdesk.store.migrations import MIGRATIONS, OPSDESK_TABLES, run_ddl
+from opsdesk.store.upgrade_lock import file_lock, pg_lock
 
 BUSY_TIMEOUT_MS = 30_000
 PG_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 PG_LOCK = 0x6F707364  # "opsd": the advisory lock every PostgreSQL write transaction holds
-PG_MIGRATION_LOCK = 0x6F70736D  # "opsm": the advisory lock a PostgreSQL store's upgrade holds
-MIGRATION_WAIT = 600  # seconds a command waits for another command's upgrade of the same store
 
 
 def is_url(target: str | Path) -> bool:
@@ -211,7 +214,7 @@ class SqliteStore(Store):
         path = Path(path).expanduser()
         if path.is_dir():
             raise StoreError(f"{path} is a directory; --db needs a database file path, e.g. {path / 'opsdesk.db'}")
-        _refuse_special(path)
+        refuse_special(path, "an opsdesk database file as --db")  # a FIFO would hang whatever opens it
         if not path.exists():
             if not create:
                 raise NotFound(
@@ -233,7 +236,7 @@ class SqliteStore(Store):
 
     def _migration_lock(self) -> AbstractContextManager[None]:
         """A lock file beside the database (``NAME.migrating``), held while it is upgraded."""
-        return _file_lock(self.path.with_name(f"{self.path.name}.migrating"), self.name)
+        return file_lock(self.path.with_name(f"{self.path.name}.migrating"), self.name)
 
     def backup(self, target: Path) -> Path:
         """Copy the database through SQLite's online backup API (consistent while others write)."""
@@ -278,25 +281,9 @@ class PostgresStore(Store):
     def _error(self, exc: Exception) -> StoreError:
         return pg_error(self.name, exc)
 
-    @contextmanager
-    def _migration_lock(self) -> Iterator[None]:
-        """A session advisory lock of this schema, held on a connection of its own while it is upgraded
-        (not the writers' lock: the migrations take that one in each of their transactions)."""
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(f"SET lock_timeout = '{MIGRATION_WAIT}s'")
-            cursor.execute(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK}, hashtext(current_schema()))")
-            raw.commit()
-        except Exception as exc:
-            raw.invalidate()
-            if getattr(exc, "sqlstate", None) == "55P03":  # lock_not_available: the wait ran out
-                raise _still_upgrading(self.name) from None
-            raise self._error(exc) from None
-        try:
-            yield
-        finally:
-            raw.invalidate()  # closing the connection releases the lock, whatever happened
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        """A session advisory lock of this schema, held while it is upgraded."""
+        return pg_lock(self.engine, self.name, self._error)
 
     def backup(self, target: Path) -> Path:
         """Copy every table, read in one snapshot, into a new SQLite file of the same schema.
@@ -383,34 +370,172 @@ def sync_ids(conn: Connection, tables: list[str]) -> None:
             )
 
 
-def backup_name(store: Store, now: datetime) -> Path:
-    """The default backup file: ``backups/<name>-YYYYmmdd-HHMMSS-mmm-<random>.db`` beside an SQLite
-    database (in opsdesk's folder for a PostgreSQL one): to the millisecond, plus a random part, so
-    backups started at the same moment never share a name."""
-    import secrets
+class ContractIdentity(NamedTuple):
+    """Which contract a database holds: its name and start date (as text)."""
 
-    stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{secrets.token_hex(4)}"
-    return store.backup_folder() / f"{store.backup_stem()}-{stamp}.db"
+    name: str
+    start: str
 
 
-def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
-    """Delete all but the ``keep`` newest default-named backups of ``contract`` in ``folder`` (a
-    :class:`~opsdesk.store.backups.Pruned`); a file that is no complete backup of it is left alone. The
-    partial files of backups killed earlier go too (never one a backup is writing now)."""
-    import re
+@dataclass(frozen=True)
+class Contents:
+    """What a database holds, as a restore weighs it: the contract and the number of history events."""
 
-    from opsdesk.outfile import PARTIAL
-    from opsdesk.store.backups import prune, remove_stale_partials
+    contract: ContractIdentity
+    events: int
 
-    # YYYYmmdd-HHMMSS-mmm-<random>, or as older versions named them: YYYYmmdd-HHMMSS[-n]
-    named = re.compile(re.escape(stem) + r"-(\d{8}-\d{6})(?:-(\d{3})-[0-9a-f]{8}|-(\d+))?\.db")
-    found = []
-    for path in folder.glob(f"{stem}-????????-??????*.db"):
-        if match := named.fullmatch(path.name):
-            second, ms, nth = match.groups()
-            found.append(((second, int(ms or 0), int(nth or 1), path.stat().st_mtime_ns), path))
-    stale = remove_stale_partials(folder, f".{stem}-????????-??????*{PARTIAL}")
-    return replace(prune([p for _, p in sorted(found)], contract, keep), stale=stale)
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """A backup proved sound (:func:`check_backup`): its history (events, head hash, records per
+    table) and its contract. Only a checked backup is restored (:func:`restore`)."""
+
+    path: Path
+    events: int
+    head_hash: str
+    counts: dict[str, int]
+    contract: ContractIdentity | None  # None: a backup of a store without a contract
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the backup it took in, the store it replaced, where the old content went."""
+
+    backup: BackupCheck
+    store_name: str  # how messages name the store (the file, or the URL without its password)
+    aside: Path | None  # the replaced content, kept aside (None: the store held no contract)
+
+
+def _contract_identity(conn: Connection) -> ContractIdentity | None:
+    row = conn.exec_driver_sql("SELECT name, start_date FROM contract WHERE id = 1").first()
+    return ContractIdentity(row[0], str(row[1])) if row else None
+
+
+def restore(
+    target: str | Path, checked: BackupCheck, *, force: bool = False, clock: Callable[[], datetime]
+) -> Restored:
+    """Replace the content of the store ``target`` names with a backup :func:`check_backup` proved sound.
+
+    Refused, unless ``force``, when the store holds another contract, more history than the backup,
+    or a history the backup's disagrees with. Under one write lock, what the store held is kept
+    aside (in a file named for the time ``clock`` gives) and its records replaced by the backup's.
+    """
+    from opsdesk.store.backups import refuse_diverged
+
+    store = open_store(target, create=True)
+    try:
+        aside_name = store.aside_name(f"before-restore-{clock():%Y%m%d-%H%M%S}")
+        with store.engine.begin() as live:  # the write lock: writers wait until the restore is done
+            contract = _contract_identity(live)
+            events = live.exec_driver_sql("SELECT count(*) FROM event").scalar_one()
+            current = Contents(contract, events) if contract else None
+            if current and not force:
+                _refuse_restore(checked, current)
+                refuse_diverged(live, checked, current.events)
+            aside = copy_into_file(live, aside_name) if current else None
+            _copy_backup_into(live, checked.path)
+    finally:
+        store.close()
+    return Restored(checked, store.name, aside)
+
+
+def _copy_backup_into(live: Connection, source: Path) -> None:
+    """Replace every opsdesk table's rows with the (checked) backup's, an older backup brought to
+    this schema on a copy first."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "restore.db"
+        shutil.copyfile(source, copy)
+        # a backup made before the workbook seal existed gets a new one on the copy: keep this store's,
+        # which the workbooks already out were sealed with
+        keep = frozenset() if _has_table(copy, "workbook_seal") else frozenset({"workbook_seal"})
+        backup = SqliteStore.open(copy)
+        try:
+            with backup.engine.execution_options(opsdesk_read=True).connect() as src:
+                copy_rows(src, live, keep)
+        finally:
+            backup.close()
+
+
+def _has_table(path: Path, name: str) -> bool:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        return found is not None
+    finally:
+        conn.close()
+
+
+def _refuse_restore(checked: BackupCheck, current: Contents) -> None:
+    if checked.contract and current.contract != checked.contract:
+        raise Refused(
+            f"{checked.path} holds the contract {checked.contract.name!r} (from {checked.contract.start}), not "
+            f"{current.contract.name!r}; add --force to replace this database with it anyway"
+        )
+    if current.events > checked.events:
+        raise Refused(
+            f"{checked.path} has {checked.events} history events, this database {current.events}: restoring "
+            f"it loses the {current.events - checked.events} newest; add --force if that is intended"
+        )
+
+
+def check_backup(path: Path) -> BackupCheck:
+    """Open a copy of a backup, bring it to the current schema, and prove it whole before it replaces anything."""
+    import shutil
+    import tempfile
+
+    from opsdesk.store.history import verify
+
+    path = Path(path)
+    refuse_special(path, "a backup made by `opsdesk backup`")
+    if not path.is_file():
+        raise NotFound(f"no backup file at {path}")
+    try:
+        _check_header(path)
+    except StoreError:
+        raise StoreError(f"{path} is not an SQLite file, so not an opsdesk backup; nothing was restored") from None
+    _refuse_foreign(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "check.db"
+        shutil.copyfile(path, copy)
+        try:
+            store = SqliteStore.open(copy)
+        except DBAPIError as exc:
+            raise _unsound(path, exc) from None
+        try:
+            with store.transaction(write=False) as session:
+                result = verify(session)
+                contract = _contract_identity(session.connection())
+        except DBAPIError as exc:
+            raise _unsound(path, exc) from None
+        finally:
+            store.close()
+    if not result.ok:
+        raise StoreError(f"{path} is not a sound opsdesk database: {result.problems[0]}; nothing was restored")
+    return BackupCheck(path, result.events, result.head_hash, result.counts, contract)
+
+
+def _refuse_foreign(path: Path) -> None:
+    """A backup holding what opsdesk does not make (a trigger could rewrite every later record)."""
+    from opsdesk.store.backups import foreign_objects
+
+    try:
+        extra = foreign_objects(path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a sound opsdesk database ({exc}); nothing was restored") from None
+    if extra:
+        raise StoreError(
+            f"{path} holds {', '.join(extra[:3])}, which opsdesk does not make; it restores only its "
+            "own tables and indexes, so nothing was restored"
+        )
+
+
+def _unsound(path: Path, exc: DBAPIError) -> StoreError:
+    """A backup whose tables or columns are missing or mangled: not a store opsdesk wrote."""
+    reason = (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
+    return StoreError(f"{path} is not a sound opsdesk database ({reason}); nothing was restored")
 
 
 def _unused(path: Path) -> Path:
@@ -420,64 +545,6 @@ def _unused(path: Path) -> Path:
         n += 1
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
     return candidate
-
-
-@contextmanager
-def _file_lock(path: Path, name: str) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created 0600, removed after), waiting at most
-    :data:`MIGRATION_WAIT` for another command holding it. Where there is no ``flock`` (Windows) no
-    lock is taken."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    import time
-
-    deadline = time.monotonic() + MIGRATION_WAIT
-    while True:
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        except OSError as exc:
-            raise StoreError(f"cannot upgrade {name}: cannot create {path}: {exc.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            if time.monotonic() > deadline:
-                raise _still_upgrading(name) from None
-            time.sleep(0.05)
-            continue
-        try:
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                break  # still the lock file: a holder that finished removed the one it held
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-        os.close(fd)
-
-
-def _still_upgrading(name: str) -> StoreError:
-    return StoreError(
-        f"another opsdesk has been upgrading {name} for {MIGRATION_WAIT // 60} minutes; "
-        "let it finish, then run the command again"
-    )
-
-
-def _refuse_special(path: Path) -> None:
-    """A named pipe, a device or a socket as --db: refused before anything opens it (a FIFO would hang)."""
-    from opsdesk.infile import kind_of
-
-    try:
-        kind = kind_of(os.stat(path).st_mode)
-    except OSError:
-        return
-    if kind is not None:
-        raise StoreError(f"{path} is {kind}, not a database file; point --db at an opsdesk database file")
 
 
 def _check_header(path: Path) -> None:
