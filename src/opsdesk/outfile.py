@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ def output_file(target: Path, *, replace: bool = False) -> Iterator[Path]:
     target = Path(target)
     if target.exists() and not replace:
         raise Refused(f"{target} already exists; choose another file name")
-    sweep(target.parent, f".{target.name}.*{PARTIAL}")
+    sweep(target.parent, f".{glob.escape(target.name)}.*{PARTIAL}")  # a killed run's, left beside it
     temp, fd = _create_locked(target)
     try:
         yield temp
