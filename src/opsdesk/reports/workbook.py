@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from opsdesk.errors import InvalidInput, NotFound, OpsdeskError
+from opsdesk.outfile import output_file
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -186,7 +187,8 @@ def write(
         wb.save(base)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _splice(base, path, {ws.path.lstrip("/"): streamed for ws, streamed in data.items()})
+            with output_file(path, replace=True) as temp:  # renamed to `path` when complete (0600)
+                _splice(base, temp, {ws.path.lstrip("/"): streamed for ws, streamed in data.items()})
         except OSError as exc:
             raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
     return path
