@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.conftest import ok, refused, run, snapshot
+from tests.conftest import app, ok, refused, run, runner, snapshot
 
 LONG = "长" * 10_000
 CSV = "item,result,verdict,note\n实例与监听状态,正常,ok,\n"
@@ -347,7 +347,16 @@ HOSTILE_FILES = [
     (["inspect", "run", "queue", "--from-file", FOLDER], f"{FOLDER} is a directory, not a file; give a CSV file", 2),
     (["inspect", "template", "set", "queue", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
     (["restore", FIFO], f"{FIFO} {PIPE} a backup made by `opsdesk backup`", 2),
-    (["verify", "--against", FIFO], f"{FIFO} {PIPE} a workbook opsdesk exported (.xlsx)", 2),
+    (
+        ["verify", "--against", FIFO],
+        f"{FIFO} {PIPE} a witness message or log saved as text, or a workbook opsdesk exported",
+        2,
+    ),
+    (
+        ["verify", "--against", "/dev/zero"],
+        "/dev/zero is a device, not a file; give a witness message or log saved as text, or a workbook opsdesk exported",
+        2,
+    ),
     (["--db", FIFO, "status"], f"{FIFO} {PIPE} an opsdesk database file as --db", 2),
     (["--db", "/dev/zero", "status"], "/dev/zero is a device, not a file; give an opsdesk database file as --db", 2),
 ]
@@ -379,6 +388,28 @@ def test_a_pipe_a_device_or_a_folder_is_refused_without_waiting(populated, tmp_p
     for placeholder, name in names.items():
         message = message.replace(placeholder, name)
     refused([names.get(a, a) for a in args], message, populated, code=code)
+
+
+def test_a_witness_text_beyond_its_limit_is_refused(populated, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from opsdesk.store import anchors
+
+    monkeypatch.setattr(anchors, "AGAINST", replace(anchors.AGAINST, max_bytes=1024))
+    log = tmp_path / "witness.txt"
+    log.write_text("已记录 12 条：12:" + "a" * 64 + "\n" * 2000, encoding="utf-8")
+    refused(
+        ["verify", "--against", str(log)],
+        f"{log} is larger than 1 KB, more than any witness message or log opsdesk reads; "
+        "keep the part that holds the anchors",
+        populated,
+        code=2,
+    )
+    before = snapshot(populated)
+    result = runner.invoke(app, ["verify", "--against", "-"], input="12:" + "a" * 64 + " " * 2000)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Error: standard input is longer than 1 KB; keep the part that holds the anchors\n"
+    assert snapshot(populated) == before
 
 
 def test_an_inspection_csv_beyond_its_limits_is_refused(populated, tmp_path):

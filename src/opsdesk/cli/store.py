@@ -119,7 +119,7 @@ def _held_anchors(against: Path | None, anchor: str | None):
     """The anchors `verify` holds the history to (None: none given)."""
     import sys
 
-    from opsdesk.store.anchors import Anchors, parse_anchor, read_against
+    from opsdesk.store.anchors import AGAINST, Anchors, parse_anchor, read_against
 
     if against is None and anchor is None:
         return None
@@ -128,7 +128,8 @@ def _held_anchors(against: Path | None, anchor: str | None):
     taken: dict = {}
     if against is not None:
         from_stdin = str(against) == "-"
-        read = read_against(Path("standard input") if from_stdin else against, sys.stdin.read() if from_stdin else None)
+        piped = sys.stdin.read(AGAINST.max_bytes + 1) if from_stdin else None  # bounded: over it is refused
+        read = read_against(Path("standard input") if from_stdin else against, piped)
         given, name, taken = read.anchors, read.source, read.taken
     if anchor is not None:
         parsed = parse_anchor(anchor)

@@ -233,6 +233,8 @@ def write_results_form(desk: Desk, system: str, path: Path, *, force: bool = Fal
     """A CSV to fill in for `inspect SYSTEM --from-file`: a row per checklist item, its unit and threshold
     given, result, verdict, note and reading blank (UTF-8 with BOM, so Excel shows the Chinese). An
     existing file is replaced only with ``force``. Returns the number of items."""
+    from opsdesk.outfile import output_file
+
     items = template(desk, system)
     if Path(path).exists() and not force:
         raise Refused(f"{path} already exists; choose another -o or add --force to overwrite it")
@@ -242,7 +244,8 @@ def write_results_form(desk: Desk, system: str, path: Path, *, force: bool = Fal
     for i in items:
         writer.writerow([i["item"], "", "", "", "", i.get("unit") or "", i.get("threshold") or ""])
     try:
-        Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
+        with output_file(Path(path), replace=force) as temp:  # renamed to `path` when complete
+            temp.write_text(buffer.getvalue(), encoding="utf-8-sig")
     except OSError as exc:
         raise Refused(f"cannot write {path}: {exc.strerror}") from None
     return len(items)
