@@ -289,6 +289,7 @@ def busy_store(demo_store, tmp_path_factory):
     ok(*db, *edit, "--reporter", "王护士长", now=SUNDAY)
     ok(*db, "alert", "add", "webhook", "http://127.0.0.1:9/hooks/opsdesk/alerts/v2", "--name", "hook", now=SUNDAY)
     ok(*db, "alert", "add", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=abc", "--name", "ding")
+    ok(*db, "witness", "add", "webhook", "http://127.0.0.1:9/hooks/hospital/witness/daily", "--name", "xxk", now=SUNDAY)
     run(*db, "alert", "run", env={"no_proxy": "*"}, now=SUNDAY)
     return copy, first
 
@@ -311,6 +312,8 @@ LISTINGS = [
     ["system", "list"],
     ["alert", "list"],
     ["alert", "log"],
+    ["witness", "list"],
+    ["witness", "log"],
     ["confirm", "pending"],
     ["report", "sla"],
     ["contract", "show"],
