@@ -226,7 +226,7 @@ def test_six_commands_at_once_on_an_old_schema_all_succeed(contract, tmp_path):
     conn = connect(contract)
     names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
     conn.close()
-    assert names == [m.__name__ for m in MIGRATIONS]
+    assert sorted(names) == sorted(m.__name__ for m in MIGRATIONS)  # each applied once (m012 again, last)
     assert json.loads(ok("verify", "--json"))["counts"]["ticket"] == 3
     if isinstance(contract, Path):
         assert sorted(p.name for p in contract.parent.glob("opsdesk.db.*")) == [
