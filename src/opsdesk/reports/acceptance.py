@@ -29,6 +29,7 @@ from opsdesk.faults.requests import list_exceptions
 from opsdesk.faults.views import FaultView, each_fault
 from opsdesk.hospital.confirmations import Pending, pending
 from opsdesk.labels import label, value
+from opsdesk.reports.confirm_block import Confirmation
 from opsdesk.reports.covers import cover, page, sla_block
 from opsdesk.reports.figures import SlaTally, compliance_of
 from opsdesk.reports.milestones import Milestones, milestones
@@ -65,6 +66,7 @@ from opsdesk.reports.sheets import (
     anchor_rows,
     change_rows,
     columns,
+    confirm_titles,
     corrections_table,
     edits_table,
     exceptions_table,
@@ -561,6 +563,7 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
                 ],
             ),
             [_pending_row(lang, r, names) for r in data.pending],
+            confirm=confirm_titles(lang),  # each with its answer cell: what awaits the hospital, answered here too
             drop_empty=False,
         ),
         Table(
@@ -598,7 +601,7 @@ def _pending_row(lang: str, r: Pending, names: dict[str, str]) -> SheetRow:
         "date": r.date,
         "summary": r.summary,
     }
-    return SheetRow(cells)
+    return SheetRow(cells, confirm=Confirmation(f"{r.kind}:{r.id}", r.digest, None, None, None))
 
 
 def _delivery_row(lang: str, d: DeliveryRow) -> SheetRow:
