@@ -240,11 +240,12 @@ class _Reading:
             self.counts["refused"] += 1
             return
         text = comment or ("不确认" if cols.lang == "zh" else "do not confirm")
-        if kind == "exception" and answer == REFUSE:
+        unrefused = kind == "exception" and answer == REFUSE  # a refusal needs a name and its reason
+        if unrefused:
             missing = "a name" if not who else "the reason (the comment)"
             note = f"不确认 of an exception request needs {missing} to refuse it; kept as an objection, not refused"
             self.notes.append(RowNote(cols.name, number, key, note))
-        new = self.keep(ObjectionRead(cols.name, number, key, text, who))
+        new = self.keep(ObjectionRead(cols.name, number, key, text, who), listed=not unrefused)
         self.counts["objected" if new else "unchanged"] += 1
 
     def answered(self, cols: Columns, number: int, row: tuple, filled: tuple[str, str, str, str | None], record):
