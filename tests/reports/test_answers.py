@@ -438,3 +438,62 @@ def test_a_libreoffice_resave_of_an_untouched_or_edited_workbook(book, contract,
         "不确认); only the answer confirms; nothing confirmed",
         f"Proposed by the hospital, not applied — sheet {FAULTS} row 2 (fault:1): 原因分析 '进程挂死' → '交换机故障'",
     ]
+
+
+# -- one answer per record -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["确认 first", "不确认 first"])
+def test_two_rows_of_one_record_that_disagree_refuse_the_file(book, contract, order):
+    """Fault 1 is on its sheet and on 未确认记录: answered both ways, the file is refused, whichever
+    sheet comes first; nothing is confirmed or objected."""
+    ws = openpyxl.load_workbook(book)["未确认记录"]
+    head = [c.value for c in ws[1]]
+    keys = [ws.cell(r, head.index("记录键") + 1).value for r in range(2, ws.max_row + 1)]
+    row = 2 + keys.index("fault:1")
+    first, second = ("确认", "不确认") if order == "确认 first" else ("不确认", "确认")
+    fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", ANSWER: first, SAYS: "见说明"})
+    fill(book, "未确认记录", row, **{WHO: "信息科 陈主任", ANSWER: second, SAYS: "见说明"})
+    result_message = (
+        f"sheet 未确认记录 row {row}: fault:1 is answered {second} here but {first} in sheet {FAULTS} row 2; a "
+        "record has one answer: correct one of them"
+        if order == "不确认 first"
+        else f"sheet 未确认记录 row {row}: fault 1 was already confirmed by 信息科 陈主任; the workbook now refuses "
+        "it, and an answer is not changed"
+    )
+    refused(["confirm", "import", str(book)], result_message, contract)
+
+
+def test_a_pending_request_is_answered_on_the_unconfirmed_sheet(contract, tmp_path):
+    from tests.faults.test_agreed_requests import late_response_fault, sla
+
+    late_response_fault()
+    ok("fault", "void", "1", "--reason", "测试工单")
+    out = tmp_path / "a.xlsx"
+    ok("report", "acceptance", "-o", str(out))
+    ws = openpyxl.load_workbook(out)["未确认记录"]
+    head = [c.value for c in ws[1]]
+    keys = [ws.cell(r, head.index("记录键") + 1).value for r in range(2, ws.max_row + 1)]
+    assert "exception:1" in keys
+    fill(out, "未确认记录", 2 + keys.index("exception:1"), **{WHO: "信息科陈主任", ANSWER: "确认"})
+    assert ok("confirm", "import", str(out)).startswith(f"Read 1 filled row(s) from {out}: 1 confirmed")
+    assert json.loads(ok("fault", "exceptions", "--json"))[0]["state"] == "agreed"
+    assert sla()["tickets"] == 0
+
+
+def test_an_old_workbooks_refusal_of_an_exception_request(contract, tmp_path):
+    from tests.faults.test_agreed_requests import late_response_fault
+
+    late_response_fault()
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程")
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    old_workbook(out)
+    fill(out, "豁免与作废记录", 2, **{WHO: "信息科陈主任", "确认意见（填写）": "不同意作废，属于真实故障"})
+    fill(out, "豁免与作废记录", 3, **{WHO: "信息科陈主任", "确认意见（填写）": "有异议，需补充证明"})
+    assert ok("confirm", "import", str(out)).startswith(
+        f"Read 2 filled row(s) from {out}: 0 confirmed, 1 refused, 1 objected to, 0 already answered\n"
+    )
+    states = [(x["id"], x["state"]) for x in json.loads(ok("fault", "exceptions", "--json"))]
+    assert states == [(1, "refused"), (2, "pending")]

@@ -144,6 +144,7 @@ class _Reading:
     notes: list[RowNote] = field(default_factory=list)
     proposed: list[Proposed] = field(default_factory=list)
     ignored: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (answer, where) read so far
 
     def result(self) -> ImportResult:
         return ImportResult(
@@ -184,6 +185,8 @@ class _Reading:
                 answer = CONFIRM if is_agreeing(comment) else OBJECT
             else:
                 answer = OBJECT if comment else None
+        if answer in (CONFIRM, REFUSE, OBJECT):
+            self.one_answer(where, key, CONFIRM if answer == CONFIRM else REFUSE)
         verdict, differences = judge_row(self.desk, cols, row, key, kind, record)
         if answer == CONFIRM and who:
             if verdict != ROW_OK:
@@ -200,6 +203,17 @@ class _Reading:
             why += "; its comment is kept as an objection"
             self.keep(ObjectionRead(cols.name, number, key, comment, who), listed=False)
         self.notes.append(RowNote(cols.name, number, key, why + "; nothing confirmed"))
+
+    def one_answer(self, where: str, key: str, answer: str) -> None:
+        """A record answered twice in one workbook (on its sheet and on 未确认记录, say) must be answered the
+        same way: 确认 in one row and 不确认 in another refuses the file."""
+        said, there = self.answers.setdefault(key, (answer, where))
+        if said != answer:
+            words = {CONFIRM: "确认", REFUSE: "不确认"}
+            raise Refused(
+                f"{where}: {key} is answered {words[answer]} here but {words[said]} in {there}; "
+                "a record has one answer: correct one of them"
+            )
 
     def confirm(self, cols: Columns, number: int, key: str, filled: tuple[str, str, object], record) -> None:
         from opsdesk.errors import OpsdeskError
