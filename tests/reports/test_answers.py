@@ -15,7 +15,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from tests.conftest import ok, refused, snapshot
+from tests.conftest import ok, refused, run, snapshot
 from tests.reports.test_workbook_seal import ANSWER, SAYS, SIGN, SIGNED, WHO, fill, signed  # noqa: F401
 
 FAULTS = "故障处理"  # fault 1's sheet (a fault); fault 2 (data) is on 系统数据修复
@@ -497,3 +497,11 @@ def test_an_old_workbooks_refusal_of_an_exception_request(contract, tmp_path):
     )
     states = [(x["id"], x["state"]) for x in json.loads(ok("fault", "exceptions", "--json"))]
     assert states == [(1, "refused"), (2, "pending")]
+
+
+def test_verify_against_a_zip_bomb_is_refused_too(contract, tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (2**20))
+    result = run("verify", "--against", str(bomb))
+    assert result.exit_code == 1 and "(MAX_XLSX_RATIO): it is not a workbook opsdesk exported" in result.stderr
