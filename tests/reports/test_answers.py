@@ -15,7 +15,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from tests.conftest import ok, refused, run, snapshot
+from tests.conftest import connect, ok, refused, run, snapshot
 from tests.reports.test_workbook_seal import ANSWER, SAYS, SIGN, SIGNED, WHO, fill, signed  # noqa: F401
 
 FAULTS = "故障处理"  # fault 1's sheet (a fault); fault 2 (data) is on 系统数据修复
@@ -194,20 +194,72 @@ def test_do_not_confirm_refuses_an_exception_request_with_its_reason(contract, t
 # -- a workbook exported before the answer column -------------------------------------------------------
 
 
-def old_workbook(path) -> None:
-    """The workbook as opsdesk wrote it before the answer column: 院方确认人, 确认意见, 确认日期."""
+def old_workbook(path, db) -> None:
+    """The workbook as opsdesk wrote it before the answer column: 院方确认人, 确认意见, 确认日期, and each
+    row's 校验 sealed as it was then (every titled visible cell in column order)."""
+    from opsdesk.reports.seal import cell_text, cells_check
+
+    conn = connect(db)
+    seal = bytes.fromhex(conn.execute("SELECT secret FROM workbook_seal").fetchone()[0])
+    conn.close()
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
         head = [c.value for c in ws[1]]
-        if ANSWER in head:
-            ws.cell(1, head.index(SAYS) + 1, "确认意见（填写）")
-            ws.delete_cols(head.index(ANSWER) + 1)
+        if ANSWER not in head:
+            continue
+        ws.cell(1, head.index(SAYS) + 1, "确认意见（填写）")
+        ws.delete_cols(head.index(ANSWER) + 1)
+        head = [c.value for c in ws[1]]
+        block = {"记录键", "校验", WHO, "确认意见（填写）", SIGNED}
+        for r in range(2, ws.max_row + 1):
+            key, check = ws.cell(r, head.index("记录键") + 1).value, ws.cell(r, head.index("校验") + 1).value
+            if not key:
+                continue
+            shown = [f"{t}\x1e{cell_text(ws.cell(r, n + 1).value)}" for n, t in enumerate(head) if t and t not in block]
+            digest = check.split("-")[1]
+            ws.cell(r, head.index("校验") + 1, f"{cells_check(seal, key, digest, shown)}-{digest}")
     wb.save(path)
+
+
+def test_an_old_workbook_is_read_as_sealed(book, contract):
+    old_workbook(book, contract)
+    fill(book, FAULTS, 2, **{WHO: "信息科 陈主任"})
+    assert ok("confirm", "import", str(book)).startswith(f"Read 1 filled row(s) from {book}: 1 confirmed")
+
+
+def test_the_answer_column_cannot_be_taken_away_or_slipped_in(book, contract):
+    """Could the vendor turn a 不确认 into a confirmation? Not by deleting the answer column (an old
+    workbook's reading would take a name and no comment as agreement), nor by adding one to an old
+    workbook (its rows were sealed before the column existed: they are read by their comments)."""
+    fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", ANSWER: "不确认"})
+    wb = openpyxl.load_workbook(book)
+    ws = wb[FAULTS]
+    ws.delete_cols([c.value for c in ws[1]].index(ANSWER) + 1)
+    wb.save(book)
+    refused(
+        ["confirm", "import", str(book)],
+        f"sheet {FAULTS} row 2: the answer column 院方答复（填写：确认/不确认） is missing from the sheet, but the "
+        "workbook was exported with it; only the answer confirms: give the workbook as exported, or export it "
+        "again",
+        contract,
+    )
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(book), "--force")
+    old_workbook(book, contract)
+    fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", "确认意见（填写）": "不确认：修复时间与科室记录不符"})
+    wb = openpyxl.load_workbook(book)
+    ws = wb[FAULTS]
+    ws.cell(1, ws.max_column + 1, ANSWER)
+    ws.cell(2, ws.max_column, "确认")
+    wb.save(book)
+    assert ok("confirm", "import", str(book)).startswith(
+        f"Read 1 filled row(s) from {book}: 0 confirmed, 0 refused, 1 objected to"
+    )
+    assert fault(1)["confirmed_by"] is None
 
 
 @pytest.mark.parametrize("comment", OBJECTING)
 def test_an_old_workbooks_comment_that_does_not_plainly_agree_confirms_nothing(book, contract, comment):
-    old_workbook(book)
+    old_workbook(book, contract)
     fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", "确认意见（填写）": comment})
     assert ok("confirm", "import", str(book)).startswith(
         f"Read 1 filled row(s) from {book}: 0 confirmed, 0 refused, 1 objected to, 0 already answered\n"
@@ -218,7 +270,7 @@ def test_an_old_workbooks_comment_that_does_not_plainly_agree_confirms_nothing(b
 
 @pytest.mark.parametrize("comment", ["", "同意", "确认", "无异议", "OK", "ok。", "Agree", "confirmed"])
 def test_an_old_workbooks_empty_or_agreeing_comment_confirms(book, contract, comment):
-    old_workbook(book)
+    old_workbook(book, contract)
     fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", "确认意见（填写）": comment})
     assert ok("confirm", "import", str(book)).startswith(f"Read 1 filled row(s) from {book}: 1 confirmed")
     assert fault(1)["confirmed_by"] == "信息科 陈主任"
@@ -489,7 +541,7 @@ def test_an_old_workbooks_refusal_of_an_exception_request(contract, tmp_path):
     ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程")
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-12", "-o", str(out))
-    old_workbook(out)
+    old_workbook(out, contract)
     fill(out, "豁免与作废记录", 2, **{WHO: "信息科陈主任", "确认意见（填写）": "不同意作废，属于真实故障"})
     fill(out, "豁免与作废记录", 3, **{WHO: "信息科陈主任", "确认意见（填写）": "有异议，需补充证明"})
     assert ok("confirm", "import", str(out)).startswith(

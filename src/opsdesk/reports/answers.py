@@ -120,6 +120,7 @@ class Columns:
     signed: int | None
     visible: tuple[int, ...]
     added: tuple[int, ...]  # visible columns no opsdesk sheet has: the hospital's own, ignored
+    old_comment: int | None = None  # 确认意见, where the comment was before the answer column
 
 
 _BLOCK = ("key", "digest", "answer", "confirmer", "confirm_date", "answer_comment", "confirm_comment")
@@ -144,12 +145,13 @@ def record_columns(name: str, header: list[str]) -> Columns | None:
     answer = find("answer")
     comment = find("answer_comment") if answer is not None else find(*_OLD_COMMENTS)
     check, signed = find("digest"), find("confirm_date")
-    block = {i for i in (key, check, answer, who, comment, signed) if i is not None}
+    block = {i for i in (key, check, answer, who, comment, signed, find(*_OLD_COMMENTS)) if i is not None}
     lang = _titles("key")[header[key]]
     known = _known_titles(lang) - _block_titles()  # a second column titled like the block's is added
     visible = tuple(i for i, title in enumerate(header) if i not in block)
     added = tuple(i for i in visible if header[i] not in known)
-    return Columns(name, lang, tuple(header), key, check, answer, who, comment, signed, visible, added)
+    old = find(*_OLD_COMMENTS)
+    return Columns(name, lang, tuple(header), key, check, answer, who, comment, signed, visible, added, old)
 
 
 def _block_titles() -> set[str]:

@@ -4,7 +4,7 @@ its seal and judged against the store. How a cell is read is :mod:`opsdesk.repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -15,6 +15,7 @@ from opsdesk.desk import Desk, text_value
 from opsdesk.errors import Refused
 from opsdesk.faults import requests as exceptions
 from opsdesk.hospital.confirmations import CONFIRMABLE, confirm
+from opsdesk.labels import label
 from opsdesk.reports.answers import (
     CONFIRM,
     DATE_FORMS,
@@ -165,7 +166,8 @@ class _Reading:
                 self.row(cols, number, row)
 
     def row(self, cols: Columns, number: int, row: tuple) -> None:
-        key, who, comment = _cell(row, cols.key), _cell(row, cols.who), _cell(row, cols.comment)
+        key, who = _cell(row, cols.key), _cell(row, cols.who)
+        comment = _cell(row, cols.comment) or _cell(row, cols.old_comment)
         raw_answer = row[cols.answer] if cols.answer is not None and cols.answer < len(row) else None
         answer = read_answer(raw_answer)
         signed = row[cols.signed] if cols.signed is not None and cols.signed < len(row) else None
@@ -175,6 +177,9 @@ class _Reading:
         self.counts["rows"] += 1
         where = f"sheet {cols.name} row {number}"
         kind, _, record = _record_of(self.desk, where, key)
+        cols = self.form(cols, row, key, where)
+        answer = read_answer(raw_answer) if cols.answer is not None else None
+        comment = _cell(row, cols.comment)
         if _answer(record)[0] is not None:
             self.answered(cols, number, row, (key, who, comment, answer), record)
             return
@@ -203,6 +208,21 @@ class _Reading:
             why += "; its comment is kept as an objection"
             self.keep(ObjectionRead(cols.name, number, key, comment, who), listed=False)
         self.notes.append(RowNote(cols.name, number, key, why + "; nothing confirmed"))
+
+    def form(self, cols: Columns, row: tuple, key: str, where: str) -> Columns:
+        """The sheet as exported, as far as the row's seal tells: a row sealed with the answer column
+        is read by its answer only (a sheet without it lost it: the file is refused); a row sealed
+        before the answer column existed is read by its comment, whatever column was added since."""
+        form = _sealed(self.desk, cols, row, key)
+        if form == V2 and cols.answer is None:
+            raise Refused(
+                f"{where}: the answer column {label(cols.lang, 'col.answer')} is missing from the sheet, "
+                "but the workbook was exported with it; only the answer confirms: give the workbook as "
+                "exported, or export it again"
+            )
+        if form == LEGACY and cols.answer is not None:
+            return replace(cols, answer=None, comment=cols.old_comment)
+        return cols
 
     def one_answer(self, where: str, key: str, answer: str) -> None:
         """A record answered twice in one workbook (on its sheet and on 未确认记录, say) must be answered the
@@ -303,7 +323,7 @@ class _Reading:
     def untouched(self, cols: Columns, number: int, row: tuple, key: str) -> None:
         """A row with nothing in its confirmation block: read only if it no longer matches its seal (the
         hospital edited it without answering: the change it proposes, listed, nothing applied)."""
-        if _sealed(self.desk, cols, row, key):
+        if _sealed(self.desk, cols, row, key) is not None:
             return
         kind, _, raw_id = key.partition(":")
         known = kind in CONFIRMABLE and _is_id(raw_id)
@@ -399,15 +419,19 @@ def _record_of(desk: Desk, where: str, key: str):
 ROW_OK, CHECK_EDITED, WORKBOOK_EDITED, STORE_CHANGED = "ok", "check edited", "workbook edited", "store changed"
 
 
-def _sealed(desk: Desk, cols: Columns, row: tuple, key: str) -> bool:
-    """Whether the row's visible cells are as exported (its 校验 matches them): a column the hospital
-    added is left out; a row exported before the seal kept title order is read as it was sealed."""
+V2, LEGACY = "v2", "legacy"  # a row sealed with the answer column, or by an opsdesk before it
+
+
+def _sealed(desk: Desk, cols: Columns, row: tuple, key: str) -> str | None:
+    """Whether the row's visible cells are as exported (its 校验 matches them), and in which form: V2
+    (exported with the answer column) or LEGACY (before it); None when they are not. A column the
+    hospital added is left out."""
     from opsdesk.reports.seal import cell_text, cells_check, row_check, split_check
     from opsdesk.store.history import workbook_seal
 
     check = split_check(_cell(row, cols.check))
     if check is None:
-        return False
+        return None
     seal = workbook_seal(desk.session)
     texts = {i: cell_text(row[i] if i < len(row) else None) for i in cols.visible}
     own = [i for i in cols.visible if i not in cols.added]
@@ -418,10 +442,10 @@ def _sealed(desk: Desk, cols: Columns, row: tuple, key: str) -> bool:
 
     for indexes in (own, list(cols.visible)):
         if row_check(seal, key, check[1], [(cols.header[i], texts[i]) for i in indexes]) == check[0]:
-            return True
+            return V2
         if cells_check(seal, key, check[1], legacy(indexes)) == check[0]:
-            return True
-    return False
+            return LEGACY
+    return None
 
 
 def judge_row(desk: Desk, cols: Columns, row: tuple, key: str, kind: str, record):
@@ -464,7 +488,7 @@ def judge_row(desk: Desk, cols: Columns, row: tuple, key: str, kind: str, record
     check = split_check(_cell(row, cols.check))
     if check is None:
         return CHECK_EDITED, differences
-    if not _sealed(desk, cols, row, key):
+    if _sealed(desk, cols, row, key) is None:
         return (WORKBOOK_EDITED if differences else CHECK_EDITED), differences
     return (ROW_OK if check[1] == record_digest(record) else STORE_CHANGED), differences
 
