@@ -100,6 +100,12 @@ def test_do_not_confirm_is_an_objection_whatever_the_comment(book, contract, com
         f"Read 1 filled row(s) from {book}: 0 confirmed, 0 refused, 0 objected to, 1 already answered\n"
     )
     assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 1
+    again = book.with_name("again.xlsx")  # the next workbook shows the objection beside what awaits
+    ok("report", "acceptance", "--to", "2026-11-30", "-o", str(again))
+    ws = openpyxl.load_workbook(again)["未确认记录"]
+    head = [c.value for c in ws[1]]
+    shown = {ws.cell(r, head.index("记录键") + 1).value: ws.cell(r, head.index("院方异议") + 1).value for r in (2, 3)}
+    assert shown == {"fault:1": f"信息科 陈主任: {comment}", "fault:2": None}
 
 
 def test_confirm_confirms_and_the_comment_is_kept_with_it(book, contract):
@@ -557,3 +563,24 @@ def test_verify_against_a_zip_bomb_is_refused_too(contract, tmp_path):
         z.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (2**20))
     result = run("verify", "--against", str(bomb))
     assert result.exit_code == 1 and "(MAX_XLSX_RATIO): it is not a workbook opsdesk exported" in result.stderr
+
+
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed: the re-saved workbooks are not tried"
+)
+def test_sorted_and_resaved_by_libreoffice_with_dates_as_typed(book, contract, tmp_path):
+    wb = openpyxl.load_workbook(book)
+    ws = wb["未确认记录"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    for n, values in enumerate(reversed(rows), start=2):  # sorted the other way
+        for m, v in enumerate(values, start=1):
+            ws.cell(n, m, v)
+    wb.save(book)
+    fill(book, "未确认记录", 2, **SIGN, **{SIGNED: "2026/11/20 14:30"})  # fault 2, after the sort
+    fill(book, "未确认记录", 3, **{WHO: "信息科 陈主任", ANSWER: "不确认", SAYS: "暂不确认，缺少备份日志截图"})
+    saved = resave(book, tmp_path)
+    assert ok("confirm", "import", str(saved)).splitlines()[0] == (
+        f"Read 2 filled row(s) from {saved}: 1 confirmed, 0 refused, 1 objected to, 0 already answered"
+    )
+    assert fault(2)["confirmed_at"] == "2026-11-20T14:30:00+08:00" and fault(1)["confirmed_by"] is None
+    assert objections() == ["信息科 陈主任: 暂不确认，缺少备份日志截图"]

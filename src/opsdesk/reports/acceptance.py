@@ -560,6 +560,7 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
                     ("system", "col.system", "text"),
                     ("date", "col.at", "datetime"),
                     ("summary", "col.value", "text"),
+                    ("objections", "col.objections", "text"),  # its 不确认 so far, with who
                 ],
             ),
             [_pending_row(lang, r, names) for r in data.pending],
@@ -600,6 +601,7 @@ def _pending_row(lang: str, r: Pending, names: dict[str, str]) -> SheetRow:
         "system": names.get(r.system, r.system),
         "date": r.date,
         "summary": r.summary,
+        "objections": "\n".join(r.objections) or None,
     }
     return SheetRow(cells, confirm=Confirmation(f"{r.kind}:{r.id}", r.digest, None, None, None))
 
