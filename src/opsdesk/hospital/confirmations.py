@@ -87,8 +87,10 @@ class Pending:
         }
 
 
-def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
-    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
+def pending(desk: Desk, until: datetime | None = None, digests: bool = False) -> list[Pending]:
+    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest);
+    ``digests``: with each record's digest, for a workbook row the hospital answers on (status only
+    counts them, and a digest per record would cost it)."""
     desk.contract  # noqa: B018
     systems = {s.id: s for s in desk.session.exec(select(System))}
     out: list[Pending] = []
@@ -102,6 +104,9 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
     }
     from opsdesk.store.history import record_digest
     from opsdesk.store.models import Objection
+
+    def digest(record) -> str:
+        return record_digest(record) if digests else ""
 
     objections: dict[tuple[str, int], list[str]] = {}
     for o in desk.session.exec(select(Objection).order_by(col(Objection.id))):
@@ -120,7 +125,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                     getattr(row, when.key),
                     summary(row),
                     tuple(objections.get((kind, row.id), [])),
-                    record_digest(row),
+                    digest(row),
                 )
             )
     risks = (
@@ -140,7 +145,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                 risk.done_at,
                 risk.text,
                 tuple(objections.get(("risk", risk.id), [])),
-                record_digest(risk),
+                digest(risk),
             )
         )
     requests = (
@@ -159,7 +164,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                 r.requested_at,
                 f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
                 tuple(objections.get(("exception", r.id), [])),
-                record_digest(r),
+                digest(r),
             )
         )
     return out

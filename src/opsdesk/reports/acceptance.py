@@ -302,7 +302,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
         risks=[risk_row(s, i.month, r) for r, i, s in risks],
         corrected_kinds=sorted(_corrected_kinds(desk, corrected)),
         staff=roster(desk),
-        pending=pending(desk, until),
+        pending=pending(desk, until, digests=True),
         milestones=milestones(desk),
         counts=counts,
         events=desk.session.exec(select(func.count()).select_from(Event)).one(),
