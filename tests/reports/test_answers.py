@@ -385,6 +385,20 @@ def test_a_workbook_that_is_no_opsdesk_export_is_refused(contract, tmp_path):
     )
 
 
+def test_a_sheet_whose_answer_columns_were_retitled_refuses_the_file(book, contract):
+    fill(book, FAULTS, 2, **{WHO: "信息科 陈主任", ANSWER: "不确认", SAYS: "有异议"})
+    wb = openpyxl.load_workbook(book)
+    ws = wb[FAULTS]
+    ws.cell(1, [c.value for c in ws[1]].index(WHO) + 1, "确认人")
+    wb.save(book)
+    refused(
+        ["confirm", "import", str(book)],
+        f"sheet {FAULTS} has the 记录键 column but no 院方确认人（填写） (Confirmed by) column: its answers cannot be "
+        "read; give the workbook as exported, its columns' titles unchanged",
+        contract,
+    )
+
+
 def test_a_zip_bomb_is_refused_before_it_is_opened(contract, tmp_path):
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:

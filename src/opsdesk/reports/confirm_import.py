@@ -128,6 +128,11 @@ def _record_sheets(path: Path) -> list[tuple[Columns, list[tuple[int, tuple]]]]:
         columns = record_columns(name, header)
         if columns is not None:
             out.append((columns, body))
+        elif is_export([(name, header)]):  # its record keys, but no column for who answers: altered
+            raise Refused(
+                f"sheet {name} has the 记录键 column but no 院方确认人（填写） (Confirmed by) column: its answers "
+                "cannot be read; give the workbook as exported, its columns' titles unchanged"
+            )
     return out
 
 
