@@ -63,17 +63,25 @@ class Desk:
 
     def period(self, asked: PeriodAsked, *, check_default_month: bool = False) -> Period:
         """The period a report covers: the days asked for, or the month asked for (this month by
-        default). A period wholly outside the service is refused (the default month only with
-        ``check_default_month``)."""
+        default), within the service. A period wholly outside the service is refused (the default
+        month only with ``check_default_month``)."""
         if asked.first is not None and asked.last is not None:
             first, last = asked.first, asked.last
             self.check_in_service(first, last, f"{first} to {last}")
             since = datetime(first.year, first.month, first.day, tzinfo=self.tz)
-            return Period(since, datetime(last.year, last.month, last.day, tzinfo=self.tz) + timedelta(days=1))
+            return self._served(since, datetime(last.year, last.month, last.day, tzinfo=self.tz) + timedelta(days=1))
         ym = asked.month or (self.local_now.year, self.local_now.month)
         if asked.month or check_default_month:
             self.check_month_in_service(*ym)
-        return Period(*month_bounds(*ym, self.tz), month=ym)
+        return self._served(*month_bounds(*ym, self.tz), month=ym)
+
+    def _served(self, since: datetime, until: datetime, month: tuple[int, int] | None = None) -> Period:
+        """The part of [since, until) within the service (the month in which it starts or ends is
+        clipped to it); a period wholly outside it (a default month) as it is."""
+        start, end = self.contract.start_date, contract_end(self.contract)
+        first = max(since, datetime(start.year, start.month, start.day, tzinfo=self.tz))
+        last = min(until, datetime(end.year, end.month, end.day, tzinfo=self.tz))
+        return Period(first, last, month) if first < last else Period(since, until, month)
 
     @cached_property
     def terms_history(self) -> list[tuple[datetime | None, SlaTerms]]:
@@ -308,6 +316,12 @@ def contract_end(contract: Contract) -> date:
     from dateutil.relativedelta import relativedelta
 
     return contract.start_date + relativedelta(months=contract.months)
+
+
+def month_owed(contract: Contract, year: int, month: int) -> bool:
+    """Whether a calendar month owes its inspections and its monthly report: it ends within the service
+    (a 12-month service owes exactly 12; the part month in which it ends, before that month does, none)."""
+    return date(year + month // 12, month % 12 + 1, 1) <= contract_end(contract)
 
 
 def month_bounds(year: int, month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -33,6 +33,9 @@ class Robot:
     server: ThreadingHTTPServer | None = None
     arrived: threading.Event = field(default_factory=threading.Event)  # set when a POST came in
     gate: threading.Event | None = None  # when given, each answer waits until it is set
+    redirect: str | None = None  # when given, every POST is answered 302 to this URL (and a GET there 200)
+    trickle: float | None = None  # when given, the answer's headers and body come a line every this many s
+    gets: list[str] = field(default_factory=list)  # paths of the GETs it had (a followed redirect)
 
     def url(self, path: str = "/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa") -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
@@ -55,9 +58,44 @@ def start_robot() -> Robot:
             robot.arrived.set()
             if robot.gate is not None:
                 robot.gate.wait(60)
+            if robot.redirect is not None:
+                self.send_response(302)
+                self.send_header("Location", robot.redirect)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if robot.trickle is not None:
+                self._trickle(robot.trickle)
+                return
             data = json.dumps(robot.answer).encode()
             self.send_response(robot.status)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _trickle(self, pause: float) -> None:
+            """A 200 whose lines come one at a time, each well within a read timeout, for ever (until the
+            client hangs up): only a deadline on the whole request ends it."""
+            import time
+
+            lines = [b"HTTP/1.1 200 OK\r\n", b"Content-Type: application/json\r\n", b"X-Slow: 1\r\n"]
+            try:
+                for chunk in lines:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    time.sleep(pause)
+                while True:
+                    self.wfile.write(b"X-Still-Coming: 1\r\n")
+                    self.wfile.flush()
+                    time.sleep(pause)
+            except OSError:  # the client gave up
+                self.close_connection = True
+
+        def do_GET(self) -> None:
+            robot.gets.append(self.path)
+            data = b'{"errcode": 0, "errmsg": "ok"}'
+            self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

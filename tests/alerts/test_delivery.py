@@ -294,6 +294,52 @@ def test_a_resolution_warning_counts_working_time(team, robot):
     ]
 
 
+def test_a_cron_run_inside_the_deadline_minute_sends_no_breach(team, robot):
+    """Response due 08:37 (reported 07:37, outside hours). A run at 08:37:00.3 still warns (a response
+    in that minute is met); the breach goes at 08:38, saying one minute."""
+    into = timedelta(milliseconds=300)
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "07:37", now=at("2026-12-07", "07:38"))
+    ok("alert", "add", "wecom", robot.url())
+    ok("alert", "run", now=at("2026-12-07", "08:37") + into)
+    assert [t.splitlines()[0] for t in robot.texts] == ["【响应预警】故障 1 · queue 智能候诊信息系统"]
+    assert "响应时限 2026-12-07 08:37，还剩 0分钟" in robot.texts[0]
+    ok("alert", "run", now=at("2026-12-07", "08:38") + into)
+    assert robot.texts[1].startswith("【响应超时】故障 1 ")
+    assert "响应时限 2026-12-07 08:37，已超时 1分钟" in robot.texts[1]
+
+
+def test_a_resolution_warning_waits_for_the_working_time_an_agreed_pause_held(team, robot):
+    """Reported Monday 09:00, due Wednesday 09:00; paused by agreement 10:00-13:00 (3 working hours), so
+    due Wednesday 12:00: the 2-hour warning goes Wednesday 10:00 (not Tuesday 17:00, 5 hours early), and
+    while a pause runs no warning goes at all."""
+    day = "2026-12-07"
+    ok("fault", "open", "cdss", "知识库检索超时", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "1", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "arrive", "1", "--at", f"{day} 09:30", now=at(day, "09:30"))
+    ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:00"))
+    ok("confirm", "exception", "1", "--by", "信息科陈主任", now=at(day, "10:01"))
+    ok("alert", "add", "wecom", robot.url())
+    ok("alert", "run", now=at(day, "10:02"))  # the request awaiting the hospital is answered: nothing due
+    ok("fault", "resume", "1", "--at", f"{day} 13:00", now=at(day, "13:00"))
+    for moment in (at("2026-12-08", "17:00"), at("2026-12-09", "09:00"), at("2026-12-09", "09:59")):
+        assert ok("alert", "run", now=moment).startswith("0 alert(s) due"), moment
+    assert robot.posts == []
+    ok("alert", "run", now=at("2026-12-09", "10:00"))
+    assert "修复时限 2026-12-09 12:00，还剩 2小时（工作时间）" in robot.texts[0]
+
+
+def test_a_breach_alert_counts_working_time_in_working_days(team, robot):
+    """Reported Monday 2026-11-02 09:00, due Wednesday 11-04 09:00; on Monday 12-07 10:00 it is 23 working
+    days 1 hour late (as `fault show` says), never 24-hour days."""
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
+    ok("fault", "respond", "1", "--at", "2026-11-02 09:05", now=at("2026-11-02", "09:05"))
+    ok("fault", "arrive", "1", "--at", "2026-11-02 09:30", now=at("2026-11-02", "09:30"))
+    ok("alert", "add", "wecom", robot.url())
+    ok("alert", "run")
+    assert "修复时限 2026-11-04 09:00，已超时 23个工作日1小时\n" in robot.texts[0]
+    assert "OVERDUE after 周三 11-04 09:00 (23 working days 1h00m)" in ok("fault", "show", "1")
+
+
 def _friday_evening_defect(day: str, robot) -> None:
     ok("fault", "open", "queue", "叫号屏黑屏", "--kind", "defect", "--at", f"{day} 19:00", now=at(day, "19:01"))
     ok("fault", "respond", "1", "--at", f"{day} 19:05", now=at(day, "19:06"))
@@ -317,7 +363,7 @@ def test_a_friday_evening_resolution_warning_waits_for_the_next_working_morning(
     assert robot.posts == []
     ok("alert", "run", now=at("2026-12-07", "08:00"))
     assert robot.texts[0].startswith("【修复预警】故障 1 ")
-    assert "修复时限 2026-12-07 18:00，还剩 10小时（工作时间）" in robot.texts[0]
+    assert "修复时限 2026-12-07 18:00，还剩 1个工作日\n" in robot.texts[0]
 
 
 def test_with_the_default_threshold_a_friday_evening_defect_warns_monday_afternoon(team, robot):

@@ -154,7 +154,7 @@ def test_read_only_database(populated):
 def test_periods_at_the_service_edges_are_accepted(contract):
     assert "Every system" not in ok("inspect", "gaps", "--month", "2026-09")  # the first month: all five owed
     assert ok("report", "sla", "--from", "2026-08-01", "--to", "2026-09-01").startswith(
-        "# SLA 2026-08-01 to 2026-09-01"
+        "# SLA 2026-09-01 to 2026-09-01"  # clipped to the service: nothing is owed before it starts
     )
     assert run("report", "sla", "--month", "2027-08", "--json").exit_code == 0
     assert json.loads(ok("report", "acceptance", "--to", "2027-09-30", "--json"))["last"] == "2027-08-31"

@@ -120,5 +120,5 @@ def test_working_time_is_shown_in_working_days(contract):
     # reported Mon 11-02 09:00, due Wed 11-04 09:00; now Mon 12-07 10:00: 24 working days + 1 h late
     assert (
         "resolution\t2 working days\tworking\t2026-11-04 09:00\t-\t25 working days 1h00m\t"
-        "OVERDUE since 周三 11-04 09:00 (23 working days 1h00m)" in text
+        "OVERDUE after 周三 11-04 09:00 (23 working days 1h00m)" in text
     )

@@ -116,8 +116,49 @@ def test_status_says_what_changed_since_yesterday(contract):
         now=at("2026-12-06", "09:20"),
     )
     open_at("bi", "b", "09:00")  # Monday 09:00, never answered: response breached at 09:30
-    data = json.loads(ok("status", "--json", now=at(MON, "10:00")))
-    assert data["since_yesterday"] == {"opened": [2], "resolved": [], "breached": [2]}
-    assert "Since yesterday: opened 2; breached 2" in ok("status", now=at(MON, "10:00"))
+    data = json.loads(ok("status", "--json", now=at(MON, "10:00")))  # since Friday 18:00: Sunday's fault too
+    assert data["since_yesterday"] == {
+        "opened": [1, 2],
+        "resolved": [1],
+        "breached": [2],
+        "since": "2026-12-04T18:00:00+08:00",
+    }
+    assert "Since the last working day's end (周五 12-04 18:00): opened 1, 2; resolved 1; breached 2" in ok(
+        "status", now=at(MON, "10:00")
+    )
     later = json.loads(ok("status", "--json", now=at("2026-12-06", "12:00")))["since_yesterday"]
-    assert later == {"opened": [1], "resolved": [1], "breached": []}
+    assert later == {"opened": [1], "resolved": [1], "breached": [], "since": "2026-12-04T18:00:00+08:00"}
+    tuesday = json.loads(ok("status", "--json", now=at("2026-12-08", "09:00")))["since_yesterday"]
+    assert (tuesday["since"], tuesday["opened"]) == ("2026-12-07T18:00:00+08:00", [])
+    assert "Since yesterday" not in ok("status", now=at("2026-12-08", "09:00"))  # nothing since Monday 18:00
+
+
+def test_status_after_a_holiday_and_a_working_weekend_counts_from_the_last_working_day(contract):
+    """2026-10-08 (Thursday) follows 国庆 1-7 October: since 09-30 18:00. 2026-10-12 (Monday) follows the
+    swapped working Saturday 10-10: since Saturday 18:00."""
+    ok("fault", "open", "queue", "a", "--at", "2026-10-03 09:00", now=at("2026-10-03", "09:00"))
+    after_holiday = json.loads(ok("status", "--json", now=at("2026-10-08", "09:00")))["since_yesterday"]
+    assert (after_holiday["since"], after_holiday["opened"]) == ("2026-09-30T18:00:00+08:00", [1])
+    after_swap = json.loads(ok("status", "--json", now=at("2026-10-12", "09:00")))["since_yesterday"]
+    assert after_swap["since"] == "2026-10-10T18:00:00+08:00"
+
+
+@pytest.mark.parametrize("command", [["status"], ["fault", "list"], ["report", "sla"]])
+def test_a_reader_that_leaves_early_gets_no_traceback(contract, command):
+    """`opsdesk status | true`: the pipe's reader has gone before anything is written; the command ends
+    quietly (no BrokenPipeError traceback, no "Exception ignored")."""
+    import os
+    import subprocess
+    import sys
+
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", "09:00")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "OPSDESK_FORCE_TERMINAL")}
+    env.update(OPSDESK_DB=str(contract))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `true` does: it never reads
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err

@@ -446,7 +446,8 @@ def _walk(answers: list[str]):
 
 def test_the_interactive_walk_takes_ok_all_back_and_a_review(contract):
     # item 1 (no reading): result, verdict, note; item 2: "back" to item 1, answered again as a warning;
-    # item 2 answered; item 3 (a reading): reading, then ok-all; the review: redo item 2, then save.
+    # item 2 answered; item 3 (a reading): reading, then ok-all, which asks the readings of items 5, 7, 8, 11,
+    # 12 and 13 (Enter: none); the review: redo item 2, then save.
     answers = [
         "正常",
         "ok",
@@ -460,6 +461,7 @@ def test_the_interactive_walk_takes_ok_all_back_and_a_review(contract):
         "",
         "45",
         "ok-all",
+        *[""] * 6,
         "2",
         "正常",
         "ok",
@@ -475,8 +477,21 @@ def test_the_interactive_walk_takes_ok_all_back_and_a_review(contract):
     assert all(i["verdict"] == "ok" for name, i in items.items() if name not in ("服务与进程状态",))
 
 
+def test_ok_all_asks_the_readings_only(contract):
+    """ok-all at item 1: no result, verdict or note is asked, only the readings of the 7 items that take
+    one; a disk at 88% (threshold <80) is a warning, the rest normal with what was read."""
+    readings = ["45", "88", "70", "30/30", "0", "0", "120"]  # items 3, 5, 7, 8, 11, 12, 13
+    result = _walk(["ok-all", *readings, "yes"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("  result (or ok-all") == 1 and "verdict (ok / warn / fail)" not in result.stdout
+    items = {i["item"]: i for i in json.loads(ok("inspect", "show", "1", "--json"))["items"]}
+    assert (items["磁盘空间增长"]["reading"], items["磁盘空间增长"]["verdict"]) == ("88", "warn")
+    assert (items["会话数"]["reading"], items["会话数"]["verdict"]) == ("120", "ok")
+    assert [name for name, i in items.items() if i["verdict"] != "ok"] == ["磁盘空间增长"]
+
+
 def test_saying_no_at_the_review_records_nothing(contract):
-    result = _walk(["ok-all", "no"])
+    result = _walk(["ok-all", *[""] * 7, "no"])  # ok-all asks the 7 readings only
     assert (result.exit_code, result.stderr) == (1, "Error: aborted: nothing was recorded\n")
     assert json.loads(ok("inspect", "list", "--json")) == []
 
@@ -484,7 +499,7 @@ def test_saying_no_at_the_review_records_nothing(contract):
 def test_a_reading_outside_its_threshold_defaults_to_a_warning_and_answers_come_back_as_defaults(contract):
     # items 1-2 by their defaults; item 3 (certificates, ≥30 days) reads 12: the defaults become 超出阈值 / warn;
     # the rest ok-all; the review sends item 3 back, where Enter keeps every earlier answer.
-    answers = ["", "", "", "", "", "", "12", "", "", "需续期", "ok-all", "3", "", "", "", "", "yes"]
+    answers = ["", "", "", "", "", "", "12", "", "", "需续期", "ok-all", *[""] * 6, "3", "", "", "", "", "yes"]
     result = _walk(answers)
     assert result.exit_code == 0, result.output
     assert "12 天 is outside the threshold ≥30" in result.stdout
@@ -529,3 +544,30 @@ def test_a_repeat_inspection_is_refused_before_the_walk(contract, tmp_path):
         "2026-12-03 09:00); add --again to record a re-inspection\n",
     )
     assert "1/13" not in result.stdout  # not one item was asked
+
+
+def test_a_results_form_is_written_filled_in_and_recorded(contract, tmp_path):
+    """`inspect template form` writes a row per checklist item; filled in, `inspect --from-file` takes it."""
+    import csv
+
+    form = tmp_path / "queue-results.csv"
+    assert ok("inspect", "template", "form", "queue", "-o", str(form)).startswith(
+        f"Wrote the results form of queue (13 items) to {form}\n"
+    )
+    rows = list(csv.DictReader(form.read_text(encoding="utf-8-sig").splitlines()))
+    checklist = json.loads(ok("inspect", "template", "show", "queue", "--json"))
+    assert [r["item"] for r in rows] == [i["item"] for i in checklist]
+    assert all(r["result"] == r["verdict"] == r["reading"] == "" for r in rows)
+    for r in rows:
+        r.update(result="正常", verdict="ok", reading="45" if r["unit"] else "")
+    with form.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    ok("inspect", "queue", "--from-file", str(form), "--at", "2026-12-03 10:00")
+    assert len(json.loads(ok("inspect", "show", "1", "--json"))["items"]) == 13
+    refused(
+        ["inspect", "template", "form", "queue", "-o", str(form)],
+        f"{form} already exists; choose another -o or add --force to overwrite it",
+        contract,
+    )

@@ -74,7 +74,13 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
     ok("report", "monthly", "2026-12", "-o", str(out))
     sheet = list(openpyxl.load_workbook(out)["豁免与作废记录"].iter_rows(values_only=True))
     row = dict(zip(sheet[0], sheet[1], strict=False))  # by column title: the layout may move columns
-    assert [row[k] for k in ("编号", "报障编号", "系统", "申请类型", "申请理由")] == [1, 1, "queue", "作废", "测试工单"]
+    assert [row[k] for k in ("编号", "报障编号", "系统", "申请类型", "申请理由")] == [
+        1,
+        1,
+        "智能候诊信息系统",
+        "作废",
+        "测试工单",
+    ]
     assert [row[k] for k in ("院方意见", "院方处理人", "处理时间", "对结论的影响")] == [
         "同意",
         "信息科陈主任",
@@ -82,6 +88,47 @@ def test_a_void_changes_no_figure_until_the_hospital_agrees_then_leaves_every_fi
         "不计入统计（原：响应 超时，到场 超时，修复 达标）",
     ]
     assert ok("verify").startswith("History verified")
+
+
+def test_an_open_fault_void_by_agreement_leaves_the_top_of_the_list_and_its_row_shows_no_lateness(contract, tmp_path):
+    """Fault 1 (open since Friday, every clock long overdue) is voided by agreement: `fault list --open`
+    puts the live fault 2 first, and the workbook's row of fault 1 says no 响应超 N 小时."""
+    ok("fault", "open", "queue", "测试工单", "--at", f"{FRI} 09:00", now=at(FRI, "09:01"))
+    ok("fault", "open", "cdss", "用药提示错误", "--at", "09:50", now=at("2026-12-07", "09:50"))
+    ids = [line.split("\t")[0] for line in ok("fault", "list", "--open").splitlines()[2:]]
+    assert ids == ["1", "2"]  # most overdue first
+    ok("fault", "void", "1", "--reason", "测试工单")
+    ok("confirm", "exception", "1", "--by", "信息科陈主任")
+    ids = [line.split("\t")[0] for line in ok("fault", "list", "--open").splitlines()[2:]]
+    assert ids == ["2", "1"]
+    out = tmp_path / "m.xlsx"
+    ok("report", "monthly", "2026-12", "-o", str(out))
+    sheet = list(openpyxl.load_workbook(out)["SLA明细"].iter_rows(values_only=True))
+    row = dict(zip(sheet[0], sheet[1], strict=False))  # by column title (an empty column is left out)
+    assert (row["编号"], row["作废"], row.get("超时情况")) == (1, "是", None)
+
+
+def test_a_paused_fault_says_paused_and_keeps_its_time_left(contract):
+    """Reported Monday 09:00 (due Wednesday 09:00), paused by agreement from 10:00: an hour later and
+    three hours later it shows "paused" with the same 19 working hours left, not a deadline that moves
+    every minute; resumed Tuesday 08:00, it runs again with a deadline that stays."""
+    day = "2026-12-07"
+    ok("fault", "open", "cdss", "知识库检索超时", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "1", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "arrive", "1", "--at", f"{day} 09:30", now=at(day, "09:30"))
+    ok("fault", "pause", "1", "--reason", "等待厂商补丁", "--at", f"{day} 10:00", now=at(day, "10:00"))
+    ok("confirm", "exception", "1", "--by", "信息科陈主任", now=at(day, "10:01"))
+    for hhmm in ("11:00", "13:00"):
+        shown = ok("fault", "show", "1", now=at(day, hhmm))
+        assert "resolution\t2 working days\tworking\tpaused\t-\t1h00m\tpaused, 1 working day 9h00m left" in shown
+        listed = ok("fault", "list", "--open", now=at(day, hhmm))
+        assert "paused (1 working day 9h00m left)" in listed
+        clock = json.loads(ok("fault", "show", "1", "--json", now=at(day, hhmm)))["clocks"]["resolution"]
+        assert (clock["state"], clock["paused_now"], clock["margin_minutes"]) == ("running", True, 19 * 60)
+    ok("fault", "resume", "1", "--at", "2026-12-08 08:00", now=at("2026-12-08", "08:00"))
+    for hhmm in ("09:00", "10:00"):
+        clock = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-08", hhmm)))["clocks"]["resolution"]
+        assert (clock["paused_now"], clock["deadline"]) == (False, "2026-12-09T17:00:00+08:00")
 
 
 def test_a_refused_request_changes_nothing(contract, store_env):
@@ -264,6 +311,16 @@ def test_a_similar_open_fault_is_warned_of_at_the_door(contract):
     ):  # another system, another symptom, hours later
         system, symptom, when = args
         assert run("fault", "open", system, symptom, "--at", f"{FRI} {when}", now=at(FRI, when)).stderr == ""
+
+
+def test_a_duplicate_said_in_other_chinese_words_is_warned_of(contract):
+    """ "数字人播报无声音" and, 3 minutes later, "门诊大厅数字人没有声音" on the same system: the same fault in
+    other words (5 of the shorter's 8 characters shared), warned of; "导诊问答库未更新" is another fault."""
+    ok("fault", "open", "avatar", "数字人播报无声音", "--at", f"{FRI} 15:00", now=at(FRI, "15:00"))
+    result = run("fault", "open", "avatar", "门诊大厅数字人没有声音", "--at", f"{FRI} 15:03", now=at(FRI, "15:03"))
+    assert result.stderr.startswith("Warning: open fault 1 (avatar, reported 2026-12-04 15:00) looks alike")
+    other = run("fault", "open", "avatar", "导诊问答库未更新", "--at", f"{FRI} 15:05", now=at(FRI, "15:05"))
+    assert other.stderr == ""
 
 
 def test_bad_requests_are_refused_and_write_nothing(contract, store_env):
@@ -634,3 +691,26 @@ def test_an_agreed_waiver_is_counted_alike_on_the_cover_and_the_summary(contract
     sheet = list(wb["汇总"].iter_rows(values_only=True))
     summary = {row[0]: dict(zip(sheet[0], row, strict=False)) for row in sheet[1:]}
     assert summary["到场"]["无需到场"] == 1 and arrival.endswith("无需到场 1）"), arrival
+
+
+def test_reopen_at_records_when_the_fault_came_back(contract, store_env):
+    """Resolved Friday 19:00; the fault came back Monday 08:30, recorded at 10:00 with --at: the reopen is
+    dated 08:30 (so is its note), none before the fix is taken, and the next fix comes after it."""
+    late_response_fault()
+    refused(
+        ["fault", "reopen", "1", "--reason", "故障复现", "--at", f"{FRI} 18:59"],
+        "fault 1 was resolved at 2026-12-04 19:00; a reopen cannot come before the fix it undoes: give --at on or "
+        "after 2026-12-04 19:00",
+        store_env,
+    )
+    ok("fault", "reopen", "1", "--reason", "故障复现", "--at", "2026-12-07 08:30")
+    data = json.loads(ok("fault", "show", "1", "--json"))
+    assert data["notes"][0]["at"] == "2026-12-07T08:30:00+08:00"
+    reopened = [h for h in data["history"] if h["action"] == "fault.reopen"]
+    assert reopened[0]["happened_at"] == "2026-12-07T08:30:00+08:00"
+    refused(
+        ["fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "2026-12-07 08:00"],
+        "fault 1 was reopened at 2026-12-07 08:30 (its fix of 2026-12-04 19:00 did not hold); a resolution after "
+        "the reopen cannot be dated before it: give a time on or after 2026-12-07 08:30",
+        store_env,
+    )

@@ -470,7 +470,7 @@ def test_fault_show_names_the_override_that_re_judged_it(contract):
 def test_show_says_since_when_a_clock_is_overdue_and_that_the_fault_was_handled_remotely(contract):
     ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:00"))
     shown = ok("fault", "show", "1", now=at("2026-12-07", "10:00"))
-    assert "OVERDUE since 09:30 (30m)" in shown
+    assert "OVERDUE after 09:30 (30m)" in shown
     ok("fault", "respond", "1", "--at", "2026-12-07 10:05", now=at("2026-12-07", "10:05"))
     ok("fault", "remote", "1", "--at", "2026-12-07 10:06", now=at("2026-12-07", "10:06"))
     shown = ok("fault", "show", "1", now=at("2026-12-07", "10:10"))
@@ -493,7 +493,51 @@ def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
 def test_a_fault_logged_late_says_which_clocks_have_already_run_out(contract):
     out = ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "10:10"))
     assert out.endswith(
-        "  response OVERDUE since 09:30 (40m) · arrival OVERDUE since 10:00 (10m): if it was done, "
+        "  response OVERDUE after 09:30 (40m) · arrival OVERDUE after 10:00 (10m): if it was done, "
         "record it with --at\n"
     )
     assert "OVERDUE" not in ok("fault", "open", "bi", "另一故障", now=at("2026-12-07", "10:11"))
+
+
+def test_in_the_deadline_minute_no_screen_or_json_calls_a_clock_overdue(contract):
+    """Reported 07:37 (outside hours, response due 08:37): a look a few hundred ms into 08:37 finds it
+    running (a response in that minute is met); from 08:38 it is overdue, by one minute."""
+    from datetime import timedelta
+
+    into = timedelta(milliseconds=300)
+    opened = ok("fault", "open", "queue", "叫号屏黑屏", "--at", "-60m", now=at("2026-12-07", "08:37") + into)
+    assert "OVERDUE" not in opened
+    minute = json.loads(ok("fault", "show", "1", "--json", now=at("2026-12-07", "08:37") + into))
+    assert (minute["clocks"]["response"]["state"], minute["breached"]) == ("running", False)
+    assert "OVERDUE" not in ok("fault", "show", "1", now=at("2026-12-07", "08:37") + into)
+    assert "OVERDUE" not in ok("fault", "list", "--open", now=at("2026-12-07", "08:37") + into)
+    late = ok("fault", "show", "1", now=at("2026-12-07", "08:38") + into)
+    assert "OVERDUE after 08:37 (1m)" in late
+    ok("fault", "respond", "1", now=at("2026-12-07", "08:37") + into)
+    assert show()["clocks"]["response"]["state"] == "met"
+
+
+def test_a_visit_after_a_remote_fix_may_be_recorded_and_changes_no_verdict(contract, store_env):
+    """Fixed remotely at 09:40, before the 10:00 arrival deadline (arrival not applicable); the engineer
+    visits at 11:00 anyway: the visit is recorded, and no verdict moves. Without remote handling the
+    resolved fault takes no arrival."""
+    day = "2026-12-07"
+    ok("fault", "open", "queue", "叫号屏黑屏", "--at", f"{day} 09:00", now=at(day, "09:00"))
+    ok("fault", "respond", "1", "--at", f"{day} 09:05", now=at(day, "09:05"))
+    ok("fault", "remote", "1", "--at", f"{day} 09:06", now=at(day, "09:06"))
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", f"{day} 09:40", now=at(day, "09:40"))
+    before = {name: c["state"] for name, c in show()["clocks"].items()}
+    assert before == {"response": "met", "arrival": "not_applicable", "resolution": "met"}
+    ok("fault", "arrive", "1", "--at", f"{day} 11:00", now=at(day, "11:00"))
+    data = show()
+    assert data["arrived_at"] == "2026-12-07T11:00:00+08:00"
+    assert {name: c["state"] for name, c in data["clocks"].items()} == before
+    ok("fault", "open", "queue", "另一故障", "--at", f"{day} 09:00", now=at(day, "11:01"))
+    ok("fault", "respond", "2", "--at", f"{day} 09:05", now=at(day, "11:01"))
+    ok("fault", "resolve", "2", "--cause", "c", "--action", "a", "--at", f"{day} 09:40", now=at(day, "11:01"))
+    refused(
+        ["fault", "arrive", "2", "--at", f"{day} 11:00"],
+        "fault 2 is already resolved (at 2026-12-07 09:40); fix a wrong time with `opsdesk fault edit 2`",
+        store_env,
+        now=at(day, "11:02"),
+    )

@@ -116,7 +116,13 @@ def test_a_month_not_begun_is_refused_and_the_running_one_is_interim(contract, t
     assert cover["A2"].value == "期中报告：本月尚未结束，数据截至 2026-12-07 10:00"
     acceptance = tmp_path / "a.xlsx"
     ok("report", "acceptance", "-o", str(acceptance))
-    assert [r["类型"] for r in rows(openpyxl.load_workbook(acceptance)["月度报告交付"])] == ["期中报告（月内）"]
+    delivered = rows(openpyxl.load_workbook(acceptance)["月度报告交付"])  # each month owed, and what was delivered
+    assert [(r["月份"], r["类型"]) for r in delivered] == [
+        ("2026-09", "未交付"),
+        ("2026-10", "未交付"),
+        ("2026-11", "未交付"),
+        ("2026-12", "期中报告（月内）"),
+    ]
     assert json.loads(ok("report", "monthly", NOV, "--json"))["interim"] is False
 
 
@@ -141,7 +147,8 @@ def test_the_month_only_what_came_after_is_labelled(november, tmp_path):
     ok("report", "monthly", NOV, "-o", str(out))
     wb = openpyxl.load_workbook(out)
     fault = next(r for r in rows(wb["SLA明细"]) if r["编号"] == 3)
-    assert fault["修复时间"] is None and fault["期后进展（报告期后发生）"] == "修复 2026-12-01 09:00"
+    assert fault["修复时间"] is None and fault["期后进展（报告期后发生）"] == "修复 2026-12-01 09:00（缓存；清理）"
+    assert (fault["原因分析"], fault["处理过程"]) == (None, None)  # the fix and what it found: after the month
     risk = rows(wb["风险与整改"])[0]
     assert (risk["是否实施"], risk["期后进展（报告期后发生）"]) == ("否", "实施 2026-12-02 10:00")
     plan = rows(wb["下月工作计划"])
@@ -210,7 +217,8 @@ def test_on_paper(november, tmp_path):
                 assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1), ws.title
     wb = openpyxl.load_workbook(acc)
     assert wb["故障处理"].print_title_cols == "$A:$C" and wb["故障处理"].freeze_panes == "D2"
-    assert [r["月份"] for r in rows(wb["月度报告交付"])] == ["2026-11"]  # the monthly report written above
+    delivered = [(r["月份"], r["类型"]) for r in rows(wb["月度报告交付"])]  # the monthly report written above
+    assert delivered == [("2026-09", "未交付"), ("2026-10", "未交付"), ("2026-11", "月报")]
     assert {r["系统"] for r in rows(wb["月度SLA"])} == {"智能候诊信息系统", "智能管理驾驶舱（BI大屏）"}
     readings = [r for r in rows(wb["巡检记录"]) if r["巡检项"] == "会话数"]
     assert readings[0]["阈值"] == "<400（上限500） 个" and readings[0]["告警未登记风险"] == "否"

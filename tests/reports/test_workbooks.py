@@ -195,7 +195,7 @@ def test_monthly_report(november, tmp_path):
         stats["智能管理驾驶舱（BI大屏）"]["数据错误"],
         stats["合计"]["合计"],
     ) == (1, 1, 2)
-    assert stats["合计"]["响应"] == pytest.approx(0.5)
+    assert stats["合计"]["响应达标率"] == pytest.approx(0.5)
     assert len(wb["故障统计"]._charts) == 2
     sla = rows(wb["SLA明细"])
     assert [(r["编号"], r["响应"], r["修复"]) for r in sla] == [(1, "达标", "达标"), (2, "超时", "达标")]
@@ -229,7 +229,7 @@ def test_workbook_layout(november, tmp_path):
 def test_acceptance_evidence_and_integrity(november, tmp_path):
     out = tmp_path / "a.xlsx"
     text = ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
-    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (19 sheets, history head ")
+    assert text.startswith("Wrote the acceptance evidence 2026-09-01 to 2026-11-30 (19 sheets, history anchor ")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "封面",

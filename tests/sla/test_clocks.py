@@ -359,6 +359,25 @@ def test_response_met_breached_running_overdue_with_exact_margins():
     assert (overdue.state, overdue.elapsed, overdue.margin) == ("overdue", 40 * M, -10 * M)
 
 
+@pytest.mark.parametrize("seconds", [0, 0.3, 59.9])
+def test_no_clock_is_overdue_inside_its_deadline_minute(seconds):
+    """A cron run a few hundred ms into the deadline minute: met is still possible (a response
+    recorded in that minute is met), so the clock runs; from the minute after, it is overdue."""
+    into = timedelta(seconds=seconds)
+    report = at("2026-12-04 17:30")  # response due 18:00 (wall), resolution Tue 12-08 17:30 (working)
+    minute = ticket_clocks(CAL, TERMS, kind="fault", reported=report, now=at("2026-12-04 18:00") + into)
+    assert (minute.response.state, minute.response.margin) == ("running", timedelta(0))
+    after = ticket_clocks(CAL, TERMS, kind="fault", reported=report, now=at("2026-12-04 18:01") + into)
+    assert (after.response.state, after.response.margin) == ("overdue", -M)
+    answered = clocks("2026-12-04 17:30", responded="2026-12-04 18:00", now="2026-12-04 18:00")
+    assert answered.response.state == "met"
+    due = at("2026-12-08 17:30")
+    minute = ticket_clocks(CAL, TERMS, kind="fault", reported=report, now=due + into).resolution
+    assert (minute.state, minute.margin) == ("running", timedelta(0))
+    after = ticket_clocks(CAL, TERMS, kind="fault", reported=report, now=due + M + into).resolution
+    assert (after.state, after.margin) == ("overdue", -M)
+
+
 def test_arrival_not_needed_when_resolved_by_its_deadline():
     for remote in (True, False):  # the remote flag alone does not decide it
         result = clocks(

@@ -155,7 +155,11 @@ def test_added_columns_and_the_table_list_agree_with_the_migrations(tmp_path, st
                         added[table] = columns - created[table]
     finally:
         engine.dispose()
-    assert added == {ENTITIES[entity].__table__.name: set(names) for entity, names in ADDED_COLUMNS.items()}
+    bookkeeping = {"alert_channel": {"purpose"}, "alert_delivery": {"anchor"}}  # not replayed: m013's witness
+    assert {t: c for t, c in added.items() if t not in bookkeeping} == {
+        ENTITIES[entity].__table__.name: set(names) for entity, names in ADDED_COLUMNS.items()
+    }
+    assert {t: c for t, c in added.items() if t in bookkeeping} == bookkeeping
 
     store = open_store(store_env, create=True)  # a blank database of the backend under test, migrated
     try:

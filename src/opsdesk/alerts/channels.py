@@ -51,6 +51,7 @@ class Channel:
     smtp: Smtp | None
     added_at: datetime
     added_by: str
+    purpose: str = "alerts"  # alerts | witness (the history's anchor: opsdesk.alerts.witness)
 
     @property
     def shown(self) -> str:
@@ -107,7 +108,7 @@ def hide_url(url: str) -> str:
 def as_channel(row: AlertChannel) -> Channel:
     settings = json.loads(row.settings or "{}")
     smtp = Smtp(**settings["smtp"]) if settings.get("smtp") else None
-    return Channel(row.id, row.name, row.kind, row.target, row.secret, smtp, row.added_at, row.added_by)
+    return Channel(row.id, row.name, row.kind, row.target, row.secret, smtp, row.added_at, row.added_by, row.purpose)
 
 
 def _check_url(url: str, kind: str) -> str:
@@ -145,9 +146,11 @@ def add_channel(
     password: str | None = None,
     password_env: str | None = None,
     sender: str | None = None,
+    purpose: str = "alerts",
 ) -> Channel:
-    """Keep a channel alerts go to. An e-mail channel with ``user`` needs ``password`` (kept in the
-    store) or ``password_env`` (only the variable's name kept)."""
+    """Keep a channel alerts go to (``purpose`` ``witness``: one the history's anchor goes to). An
+    e-mail channel with ``user`` needs ``password`` (kept in the store) or ``password_env`` (only the
+    variable's name kept)."""
     desk.contract  # noqa: B018
     kind = kind.strip().lower()
     if kind not in KINDS:
@@ -185,8 +188,9 @@ def add_channel(
     name = text_value(name, "--name") or _free_name(desk, kind)
     if len(name) > 40 or any(c.isspace() for c in name):
         raise InvalidInput(f"--name {name!r}: a short name without spaces, e.g. ops-group")
-    if _active(desk, name) is not None:
-        raise Refused(f"there is already an alert channel {name}; choose another --name (`opsdesk alert list`)")
+    if (same := _active(desk, name)) is not None:
+        listing = "witness list" if same.purpose == "witness" else "alert list"
+        raise Refused(f"there is already {_what(same.purpose)} {name}; choose another --name (`opsdesk {listing}`)")
     row = AlertChannel(
         name=name,
         kind=kind,
@@ -195,15 +199,28 @@ def add_channel(
         settings=json.dumps(settings),
         added_at=desk.local_now,
         added_by=desk.actor,
+        purpose=purpose,
     )
     desk.session.add(row)
     desk.session.flush()
     return as_channel(row)
 
 
-def _active(desk: Desk, name: str) -> AlertChannel | None:
+def _active(desk: Desk, name: str, purpose: str | None = None) -> AlertChannel | None:
+    """The channel of that name in use (names are unique among alert and witness channels alike)."""
     query = select(AlertChannel).where(AlertChannel.name == name, col(AlertChannel.removed_at).is_(None))
+    if purpose is not None:
+        query = query.where(AlertChannel.purpose == purpose)
     return desk.session.exec(query).first()
+
+
+def _what(purpose: str) -> str:
+    return "a witness channel" if purpose == "witness" else "an alert channel"
+
+
+def _missing(name: str, purpose: str) -> NotFound:
+    kind, listing = ("witness", "witness list") if purpose == "witness" else ("alert", "alert list")
+    return NotFound(f"no {kind} channel {name}; `opsdesk {listing}` shows them")
 
 
 def _free_name(desk: Desk, kind: str) -> str:
@@ -213,25 +230,26 @@ def _free_name(desk: Desk, kind: str) -> str:
     return kind if n == 1 else f"{kind}-{n}"
 
 
-def channels(desk: Desk) -> list[Channel]:
-    """The channels alerts go to, in the order they were added."""
+def channels(desk: Desk, purpose: str = "alerts") -> list[Channel]:
+    """The channels alerts (or, ``purpose`` ``witness``, the history's anchor) go to, in the order
+    they were added."""
     desk.contract  # noqa: B018
-    query = select(AlertChannel).where(col(AlertChannel.removed_at).is_(None)).order_by(col(AlertChannel.id))
-    return [as_channel(row) for row in desk.session.exec(query)]
+    query = select(AlertChannel).where(col(AlertChannel.removed_at).is_(None), AlertChannel.purpose == purpose)
+    return [as_channel(row) for row in desk.session.exec(query.order_by(col(AlertChannel.id)))]
 
 
-def get_channel(desk: Desk, name: str) -> Channel:
-    row = _active(desk, name.strip())
+def get_channel(desk: Desk, name: str, purpose: str = "alerts") -> Channel:
+    row = _active(desk, name.strip(), purpose)
     if row is None:
-        raise NotFound(f"no alert channel {name}; `opsdesk alert list` shows them")
+        raise _missing(name, purpose)
     return as_channel(row)
 
 
-def remove_channel(desk: Desk, name: str) -> Channel:
+def remove_channel(desk: Desk, name: str, purpose: str = "alerts") -> Channel:
     """Stop sending to a channel. Its deliveries stay in the log (under its name)."""
-    row = _active(desk, name.strip())
+    row = _active(desk, name.strip(), purpose)
     if row is None:
-        raise NotFound(f"no alert channel {name}; `opsdesk alert list` shows them")
+        raise _missing(name, purpose)
     row.removed_at = desk.local_now
     desk.session.add(row)
     return as_channel(row)

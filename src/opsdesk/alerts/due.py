@@ -14,7 +14,6 @@ Pure reading: nothing here writes.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,6 +39,13 @@ class Alert:
     subject: str
     body: str
     mobiles: tuple[str, ...] = ()
+    anchor: str | None = None  # a witness message: the anchor it carries, N:HASH (opsdesk.alerts.witness)
+    # what it is about, for a program reading a webhook (None where it has none)
+    fault_id: int | None = None
+    system: str | None = None  # the system's code
+    clock: str | None = None  # response | arrival | resolution
+    deadline: datetime | None = None  # the clock's deadline, in the contract's zone
+    owner: str | None = None
 
 
 def due_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
@@ -63,38 +69,42 @@ def _mobiles(desk: Desk) -> dict[str, str]:
     return out
 
 
-def zh_span(delta: timedelta, *, late: bool = False) -> str:
-    """``1小时5分钟`` (time left in whole minutes; late by part of a minute counts as a minute)."""
-    seconds = abs(delta.total_seconds())
-    total = math.ceil(seconds / 60) if late else int(seconds // 60)
-    days, rest = divmod(total, 1440)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days}天"] if days else []
-    if hours:
-        parts.append(f"{hours}小时")
-    if minutes or not parts:
-        parts.append(f"{minutes}分钟")
-    return "".join(parts)
+def zh_span(delta: timedelta, *, late: bool = False, working_day: timedelta | None = None) -> str:
+    """``1小时5分钟`` (time left in whole minutes; late by part of a minute counts as a minute); working
+    time (``working_day`` given) in working days of that length, ``18个工作日``, marked under one day
+    (``2小时（工作时间）``): the format of the screens and workbooks (:mod:`opsdesk.sla.durations`)."""
+    from opsdesk.sla.durations import wall_span, working_span
+
+    delta = abs(delta)  # late or left, the words say which
+    if working_day is None:
+        return wall_span(delta, "zh", late=late)
+    return working_span(delta, working_day, "zh", late=late, mark=True)
 
 
 def warning_at(desk: Desk, view, clock, limits: Thresholds) -> datetime:
     """When a running clock's warning is due. A wall clock: the threshold before its deadline. The
     resolution clock: when the working time left reaches the threshold, counted on the calendar
-    that judges the ticket; a moment outside working hours moves to the next working minute."""
+    that judges the ticket and without the working time of agreed pauses (a pause still running
+    ends now, so a paused clock does not warn); a moment outside working hours, or inside a pause,
+    moves to the next working minute outside them."""
     if clock.basis == "wall":
         return clock.deadline - (limits.response if clock.name == "response" else limits.arrival)
     calendar = desk.calendar_for(desk.terms_at(view.ticket.reported_at))
-    moment = calendar.add_working_time(view.ticket.reported_at, max(clock.target - limits.resolution, timedelta(0)))
-    return moment if calendar.in_working_hours(moment) else calendar.next_working_moment(moment)
+    before = max(clock.target - limits.resolution, timedelta(0))
+    moment = calendar.add_working_time_outside(view.ticket.reported_at, before, clock.pauses)
+    return calendar.next_working_moment_outside(moment, clock.pauses)
 
 
 def fault_alerts(desk: Desk, limits: Thresholds, mobiles: dict[str, str]) -> list[Alert]:
-    """A warning for each running clock past its threshold, a breach alert for each overdue one."""
+    """A warning for each running clock past its threshold, a breach alert for each overdue one; none
+    for a fault the hospital agreed to void."""
     from opsdesk.faults.views import each_fault
 
     now = desk.local_now
     found = []
     for view in each_fault(desk, open_only=True):
+        if view.voided:  # void by agreement: it leaves every figure, and nobody need act on it
+            continue
         for clock in view.clocks:
             if clock.state == "overdue":
                 found.append(_fault_alert(view, clock, "breach", mobiles))
@@ -107,11 +117,11 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
     t, s = view.ticket, view.system
     name = CLOCK_NAMES[clock.name]
     tag = f"{name}{'超时' if kind == 'breach' else '预警'}"
-    working = "（工作时间）" if clock.basis == "working" else ""
+    working_day = view.working_day if clock.basis == "working" else None
     if kind == "breach":
-        state = f"已超时 {zh_span(clock.margin, late=True)}{working}"
+        state = f"已超时 {zh_span(clock.margin, late=True, working_day=working_day)}"
     else:
-        state = f"还剩 {zh_span(clock.margin)}{working}"
+        state = f"还剩 {zh_span(clock.margin, working_day=working_day)}"
     symptom = t.symptom if len(t.symptom) <= 80 else t.symptom[:79] + "…"
     owner = f"负责人：{t.owner}" if t.owner else "负责人：未指派（opsdesk fault assign）"
     body = "\n".join(
@@ -124,7 +134,18 @@ def _fault_alert(view, clock, kind: str, mobiles: dict[str, str]) -> Alert:
     )
     subject = f"【{tag}】故障 {t.id} {s.code} {symptom[:30]} · {name}时限 {clock.deadline:%m-%d %H:%M}"
     mobile = mobiles.get(t.owner or "")
-    return Alert(f"fault:{t.id}:{clock.name}:{kind}", kind, subject, body, (mobile,) if mobile else ())
+    return Alert(
+        f"fault:{t.id}:{clock.name}:{kind}",
+        kind,
+        subject,
+        body,
+        (mobile,) if mobile else (),
+        fault_id=t.id,
+        system=s.code,
+        clock=clock.name,
+        deadline=clock.deadline,
+        owner=t.owner,
+    )
 
 
 def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
@@ -147,7 +168,17 @@ def risk_alerts(desk: Desk, mobiles: dict[str, str]) -> list[Alert]:
         )
         subject = f"【风险逾期】风险 {risk.id} {s.code} {risk.text[:30]} · 期限 {risk.due}"
         mobile = mobiles.get(risk.owner or "")
-        found.append(Alert(f"risk:{risk.id}:overdue", "risk", subject, body, (mobile,) if mobile else ()))
+        found.append(
+            Alert(
+                f"risk:{risk.id}:overdue",
+                "risk",
+                subject,
+                body,
+                (mobile,) if mobile else (),
+                system=s.code,
+                owner=risk.owner,
+            )
+        )
     return found
 
 
@@ -170,7 +201,7 @@ def inspection_alerts(desk: Desk, limits: Thresholds) -> list[Alert]:
             f"（opsdesk inspect {s.code}）"
         )
         subject = f"【巡检待做】{s.code} {month} 尚未巡检"
-        found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body))
+        found.append(Alert(f"inspection:{month}:{s.code}", "inspection", subject, body, system=s.code))
     return found
 
 
@@ -198,7 +229,9 @@ def exception_request_alerts(desk: Desk) -> list[Alert]:
             ]
         )
         subject = f"【待院方确认】申请 {r.id} {asked} · 故障 {r.ticket_id}"
-        found.append(Alert(f"exception:{r.id}:awaiting", "exception", subject, body))
+        found.append(
+            Alert(f"exception:{r.id}:awaiting", "exception", subject, body, fault_id=r.ticket_id, system=s.code)
+        )
     return found
 
 

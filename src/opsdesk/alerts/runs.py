@@ -68,7 +68,7 @@ def run_pass(store, *, now: datetime, actor: str, digest: bool = False, dry_run:
         desk = Desk(session, actor, now)
         now = desk.local_now  # kept in the contract's zone, as every moment is
         targets = channels(desk)
-        if not targets:
+        if not targets and (digest or not channels(desk, "witness")):  # a witness alone: `alert run` sends it
             raise Refused(
                 "no alert channel yet; add one with `opsdesk alert add wecom URL` (see `opsdesk alert add -h`)"
             )
@@ -138,9 +138,11 @@ def _claim(store, channel: Channel, alerts: tuple[Alert, ...], now: datetime) ->
                     attempts=1,
                     first_tried=now,
                     last_tried=now,
+                    anchor=alert.anchor,
                 )
             elif row.state == "failed":
                 row.state, row.attempts, row.last_tried, row.subject = "sending", row.attempts + 1, now, alert.subject
+                row.anchor = alert.anchor
             else:
                 continue
             session.add(row)
@@ -163,13 +165,13 @@ def _record(store, channel: Channel, alerts: list[Alert], now: datetime, error: 
             session.add(row)
 
 
-def send_test(desk: Desk, name: str) -> Channel:
+def send_test(desk: Desk, name: str, purpose: str = "alerts") -> Channel:
     """Send a test message to one channel now (nothing recorded); refused if the service does not take it."""
     from opsdesk.alerts.channels import get_channel
 
-    channel = get_channel(desk, name)
+    channel = get_channel(desk, name, purpose)
     now = desk.local_now
-    text = f"【测试】opsdesk 提醒通道 {channel.name}"
+    text = f"【测试】opsdesk {'历史锚点见证' if purpose == 'witness' else '提醒'}通道 {channel.name}"
     alert = Alert("test", "test", text, f"{text} 可用（{desk.contract.name}，{now:%Y-%m-%d %H:%M}）")
     try:
         deliver(channel, compose(channel.kind, [alert]), timestamp_ms=int(time.time() * 1000))
@@ -197,15 +199,20 @@ class LogEntry:
     last_tried: datetime
     sent_at: datetime | None
     error: str | None
+    anchor: str | None = None  # a witness message's N:HASH
 
 
-def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -> list[LogEntry]:
+def delivery_log(
+    desk: Desk, *, failing: bool = False, limit: int | None = 50, purpose: str = "alerts"
+) -> list[LogEntry]:
     """The latest deliveries first; ``failing``: only those not (known to be) sent to a channel still
-    in use (a removed channel's are dropped: no run retries them)."""
+    in use (a removed channel's are dropped: no run retries them). ``purpose`` ``witness``: the
+    witness messages (each entry's ``anchor`` the one it carried)."""
     desk.contract  # noqa: B018
     query = select(AlertDelivery, AlertChannel).join(
         AlertChannel, col(AlertDelivery.channel_id) == col(AlertChannel.id)
     )
+    query = query.where(AlertChannel.purpose == purpose)
     if failing:
         query = query.where(AlertDelivery.state != "sent", col(AlertChannel.removed_at).is_(None))
     query = query.order_by(col(AlertDelivery.last_tried).desc(), col(AlertDelivery.id).desc())
@@ -231,17 +238,20 @@ def delivery_log(desk: Desk, *, failing: bool = False, limit: int | None = 50) -
                 row.last_tried,
                 row.sent_at,
                 row.error,
+                row.anchor,
             )
         )
     return out
 
 
-def dropped_count(desk: Desk, channel_id: int | None = None) -> int:
+def dropped_count(desk: Desk, channel_id: int | None = None, purpose: str = "alerts") -> int:
     """How many alerts failed to a channel since removed (or to ``channel_id``): never retried."""
     query = select(func.count(col(AlertDelivery.id))).join(
         AlertChannel, col(AlertDelivery.channel_id) == col(AlertChannel.id)
     )
-    query = query.where(AlertDelivery.state == "failed", col(AlertChannel.removed_at).is_not(None))
+    query = query.where(
+        AlertDelivery.state == "failed", col(AlertChannel.removed_at).is_not(None), AlertChannel.purpose == purpose
+    )
     if channel_id is not None:
         query = query.where(AlertDelivery.channel_id == channel_id)
     return desk.session.exec(query).one()

@@ -1,17 +1,25 @@
 """The services: a WeCom or DingTalk group robot, a plain JSON webhook (HTTP through the standard
-library's urllib, with short timeouts), and e-mail (smtplib).
+library's urllib, with short timeouts and a deadline for the whole request), and e-mail (smtplib).
 
 :func:`deliver` returns when the service accepted the message and raises :class:`DeliveryFailed`
-otherwise: the connection refused or timed out, an HTTP error status, a robot's ``errcode`` not 0.
+otherwise: the connection refused or timed out, an HTTP error status, a redirect (never followed: a
+redirected POST would be re-sent as a body-less GET and the alert lost), no whole answer within
+:data:`HTTP_DEADLINE` (a reply trickled a line at a time cannot hold a run, nor the channels after it),
+a robot's ``errcode`` not 0.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import os
+import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +30,8 @@ from opsdesk.alerts.channels import Channel
 from opsdesk.alerts.messages import Message
 from opsdesk.errors import OpsdeskError
 
-HTTP_TIMEOUT = 5.0  # seconds, to connect and again to read the answer
+HTTP_TIMEOUT = 5.0  # seconds, to connect and again for each read of the answer
+HTTP_DEADLINE = 10.0  # seconds for the whole request, however the answer trickles in
 SMTP_TIMEOUT = 10.0
 ANSWER_LIMIT = 64 * 1024  # bytes of a service's answer read
 
@@ -56,12 +65,27 @@ def deliver(channel: Channel, message: Message, *, timestamp_ms: int) -> None:
 
 
 def webhook_payload(message: Message) -> dict:
-    """A plain webhook's JSON: the text, and each alert with its key."""
+    """A plain webhook's JSON: the text, and each alert with its key and, for a program to read, what it
+    is about: the fault's id, the system's code, the clock, its deadline (ISO 8601, with the offset) and
+    the owner (None where an alert has none, e.g. a digest)."""
     return {
         "source": "opsdesk",
         "subject": message.subject,
         "text": message.text,
-        "alerts": [{"key": a.key, "kind": a.kind, "subject": a.subject, "body": a.body} for a in message.alerts],
+        "alerts": [
+            {
+                "key": a.key,
+                "kind": a.kind,
+                "subject": a.subject,
+                "body": a.body,
+                "fault_id": a.fault_id,
+                "system": a.system,
+                "clock": a.clock,
+                "deadline": a.deadline.isoformat(timespec="minutes") if a.deadline else None,
+                "owner": a.owner,
+            }
+            for a in message.alerts
+        ],
     }
 
 
@@ -90,9 +114,81 @@ def split_login(url: str) -> tuple[str, str | None]:
     return parts._replace(netloc=host).geturl(), "Basic " + base64.b64encode(pair.encode()).decode()
 
 
+class _Deadline:
+    """The end of a whole request: when it passes, every socket the request opened is shut, so that a
+    read blocked on a trickling answer returns at once."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def left(self) -> float:
+        return max(self.at - time.monotonic(), 0.001)
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _connection(base: type[http.client.HTTPConnection], deadline: _Deadline) -> type[http.client.HTTPConnection]:
+    """``base`` connecting within what is left of ``deadline``, its socket watched by it."""
+
+    class Connection(base):  # type: ignore[valid-type, misc]
+        def connect(self) -> None:
+            self.timeout: float = min(self.timeout or HTTP_TIMEOUT, deadline.left())
+            super().connect()
+            deadline.watch(self.sock)
+
+    return Connection
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(_connection(http.client.HTTPConnection, self.deadline), req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        context = getattr(self, "_context", None)  # the handler's TLS context: None, the default
+        return self.do_open(_connection(http.client.HTTPSConnection, self.deadline), req, context=context)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a hop: urllib would re-send a POST redirected by 302 as a GET
+    without its body, and the service's 200 to that GET would be taken for the alert's delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 def post_json(url: str, payload: dict) -> object:
     """POST ``payload`` as JSON; the answer's JSON (None if it is not JSON). A login in the URL is
-    sent as HTTP basic auth, and only to that host (not along a redirect)."""
+    sent as HTTP basic auth, and only to that host. A redirect is not followed: it fails, naming where
+    it pointed (its host only). The whole request, answer included, ends within :data:`HTTP_DEADLINE`."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     url, authorization = split_login(url)
     request = urllib.request.Request(
@@ -103,17 +199,37 @@ def post_json(url: str, payload: dict) -> object:
     )
     if authorization:
         request.add_unredirected_header("Authorization", authorization)
+    deadline = _Deadline(HTTP_DEADLINE)
+    opener = urllib.request.build_opener(_NoRedirect, _HTTP(deadline), _HTTPS(deadline))
+    timer = threading.Timer(HTTP_DEADLINE, deadline.expire)
+    timer.daemon = True
+    timer.start()
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+        with opener.open(request, timeout=HTTP_TIMEOUT) as response:
             raw = response.read(ANSWER_LIMIT)
+        if deadline.expired:  # the answer was cut off when the deadline shut the connection
+            raise DeliveryFailed(f"{_host(url)} did not answer in full within {HTTP_DEADLINE:g} s")
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            where = exc.headers.get("Location") if exc.headers else None
+            to = f" to {_host(urllib.parse.urljoin(url, where))}" if where else ""
+            raise DeliveryFailed(
+                f"HTTP {exc.code} {exc.reason}: the service redirected{to}, which opsdesk does not follow "
+                "(the alert would be lost); give the channel the URL the service itself answers at"
+            ) from None
         raise DeliveryFailed(f"HTTP {exc.code} {exc.reason}".strip()) from None
-    except urllib.error.URLError as exc:
-        raise DeliveryFailed(f"cannot reach {_host(url)}: {_reason(exc.reason)}") from None
-    except TimeoutError:
-        raise DeliveryFailed(f"{_host(url)} did not answer within {HTTP_TIMEOUT:g} s") from None
-    except (OSError, ValueError) as exc:  # a connection reset, a malformed answer
-        raise DeliveryFailed(f"{_host(url)}: {_reason(exc)}") from None
+    except DeliveryFailed:
+        raise
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise DeliveryFailed(f"{_host(url)} did not answer in full within {HTTP_DEADLINE:g} s") from None
+        if isinstance(exc, urllib.error.URLError):
+            raise DeliveryFailed(f"cannot reach {_host(url)}: {_reason(exc.reason)}") from None
+        if isinstance(exc, TimeoutError):
+            raise DeliveryFailed(f"{_host(url)} did not answer within {HTTP_TIMEOUT:g} s") from None
+        raise DeliveryFailed(f"{_host(url)}: {_reason(exc)}") from None  # a connection reset, a malformed answer
+    finally:
+        timer.cancel()
     try:
         return json.loads(raw)
     except ValueError:

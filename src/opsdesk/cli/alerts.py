@@ -37,19 +37,30 @@ def _store() -> Iterator:
         store.close()
 
 
+KindArg = Annotated[str, typer.Argument(help="wecom, dingtalk, webhook or email.")]
+TargetArg = Annotated[str, typer.Argument(metavar="URL|ADDRESS", help="A robot's webhook URL, or an e-mail address.")]
+ChannelNameOpt = Annotated[str | None, typer.Option("--name", help="A short name for it (default: the kind).")]
+SecretOpt = Annotated[str | None, typer.Option(help="DingTalk: the robot's signing secret (加签, SEC...).")]
+SmtpOpt = Annotated[str | None, typer.Option(help="E-mail: the SMTP server, HOST:PORT (465: TLS).")]
+UserOpt = Annotated[str | None, typer.Option(help="E-mail: the SMTP login (the password is asked for).")]
+StartTlsOpt = Annotated[bool, typer.Option("--starttls", help="E-mail: STARTTLS after connecting.")]
+PasswordEnvOpt = Annotated[
+    str | None, typer.Option(help="E-mail: keep only this variable's name; `alert run` reads the password from it.")
+]
+SenderOpt = Annotated[str | None, typer.Option("--from", help="E-mail: the From address.")]
+
+
 @alert_app.command("add")
 def alert_add(
-    kind: Annotated[str, typer.Argument(help="wecom, dingtalk, webhook or email.")],
-    target: Annotated[str, typer.Argument(metavar="URL|ADDRESS", help="A robot's webhook URL, or an e-mail address.")],
-    name: Annotated[str | None, typer.Option(help="A short name for it (default: the kind).")] = None,
-    secret: Annotated[str | None, typer.Option(help="DingTalk: the robot's signing secret (加签, SEC...).")] = None,
-    smtp: Annotated[str | None, typer.Option(help="E-mail: the SMTP server, HOST:PORT (465: TLS).")] = None,
-    user: Annotated[str | None, typer.Option(help="E-mail: the SMTP login (the password is asked for).")] = None,
-    starttls: Annotated[bool, typer.Option("--starttls", help="E-mail: STARTTLS after connecting.")] = False,
-    password_env: Annotated[
-        str | None, typer.Option(help="E-mail: keep only this variable's name; `alert run` reads the password from it.")
-    ] = None,
-    sender: Annotated[str | None, typer.Option("--from", help="E-mail: the From address.")] = None,
+    kind: KindArg,
+    target: TargetArg,
+    name: ChannelNameOpt = None,
+    secret: SecretOpt = None,
+    smtp: SmtpOpt = None,
+    user: UserOpt = None,
+    starttls: StartTlsOpt = False,
+    password_env: PasswordEnvOpt = None,
+    sender: SenderOpt = None,
 ) -> None:
     """Add a channel alerts go to: a group robot's webhook, a plain webhook, or an e-mail address.
 
@@ -58,13 +69,21 @@ def alert_add(
 
     Example: opsdesk alert add wecom "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..." --name ops
     """
+    channel = add_from_options("alerts", kind, target, name, secret, smtp, user, starttls, password_env, sender)
+    line(f"Added alert channel {channel.name} ({channel.kind}): {channel.shown}")
+    line(f"  try it: opsdesk alert test {channel.name}")
+
+
+def add_from_options(purpose: str, kind: str, target: str, *options) -> Channel:
+    """`alert add` and `witness add`: the SMTP password asked for if needed, then the channel kept."""
     from opsdesk.alerts.channels import add_channel
 
+    name, secret, smtp, user, starttls, password_env, sender = options
     password = None
     if kind.strip().lower() == "email" and user and not password_env:
         password = os.environ.get(PASSWORD_ENV) or typer.prompt(f"SMTP password for {user}", hide_input=True)
     with desk() as d:
-        channel = add_channel(
+        return add_channel(
             d,
             kind,
             target,
@@ -76,9 +95,8 @@ def alert_add(
             password=password,
             password_env=password_env,
             sender=sender,
+            purpose=purpose,
         )
-    line(f"Added alert channel {channel.name} ({channel.kind}): {channel.shown}")
-    line(f"  try it: opsdesk alert test {channel.name}")
 
 
 def _channel_dict(c: Channel) -> dict:
@@ -195,14 +213,53 @@ def _show_run(outcome: RunOutcome, as_json: bool, prefix: str = "") -> None:
 
 
 def _run(digest: bool, dry_run: bool, as_json: bool) -> None:
-    from opsdesk.alerts.runs import run_pass
-
     with _store() as store:
-        outcome = run_pass(store, now=command_now(), actor=command_actor(), digest=digest, dry_run=dry_run)
-    _show_run(outcome, as_json)
+        outcome, witnessed = _pass(store, digest=digest, dry_run=dry_run)
+    if as_json and witnessed is not None:
+        emit_json(
+            {
+                "due": [{"key": a.key, "kind": a.kind, "subject": a.subject} for a in outcome.due],
+                "channels": outcome.channels,
+                "witness": witness_json(witnessed),
+            }
+        )
+    else:
+        _show_run(outcome, as_json)
+        if witnessed is not None:
+            show_witness(witnessed)
     if outcome.failed:
         error("a channel did not take its alerts; they are retried by the next run (`opsdesk alert log --failing`)")
+    if witnessed is not None and witnessed.failed:
+        error("a witness channel did not take the anchor; it is retried by the next run (`opsdesk witness log`)")
+    if outcome.failed or (witnessed is not None and witnessed.failed):
         raise typer.Exit(1)
+
+
+def _pass(store, *, digest: bool = False, dry_run: bool = False) -> tuple[RunOutcome, RunOutcome | None]:
+    """One pass: the alerts that are due, then (not with the digest) the witness's anchor that is due."""
+    from opsdesk.alerts.runs import run_pass
+    from opsdesk.alerts.witness import witness_pass
+
+    now, actor = command_now(), command_actor()
+    outcome = run_pass(store, now=now, actor=actor, digest=digest, dry_run=dry_run)
+    return outcome, None if digest else witness_pass(store, now=now, actor=actor, dry_run=dry_run)
+
+
+def witness_json(outcome: RunOutcome) -> dict:
+    """A witness pass for scripts: each anchor message due (its key and anchor), and each channel's outcome."""
+    return {"due": [{"key": a.key, "anchor": a.anchor} for a in outcome.due], "channels": outcome.channels}
+
+
+def show_witness(outcome: RunOutcome, prefix: str = "") -> None:
+    """What a pass sent the witness channels (`alert run`, `witness run`)."""
+    for c in outcome.channels:
+        if c.error:
+            text = f"{c.channel}: FAILED ({c.error}); retried by the next run"
+        elif c.sent:
+            text = f"{c.channel}: sent {c.sent} anchor message(s)"
+        else:
+            text = f"{c.channel}: {'nothing new' if not c.messages else f'{c.messages} message(s) to send'}"
+        line(f"{prefix}witness {text}", style="red" if c.error else None)
 
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Say what would be sent; send and record nothing.")]
@@ -247,8 +304,6 @@ def alert_watch(
     import sys
     import time
 
-    from opsdesk.alerts.runs import run_pass
-
     interval = _seconds(every)
     stop: list[bool] = []
 
@@ -262,15 +317,16 @@ def alert_watch(
     try:
         with _store() as store:
             while not stop:
-                now = command_now()
                 try:
-                    outcome = run_pass(store, now=now, actor=command_actor())
+                    outcome, witnessed = _pass(store)
                 except OpsdeskError as exc:
                     if not passes:
                         raise
                     error(str(exc))
                 else:
                     _show_run(outcome, False, prefix=f"{outcome.now:%H:%M:%S} ")
+                    if witnessed is not None:
+                        show_witness(witnessed, prefix=f"{outcome.now:%H:%M:%S} ")
                 sys.stdout.flush()  # each pass shows when it ran, even into a log file
                 passes += 1
                 deadline = time.monotonic() + interval
@@ -310,6 +366,9 @@ def alert_log(
         ["tried", "channel", "state", "tries", "sent", "alert", "error"],
         rows,
         [styles.get(e.state) for e in entries],
+        flex="alert",  # a subject is shortened on a narrow screen (--json has it whole); the error wraps
+        flex_min=24,  # a dozen Chinese characters: enough to tell the alerts apart
+        optional=("sent", "tries"),
     )
     if any(e.state == "interrupted" for e in entries):
         line(

@@ -24,6 +24,7 @@ from opsdesk.cli.people import staff_app, training_app, work_app
 from opsdesk.cli.reports import report_app
 from opsdesk.cli.store import db_app
 from opsdesk.cli.systems import system_app
+from opsdesk.cli.witness import witness_app
 from opsdesk.cli.workcalendar import calendar_app
 from opsdesk.cli.zentao import export_app, import_app
 
@@ -51,6 +52,7 @@ OpsdeskGroup.groups = {  # each built only when one of its commands runs (see Op
     "import": import_app,
     "export": export_app,
     "alert": alert_app,
+    "witness": witness_app,
 }
 
 

@@ -88,7 +88,7 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
         ["kind", "id", "system", "date", "what"] + (["hospital's objection"] if objected else []),
         [[r.kind, r.id, r.system, r.date, r.summary] + (["; ".join(r.objections)] if objected else []) for r in rows],
         ["yellow" if r.objections else None for r in rows],
-        flex="what",
+        # "what" wraps rather than being cut: an exception request's reason is read in full
     )
 
 

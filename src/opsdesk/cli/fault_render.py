@@ -23,6 +23,8 @@ def span_of(delta: timedelta, clock, working_day: timedelta) -> str:
 
 
 def clock_left(clock, working_day: timedelta = timedelta(hours=10)) -> str:
+    if clock.state == "running" and clock.paused_now:
+        return f"paused, {span_of(clock.margin, clock, working_day)} left"
     if clock.state == "running":
         return f"{span_of(clock.margin, clock, working_day)} left"
     if clock.state in ("overdue", "breached"):  # late by part of a minute is shown as 1m, never 0m
@@ -69,8 +71,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
             ]
         )
     columns = ["id", "system", "kind", "reported", "status", "response", "arrival", "resolution", "owner", "symptom"]
-    if fits(columns, rows, flex="symptom"):
-        table(title, columns, rows, flex="symptom")
+    if fits(columns, rows, flex="symptom", flex_min=SYMPTOM_MIN):
+        table(title, columns, rows, flex="symptom", flex_min=SYMPTOM_MIN)
     else:
         rows = [
             [
@@ -79,7 +81,8 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
                 f"{v.ticket.reported_at:%m-%d} ??:??"
                 if v.ticket.time_unknown
                 else f"{v.ticket.reported_at:%m-%d %H:%M}",
-                "void" if v.voided else _clocks_cell(v, now),
+                "void" if v.voided else fault_status(v.ticket),
+                "-" if v.voided else _clocks_cell(v, now),
                 v.ticket.owner,
                 v.ticket.symptom,
             ]
@@ -87,11 +90,12 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
         ]
         table(
             title,
-            ["id", "system", "reported", "clocks", "owner", "symptom"],
+            ["id", "system", "reported", "status", "clocks", "owner", "symptom"],
             rows,
             [_row_style(v) for v in views],
             flex="symptom",
             optional=("reported", "system", "owner"),
+            flex_min=SYMPTOM_MIN,
         )
     if any(v.late for v in views):
         line("* recorded more than an hour after it happened", style="yellow")
@@ -103,6 +107,7 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
 
 
 TIME_UNKNOWN = "report time of day unknown"
+SYMPTOM_MIN = 16  # cells a shortened symptom keeps (8 Chinese characters and …): the clocks wrap first
 
 
 def _marked(v: FaultView) -> str | int:
@@ -127,19 +132,21 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 def clock_cell(clock, now: datetime, working_day: timedelta) -> str:
     """A clock for a list: a running one by its deadline as a time and the time left; an overdue
-    one since when and by how much, in its own unit (working time for resolution)."""
+    one after which deadline and by how much, in its own unit (working time for resolution)."""
 
     def labelled(delta: timedelta) -> str:  # working time says so, also under one working day
         text = span_of(delta, clock, working_day)
         return text if clock.basis != "working" or "working" in text else f"{text} working"
 
+    if clock.state == "running" and clock.paused_now:  # no deadline while paused: it moves with the pause
+        return f"paused ({labelled(clock.margin)} left)"
     if clock.state == "running":
-        if now >= clock.deadline:  # a working clock whose time ran out at the end of a working day
-            return f"no working time left: breaches at {_when(clock.met_until, now)}"
+        if now.replace(second=0, microsecond=0) > clock.deadline:  # working time ran out at a day's end
+            return f"no working time left: breaches after {_when(clock.met_until, now)}"
         return f"by {_when(clock.deadline, now)} ({labelled(clock.margin)})"
     late = timedelta(minutes=math.ceil(-clock.margin / timedelta(minutes=1)))
-    if clock.state == "overdue":
-        return f"OVERDUE since {_when(clock.met_until, now)} ({labelled(late)})"
+    if clock.state == "overdue":  # from the minute after the deadline: in its minute it is still met
+        return f"OVERDUE after {_when(clock.met_until, now)} ({labelled(late)})"
     if clock.state == "breached":
         return f"late {labelled(late)}"
     return clock_left(clock, working_day)
@@ -152,7 +159,8 @@ def _clocks_cell(v: FaultView, now: datetime) -> str:
         (v.clocks.resolution, v.clocks.response, v.clocks.arrival), key=lambda c: c.state not in ("overdue", "breached")
     )
     parts = [
-        f"{CLOCK_VERBS[c.name] if c.state == 'running' else c.name} {clock_cell(c, now, v.working_day)}"
+        f"{CLOCK_VERBS[c.name] if c.state == 'running' and not c.paused_now else c.name} "
+        f"{clock_cell(c, now, v.working_day)}"
         for c in order
         if c.state not in ("met", "not_applicable")
     ]
@@ -241,8 +249,8 @@ def exception_table(title: str, views: list[ExceptionView]) -> None:
         ["id", "fault", "system", "exception", "state", "asked by", "asked", "hospital", "reason", "changes"],
         rows,
         [STATE_STYLE[x.state] for x in views],
-        optional=("asked", "asked by", "system", "reason"),
-    )  # what it changes outlasts why
+        optional=("asked", "asked by", "system", "hospital"),
+    )  # why it was asked and what it changes outlast who and when: both wrap rather than go
 
 
 STEP_NAMES = {
@@ -353,7 +361,7 @@ def print_fault(
                 c.name,
                 span_of(c.target, c, v.working_day),
                 c.basis,
-                c.deadline,
+                "paused" if c.paused_now else c.deadline,
                 c.actual,
                 span_of(c.elapsed, c, v.working_day),
                 clock_cell(c, now, v.working_day)

@@ -101,16 +101,17 @@ def fault_resume(ticket_id: IdArg, at: AtOpt = None) -> None:
 
 
 @fault_app.command("reopen")
-def fault_reopen(ticket_id: IdArg, reason: ReasonOpt) -> None:
+def fault_reopen(ticket_id: IdArg, reason: ReasonOpt, at: AtOpt = None) -> None:
     """Reopen a resolved, unconfirmed fault: its clock runs again from the report (no agreement needed).
+    --at: when the fault came back (default now), at or after the fix.
 
-    Example: opsdesk fault reopen 12 --reason "故障复现"
+    Example: opsdesk fault reopen 12 --reason "故障复现" --at 14:20
     """
     from opsdesk.faults.requests import reopen
     from opsdesk.faults.views import view
 
     with desk() as d:
-        v = view(d, reopen(d, ticket_id, reason))
+        v = view(d, reopen(d, ticket_id, reason, at))
     clock = v.clocks.resolution
     line(
         f"Fault {ticket_id}: reopened; the resolution clock runs from the report: {clock_left(clock, v.working_day)} "

@@ -19,8 +19,9 @@ MonthOpt = Annotated[str | None, typer.Option(help="Month YYYY-MM (default: this
 
 def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
     """Walk the checklist with prompts: the reading where the item takes one, result, verdict, note
-    (Enter accepts the default). At the result prompt `ok-all` records every item left as normal and
-    `back` returns to the item before; a review of every answer comes before anything is saved."""
+    (Enter accepts the default). At the result prompt `ok-all` records every item left as normal, asking
+    only the readings of those that take one (a reading outside its threshold makes the item a warning),
+    and `back` returns to the item before; a review of every answer comes before anything is saved."""
     from rich.console import Console
 
     console = Console()
@@ -37,9 +38,11 @@ def _prompt(checklist: list[dict[str, str]]) -> list[dict[str, str]]:
                 number = max(number - 1, 0)
                 _answer_again(results, earlier, number)
                 continue
-            if answer == "ok-all":
+            if answer == "ok-all" or (isinstance(answer, tuple) and answer[0] == "ok-all"):
+                typed = answer[1] if isinstance(answer, tuple) else None  # the reading given before ok-all
                 for rest in range(number, len(checklist)):
-                    results[rest] = results[rest] or _normal(checklist[rest])
+                    if results[rest] is None:
+                        results[rest] = _reading_only(console, checklist[rest], typed if rest == number else None)
                 break
             results[number] = answer
             number += 1
@@ -60,6 +63,24 @@ def _answer_again(results: list[dict[str, str] | None], earlier: dict[int, dict[
 
 def _normal(item: dict[str, str]) -> dict[str, str]:
     return {"item": item["item"], "result": "正常", "verdict": "ok", "note": "", "reading": ""}
+
+
+def _reading_only(console, item: dict[str, str], reading: str | None) -> dict[str, str]:
+    """An item left to `ok-all`: normal; one that takes a reading is asked it (Enter: none), and a reading
+    outside its threshold makes it 超出阈值 / warn."""
+    from rich.prompt import Prompt
+
+    from opsdesk.contract.inspections import outside_threshold
+
+    if not item.get("unit"):
+        return _normal(item)
+    if reading is None:
+        threshold = f", threshold {item['threshold']}" if item.get("threshold") else ""
+        reading = Prompt.ask(f"  {item['item']}: reading ({item['unit']}{threshold})", default="", console=console)
+    if outside_threshold(reading, item.get("threshold")):
+        console.print(f"  [yellow]{reading} {item['unit']} is outside the threshold {item['threshold']}[/]")
+        return {"item": item["item"], "result": "超出阈值", "verdict": "warn", "note": "", "reading": reading}
+    return {**_normal(item), "reading": reading}
 
 
 def _ask_item(console, checklist: list[dict[str, str]], number: int, before: dict[str, str] | None):
@@ -89,8 +110,10 @@ def _ask_item(console, checklist: list[dict[str, str]], number: int, before: dic
         default=before.get("result", normal),
         console=console,
     )
-    if result.strip().lower() in ("back", "ok-all"):
-        return result.strip().lower()
+    if result.strip().lower() == "ok-all":
+        return ("ok-all", reading)  # the reading typed for this item is kept
+    if result.strip().lower() == "back":
+        return "back"
     verdict = ""
     while verdict not in VERDICTS:
         default = "ok" if result.strip() in ("正常", "ok", "OK", "通过") and not outside else "warn"
@@ -388,23 +411,28 @@ def inspect_gaps(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     Example: opsdesk inspect gaps --month 2026-12
     """
     from opsdesk.contract.inspections import month_gaps
+    from opsdesk.desk import month_owed
 
     asked = read_period(month)
     with desk(write=False) as d:
         ym = d.period(asked, check_default_month=True).month
         assert ym is not None  # asked by month (this month by default)
         missing, unrisked = month_gaps(d, ym)
+        owed = month_owed(d.contract, *ym)
     label = f"{ym[0]}-{ym[1]:02d}"
     if as_json:
         emit_json(
             {
                 "month": label,
+                "inspections_due": owed,
                 "uninspected": [{"code": s.code, "name": s.name} for s in missing],
                 "items_without_risk": unrisked,
             }
         )
         return
-    if not missing:
+    if not owed:
+        line(f"No inspection is due in {label}: the service ends before the month does.")
+    elif not missing:
         line(f"Every system is inspected in {label}.")
     else:
         table(f"Not inspected in {label}: {len(missing)}", ["system", "name"], [[s.code, s.name] for s in missing])
@@ -439,6 +467,29 @@ def template_show(system: Annotated[str, typer.Argument(help="System code.")], a
         f"Checklist of {system}",
         ["section", "item", "standard", "reading", "threshold"],
         [[SECTION_NAMES[i["section"]], i["item"], i["standard"], i.get("unit"), i.get("threshold")] for i in items],
+    )
+
+
+@template_app.command("form")
+def template_form(
+    system: Annotated[str, typer.Argument(help="System code.")],
+    output_path: Annotated[Path | None, typer.Option("-o", "--output", help="CSV file to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a results form for a system's inspection: a CSV with a row per checklist item (its unit and
+    threshold given) to fill in and record with `opsdesk inspect SYSTEM --from-file`.
+
+    Example: opsdesk inspect template form queue -o queue-results.csv
+    """
+    from opsdesk.contract.inspections import write_results_form
+
+    target = output_path or Path(f"{system}-results.csv")
+    with desk(write=False) as d:
+        count = write_results_form(d, system, target, force=force)
+    line(f"Wrote the results form of {system} ({count} items) to {target.resolve()}")
+    line(
+        f"  fill in result, verdict (ok / warn / fail), note and reading; then: "
+        f"opsdesk inspect {system} --from-file {target}"
     )
 
 

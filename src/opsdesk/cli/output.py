@@ -64,10 +64,16 @@ def visible(text: str) -> str:
 
 
 def line(text: str = "", style: str | None = None) -> None:
-    """One line of text; ``style`` (Rich markup style) only on a terminal."""
+    """One line of text; ``style`` (Rich markup style) only on a terminal, where it wraps to the width
+    between words, ids and times (parts joined by `` · `` kept whole where they fit), never inside one."""
     text = visible(text)
     if is_terminal():
-        console().print(text, style=style, markup=False)
+        from opsdesk.cli.wrap import wrap_line
+
+        out = console()
+        for part in text.split("\n"):
+            for shown in wrap_line(part, out.width):
+                out.print(shown, style=style, markup=False, overflow="ignore", crop=False)
     else:
         sys.stdout.write(text + "\n")
 
@@ -91,6 +97,7 @@ def table(
     flex: str | None = None,
     optional: tuple[str, ...] = (),
     short: dict[str, str] | None = None,
+    flex_min: int = 12,
 ) -> None:
     """A table: Rich on a terminal, tab-separated text otherwise. ``styles`` colours whole rows.
 
@@ -110,23 +117,28 @@ def table(
     from rich.text import Text
 
     out = console()
-    headers, keep = _fit(columns, rows, out.width, flex, optional, short or {})
+    headers, keep = _fit(columns, rows, out.width, flex, optional, short or {}, flex_min)
     rich_table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     gaps = 3 * (len(keep) - 1)
     widths = {i: _natural(headers[i], rows, i) for i in keep}
-    if flex in columns and columns.index(flex) in keep:  # the text column takes the room left, at least a little
-        widths[columns.index(flex)] = 0
+    flex_at = columns.index(flex) if flex in columns and columns.index(flex) in keep else None
+    if flex_at is not None:  # the text column takes the room left, at least a little
+        widths[flex_at] = 0
         room = out.width - sum(widths.values()) - gaps
-        flex_at = columns.index(flex)
-        widths[flex_at] = min(max(room, _flex_min(headers[flex_at])), _natural(headers[flex_at], rows, flex_at))
+        least = _flex_min(headers[flex_at], flex_min)
+        widths[flex_at] = min(max(room, least), _natural(headers[flex_at], rows, flex_at))
     excess = sum(widths.values()) + gaps - out.width
-    _narrow(widths, [i for i in keep if columns[i] != flex], headers, rows, excess)
+    _narrow(widths, [i for i in keep if columns[i] != flex], headers, rows, excess, flex_at)
     for i in keep:
         rich_table.add_column(
-            headers[i], no_wrap=columns[i] == flex, overflow="fold", min_width=widths[i], max_width=widths[i]
+            _wrapped(headers[i], widths[i]),
+            no_wrap=columns[i] == flex,
+            overflow="fold",
+            min_width=widths[i],
+            max_width=widths[i],
         )
     for n, row in enumerate(rows):
-        cells = [_rich_cell(_shorten(row[i], widths[i]) if columns[i] == flex else row[i]) for i in keep]
+        cells = [_rich_cell(_shorten(row[i], widths[i]) if columns[i] == flex else row[i], widths[i]) for i in keep]
         rich_table.add_row(*cells, style=(styles[n] if styles else None))
     out.print()
     if title:  # on its own line, as wide as the screen (a table's title wraps at the table's width)
@@ -135,29 +147,39 @@ def table(
 
 
 def _narrow(
-    widths: dict[int, int], wrappable: list[int], headers: list[str], rows: list[list[Any]], excess: int
+    widths: dict[int, int],
+    wrappable: list[int],
+    headers: list[str],
+    rows: list[list[Any]],
+    excess: int,
+    flex_at: int | None = None,
 ) -> None:
     """Still too wide: the widest columns give up room, a cell at a time, until the table fits or
-    they are down to ten cells or their longest word (heading or cell, up to 20); their text wraps,
-    at words where it has them."""
+    they are down to ten cells or their longest unit (a word, an id, a time: heading or cell, up to
+    20); their text wraps between units (:mod:`opsdesk.cli.wrap`), never inside one."""
     if excess <= 0:
         return
     floors = {i: max(10, _longest_word(headers[i], rows, i)) for i in wrappable}
-    while excess > 0:
-        shrinkable = [i for i in wrappable if widths[i] > floors[i]]
-        if not shrinkable:
-            return
-        widest = max(shrinkable, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
+    passes = [(wrappable, floors)]
+    if flex_at is not None:  # then the shortened text gives back what it was given above the least
+        passes.append(([flex_at], {flex_at: min(widths[flex_at], _flex_min(headers[flex_at]))}))
+    passes.append((wrappable, dict.fromkeys(wrappable, 4)))  # at last a unit is cut rather than a column lost
+    for columns, floor in passes:
+        while excess > 0:
+            shrinkable = [i for i in columns if widths[i] > floor[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] -= 1
+            excess -= 1
 
 
 def _longest_word(header: str, rows: list[list[Any]], i: int) -> int:
-    """The longest word of a column that has no wide (CJK) characters, which wrap anywhere; at most 20."""
-    from rich.cells import cell_len
+    """The widest unit of a column that must not break (a word, an id, a time; wide (CJK) characters
+    break anywhere), in cells; at most 20."""
+    from opsdesk.cli.wrap import longest_unit
 
-    words = [w for text in (header, *(_cell(row[i]) for row in rows)) for w in text.split()]
-    return min(20, max((len(w) for w in words if cell_len(w) == len(w)), default=0))
+    return min(20, max(longest_unit(text) for text in (header, *(_cell(row[i]) for row in rows))))
 
 
 def _shorten(value: Any, width: int) -> str:
@@ -176,19 +198,19 @@ def _shorten(value: Any, width: int) -> str:
 _FLEX_MIN = 12  # the least a shortened text column keeps
 
 
-def _flex_min(header: str) -> int:
+def _flex_min(header: str, least: int = _FLEX_MIN) -> int:
     from rich.cells import cell_len
 
-    return max(_FLEX_MIN, cell_len(header))
+    return max(least, cell_len(header))
 
 
-def fits(columns: list[str], rows: list[list[Any]], flex: str | None = None) -> bool:
-    """Whether :func:`table` shows these columns whole (the ``flex`` one at least shortened) here:
-    always when the output is not a terminal."""
+def fits(columns: list[str], rows: list[list[Any]], flex: str | None = None, flex_min: int = _FLEX_MIN) -> bool:
+    """Whether :func:`table` shows these columns whole (the ``flex`` one at least shortened, to
+    ``flex_min`` cells) here: always when the output is not a terminal."""
     width = terminal_width()
     if width is None:
         return True
-    needed = [_flex_min(c) if c == flex else _natural(c, rows, i) for i, c in enumerate(columns)]
+    needed = [_flex_min(c, flex_min) if c == flex else _natural(c, rows, i) for i, c in enumerate(columns)]
     return sum(needed) + 3 * (len(columns) - 1) <= width
 
 
@@ -199,12 +221,14 @@ def _natural(header: str, rows: list[list[Any]], i: int) -> int:
     return max([cell_len(header), *(cell_len(part) for row in rows for part in _cell(row[i]).split("\n"))])
 
 
-def _fit(columns, rows, width, flex, optional, short) -> tuple[list[str], list[int]]:
+def _fit(columns, rows, width, flex, optional, short, flex_min=_FLEX_MIN) -> tuple[list[str], list[int]]:
     """Headings and the columns kept so that the table fits ``width`` (see :func:`table`)."""
     headers, keep = list(columns), list(range(len(columns)))
 
     def needed() -> int:
-        widths = [_flex_min(headers[i]) if columns[i] == flex else _natural(headers[i], rows, i) for i in keep]
+        widths = [
+            _flex_min(headers[i], flex_min) if columns[i] == flex else _natural(headers[i], rows, i) for i in keep
+        ]
         return sum(widths) + 3 * (len(widths) - 1)  # a space each side of a column, and one between
 
     if needed() > width:
@@ -216,12 +240,20 @@ def _fit(columns, rows, width, flex, optional, short) -> tuple[list[str], list[i
     return headers, keep
 
 
-def _rich_cell(value: Any):
+def _wrapped(text: str, width: int) -> str:
+    from opsdesk.cli.wrap import wrap_cell
+
+    return wrap_cell(text, width)
+
+
+def _rich_cell(value: Any, width: int):
+    """A cell as Rich shows it, wrapped to its column's width here (between units) so that Rich need
+    not fold it."""
     from rich.text import Text
 
     if isinstance(value, tuple):
-        return Text(_cell(value[0]), style=value[1] or "")
-    return Text(_cell(value))
+        return Text(_wrapped(_cell(value[0]), width), style=value[1] or "")
+    return Text(_wrapped(_cell(value), width))
 
 
 def _cell(value: Any) -> str:
@@ -237,41 +269,42 @@ def _cell(value: Any) -> str:
 
 
 def minutes(delta: timedelta) -> str:
-    """``1h05m``, ``-2d3h`` style for durations (working or wall)."""
-    total = int(delta.total_seconds() // 60) if delta >= timedelta(0) else -int((-delta).total_seconds() // 60)
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d{hours}h{mins:02d}m"
-    if hours:
-        return f"{sign}{hours}h{mins:02d}m"
-    return f"{sign}{mins}m"
+    """``1h05m``, ``-2d3h00m`` style for durations (working or wall)."""
+    from opsdesk.sla.durations import wall_span
+
+    return wall_span(delta)
 
 
 def span(delta: timedelta, working_day: timedelta | None = None) -> str:
     """A duration for people: wall-clock as ``2d16h00m``; working time (``working_day`` given) in
-    working days of that length, e.g. ``3 working days 1h00m``, never in 24-hour days."""
-    if working_day is None:
-        return minutes(delta)
-    sign = "-" if delta < timedelta(0) else ""
-    delta = abs(delta)
-    days, rest = divmod(delta, working_day)
-    rest_text = minutes(rest) if rest else ""
-    if not days:
-        return f"{sign}{rest_text or '0m'}"
-    unit = "working day" if days == 1 else "working days"
-    return f"{sign}{days} {unit}" + (f" {rest_text}" if rest_text else "")
+    working days of that length, e.g. ``3 working days 1h00m``, never in 24-hour days
+    (:mod:`opsdesk.sla.durations`: the one format of screens, alerts and workbooks)."""
+    from opsdesk.sla.durations import wall_span, working_span
+
+    return wall_span(delta) if working_day is None else working_span(delta, working_day)
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"Error: {visible(message)}\n")
+    """``Error: message`` on stderr: one line, or on a terminal wrapped to its width between words."""
+    _to_stderr(f"Error: {visible(message)}", "       ")
 
 
 def error_note(message: str) -> None:
     """An informational line on stderr (kept off stdout so --json stays clean)."""
-    sys.stderr.write(message + "\n")
+    _to_stderr(message, "  ")
+
+
+def _to_stderr(text: str, indent: str) -> None:
+    """A message on stderr; on a terminal each line wrapped to its width between words, ids and times
+    (the terminal itself would cut them mid-word), the lines after the first indented."""
+    if os.environ.get("OPSDESK_FORCE_TERMINAL") or sys.stderr.isatty():
+        import shutil
+
+        from opsdesk.cli.wrap import wrap
+
+        width = shutil.get_terminal_size((80, 24)).columns
+        text = "\n".join(ln for part in text.split("\n") for ln in wrap(part, width, indent))
+    sys.stderr.write(text + "\n")
 
 
 class progress:

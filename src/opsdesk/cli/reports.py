@@ -4,7 +4,7 @@ the acceptance evidence (Excel), the payment milestones."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +12,7 @@ import typer
 
 from opsdesk.cli.common import JsonOpt, desk, read_period, sub_app
 from opsdesk.cli.contract import milestone_table
-from opsdesk.cli.fault_render import fault_table
+from opsdesk.cli.fault_render import WEEKDAYS, fault_table
 from opsdesk.cli.output import emit_json, line, span, table, warn_unpublished
 from opsdesk.errors import OpsdeskError
 
@@ -69,7 +69,7 @@ SLA_COLUMNS = [
 SLA_OPTIONAL = ("worst", "median", "as recorded", "exc.")
 SLA_SHORT = {
     "tickets": "n",
-    "breached": "late",
+    "breached": "brch",  # not "late": that word is for steps recorded late (`fault list --late`)
     "overdue": "ovd",
     "running": "run",
     "unknown": "unk",
@@ -83,15 +83,21 @@ SLA_NOTE = (
 )
 
 
-def _since_yesterday(changes) -> None:
-    """One line: faults opened, resolved and breached in the last 24 hours (nothing if none)."""
+def _since_yesterday(changes, now: datetime) -> None:
+    """One line: faults opened, resolved and breached since the end of the last working day, naming it
+    when that was not yesterday (nothing if none)."""
     parts = [
         f"{what} {', '.join(map(str, ids))}"
         for what, ids in (("opened", changes.opened), ("resolved", changes.resolved), ("breached", changes.breached))
         if ids
     ]
     if parts:
-        line("Since yesterday: " + "; ".join(parts))
+        since = changes.since
+        if since.date() == (now - timedelta(days=1)).date():
+            said = f"Since yesterday {since:%H:%M}"
+        else:
+            said = f"Since the last working day's end ({WEEKDAYS[since.weekday()]} {since:%m-%d %H:%M})"
+        line(f"{said}: " + "; ".join(parts))
 
 
 def status(as_json: JsonOpt = False) -> None:
@@ -139,7 +145,7 @@ def status(as_json: JsonOpt = False) -> None:
         day = "working hours" if s.inside_hours else "working day, outside working hours"
     line(f"{c.name} · {c.hospital} · {c.start} to {c.end}", style="bold")
     line(f"{s.now:%Y-%m-%d %H:%M %a} · {day}")
-    _since_yesterday(s.since_yesterday)
+    _since_yesterday(s.since_yesterday, s.now)
     if s.open:
         fault_table(f"Open faults: {len(s.open)}, most urgent first", sorted(s.open, key=urgency), s.now)
     else:
@@ -418,7 +424,7 @@ def report_acceptance(
         written = _write_workbook(d, sheets, target, force)
     line(
         f"Wrote the acceptance evidence {data.start} to {data.last} ({len(sheets)} sheets, "
-        f"history head {data.head_hash[:16]}) to {written.resolve()}"
+        f"history anchor {data.anchors[-1].events}:{data.head_hash[:16]}) to {written.resolve()}"
     )
 
 

@@ -61,34 +61,39 @@ def verify(
     as_json: JsonOpt = False,
     against: Annotated[
         Path | None,
-        typer.Option("--against", help="A workbook opsdesk exported: the history must still hash to its anchors."),
+        typer.Option(
+            "--against",
+            help="A workbook opsdesk exported, or a text holding anchors (a witness message as received, a "
+            "mailbox or chat export, `witness log`; - reads standard input): the history must still hash to them.",
+        ),
     ] = None,
     anchor: Annotated[
-        str | None, typer.Option("--anchor", help="N:HASH read off a signed integrity sheet: the same check.")
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="An anchor as opsdesk prints it: N:HASH (integrity sheet, witness message, `report monthly`) "
+            "or `N events, head HASH` (`verify`), the head in full or cut short to 8+ hex digits.",
+        ),
     ] = None,
 ) -> None:
     """Prove the history untouched: every hash, and the records equal a replay of the events.
 
-    With --against FILE.xlsx (or --anchor N:HASH), also that the history's first N events still hash
-    to the head the hospital holds in a signed workbook: a rewritten history fails here even with
-    every later hash recomputed.
+    With --against (a signed workbook, a witness message as the group received it) or --anchor,
+    also that the history's first N events still hash to each anchor held outside the store: a
+    rewritten history fails here even with every later hash recomputed, naming the anchor. Events
+    after the latest anchor are reported unprotected since it was taken: nothing outside the store
+    holds them yet.
 
     Example: opsdesk verify --against 验收资料.xlsx
     """
-    from opsdesk.store.anchors import Anchors, parse_anchor, read_anchors
+    from opsdesk.store.anchors import unprotected
     from opsdesk.store.history import verify as run_verify
 
-    held = None
-    if against is not None or anchor is not None:
-        given = read_anchors(against).anchors if against is not None else ()
-        name = str(against) if against is not None else ""
-        if anchor is not None:
-            given += (parse_anchor(anchor),)
-            name = name or f"the anchor {anchor.strip()}"
-        held = Anchors(name, given)
+    held = _held_anchors(against, anchor)
     with desk(write=False) as d:
         d.contract  # noqa: B018 - a file holding no contract (an interrupted backup) proves nothing
         result = run_verify(d.session, held)
+        tail = unprotected(d.session, held, result.events) if held is not None and result.ok else None
     if as_json:
         emit_json(
             {
@@ -97,18 +102,59 @@ def verify(
                 "head_hash": result.head_hash,
                 "problems": result.problems,
                 "counts": result.counts,
+                **({"anchored": held.head.events, "unprotected": tail} if held is not None else {}),
             }
         )
     if not result.ok:
         raise OpsdeskError(f"history check failed: {result.problems[0]}")
     if not as_json:
         counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
-        line(f"History verified: {result.events} events, head {result.head_hash[:16]}; records match ({counts})")
+        verdict = "History consistent" if tail else "History verified"
+        line(f"{verdict}: {result.events} events, head {result.head_hash[:16]}; records match ({counts})")
         if held is not None:
-            line(
-                f"The first {held.head.events} events still hash to {held.source} "
-                f"({len(held.anchors)} anchor(s), head {held.head.head[:16]})"
-            )
+            _show_held(held, tail)
+
+
+def _held_anchors(against: Path | None, anchor: str | None):
+    """The anchors `verify` holds the history to (None: none given)."""
+    import sys
+
+    from opsdesk.store.anchors import Anchors, parse_anchor, read_against
+
+    if against is None and anchor is None:
+        return None
+    given: tuple = ()
+    name = ""
+    taken: dict = {}
+    if against is not None:
+        from_stdin = str(against) == "-"
+        read = read_against(Path("standard input") if from_stdin else against, sys.stdin.read() if from_stdin else None)
+        given, name, taken = read.anchors, read.source, read.taken
+    if anchor is not None:
+        parsed = parse_anchor(anchor)
+        given += (parsed,)
+        name = name or f"the anchor {parsed}"
+    return Anchors(name, given, taken)
+
+
+def _show_held(held, tail) -> None:
+    line(
+        f"The first {held.head.events} events still hash to {held.source} "
+        f"({len(held.anchors)} anchor(s), head {held.head.head[:16]})"
+    )
+    short = held.shortest
+    if short.bits < 256:
+        line(
+            f"  anchor {short} is cut short to {len(short.head)} hex digits: it checks {short.bits} bits of the "
+            "head's 256 (give the head in full, from the workbook or the witness message, for the whole check)"
+        )
+    if tail is not None:
+        line(
+            f"Unprotected since {tail.since}: events {tail.first}..{tail.last} are held by no anchor of "
+            f"{held.source}; they agree with the history before them, but a rewrite of them with every hash "
+            "recomputed would pass (the next witness message or signed workbook will hold them)",
+            style="yellow",
+        )
 
 
 def backup(

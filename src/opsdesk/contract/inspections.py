@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, systems
-from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.desk import Desk, fmt, month_owed, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
 from opsdesk.textfile import decode
@@ -214,6 +214,28 @@ def read_results(path: Path) -> list[dict[str, str]]:
             }
         )
     return out
+
+
+RESULT_COLUMNS = ("item", "result", "verdict", "note", "reading", "unit", "threshold")
+
+
+def write_results_form(desk: Desk, system: str, path: Path, *, force: bool = False) -> int:
+    """A CSV to fill in for `inspect SYSTEM --from-file`: a row per checklist item, its unit and threshold
+    given, result, verdict, note and reading blank (UTF-8 with BOM, so Excel shows the Chinese). An
+    existing file is replaced only with ``force``. Returns the number of items."""
+    items = template(desk, system)
+    if Path(path).exists() and not force:
+        raise Refused(f"{path} already exists; choose another -o or add --force to overwrite it")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RESULT_COLUMNS)
+    for i in items:
+        writer.writerow([i["item"], "", "", "", "", i.get("unit") or "", i.get("threshold") or ""])
+    try:
+        Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
+    except OSError as exc:
+        raise Refused(f"cannot write {path}: {exc.strerror}") from None
+    return len(items)
 
 
 def record(
@@ -511,7 +533,10 @@ def risk_views(desk: Desk, *, system: str | None = None, open_only: bool = False
 
 
 def gaps(desk: Desk, month: tuple[int, int]) -> list[System]:
-    """Contracted (active) systems with no inspection in ``month``."""
+    """Contracted (active) systems with no inspection in ``month``; none in a month that owes none (the
+    part month in which the service ends: nothing is due after it)."""
+    if not month_owed(desk.contract, *month):
+        return []
     label = f"{month[0]}-{month[1]:02d}"
     done = set(desk.session.exec(select(Inspection.system_id).where(Inspection.month == label)))
     return [s for s in systems(desk, include_inactive=False) if s.id not in done]

@@ -212,13 +212,15 @@ def build_demo(desk: Desk, *, months: int = 3, seed: int = 1) -> dict[str, int]:
     ops: list[tuple[datetime, int, Callable[[Desk], object]]] = []
     days = (real_now.date() - first_day).days
     count = max(20, 100 * months)
+    # the service's end (a 12-month demo's is today): nothing is reported or planned after it
+    service_end = datetime.combine(first_day + relativedelta(months=12), time(0), tzinfo=tz)
     for n in range(count):
         day = first_day + timedelta(days=rng.randrange(days + 1))
         reported = _report_time(rng, cal.is_working_day(day), day, tz)
-        if reported > real_now - timedelta(minutes=10):
+        if reported > real_now - timedelta(minutes=10) or reported >= service_end:
             continue
         _plan_ticket(rng, cal, terms, reported, real_now, n, ops)
-    _plan_contract_work(rng, cal, first_day, real_now, ops)
+    _plan_contract_work(rng, cal, first_day, min(real_now, service_end - timedelta(minutes=1)), ops)
     for number, (name, role, onsite) in enumerate(STAFF, start=1):
         people.add_staff(
             desk, name, role=role, phone=f"138000000{number:02d}", email=f"staff{number}@example.com", onsite=onsite

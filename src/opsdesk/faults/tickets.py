@@ -154,7 +154,8 @@ def _open_ticket(desk: Desk, ticket_id: int, step: str) -> Ticket:
             f"fault {ticket_id} was confirmed by {ticket.confirmed_by} at {fmt(ticket.confirmed_at)}; "
             f"it cannot be changed. Record a visible correction with `opsdesk fault correct {ticket_id} --reason ...`"
         )
-    if ticket.resolved_at is not None and step != "resolved":
+    visit_after_remote_fix = step == "arrived" and ticket.remote_at is not None  # SPEC: it may be recorded
+    if ticket.resolved_at is not None and step != "resolved" and not visit_after_remote_fix:
         raise Refused(
             f"fault {ticket_id} is already resolved (at {fmt(ticket.resolved_at)}); "
             f"fix a wrong time with `opsdesk fault edit {ticket_id}`"
@@ -163,7 +164,8 @@ def _open_ticket(desk: Desk, ticket_id: int, step: str) -> Ticket:
 
 
 def check_order(ticket_id: int | str, values: dict[str, datetime | None]) -> None:
-    """SPEC: reported <= responded <= arrived; reported <= remote, resolved; confirmed after resolved.
+    """SPEC: reported <= responded <= arrived; reported <= remote, resolved; confirmed after resolved;
+    arrived <= resolved, but for a fault handled remotely (a visit after the remote fix may be recorded).
     ``ticket_id``: the fault's number, or the platform's id of one being imported (``bug#1234``)."""
     reported = values["reported_at"]
     pairs = [
@@ -177,6 +179,8 @@ def check_order(ticket_id: int | str, values: dict[str, datetime | None]) -> Non
         ("remote_at", "responded_at", "remote handling", "response"),
         ("confirmed_at", "resolved_at", "confirmation", "resolution"),
     ]
+    if values.get("remote_at") is not None:  # a visit after a remote fix may be recorded (SPEC)
+        pairs.remove(("resolved_at", "arrived_at", "resolution", "arrival on site"))
     for later, earlier, later_name, earlier_name in pairs:
         a, b = values.get(later), values.get(earlier)
         if a is not None and b is not None and a < b:

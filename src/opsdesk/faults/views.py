@@ -305,8 +305,9 @@ def fault_status(ticket) -> str:
 
 
 def urgency(v: FaultView) -> tuple[timedelta, int]:
-    """Sort key, most urgent first: the smallest time left (most overdue) of any running clock."""
-    left = [c.margin for c in v.clocks if c.state in ("running", "overdue")]
+    """Sort key, most urgent first: the smallest time left (most overdue) of any running clock; a fault
+    void by agreement last (nothing of it is due)."""
+    left = [c.margin for c in v.clocks if c.state in ("running", "overdue") and not v.voided]
     return (min(left) if left else timedelta.max, v.ticket.id)
 
 
@@ -323,6 +324,7 @@ def clock_dict(clock: Clock) -> dict[str, Any]:
         "state": clock.state,
         "unconfirmed_years": list(clock.unconfirmed_years),
         "paused_minutes": int(clock.paused.total_seconds() // 60),
+        "paused_now": clock.paused_now,  # inside an agreed pause: margin stays, the deadline is as if resumed now
     }
 
 

@@ -9,10 +9,9 @@ summaries are built after them, from what they tallied on the way.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -26,12 +25,13 @@ from opsdesk.contract.systems import systems
 from opsdesk.desk import Desk, contract_end
 from opsdesk.faults.edits import verdict_edits
 from opsdesk.faults.requests import list_exceptions
-from opsdesk.faults.views import FaultView, each_fault
-from opsdesk.hospital.confirmations import Pending, pending
+from opsdesk.faults.views import each_fault
+from opsdesk.hospital.confirmations import Pending
 from opsdesk.labels import label, value
+from opsdesk.reports.breakdown import MonthSla, SlaFigures, month_rows
 from opsdesk.reports.confirm_block import Confirmation
 from opsdesk.reports.covers import cover, page, sla_block
-from opsdesk.reports.figures import SlaTally, compliance_of
+from opsdesk.reports.item_rows import ItemRow, item_row
 from opsdesk.reports.milestones import Milestones, milestones
 from opsdesk.reports.rows import (
     ChangeRow,
@@ -39,7 +39,6 @@ from opsdesk.reports.rows import (
     EditRow,
     ExceptionRow,
     FaultRow,
-    ItemRow,
     RiskRow,
     TrainingRow,
     WorkRow,
@@ -49,11 +48,11 @@ from opsdesk.reports.rows import (
     edit_rows,
     exception_rows,
     fault_row,
-    item_row,
     risk_row,
     training_row,
     work_row,
 )
+from opsdesk.reports.service import CoverageRow, Deliveries, DeliveryRow, awaiting, coverage, deliveries
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     DELIVERY_COLUMNS,
@@ -88,7 +87,6 @@ from opsdesk.store.history import head
 from opsdesk.store.models import (
     ENTITIES,
     Contract,
-    Delivery,
     Event,
     Inspection,
     InspectionItem,
@@ -100,102 +98,11 @@ from opsdesk.store.models import (
     WorkLog,
 )
 
-CLOCKS = ("response", "arrival", "resolution")
-
-
-@dataclass(frozen=True)
-class MonthSla:
-    """A month's compliance for one system (a row of 月度SLA)."""
-
-    month: str
-    system: str
-    system_name: str
-    tickets: int
-    not_applicable: int
-    response: float | None
-    response_breached: int
-    arrival: float | None
-    arrival_breached: int
-    resolution: float | None
-    resolution_breached: int
-
-    @property
-    def bad(self) -> bool:
-        """A clock breached in the month (the row is flagged)."""
-        return bool(self.response_breached or self.arrival_breached or self.resolution_breached)
-
-
-class MonthSystemTally:
-    """Compliance per month and system, gathered as the fault sheets stream past it."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], dict[str, Counter[str]]] = {}
-
-    def add(self, v: FaultView) -> FaultView:
-        key = (f"{v.ticket.reported_at:%Y-%m}", v.system.code)
-        clocks = self.counts.get(key)
-        if clocks is None:
-            clocks = self.counts[key] = {clock: Counter() for clock in CLOCKS}
-        c = v.clocks
-        clocks["response"][c.response.state] += 1
-        clocks["arrival"][c.arrival.state] += 1
-        clocks["resolution"][c.resolution.state] += 1
-        return v
-
-    def rows(self, names: dict[str, str]) -> list[MonthSla]:
-        out = []
-        for (month, code), clocks in sorted(self.counts.items()):
-            rates, breached = {}, {}
-            for clock, counts in clocks.items():
-                rate = compliance_of(counts)
-                rates[clock] = None if rate is None else round(rate, 1)
-                breached[clock] = counts["breached"] + counts["overdue"] + counts["time_unknown"]
-            out.append(
-                MonthSla(
-                    month=month,
-                    system=code,
-                    system_name=names.get(code, code),
-                    tickets=sum(clocks["response"].values()),
-                    not_applicable=clocks["arrival"]["not_applicable"],
-                    response=rates["response"],
-                    response_breached=breached["response"],
-                    arrival=rates["arrival"],
-                    arrival_breached=breached["arrival"],
-                    resolution=rates["resolution"],
-                    resolution_breached=breached["resolution"],
-                )
-            )
-        return out
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """A month's inspections: each active system's inspection date, None where it was missed."""
-
-    month: str
-    inspected: dict[str, date | None]  # system code -> the day, in the systems' order
-
-    @property
-    def gap(self) -> bool:
-        return any(day is None for day in self.inspected.values())
-
-
-@dataclass(frozen=True)
-class DeliveryRow:
-    """A monthly report delivered, with the anchor it carries."""
-
-    month: str
-    written_at: datetime
-    interim: bool  # written before its month ended
-    anchor: str  # N:HASH
-    sha256: str
-    file: str
-
 
 @dataclass(frozen=True)
 class AcceptanceReport:
     """All the acceptance evidence (see :func:`acceptance_data`). The fault and inspection rows stream:
-    reading them fills ``tally`` and ``months``, from which the SLA summaries are made."""
+    reading them fills ``figures``, from which the cover and the SLA summaries are made."""
 
     contract: Contract
     start: date
@@ -205,8 +112,7 @@ class AcceptanceReport:
     prepared_at: datetime
     terms: SlaTerms
     working_day_minutes: int
-    tally: SlaTally
-    months: MonthSystemTally
+    figures: SlaFigures  # every SLA figure, filled as the fault sheets stream past it
     faults: dict[str, Iterator[FaultRow]]  # by kind: defect, data, fault
     corrections: list[CorrectionRow]
     exceptions: list[ExceptionRow]
@@ -227,26 +133,31 @@ class AcceptanceReport:
     events: int
     head_hash: str
     anchors: list[Anchor]
-    deliveries: list[DeliveryRow]
+    deliveries: Deliveries
+    service_months: int  # the months the service owes inspections and a report for
 
 
 def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
-    """All records from the contract's start to ``to`` (default: today, at most the contract's end)."""
+    """All records from the contract's start to ``to`` (default: today, at most the contract's end).
+
+    The contract window decides what is in, never the date a request was made: every exception or
+    correction request, correction and edit of a fault of the window is here, and every record of it
+    still awaiting the hospital, whenever it was made (the figures apply every agreed request)."""
     contract = desk.contract
     start = contract.start_date
-    last = min(to or desk.local_now.date(), contract_end(contract) - timedelta(days=1))
+    service_last = contract_end(contract) - timedelta(days=1)
+    last = min(to or desk.local_now.date(), service_last)
     until = datetime(last.year, last.month, last.day, tzinfo=desk.tz) + timedelta(days=1)
     since = datetime(start.year, start.month, start.day, tzinfo=desk.tz)
-    tally = SlaTally()  # fills as the fault sheets are written; the cover and summary are built after them
-    months = MonthSystemTally()
-    corrected = corrections_by_record(desk, until)
+    figures = SlaFigures()  # fills as the fault sheets are written; the cover and summaries are built after them
+    corrected = corrections_by_record(desk)
     faults: dict[str, Iterator[FaultRow]] = {
-        kind: (
-            fault_row(tally.add(months.add(v)), corrected)
-            for v in each_fault(desk, since=since, until=until, kind=kind)
-        )
+        kind: (fault_row(figures.add(v), corrected) for v in each_fault(desk, since=since, until=until, kind=kind))
         for kind in ("defect", "data", "fault")
     }
+    tickets = set(
+        desk.session.exec(select(Ticket.id).where(col(Ticket.reported_at) >= since, col(Ticket.reported_at) < until))
+    )
     work = desk.session.exec(
         select(WorkLog, System)
         .join(System, col(WorkLog.system_id) == col(System.id))
@@ -260,7 +171,8 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
         .order_by(col(Training.at), col(Training.id))
     ).all()
     changes = [v for v in list_changes(desk) if v.change.submitted_at < until]
-    coverage, codes, names = _coverage(desk, start, last)
+    inspected, codes, names = coverage(desk, start, last, service_last)
+    owed = [row.month for row in inspected if row.owed]
     counts = {
         name: desk.session.exec(select(func.count()).select_from(model)).one() for name, model in ENTITIES.items()
     }
@@ -273,10 +185,6 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
         .order_by(col(Inspection.at), col(Risk.id))
     ).all()
     anchors = history_anchors(desk.session)
-    deliveries = [
-        DeliveryRow(d.month, d.written_at, _interim(d, desk.tz), f"{d.events}:{d.head_hash}", d.sha256, d.file)
-        for d in desk.session.exec(select(Delivery).order_by(col(Delivery.id)))
-    ]
     return AcceptanceReport(
         contract=contract,
         start=start,
@@ -286,29 +194,29 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
         prepared_at=desk.local_now,
         terms=desk.terms,
         working_day_minutes=desk.terms.working_day_length // timedelta(minutes=1),
-        tally=tally,
-        months=months,
+        figures=figures,
         faults=faults,
-        corrections=correction_rows(desk, until=until),
-        exceptions=exception_rows(list_exceptions(desk, until=until)),
-        edits=edit_rows(verdict_edits(desk, until=until)),
+        corrections=correction_rows(desk, tickets=tickets, others=True),
+        exceptions=exception_rows(list_exceptions(desk, tickets=tickets)),
+        edits=edit_rows(verdict_edits(desk, tickets=tickets)),
         work=[work_row(w, s) for w, s in work],
         training=[training_row(t, s) for t, s in training],
         changes=[change_row(v) for v in changes],
-        coverage=coverage,
+        coverage=inspected,
         systems=codes,
         system_names=names,
         inspections=_items(desk, until, [r for r, _, _ in risks]),
         risks=[risk_row(s, i.month, r) for r, i, s in risks],
         corrected_kinds=sorted(_corrected_kinds(desk, corrected)),
         staff=roster(desk),
-        pending=pending(desk, until, digests=True),
+        pending=awaiting(desk, until, tickets, digests=True),  # each row's 校验 is made from its record's digest
         milestones=milestones(desk),
         counts=counts,
         events=desk.session.exec(select(func.count()).select_from(Event)).one(),
         head_hash=last_event.hash if last_event else "0" * 64,
         anchors=anchors,
-        deliveries=deliveries,
+        deliveries=deliveries(desk, owed, service_last),
+        service_months=len(owed),
     )
 
 
@@ -381,36 +289,12 @@ def _corrected_kinds(desk: Desk, corrected: dict[int, list[int]]) -> set[str]:
     }
 
 
-def _coverage(desk: Desk, start: date, last: date) -> tuple[list[CoverageRow], list[str], dict[str, str]]:
-    """Month x system: the inspection date, or a gap; the active systems' codes and names."""
-    active = systems(desk, include_inactive=False)
-    codes = [s.code for s in active]
-    done: dict[tuple[str, str], datetime] = {}
-    for month, code, inspected_at in desk.session.exec(
-        select(Inspection.month, System.code, Inspection.at)
-        .join(System, col(Inspection.system_id) == col(System.id))
-        .order_by(col(Inspection.month), col(Inspection.at), col(Inspection.id))
-    ):
-        done.setdefault((month, code), inspected_at)
-    rows = []
-    year, month_no = start.year, start.month
-    while date(year, month_no, 1) <= last:
-        label_month = f"{year}-{month_no:02d}"
-        inspected: dict[str, date | None] = {}
-        for code in codes:
-            at = done.get((label_month, code))
-            inspected[code] = at.date() if at else None
-        rows.append(CoverageRow(label_month, inspected))
-        year, month_no = year + (month_no == 12), month_no % 12 + 1
-    return rows, codes, {s.code: s.name for s in active}
-
-
 def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
     """The workbook's sheets (a :class:`~opsdesk.reports.workbook.Book`); the cover and the SLA summaries are
-    built once the fault sheets have streamed every ticket past ``data.tally``."""
+    built once the fault sheets have streamed every ticket past ``data.figures``."""
     contract = data.contract
     plan = data.milestones
-    tally = data.tally
+    figures = data.figures
     zh = lang == "zh"
     working_day = data.working_day_minutes
 
@@ -430,33 +314,40 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
         evidence = value(lang, "ready") if m.ready else ("；" if zh else "; ").join(m.missing_zh if zh else m.missing)
         fields.append((f"{m.percent}% {m.name if zh else m.name_en}" + paren(str(m.date)), evidence))
     coverage = data.coverage
-    gap_count = sum(1 for row in coverage for day in row.inspected.values() if day is None)
+    gap_count = sum(row.gaps for row in coverage)
+    reports = data.deliveries
 
     def make_cover() -> Cover:
-        summary = tally.summary()
-        by_kind: Counter[str] = Counter()
-        for s in summary:
-            if s.clock == "resolution" and s.kind is not None:
-                by_kind[s.kind] = s.tickets
+        by_kind = figures.tickets()
+        missing = ("、" if zh else ", ").join(reports.missing)
         glance = [
             (label(lang, "cover.sum_faults"), label(lang, "fmt.faults").format(total=sum(by_kind.values()), **by_kind)),
             (
                 label(lang, "cover.sum_coverage"),
-                label(lang, "fmt.coverage").format(months=len(coverage), systems=len(data.systems), gaps=gap_count),
+                label(lang, "fmt.coverage").format(
+                    months=data.service_months, systems=len(data.systems), gaps=gap_count
+                ),
+            ),
+            (
+                label(lang, "cover.sum_reports"),
+                label(lang, "fmt.reports").format(
+                    owed=len(reports.owed), delivered=len(reports.delivered), missing=len(reports.missing)
+                )
+                + (paren(missing) if missing else ""),
             ),
             (label(lang, "cover.sum_pending"), label(lang, "fmt.pending").format(n=len(data.pending))),
         ]
-        sla = sla_block(lang, summary, data.terms)
+        sla = sla_block(lang, figures.summary, data.terms)
         signoff = [label(lang, k) for k in ("cover.conclusion", "cover.opinion", "cover.panel")]
         signoff = [f"{s}\n" for s in signoff] + [label(lang, "cover.vendor_seal"), label(lang, "cover.hospital_seal")]
         blocks = [(label(lang, "cover.acc_glance"), glance), (label(lang, "cover.sla_block"), sla)]
-        return cover(lang, "title.acceptance", contract, fields, sorted(tally.years), blocks, signoff)
+        return cover(lang, "title.acceptance", contract, fields, sorted(figures.years), blocks, signoff)
 
     def summary() -> Table:
-        return sla_table(lang, "sheet.acc_summary", sla_rows(lang, tally.summary(), data.terms, working_day))
+        return sla_table(lang, "sheet.acc_summary", sla_rows(lang, figures.summary, data.terms, working_day))
 
     def by_month() -> Table:
-        rows = [_month_row(r) for r in data.months.rows(data.system_names)]
+        rows = [_month_row(r) for r in month_rows(figures, data.system_names)]
         return Table(
             label(lang, "sheet.month_sla"),
             columns(
@@ -469,21 +360,26 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
                     ("arrival", "col.arrival_rate", "percent"),
                     ("not_applicable", "col.not_applicable", "int"),
                     ("resolution", "col.resolution_rate", "percent"),
-                    ("response_breached", "v.response", "int"),
-                    ("arrival_breached", "v.arrival", "int"),
-                    ("resolution_breached", "v.resolution", "int"),
+                    ("response_breached", "col.response_breaches", "int"),
+                    ("arrival_breached", "col.arrival_breaches", "int"),
+                    ("resolution_breached", "col.resolution_breaches", "int"),
+                    ("response_unknown", "col.response_unknown", "int"),
+                    ("arrival_unknown", "col.arrival_unknown", "int"),
+                    ("resolution_unknown", "col.resolution_unknown", "int"),
                 ],
             ),
             rows,
             ident=2,
-            drop_empty=False,
         )
 
     names = data.system_names
     gap = value(lang, "gap")
     coverage_rows = [
         SheetRow(
-            {"month": row.month, **{code: gap if day is None else day for code, day in row.inspected.items()}},
+            {
+                "month": row.month,
+                **{code: day or (gap if row.owed else value(lang, "not_owed")) for code, day in row.inspected.items()},
+            },
             "bad" if row.gap else None,
         )
         for row in coverage
@@ -524,11 +420,14 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
             coverage_rows,
             drop_empty=False,
         ),
-        Table(
+        Table(  # the system, item and time identify a reading on every printed page
             label(lang, "sheet.inspections"),
-            columns(lang, [("month", "col.month", "text"), ("at", "col.at", "datetime"), *ITEM_COLUMNS]),
+            columns(
+                lang,
+                [*ITEM_COLUMNS[:2], ("at", "col.at", "datetime"), ("month", "col.month", "text"), *ITEM_COLUMNS[2:]],
+            ),
             item_rows(lang, data.inspections),
-            ident=1,
+            ident=3,
         ),
         record_table(
             lang, "sheet.risk_register", [c for c in RISK_COLUMNS if c[0] != "after"], risk_rows(lang, data.risks)
@@ -565,12 +464,13 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
             ),
             [_pending_row(lang, r, names) for r in data.pending],
             confirm=confirm_titles(lang),  # each with its answer cell: what awaits the hospital, answered here too
+            ident=3,
             drop_empty=False,
         ),
         Table(
             label(lang, "sheet.deliveries"),
             columns(lang, DELIVERY_COLUMNS),
-            [_delivery_row(lang, d) for d in data.deliveries],
+            [_delivery_row(lang, d) for d in data.deliveries.rows],
             drop_empty=False,
         ),
         Table(label(lang, "sheet.integrity"), columns(lang, INTEGRITY_COLUMNS), integrity, drop_empty=False),
@@ -590,6 +490,9 @@ def _month_row(r: MonthSla) -> SheetRow:
         "response_breached": r.response_breached,
         "arrival_breached": r.arrival_breached,
         "resolution_breached": r.resolution_breached,
+        "response_unknown": r.response_unknown or None,  # a column no month fills is left out
+        "arrival_unknown": r.arrival_unknown or None,
+        "resolution_unknown": r.resolution_unknown or None,
     }
     return SheetRow(cells, "bad" if r.bad else None)
 
@@ -606,19 +509,17 @@ def _pending_row(lang: str, r: Pending, names: dict[str, str]) -> SheetRow:
     return SheetRow(cells, confirm=Confirmation(f"{r.kind}:{r.id}", r.digest, None, None, None))
 
 
+DELIVERY_STATES = {"delivered": "final", "interim": "interim", "missing": "report_missing", "extra": "report_extra"}
+
+
 def _delivery_row(lang: str, d: DeliveryRow) -> SheetRow:
+    """A report delivered, or a month owed without one (flagged)."""
     cells: dict[str, Cell] = {
         "month": d.month,
-        "kind": value(lang, "interim" if d.interim else "final"),
+        "kind": value(lang, DELIVERY_STATES[d.state]),
         "written_at": d.written_at,
         "anchor": d.anchor,
         "sha256": d.sha256,
         "file": d.file,
     }
-    return SheetRow(cells)
-
-
-def _interim(delivery: Delivery, tz: tzinfo) -> bool:
-    """A report written before its month ended: an interim one, its data as of then."""
-    year, month = (int(part) for part in delivery.month.split("-"))
-    return delivery.written_at.astimezone(tz).date() < date(year + month // 12, month % 12 + 1, 1)
+    return SheetRow(cells, "bad" if d.state == "missing" else None)

@@ -106,6 +106,9 @@ def import_confirmations(desk: Desk, path) -> ImportResult:
     added is ignored. A workbook exported before the answer column is read by its comments: empty or
     plainly agreeing (同意 / 确认 / 无异议 / OK) confirms; any other comment is an objection.
     """
+    from opsdesk.store.anchors import check_signed_workbook
+
+    check_signed_workbook(desk.session, Path(path))  # the history must not have changed under what was signed
     sheets = _record_sheets(Path(path))
     reading = _Reading(desk, Path(path).name)
     for columns, body in sheets:

@@ -40,15 +40,18 @@ def cover(
 
 
 def rate_text(lang: str, s: ClockSummary) -> str:
-    """A clock's compliance in words: 达标率 95.0%（达标 19，超时 1，无需到场 3）."""
+    """A clock's compliance in words: 达标率 95.0%（达标 19，超时 1，无需到场 3）, the counts the SLA sheets show."""
     if not s.tickets:
         return label(lang, "fmt.none")
     counts = s.counts
     rate = "-" if s.rate is None else f"{s.rate:.1f}%"
     na = label(lang, "fmt.na").format(n=counts["not_applicable"] + counts["waived"]) if s.clock == "arrival" else ""
     running = label(lang, "fmt.running").format(n=counts["running"]) if counts["running"] else ""
-    breached = counts["breached"] + counts["overdue"] + counts["time_unknown"]
-    return label(lang, "fmt.rate").format(rate=rate, met=counts["met"], breached=breached, na=na, running=running)
+    unknown = label(lang, "fmt.unknown").format(n=counts["time_unknown"]) if counts["time_unknown"] else ""
+    breached = counts["breached"] + counts["overdue"]  # as the SLA sheets count 超时: time unknown beside it
+    return label(lang, "fmt.rate").format(
+        rate=rate, met=counts["met"], breached=breached, na=na, running=running, unknown=unknown
+    )
 
 
 def sla_block(lang: str, clocks: list[ClockSummary], terms: SlaTerms) -> list[tuple[str, str]]:

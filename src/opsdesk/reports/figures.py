@@ -36,6 +36,7 @@ class ClockSummary:
     clock: str
     kind: str | None
     system: str | None = None
+    month: str | None = None  # YYYY-MM, in a breakdown by month (the month the tickets were reported in)
     counts: Counter[str] = field(default_factory=Counter)  # after the exceptions the hospital agreed to
     elapsed: list[int] = field(default_factory=list)  # minutes, of clocks that stopped or ran out
     recorded: Counter[str] = field(default_factory=Counter)  # as recorded, before agreed exceptions
@@ -104,38 +105,41 @@ class SlaTally:
     """Compliance per clock gathered one view at a time, so a report can stream its faults past it:
     response, arrival, then resolution per kind (SPEC: n/a is left out of the rate).
 
-    With ``by_system`` one block of rows per system (systems in the order met), else one block.
+    With ``by_system`` one block of rows per system (systems in the order met), with ``by_month`` per
+    month the tickets were reported in too (month × system), else one block.
     Median and worst elapsed cover clocks that stopped or ran past their deadline. Each clock is
     counted after the exceptions the hospital agreed to (a void ticket not at all) and as recorded,
     with the number of agreed exceptions beside it.
     """
 
-    def __init__(self, by_system: bool = False):
-        self.by_system = by_system
-        self.rows: dict[tuple[str | None, str, str | None], ClockSummary] = {}
+    def __init__(self, by_system: bool = False, by_month: bool = False):
+        self.by_system = by_system or by_month
+        self.by_month = by_month
+        self.rows: dict[tuple[str | None, str | None, str, str | None], ClockSummary] = {}
         self.years: set[int] = set()  # calendar years not yet officially published that the clocks touched
-        if not by_system:
-            self._block(None)
+        if not self.by_system:
+            self._block(None, None)
 
-    def _block(self, system: str | None) -> None:
-        self.rows[(system, "response", None)] = ClockSummary("response", None, system)
-        self.rows[(system, "arrival", None)] = ClockSummary("arrival", None, system)
+    def _block(self, month: str | None, system: str | None) -> None:
+        self.rows[(month, system, "response", None)] = ClockSummary("response", None, system, month)
+        self.rows[(month, system, "arrival", None)] = ClockSummary("arrival", None, system, month)
         for kind in ("fault", "defect", "data"):
-            self.rows[(system, "resolution", kind)] = ClockSummary("resolution", kind, system)
+            self.rows[(month, system, "resolution", kind)] = ClockSummary("resolution", kind, system, month)
 
     def add(self, v: FaultView) -> FaultView:
         system = v.system.code if self.by_system else None
+        month = f"{v.ticket.reported_at:%Y-%m}" if self.by_month else None
         rows = self.rows
-        if (system, "response", None) not in rows:
-            self._block(system)
+        if (month, system, "response", None) not in rows:
+            self._block(month, system)
         clocks, agreed = v.clocks, v.agreed
         changed = agreed.clocks if agreed is not None else None
         void = v.voided
         for row, clock, recorded in zip(
             (
-                rows[(system, "response", None)],
-                rows[(system, "arrival", None)],
-                rows[(system, "resolution", v.ticket.kind)],
+                rows[(month, system, "response", None)],
+                rows[(month, system, "arrival", None)],
+                rows[(month, system, "resolution", v.ticket.kind)],
             ),
             clocks,
             v.recorded or clocks,
@@ -155,7 +159,10 @@ class SlaTally:
         return v
 
     def summary(self) -> list[ClockSummary]:
-        return list(self.rows.values())
+        """The rows, a block per month and system (months in order, systems as met) or the one block."""
+        if not self.by_month:
+            return list(self.rows.values())
+        return [row for key, row in sorted(self.rows.items(), key=lambda item: item[0][0] or "")]
 
 
 def sla_summary(views: Iterable[FaultView], by_system: bool = False) -> list[ClockSummary]:
@@ -196,11 +203,13 @@ class OverdueRisk:
 
 @dataclass(frozen=True)
 class SinceYesterday:
-    """What changed in the 24 hours before now: faults opened, resolved, and clocks that breached."""
+    """What changed since the end of the previous working day (``since``; on a Monday, Friday's end; after
+    a holiday, the last working day's before it): faults opened, resolved, and clocks that breached."""
 
     opened: list[int]
     resolved: list[int]
     breached: list[int]
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -289,9 +298,10 @@ def overdue_risks(desk: Desk) -> list[OverdueRisk]:
 
 
 def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
-    """Faults opened and resolved in the last 24 hours, and those with a clock that breached then."""
+    """Faults opened and resolved since the end of the previous working day, and those with a clock that
+    breached since then."""
     now = desk.local_now
-    since = now - timedelta(days=1)
+    since = last_working_day_end(desk)
     recent = list_faults(desk, since=since - timedelta(days=31))  # a clock breaching now started within a month
     seen = {v.ticket.id: v for v in [*recent, *open_views]}
     views = sorted(seen.values(), key=lambda v: v.ticket.id or 0)
@@ -302,7 +312,27 @@ def since_yesterday(desk: Desk, open_views: list[FaultView]) -> SinceYesterday:
         opened=_ids(v for v in views if since <= v.ticket.reported_at < now),
         resolved=_ids(v for v in views if v.ticket.resolved_at and since <= v.ticket.resolved_at < now),
         breached=_ids(breached),
+        since=since,
     )
+
+
+def last_working_day_end(desk: Desk) -> datetime:
+    """The end of working hours on the last working day before today (on the calendar of the terms in
+    force): Friday 18:00 on a Monday, the day before a holiday after it, a swapped working Saturday's
+    18:00 on the Monday after. With no working day in the 31 days before, 24 hours ago."""
+    from datetime import time
+
+    from opsdesk.sla.terms import minutes_of_day
+
+    now = desk.local_now
+    calendar, terms = desk.calendar, desk.terms
+    end = minutes_of_day(terms.workday_end, "workday_end")
+    day = now.date()
+    for _ in range(31):
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            return datetime.combine(day, time(end // 60, end % 60), tzinfo=desk.tz)
+    return now - timedelta(days=1)
 
 
 def _ids(views: Iterable[FaultView]) -> list[int]:

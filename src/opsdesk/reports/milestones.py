@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from opsdesk.contract.systems import systems
 from opsdesk.desk import Desk, contract_end
 from opsdesk.faults.agreed import agreed_exceptions
-from opsdesk.hospital.confirmations import pending
+from opsdesk.reports.service import awaiting
 from opsdesk.store.models import ChangeRequest, Inspection, Ticket
 
 # -- milestones ---------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def milestones(desk: Desk) -> Milestones:
 
     def record_gaps(until: date) -> list[tuple[str, str]]:
         missing = []
-        unconfirmed = pending(desk, before(until))
+        unconfirmed = awaiting(desk, before(until))
         if unconfirmed:
             n = len(unconfirmed)
             missing.append((f"{n} record(s) not confirmed by the hospital", f"{n} 条记录尚未经院方确认"))

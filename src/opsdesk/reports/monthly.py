@@ -17,15 +17,17 @@ from sqlmodel import col, select
 from opsdesk.contract.changes import list_changes
 from opsdesk.contract.inspections import InspectionView, gaps, list_inspections
 from opsdesk.contract.systems import systems
-from opsdesk.desk import Desk, month_bounds
+from opsdesk.desk import Desk, contract_end, month_bounds
 from opsdesk.errors import Refused
 from opsdesk.faults.corrections import seen_edits
 from opsdesk.faults.edits import VerdictEdit, verdict_edits
 from opsdesk.faults.requests import list_exceptions
 from opsdesk.faults.views import list_faults
 from opsdesk.labels import label, value
+from opsdesk.reports.breakdown import SystemStats, figures_of, system_stats
 from opsdesk.reports.covers import cover, page, sla_block
-from opsdesk.reports.figures import ClockSummary, compliance_of, sla_summary, unconfirmed_years
+from opsdesk.reports.figures import ClockSummary, unconfirmed_years
+from opsdesk.reports.item_rows import ItemRow, item_row
 from opsdesk.reports.rows import (
     ChangeRow,
     CorrectionRow,
@@ -34,7 +36,6 @@ from opsdesk.reports.rows import (
     FaultRow,
     InspectionGap,
     InspectionRow,
-    ItemRow,
     RiskRow,
     TrainingRow,
     WorkRow,
@@ -45,11 +46,11 @@ from opsdesk.reports.rows import (
     exception_rows,
     fault_row,
     inspection_row,
-    item_row,
     risk_row,
     training_row,
     work_row,
 )
+from opsdesk.reports.service import owes
 from opsdesk.reports.sheets import (
     CHANGE_COLUMNS,
     FAULT_COLUMNS,
@@ -84,26 +85,6 @@ from opsdesk.store.anchors import Anchor, history_anchors
 from opsdesk.store.models import Contract, Inspection, Risk, System, Training, WorkLog
 
 DEFAULT_PREFIX = "YW"  # 运维: the report number when the contract sets none (YW-2026-10)
-CLOCKS = ("response", "arrival", "resolution")
-
-
-@dataclass(frozen=True)
-class SystemStats:
-    """A system's tickets by kind and its compliance per clock (a row of 故障统计; ``system`` total: the sum)."""
-
-    system: str
-    system_name: str
-    fault: int
-    defect: int
-    data: int
-    total: int
-    exceptions: int
-    response: float | None
-    response_recorded: float | None
-    arrival: float | None
-    arrival_recorded: float | None
-    resolution: float | None
-    resolution_recorded: float | None
 
 
 @dataclass(frozen=True)
@@ -139,14 +120,16 @@ class Overview:
     """The cover's figures."""
 
     systems: int
+    inspections_owed: bool  # the month ends within the service
     inspected: int
     db_checked: int
     items: VerdictCounts
     unrisked: int
+    risks: int  # the rows of 风险与整改: found this month, and carried open from earlier months
     risks_found: int
-    risks_done: int
+    risks_carried: int
+    risks_done: int  # of them, carried out by the month's end
     risks_open: int
-    risks_carried_open: int
     tickets: TicketCounts
     changes_due: int
     changes_delivered: int
@@ -196,7 +179,7 @@ class MonthlyReport:
 
 def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None = None, rev: int = 1) -> MonthlyReport:
     """Everything the monthly report shows, as typed rows; a month not yet begun is refused."""
-    since, until = month_bounds(year, month, desk.tz)
+    since, until, owed = report_window(desk, year, month)
     now = desk.local_now
     label_month = f"{year}-{month:02d}"
     if since > now:
@@ -227,7 +210,7 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         .order_by(col(Training.at), col(Training.id))
     ).all()
     summary: list[InspectionRow | InspectionGap] = [inspection_row(v) for v in inspections]
-    summary += [InspectionGap(s.code, s.name) for s in gaps(desk, (year, month))]
+    summary += [InspectionGap(s.code, s.name) for s in gaps(desk, (year, month))] if owed else []
     items = []
     for v in inspections:
         flagged = {i.id for i in v.unrisked}
@@ -243,9 +226,9 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         .order_by(col(Inspection.at), col(Risk.id))
     ).all()  # risks found in earlier months and still open when this month began
     risks = [risk_row(s, i.month, r).until(until) for r, i, s in carried] + risks
-    stats = _stats(active, faults)
-    clocks = sla_summary(faults)
-    stats.append(_total(stats, clocks))
+    figures = figures_of(faults)
+    stats = system_stats(figures, {s.code: s.name for s in active})
+    clocks = figures.summary
     change_list = [change_row(v).until(until, cutoff) for v in changes]
     work_list = [work_row(w, s) for w, s in work]
     training_list = [training_row(t, s) for t, s in training]
@@ -277,8 +260,10 @@ def monthly_data(desk: Desk, year: int, month: int, *, prepared_by: str | None =
         changes=change_list,
         work=work_list,
         training=training_list,
-        plan=_plan(desk, until, active),
-        overview=_overview(active, inspections, risks, stats[-1], change_list, since, until, work_list, training_list),
+        plan=_plan(desk, until, active, contract_end(contract) - timedelta(days=1)),
+        overview=_overview(
+            active, owed, inspections, risks, stats[-1], change_list, since, until, work_list, training_list
+        ),
         unconfirmed_years=unconfirmed_years(faults),
         anchors=history_anchors(desk.session),
     )
@@ -292,77 +277,9 @@ def _edits(desk: Desk, tickets: set[int], since: datetime, until: datetime) -> l
     return own + later
 
 
-def _stats(active: list[System], faults) -> list[SystemStats]:
-    """故障统计: each system's tickets by kind (a void ticket: no figure) and its compliance per clock,
-    after agreed exceptions and as recorded; the active systems first, then any other with a fault."""
-    by_system: dict[str, Counter[str]] = {s.code: Counter() for s in active}
-    names = {s.code: s.name for s in active}
-    for f in faults:
-        by_system.setdefault(f.system.code, Counter())[f.ticket.kind] += not f.voided
-        names.setdefault(f.system.code, f.system.name)
-    compliance: dict[tuple[str | None, str], Counter[str]] = {}
-    recorded: dict[tuple[str | None, str], Counter[str]] = {}
-    excepted: Counter[str | None] = Counter()
-    for row in sla_summary(faults, by_system=True):
-        key = (row.system, row.clock)
-        compliance.setdefault(key, Counter()).update(row.counts)
-        recorded.setdefault(key, Counter()).update(row.recorded)
-        excepted[row.system] += row.exceptions
-
-    def rate(counts: dict[tuple[str | None, str], Counter[str]], code: str, clock: str) -> float | None:
-        return _compliance(counts.get((code, clock), Counter()))
-
-    return [
-        SystemStats(
-            system=code,
-            system_name=names[code],
-            fault=counts["fault"],
-            defect=counts["defect"],
-            data=counts["data"],
-            total=sum(counts.values()),
-            exceptions=excepted[code],
-            response=rate(compliance, code, "response"),
-            response_recorded=rate(recorded, code, "response"),
-            arrival=rate(compliance, code, "arrival"),
-            arrival_recorded=rate(recorded, code, "arrival"),
-            resolution=rate(compliance, code, "resolution"),
-            resolution_recorded=rate(recorded, code, "resolution"),
-        )
-        for code, counts in by_system.items()
-    ]
-
-
-def _total(stats: list[SystemStats], clocks: list[ClockSummary]) -> SystemStats:
-    """The closing row of 故障统计: the systems' tickets summed, the month's compliance per clock."""
-    overall: dict[str, Counter[str]] = {clock: Counter() for clock in CLOCKS}
-    overall_recorded: dict[str, Counter[str]] = {clock: Counter() for clock in CLOCKS}
-    for row in clocks:
-        overall[row.clock].update(row.counts)
-        overall_recorded[row.clock].update(row.recorded)
-    return SystemStats(
-        system="total",
-        system_name="total",
-        fault=sum(s.fault for s in stats),
-        defect=sum(s.defect for s in stats),
-        data=sum(s.data for s in stats),
-        total=sum(s.total for s in stats),
-        exceptions=sum(s.exceptions for s in stats),
-        response=_compliance(overall["response"]),
-        response_recorded=_compliance(overall_recorded["response"]),
-        arrival=_compliance(overall["arrival"]),
-        arrival_recorded=_compliance(overall_recorded["arrival"]),
-        resolution=_compliance(overall["resolution"]),
-        resolution_recorded=_compliance(overall_recorded["resolution"]),
-    )
-
-
-def _compliance(counts: Counter[str]) -> float | None:
-    rate = compliance_of(counts)
-    return None if rate is None else round(rate, 1)
-
-
 def _overview(
     active: list[System],
+    owed: bool,
     inspections: list[InspectionView],
     risks: list[RiskRow],
     totals: SystemStats,
@@ -374,21 +291,23 @@ def _overview(
 ) -> Overview:
     """The cover's figures."""
     verdicts = Counter(i.verdict for v in inspections for i in v.items)
-    found_here = [r for r in risks if r.month == f"{since:%Y-%m}"]
+    found_here = [r for r in risks if r.month == f"{since:%Y-%m}"]  # the others: carried, open when it began
     inspected = {v.system.code for v in inspections}
     with_db = {v.system.code for v in inspections if any(i.section == "db" for i in v.items)}
     due_here = [c for c in changes if since <= c.due < until]
     delivered = [c for c in changes if c.implemented is not None and since <= c.implemented < until]
     return Overview(
         systems=len(active),
+        inspections_owed=owed,
         inspected=len(inspected),
         db_checked=len(with_db),
         items=VerdictCounts(verdicts["ok"], verdicts["warn"], verdicts["fail"]),
         unrisked=sum(len(v.unrisked) for v in inspections),
+        risks=len(risks),
         risks_found=len(found_here),
-        risks_done=sum(1 for r in found_here if r.done),
-        risks_open=sum(1 for r in found_here if not r.done),
-        risks_carried_open=sum(1 for r in risks if r not in found_here and not r.done),
+        risks_carried=len(risks) - len(found_here),
+        risks_done=sum(1 for r in risks if r.done),
+        risks_open=sum(1 for r in risks if not r.done),
         tickets=TicketCounts(totals.fault, totals.defect, totals.data, totals.total),
         changes_due=len(due_here),
         changes_delivered=len(delivered),
@@ -402,9 +321,22 @@ def _overview(
     )
 
 
-def _plan(desk: Desk, until: datetime, active: list[System]) -> list[PlanRow]:
+def report_window(desk: Desk, year: int, month: int) -> tuple[datetime, datetime, bool]:
+    """A month's report period, clipped to the service (the month in which it starts from its first
+    day, the month in which it ends to its last), and whether the month owes its inspections (it ends
+    within the service: :mod:`opsdesk.reports.service`)."""
+    since, until = month_bounds(year, month, desk.tz)
+    start, end = desk.contract.start_date, contract_end(desk.contract)
+    since = max(since, datetime(start.year, start.month, start.day, tzinfo=desk.tz))
+    until = min(until, datetime(end.year, end.month, end.day, tzinfo=desk.tz))
+    return since, until, owes(f"{year}-{month:02d}", end - timedelta(days=1))
+
+
+def _plan(desk: Desk, until: datetime, active: list[System], service_last: date) -> list[PlanRow]:
     """下月工作计划: the risks still open at the month's end with their due dates, the changes not yet
-    delivered (by due date), and next month's inspections."""
+    delivered (by due date) falling due next month, and next month's inspections if it owes them;
+    after the service's last month, every change still open and no inspection (none is due after it)."""
+    final = until.date() > service_last
     next_since, next_until = until, month_bounds(until.year, until.month, desk.tz)[1]
     plan = []
     open_risks = desk.session.exec(
@@ -420,11 +352,13 @@ def _plan(desk: Desk, until: datetime, active: list[System]) -> list[PlanRow]:
         plan.append(PlanRow("risk", system.code, system.name, what, risk.due, overdue, risk.level))
     for v in list_changes(desk):
         c = v.change
-        if c.submitted_at < until and (c.implemented_at is None or c.implemented_at >= until) and v.due < next_until:
+        falls_due = final or v.due < next_until
+        if c.submitted_at < until and (c.implemented_at is None or c.implemented_at >= until) and falls_due:
             plan.append(PlanRow("change", v.system.code, v.system.name, c.title, v.due.date(), v.due < until))
     last = (next_until - timedelta(days=1)).date()
-    for s in active:
-        plan.append(PlanRow("inspection", s.code, s.name, f"{next_since:%Y-%m}", last, False))
+    if not final and owes(f"{next_since:%Y-%m}", service_last):
+        for s in active:
+            plan.append(PlanRow("inspection", s.code, s.name, f"{next_since:%Y-%m}", last, False))
     order = {"risk": 0, "change": 1, "inspection": 2}
     return sorted(plan, key=lambda r: (order[r.plan_kind], r.due or date.max))
 
@@ -435,9 +369,7 @@ def _glance(lang: str, data: MonthlyReport) -> list[tuple[str, list[tuple[str, s
     def fmt(key: str, **kw: object) -> str:
         return label(lang, f"fmt.{key}").format(**kw)
 
-    risks = fmt("risks", found=o.risks_found, done=o.risks_done, open=o.risks_open)
-    if o.risks_carried_open:
-        risks += fmt("carried", n=o.risks_carried_open)
+    risks = fmt("risks", n=o.risks, found=o.risks_found, carried=o.risks_carried, done=o.risks_done, open=o.risks_open)
     items = fmt("items", ok=o.items.ok, warn=o.items.warn, fail=o.items.fail)
     items += fmt("unrisked", n=o.unrisked) if o.unrisked else ""
     hours = f"{o.training_hours:g}"
@@ -445,7 +377,9 @@ def _glance(lang: str, data: MonthlyReport) -> list[tuple[str, list[tuple[str, s
     glance = [
         (
             label(lang, "cover.sum_inspected"),
-            fmt("inspected", inspected=o.inspected, systems=o.systems, db=o.db_checked),
+            fmt("inspected", inspected=o.inspected, systems=o.systems, db=o.db_checked)
+            if o.inspections_owed
+            else fmt("not_owed", inspected=o.inspected),
         ),
         (label(lang, "cover.sum_items"), items),
         (label(lang, "cover.sum_risks"), risks),
@@ -563,10 +497,10 @@ def monthly_sheets(data: MonthlyReport, lang: str = "zh") -> Book:
                     ("defect", "v.defect", "int"),
                     ("data", "v.data", "int"),
                     ("total", "v.total", "int"),
-                    ("response", "v.response", "percent"),
-                    ("arrival", "v.arrival", "percent"),
-                    ("resolution", "v.resolution", "percent"),
-                    ("exceptions", "col.exceptions_count", "int"),
+                    ("response", "col.response_rate", "percent"),
+                    ("arrival", "col.arrival_rate", "percent"),
+                    ("resolution", "col.resolution_rate", "percent"),
+                    ("exceptions", "col.agreed_requests", "int"),
                     ("response_recorded", "col.response_recorded", "percent"),
                     ("arrival_recorded", "col.arrival_recorded", "percent"),
                     ("resolution_recorded", "col.resolution_recorded", "percent"),

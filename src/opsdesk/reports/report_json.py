@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from opsdesk.contract.people import staff_dict
-from opsdesk.reports.acceptance import AcceptanceReport, CoverageRow
-from opsdesk.reports.monthly import MonthlyReport, PlanRow, SystemStats
+from opsdesk.reports.acceptance import AcceptanceReport
+from opsdesk.reports.breakdown import SystemStats, month_rows
+from opsdesk.reports.monthly import MonthlyReport, PlanRow
 from opsdesk.reports.rows import row_json
+from opsdesk.reports.service import CoverageRow
 from opsdesk.store.history import row_dict
 
 Json = dict[str, object]
@@ -102,13 +104,17 @@ def acceptance_json(r: AcceptanceReport) -> Json:
         "events": r.events,
         "head_hash": r.head_hash,
         "anchors": [asdict(a) for a in r.anchors],
-        "deliveries": [asdict(d) for d in r.deliveries],
+        "deliveries": [{**asdict(d), "interim": d.interim} for d in r.deliveries.rows],
+        "reports_owed": r.deliveries.owed,
+        "reports_missing": r.deliveries.missing,
+        "service_months": r.service_months,
     }
-    out["sla_by_month"] = [asdict(x) for x in r.months.rows(r.system_names)]  # filled as the faults were read
-    out["sla"] = [s.to_dict() for s in r.tally.summary()]
-    out["unconfirmed_years"] = sorted(r.tally.years)
+    out["sla_by_month"] = [asdict(x) for x in month_rows(r.figures, r.system_names)]  # filled as the faults were read
+    out["sla"] = [s.to_dict() for s in r.figures.summary]
+    out["unconfirmed_years"] = sorted(r.figures.years)
     return out
 
 
 def _coverage_json(row: CoverageRow) -> Json:
-    return {"month": row.month, **{code: "gap" if day is None else day for code, day in row.inspected.items()}}
+    shown = {code: day or ("gap" if row.owed else "not_due") for code, day in row.inspected.items()}
+    return {"month": row.month, **shown}

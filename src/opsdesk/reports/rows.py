@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlmodel import col, select
 
 from opsdesk.contract.changes import ChangeView
-from opsdesk.contract.inspections import InspectionView, reading_text
+from opsdesk.contract.inspections import InspectionView
 from opsdesk.desk import Desk
 from opsdesk.faults.edits import VerdictChange, VerdictEdit
 from opsdesk.faults.requests import ExceptionView
@@ -140,9 +140,11 @@ class FaultRow:
     resolution_late_min: int | None
     confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
     after: After | None = dataclasses.field(default=None, metadata=PERIOD)
+    after_outcome: str | None = dataclasses.field(default=None, metadata=PERIOD)  # a fix's, made after the period
 
     def until(self, moment: datetime) -> FaultRow:
-        """The row as it stood at a period's end: a moment after it moves to ``after``."""
+        """The row as it stood at a period's end: a moment after it moves to ``after``; a fix made after it
+        takes its cause, action and result along (``after_outcome``): none of them is the period's."""
         after = _after(
             moment,
             {
@@ -153,8 +155,14 @@ class FaultRow:
                 "confirmed_at": self.confirmed_at,
             },
         )
+        fixed_later = self.resolved is not None and self.resolved >= moment
+        outcome = "；".join(filter(None, (self.cause, self.action, self.outcome))) if fixed_later else None
         return replace(
             self,
+            cause=None if fixed_later else self.cause,
+            action=None if fixed_later else self.action,
+            outcome=None if fixed_later else self.outcome,
+            after_outcome=outcome or None,
             responded=_by(moment, self.responded),
             arrived=_by(moment, self.arrived),
             remote=_by(moment, self.remote),
@@ -195,9 +203,9 @@ def fault_row(v: FaultView, corrected: dict[int, list[int]] | None = None) -> Fa
         voided=v.voided,
         exceptions=", ".join(map(str, v.agreed.ids)) if v.agreed else None,
         remote=t.remote_at,
-        response_late_min=_late(c.response),
-        arrival_late_min=_late(c.arrival),
-        resolution_late_min=_late(c.resolution),
+        response_late_min=None if v.voided else _late(c.response),  # void: in no figure, late by nothing
+        arrival_late_min=None if v.voided else _late(c.arrival),
+        resolution_late_min=None if v.voided else _late(c.resolution),
         confirm=confirmation("fault", t),
     )
 
@@ -418,11 +426,14 @@ class CorrectionRow:
     confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
 
 
-def correction_rows(desk: Desk, until: datetime | None = None, tickets: set[int] | None = None) -> list[CorrectionRow]:
-    """One row per corrected field. ``tickets``: only the corrections of these faults (a monthly report's)."""
+def correction_rows(
+    desk: Desk, until: datetime | None = None, tickets: set[int] | None = None, others: bool = False
+) -> list[CorrectionRow]:
+    """One row per corrected field. ``tickets``: only the corrections of these faults (a monthly report's),
+    with ``others`` those of the other records too (the acceptance evidence's)."""
     rows = []
     for c in _corrections(desk, until):
-        if tickets is not None and not (c.entity == "ticket" and c.entity_id in tickets):
+        if tickets is not None and not (c.entity_id in tickets if c.entity == "ticket" else others):
             continue
         for name, (before, after) in sorted(json.loads(c.changes).items()):
             rows.append(CorrectionRow(c.id, c.entity, c.entity_id, name, before, after, c.reason, c.by, c.recorded_at))
@@ -454,6 +465,7 @@ class ExceptionRow:
     confirm: Confirmation = dataclasses.field(metadata=HIDDEN)
     # a correction's fields: {column: [value when asked, value asked for]} (the sheet names them in words)
     asked: dict[str, list[Scalar]] | None = dataclasses.field(default=None, metadata=NESTED)
+    system_name: str = dataclasses.field(default="", metadata=NESTED)  # the sheet shows the system by its name
 
 
 def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
@@ -482,6 +494,7 @@ def exception_rows(views: Iterable[ExceptionView]) -> list[ExceptionRow]:
                 state=x.state,
                 confirm=confirmation("exception", r),
                 asked=json.loads(r.edit_values) if r.edit_values else None,
+                system_name=x.system.name,
             )
         )
     return rows
@@ -535,7 +548,11 @@ class RiskRow:
     def until(self, moment: datetime) -> RiskRow:
         """The risk as it stood at a period's end: carried out after it, it was still open."""
         after = _after(moment, {"done_at": self.done_at})
-        return replace(self, done_at=_by(moment, self.done_at), done=self.done and not after, after=after)
+        later = bool(after)  # carried out after the period: its note is not the period's either
+        done_at = _by(moment, self.done_at)
+        return replace(
+            self, done_at=done_at, done=self.done and not later, note=None if later else self.note, after=after
+        )
 
 
 def risk_row(system: System, month: str, r: Risk) -> RiskRow:
@@ -555,78 +572,3 @@ def risk_row(system: System, month: str, r: Risk) -> RiskRow:
         note=r.done_note,
         confirm=confirmation("risk", r),
     )
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    """A check item with its reading; ``unrisked``: warned or failed with no risk recorded."""
-
-    inspection: int
-    month: str
-    at: datetime
-    system: str
-    system_name: str
-    section: str
-    item: str
-    standard: str
-    reading: str | None
-    threshold: str | None
-    result: str
-    verdict: str  # ok | warn | fail
-    note: str | None
-    unrisked: bool
-    confirm: None = dataclasses.field(default=None, metadata=HIDDEN)
-
-    @property
-    def fill(self) -> str | None:
-        """A failed item, or one with no risk recorded, is flagged bad; a warned one, warn."""
-        return "bad" if self.unrisked or self.verdict == "fail" else ("warn" if self.verdict == "warn" else None)
-
-
-def item_row(
-    system: System,
-    inspection: int,
-    month: str,
-    at: datetime,
-    i: InspectionItemLike,
-    unrisked: bool = False,
-) -> ItemRow:
-    return ItemRow(
-        inspection=inspection,
-        month=month,
-        at=at,
-        system=system.code,
-        system_name=system.name,
-        section=i.section,
-        item=i.item,
-        standard=i.standard,
-        reading=reading_text(i.reading, i.unit),
-        threshold=reading_text(i.threshold, i.unit),
-        result=i.result,
-        verdict=i.verdict,
-        note=i.note,
-        unrisked=unrisked,
-    )
-
-
-class InspectionItemLike(Protocol):
-    """A check item as stored, or as a query reads its columns."""
-
-    @property
-    def section(self) -> str: ...
-    @property
-    def item(self) -> str: ...
-    @property
-    def standard(self) -> str: ...
-    @property
-    def result(self) -> str: ...
-    @property
-    def verdict(self) -> str: ...
-    @property
-    def note(self) -> str | None: ...
-    @property
-    def reading(self) -> str | None: ...
-    @property
-    def unit(self) -> str | None: ...
-    @property
-    def threshold(self) -> str | None: ...

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opsdesk.faults.edits import VerdictChange
 from opsdesk.labels import label, value
 from opsdesk.reports.confirm_block import Block, block
 from opsdesk.reports.figures import ClockSummary
+from opsdesk.reports.item_rows import ItemRow
 from opsdesk.reports.rows import (
     ChangeRow,
     CorrectionRow,
@@ -17,7 +18,6 @@ from opsdesk.reports.rows import (
     FaultRow,
     InspectionGap,
     InspectionRow,
-    ItemRow,
     RiskRow,
     Scalar,
     TrainingRow,
@@ -25,6 +25,7 @@ from opsdesk.reports.rows import (
     row_cells,
 )
 from opsdesk.reports.workbook import Cell, Chart, Column, SheetRow, Table
+from opsdesk.sla.durations import working_span
 from opsdesk.sla.terms import SlaTerms
 from opsdesk.store.anchors import Anchor
 
@@ -82,6 +83,10 @@ def sheet_row(lang: str, row: Record, fill: str | None = None, **shown: Cell) ->
     cells = row_cells(row)
     if isinstance(row, FaultRow | ChangeRow | RiskRow):
         cells["after"] = after_text(lang, row.after or ())
+    if isinstance(row, FaultRow) and row.after_outcome:  # a fix after the period, with what it found and did
+        cells["after"] = (
+            f"{cells['after']}（{row.after_outcome}）" if lang == "zh" else f"{cells['after']} ({row.after_outcome})"
+        )
     cells.update(shown)
     return SheetRow(localise(lang, cells), fill, row.confirm)
 
@@ -228,13 +233,13 @@ def record_table(lang: str, sheet_key: str, spec: Spec, rows: Iterable[SheetRow]
 
 def duration(lang: str, minutes: int | None, working_day: int | None = None) -> str | None:
     """Minutes as a person reads them: 3 小时 40 分 (3 h 40 min); with ``working_day`` (its length in
-    minutes) working time, from one working day on in working days: 1.5 个工作日 (1.5 working days)."""
+    minutes) working time as screens and alerts show it: 1个工作日5小时 (1 working day 5h00m), under a
+    day marked 45分钟（工作时间） (45m working)."""
     if minutes is None:
         return None
     zh = lang == "zh"
-    if working_day and minutes >= working_day:
-        days = f"{minutes / working_day:.1f}".removesuffix(".0")
-        return f"{days} 个工作日" if zh else f"{days} working day{'' if days == '1' else 's'}"
+    if working_day:  # the one format of working time (screens, alerts): 1个工作日5小时, 45分钟（工作时间）
+        return working_span(timedelta(minutes=minutes), timedelta(minutes=working_day), lang, mark=True)
     hours, mins = divmod(int(minutes), 60)
     hour_word, min_word = ("小时", "分") if zh else ("h", "min")
     if not hours:
@@ -478,7 +483,7 @@ def asked_text(lang: str, row: ExceptionRow) -> str:
 def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
     """An exception request with its effect in words (a correction with the fields it asks for), a
     pending one flagged warn, a refused one bad."""
-    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row)}
+    shown: dict[str, Cell] = {"verdicts": effect_text(lang, row), "system": row.system_name or row.system}
     if row.type == "correction":
         shown["type"] = asked_text(lang, row)
     return sheet_row(lang, row, EXCEPTION_FILLS.get(row.state), **shown)

@@ -359,7 +359,9 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
                 value = _local(value, tz)
                 style = styles.id(kind, value, cell_fill)
                 cells.append(_cell_xml(f"{letter}{r}", excel_value(value, kind), style))
-            out.write(f'<row r="{r}">{"".join(cells)}</row>')
+            lines = max((_lines(v) for v, (kind, _, _) in zip(values, plan, strict=True) if kind == "text"), default=1)
+            height = f' ht="{14 * lines + 2}" customHeight="1"' if lines > 1 else ""  # no reader grows it itself
+            out.write(f'<row r="{r}"{height}>{"".join(cells)}</row>')
             if count <= 300:
                 widths = [max(w, _width_of(v, c.kind)) for w, v, c in zip(widths, values, columns, strict=True)]
                 rows_seen.append(values)
@@ -496,6 +498,13 @@ def _one_token(rows: list[list[Cell]], n: int) -> bool:
     """Whether a column's long values are single ASCII tokens (hashes), which wrap badly."""
     long = [str(r[n]) for r in rows if r[n] is not None and len(str(r[n])) > MAX_WIDTH - 3]
     return bool(long) and all(v.isascii() and " " not in v for v in long)
+
+
+def _lines(value: Cell) -> int:
+    """The lines a text cell wraps to in a column at most MAX_WIDTH wide (a hash gets its width)."""
+    if not isinstance(value, str) or (value.isascii() and " " not in value):
+        return 1
+    return sum(max(1, math.ceil((text_width(part) * 7 // 8 + 3) / MAX_WIDTH)) for part in value.split("\n"))
 
 
 def _width_of(value: Any, kind: str) -> int:

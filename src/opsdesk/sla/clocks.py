@@ -56,6 +56,7 @@ class Clock:
     unconfirmed_years: tuple[int, ...]
     paused: timedelta = timedelta(0)  # working time inside agreed pauses, left out of ``elapsed``
     pauses: tuple[Span, ...] = ()  # the agreed pauses as they count: open ones end at the fix or now
+    paused_now: bool = False  # a running clock inside an agreed pause: its time left stays, its deadline waits
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def ticket_clocks(
     check_kind(kind)
     tz = cal.tz
     reported = aware(reported, tz)
-    now = aware(now, tz)
+    now = current_minute(now, tz)
     responded = None if responded is None else aware(responded, tz)
     arrived = None if arrived is None else aware(arrived, tz)
     resolved = None if resolved is None else aware(resolved, tz)
@@ -174,11 +175,12 @@ def ticket_clocks(
         now,
         at_report,
     )
-    arrival = _wall_clock(
+    visit_after_fix = arrived is not None and resolved is not None and arrived > resolved
+    arrival = _wall_clock(  # a visit after a (remote) fix was not the arrival the fix needed: judged without it
         "arrival",
         clock_target(terms, kind, "arrival", inside),
         reported,
-        arrived,
+        None if visit_after_fix else arrived,
         resolved,
         now,
         at_report,
@@ -189,6 +191,8 @@ def ticket_clocks(
 
     target = clock_target(terms, kind, "resolution", inside)
     until = resolved if resolved is not None else now
+    pauses = [(aware(a, tz), None if b is None else aware(b, tz)) for a, b in pauses]
+    paused_now = resolved is None and any(a <= now and (b is None or b > now) for a, b in pauses)
     spans = pause_spans(pauses, reported, until, tz)
     if spans:
         deadline = cal.add_working_time_outside(reported, target, spans)
@@ -219,8 +223,16 @@ def ticket_clocks(
         cal.unconfirmed_years(reported, max(deadline, until)),
         paused,
         tuple(spans),
+        paused_now,
     )
     return TicketClocks(inside, response, arrival, resolution, remote)
+
+
+def current_minute(now: datetime, tz) -> datetime:
+    """``now`` as the clocks judge it: the minute it falls in. Times are recorded to the minute, so
+    an event in a deadline's minute is met; a clock is overdue only once met is no longer possible,
+    from the minute after its deadline (SPEC), never a few seconds into the deadline minute."""
+    return aware(now, tz).replace(second=0, microsecond=0)
 
 
 def pause_spans(
@@ -248,7 +260,7 @@ def explain_clock(cal: WorkCalendar, clock: Clock, reported: datetime, now: date
     if clock.basis == "working":
         if clock.actual is not None:
             return cal.ledger(reported, clock.actual, clock.target, clock.pauses)
-        now = aware(now, cal.tz)
+        now = current_minute(now, cal.tz)
         return cal.ledger(reported, max(now, clock.deadline), clock.target, clock.pauses, now=now)
     end = reported + clock.elapsed
     seconds = clock.elapsed // timedelta(seconds=1)

@@ -86,11 +86,23 @@ def copy_sqlite_file(source: Path, target: Path, timeout: float) -> Path:
             dest = sqlite3.connect(temp)
             try:
                 src.backup(dest)
+                drop_seal(dest)
             finally:
                 dest.close()
         finally:
             src.close()
     return target
+
+
+def drop_seal(dest: sqlite3.Connection) -> None:
+    """A backup never holds the store's workbook seal (its key): whoever has a backup cannot seal an
+    edited workbook row. Deleted with SQLite's secure_delete, so no copy of it stays in a free page."""
+    if dest.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workbook_seal'").fetchone():
+        dest.execute("PRAGMA secure_delete = ON")
+        dest.execute(
+            "DELETE FROM workbook_seal"
+        )  # (a store older than the seal, backed up before it migrates, has none)
+        dest.commit()
 
 
 # -- what a backup may hold ----------------------------------------------------------------------

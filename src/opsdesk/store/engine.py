@@ -447,24 +447,14 @@ def _copy_backup_into(live: Connection, source: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "restore.db"
         shutil.copyfile(source, copy)
-        # a backup made before the workbook seal existed gets a new one on the copy: keep this store's,
-        # which the workbooks already out were sealed with
-        keep = frozenset() if _has_table(copy, "workbook_seal") else frozenset({"workbook_seal"})
+        # the workbook seal never comes from a backup (none holds it): this store keeps its own, which the
+        # workbooks already out were sealed with (a store created by the restore has a new one)
         backup = SqliteStore.open(copy)
         try:
             with backup.engine.execution_options(opsdesk_read=True).connect() as src:
-                copy_rows(src, live, keep)
+                copy_rows(src, live, SEAL)
         finally:
             backup.close()
-
-
-def _has_table(path: Path, name: str) -> bool:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-        return found is not None
-    finally:
-        conn.close()
 
 
 def _refuse_restore(checked: BackupCheck, current: Contents) -> None:
@@ -629,15 +619,20 @@ def _pg_engine(url: str) -> Engine:
     return engine
 
 
+SEAL = frozenset({"workbook_seal"})  # the store's key for the 校验 cells: never copied out of a store
+
+
 def copy_into_file(src, target: Path) -> Path:
-    """Write every opsdesk table that connection ``src`` sees into a new opsdesk SQLite file."""
+    """Write every opsdesk table that connection ``src`` sees into a new opsdesk SQLite file, but the
+    workbook seal: ``src`` is not even asked for it (a login that may not read it backs up all the same)."""
     from opsdesk.store.backups import partial_file
 
     with partial_file(target) as temp:
         copy = SqliteStore.open(temp, create=True)
         try:
             with copy.engine.begin() as dest:
-                copy_rows(src, dest)
+                copy_rows(src, dest, SEAL)
+                dest.exec_driver_sql("DELETE FROM workbook_seal")  # the copy's own, made by its migration
         finally:
             copy.close()
     return target

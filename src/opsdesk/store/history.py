@@ -329,6 +329,7 @@ class _AnchorCheck:
 
     def __init__(self, anchors):
         self.source = anchors.source
+        self.taken = anchors.taken
         self.pending = sorted(anchors.anchors, key=lambda a: a.events)
         self.matched = 0  # the longest anchored prefix found intact
         self.failed = None  # the first anchor the history no longer hashes to
@@ -342,7 +343,7 @@ class _AnchorCheck:
     def reached(self, count: int, head: str) -> None:
         while self.pending and self.pending[0].events == count:
             anchor = self.pending.pop(0)
-            if anchor.head != head:
+            if not anchor.holds(head):
                 self.failed = anchor
                 return
             self.matched = count
@@ -352,16 +353,19 @@ class _AnchorCheck:
         if self.failed is not None:
             first, last = self.matched + 1, self.failed.events
             where = f"event {first}" if first == last else f"an event in {first}..{last}"
+            taken = f" (taken {self.taken[self.failed]})" if self.failed in self.taken else ""
             return first, (
                 f"the history no longer matches {self.source} from {where}: the first {last} events no longer "
-                f"hash to its anchor {last}:{self.failed.head[:16]}…"
+                f"hash to its anchor {self.failed.shown}{taken}"
                 + (f", the first {self.matched} still do" if self.matched else "")
                 + " (an event was changed and the later hashes recomputed)"
             )
         if self.pending:
             anchor = self.pending[-1]
             return events + 1, (
-                f"the history holds {events} events, but {self.source} anchors {anchor.events}: "
+                f"the history holds {events} events, but {self.source} anchors {anchor.events}"
+                + (f" (taken {self.taken[anchor]})" if anchor in self.taken else "")
+                + ": "
                 f"events {events + 1}..{anchor.events} were removed"
             )
         return None
@@ -478,16 +482,17 @@ def record_digest(obj: SQLModel) -> str:
 
 
 def workbook_seal(session: Session) -> bytes:
-    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store.
-    Read once per session (an import judges every row with it)."""
+    """The store's key for the 校验 cells of its workbooks (migration m010); it never leaves the store:
+    no workbook, no ``--json``, no backup holds it (a restore keeps the store's own). Read once per
+    session (an import judges every row with it)."""
     from opsdesk.errors import StoreError
 
     if "workbook_seal" not in session.info:
         secret = session.execute(text("SELECT secret FROM workbook_seal WHERE id = 1")).scalar()
         if secret is None:
             raise StoreError(
-                "this database has lost its workbook seal (the table workbook_seal was emptied); "
-                "restore a backup, or ask for help before exporting workbooks"
+                "this database holds no workbook seal (a backup never does, and this may be one): restore it "
+                "into a store with `opsdesk restore FILE`, which keeps that store's seal (or makes a new one)"
             )
         session.info["workbook_seal"] = bytes.fromhex(secret)
     return session.info["workbook_seal"]

@@ -295,6 +295,18 @@ def m012_correction_requests(conn: Connection) -> None:
     run_ddl(conn, "ALTER TABLE exception_request ADD COLUMN edit_values TEXT")
 
 
+def m013_witness(conn: Connection) -> None:
+    """The witness: channels that receive the history's anchor (every working day, and after each
+    monthly report) rather than alerts (``alert_channel.purpose``: ``alerts`` or ``witness``), and
+    the anchor each witness message carried (``alert_delivery.anchor``, ``N:HASH``). Alert
+    bookkeeping like the rest of those tables: no history events (see opsdesk.alerts.witness)."""
+    for ddl in (
+        "ALTER TABLE alert_channel ADD COLUMN purpose TEXT NOT NULL DEFAULT 'alerts'",
+        "ALTER TABLE alert_delivery ADD COLUMN anchor TEXT",
+    ):
+        run_ddl(conn, ddl)
+
+
 def m014_objection_by(conn: Connection) -> None:
     """Who objected: the name the hospital wrote beside its 不确认 (an objection read back from a
     workbook without a name keeps none)."""
@@ -313,6 +325,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m010_workbook_seal,
     m011_calendar_of_record,
     m012_correction_requests,
+    m013_witness,
     m014_objection_by,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).

@@ -378,6 +378,7 @@ class AlertChannel(Table, table=True):
     added_at: datetime = Field(sa_column=moment(False))
     added_by: str
     removed_at: datetime | None = Field(default=None, sa_column=moment())
+    purpose: str = "alerts"  # alerts | witness (the history's anchor, opsdesk.alerts.witness)
 
 
 class AlertSetting(Table, table=True):
@@ -408,6 +409,7 @@ class AlertDelivery(Table, table=True):
     last_tried: datetime = Field(sa_column=moment(False))
     sent_at: datetime | None = Field(default=None, sa_column=moment())
     error: str | None = None
+    anchor: str | None = None  # a witness message's anchor, N:HASH (the last one tried)
 
 
 class Objection(Table, table=True):
