@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel, col, select
 
+from opsdesk.chars import deceiving
 from opsdesk.errors import BadOption, InvalidInput, NotFound, Refused
 from opsdesk.store import history
 from opsdesk.store.models import CalendarOverride, CalendarYear, Contract, Event, TermsChange
@@ -290,6 +291,23 @@ def text_value(value: str | None, what: str, *, required: bool = False) -> str |
     return value
 
 
+@overload
+def name_value(value: str | None, what: str, *, required: Literal[True]) -> str: ...
+@overload
+def name_value(value: str | None, what: str, *, required: bool = False) -> str | None: ...
+def name_value(value: str | None, what: str, *, required: bool = False) -> str | None:
+    """A person's name (on the roster, a confirmer, an owner, whoever records): text as
+    :func:`text_value` takes it, without the characters that make one name print as another
+    (text-direction controls, zero-width characters: :mod:`opsdesk.chars`)."""
+    value = text_value(value, what, required=required)
+    why = deceiving(value) if value is not None else None
+    if why is not None:
+        raise InvalidInput(
+            f"{what} contains {why}, which can make one name print as another; a name takes visible characters only"
+        )
+    return value
+
+
 def check_characters(value: str, what: str) -> None:
     """Refuse text holding a character :func:`text_value` does not accept, naming it and the field."""
     found = _FORBIDDEN.search(value)
@@ -310,6 +328,12 @@ def check_characters(value: str, what: str) -> None:
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def calendar_start(contract: Contract) -> date:
+    """The first day of the contract's calendar: 1 January of the year its service starts. A day off, a
+    working day or a person's first day before it is refused (no deadline of the contract reaches it)."""
+    return date(contract.start_date.year, 1, 1)
 
 
 def contract_end(contract: Contract) -> date:

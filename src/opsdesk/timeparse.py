@@ -43,9 +43,12 @@ def _clock(text: str, whole: str) -> tuple[int, int]:
 def parse_date(text: str) -> date:
     """``2026-11-25`` -> a date; anything else is refused naming the form."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"cannot read date {text!r}; use YYYY-MM-DD, e.g. 2026-12-01") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(f"date {day} is outside the years {FIRST_YEAR}-{LAST_YEAR} opsdesk keeps records for")
+    return day
 
 
 def parse_month(text: str) -> tuple[int, int]:

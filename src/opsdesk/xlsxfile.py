@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.infile import refuse_special
 
 MAX_XLSX_BYTES = 64 * 2**20  # the file on disk: 64 MiB
 MAX_XLSX_EXPANDED = 1024 * 2**20  # every part's declared uncompressed size, summed: 1 GiB
@@ -31,6 +32,7 @@ def check_xlsx(path: Path) -> Path:
     or, when it is no zip archive at all, reported as unreadable (exit 2). Reads only the zip's
     directory."""
     path = Path(path)
+    refuse_special(path, "a workbook opsdesk exported (.xlsx)")  # a FIFO or a device: never opened
     if not path.is_file():
         raise NotFound(f"no workbook at {path}")
     size = path.stat().st_size

@@ -168,6 +168,8 @@ def test_periods_at_the_service_edges_are_accepted(contract):
 # -- hostile input: one line naming the field, nothing written ----------------------------------
 
 CONTROL = "only printable text, tabs and newlines are accepted"
+AS_ANOTHER = "which can make one name print as another; a name takes visible characters only"
+OUTSIDE = "is outside the years 2000-2099 opsdesk keeps records for"
 HOSTILE = [
     (
         ["fault", "open", "queue", "叫号\x1b]0;owned\x07屏"],
@@ -226,6 +228,45 @@ HOSTILE = [
     (["report", "monthly", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
     (["report", "sla", "--month", "9999-12"], "month 9999-12 is outside the years 2000-2099 opsdesk keeps records for"),
     (["fault", "list", "--month", "0000-01"], "month 0000-01 is outside the years 2000-2099 opsdesk keeps records for"),
+    # names that print as another's: a text-direction control, a zero-width character
+    (
+        ["staff", "add", "张\u200b伟", "--role", "r", "--phone", "138", "--email", "a@b.c"],
+        f"the name contains U+200B, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["--by", "陈\u200d主任", "fault", "open", "queue", "x"],
+        f"--by (or OPSDESK_USER) contains U+200D, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["fault", "open", "queue", "x", "--reporter", "王\u2066护士"],
+        f"--reporter contains U+2066, a text-direction control, {AS_ANOTHER}",
+    ),
+    (
+        ["fault", "assign", "1", "\ufeff张伟"],
+        f"the owner contains U+FEFF, an invisible (zero-width) character, {AS_ANOTHER}",
+    ),
+    (
+        ["change", "open", "queue", "t", "--type", "adaptive", "--requested-by", "\u202e任主陈 科息信"],
+        f"--requested-by contains U+202E, a text-direction control, {AS_ANOTHER}",
+    ),
+    # a web address that is not one line
+    (
+        ["alert", "add", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc\nhttps://evil.example/x"],
+        "the URL contains U+000A (\\n); a web address holds no spaces, line breaks or control characters: give the "
+        "WeCom group robot's webhook URL on one line",
+    ),
+    (
+        ["alert", "add", "webhook", "https://example.com/hook?a=1 b"],
+        "the URL contains U+0020 ( ); a web address holds no spaces, line breaks or control characters: give the "
+        "webhook URL on one line",
+    ),
+    # days no contract reaches
+    (["calendar", "add-holiday", "1900-01-01", "--note", "x"], f"date 1900-01-01 {OUTSIDE}"),
+    (["calendar", "add-workday", "1900-01-06", "--note", "x"], f"date 1900-01-06 {OUTSIDE}"),
+    (
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "a@b.c", "--from", "1900-01-01"],
+        f"date 1900-01-01 {OUTSIDE}",
+    ),
 ]
 
 
@@ -250,6 +291,114 @@ def test_hostile_files_are_refused(populated, tmp_path):
         ("deep2.json", "deep2.json is JSON nested too deeply to be a ZenTao export; save the API answer as it came"),
     ):
         refused(["import", "zentao-bugs", name], message, populated, code=2)
+
+
+def test_a_confirmer_or_a_day_before_the_contracts_calendar_is_refused(populated):
+    ok("fault", "respond", "1", "--at", "09:10")
+    ok("fault", "arrive", "1", "--at", "09:30")
+    ok("fault", "resolve", "1", "--cause", "c", "--action", "a", "--at", "10:00")
+    refused(
+        ["fault", "confirm", "1", "--by", "\u202e任主陈 科息信"],  # prints as 信息科 陈主任
+        f"--by contains U+202E, a text-direction control, {AS_ANOTHER}",
+        populated,
+        code=2,
+    )
+    refused(
+        ["calendar", "add-holiday", "2025-10-01", "--note", "国庆"],
+        "2025-10-01 is before the contract's calendar, which starts on 2026-01-01 (the service starts 2026-09-01); "
+        "no deadline of the contract reaches it",
+        populated,
+    )
+    refused(
+        ["staff", "add", "张伟", "--role", "r", "--phone", "138", "--email", "a@b.c", "--from", "2025-12-31"],
+        "--from 2025-12-31 is before the contract's calendar, which starts on 2026-01-01; give the first day this "
+        "person works on the contract (the default: its start, 2026-09-01)",
+        populated,
+    )
+
+
+def test_direction_controls_and_invisible_characters_in_free_text_are_shown(populated):
+    ok("fault", "note", "1", "改为\u202e已处理\u200b")  # free text keeps what was typed
+    for env in ({}, {"OPSDESK_FORCE_TERMINAL": "1"}):
+        out = run("fault", "show", "1", env=env).stdout
+        assert "改为<U+202E>已处理<U+200B>" in out and "\u202e" not in out and "\u200b" not in out
+    notes = json.loads(ok("fault", "show", "1", "--json"))["notes"]
+    assert notes[-1]["text"] == "改为\u202e已处理\u200b"  # scripts get it exactly
+
+
+# -- hostile files: not a regular file, or beyond a limit; refused before parsing, never waited on ----
+
+FIFO, FOLDER = "<fifo>", "<folder>"
+PIPE = "is a named pipe (FIFO), not a file; give"
+HOSTILE_FILES = [
+    (["import", "zentao-bugs", FIFO], f"{FIFO} {PIPE} a ZenTao export file (CSV or API JSON)", 2),
+    (
+        ["import", "zentao-stories", FOLDER],
+        f"{FOLDER} is a directory, not a file; give a ZenTao export file (CSV or API JSON)",
+        2,
+    ),
+    (
+        ["import", "zentao-bugs", "/dev/zero"],
+        "/dev/zero is a device, not a file; give a ZenTao export file (CSV or API JSON)",
+        2,
+    ),
+    (["inspect", "run", "queue", "--from-file", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
+    (["inspect", "run", "queue", "--from-file", "/dev/zero"], "/dev/zero is a device, not a file; give a CSV file", 2),
+    (["inspect", "run", "queue", "--from-file", FOLDER], f"{FOLDER} is a directory, not a file; give a CSV file", 2),
+    (["inspect", "template", "set", "queue", FIFO], f"{FIFO} {PIPE} a CSV file", 2),
+    (["restore", FIFO], f"{FIFO} {PIPE} a backup made by `opsdesk backup`", 2),
+    (["verify", "--against", FIFO], f"{FIFO} {PIPE} a workbook opsdesk exported (.xlsx)", 2),
+    (["--db", FIFO, "status"], f"{FIFO} {PIPE} an opsdesk database file as --db", 2),
+    (["--db", "/dev/zero", "status"], "/dev/zero is a device, not a file; give an opsdesk database file as --db", 2),
+]
+
+
+@pytest.fixture
+def never_hangs():
+    """A command that waited on a pipe would stop the suite: it fails the test instead."""
+    import signal
+
+    def hung(*_args):
+        raise AssertionError("the command waited on the file")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"), HOSTILE_FILES, ids=[" ".join(a)[:60] for a, _, _ in HOSTILE_FILES]
+)
+def test_a_pipe_a_device_or_a_folder_is_refused_without_waiting(populated, tmp_path, never_hangs, args, message, code):
+    fifo, folder = tmp_path / "results.csv", tmp_path / "folder.csv"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    names = {FIFO: str(fifo), FOLDER: str(folder)}
+    for placeholder, name in names.items():
+        message = message.replace(placeholder, name)
+    refused([names.get(a, a) for a in args], message, populated, code=code)
+
+
+def test_an_inspection_csv_beyond_its_limits_is_refused(populated, tmp_path):
+    from opsdesk.contract.inspections import CSV_LIMITS
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("item,result,verdict,note\n" + "服务与进程状态,正常,ok,\n" * CSV_LIMITS.max_lines, encoding="utf-8")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("item,result,verdict,note\n服务与进程状态,正常,ok," + "长" * 30_000 + "\n", encoding="utf-8")
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "item,result,verdict,note\n" + ("服务与进程状态,正常,ok," + "长" * 10_000 + "\n") * 40, encoding="utf-8"
+    )
+    for path, message in (
+        (rows, f"{rows} has more than 5,000 lines, more than any inspection CSV opsdesk reads; "),
+        (wide, f"{wide} has a line longer than 64 KB; inspection CSVs have none: save it again as CSV"),
+        (big, f"{big} is larger than 1 MB, more than any inspection CSV opsdesk reads; "),
+    ):
+        fewer = "a CSV holds one system's checklist or one inspection's results" if "longer" not in message else ""
+        refused(["inspect", "run", "queue", "--from-file", str(path)], message + fewer, populated, code=2)
 
 
 def _workbook(tmp_path, name="r.xlsx"):

@@ -102,11 +102,31 @@ def test_running_and_overdue_clocks(contract):
 
 
 def test_late_entry_is_flagged(contract):
-    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "10:01"))
+    """Late: recorded after the deadline of the step's clock (response 30 min here), not at a fixed hour."""
+    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "09:31"))  # after 09:30
     assert show()["late"] == ["reported"]
     assert json.loads(ok("fault", "list", "--late", "--json"))[0]["id"] == 1
-    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "10:00"))
+    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "09:30"))  # still inside it
     assert show(2)["late"] == []
+
+
+def test_a_breached_response_entered_afterwards_is_marked_late(contract):
+    """A response 54 minutes after the report (target 30), entered afterwards: marked; the same typed as it
+    happened: not marked (it was late, not recorded late)."""
+    ok("fault", "open", "bi", "大屏无数据", "--at", f"{FRI} 09:00", now=at(FRI, "09:01"))
+    ok("fault", "respond", "1", "--at", f"{FRI} 09:54", now=at(FRI, "10:20"))
+    assert show()["late"] == ["responded"]
+    assert show()["clocks"]["response"]["state"] == "breached"
+    ok("fault", "open", "bi", "另一故障", "--at", f"{FRI} 09:00", now=at(FRI, "09:02"))
+    ok("fault", "respond", "2", "--at", f"{FRI} 09:54", now=at(FRI, "09:55"))
+    assert show(2)["late"] == []
+    ok("fault", "open", "bi", "第三个", "--at", f"{FRI} 09:00", now=at(FRI, "09:03"))
+    ok("fault", "respond", "3", "--at", f"{FRI} 09:10", now=at(FRI, "09:40"))  # met, but typed after 09:30
+    assert show(3)["late"] == ["responded"]
+    resolve = ["--cause", "c", "--action", "a", "--at", f"{FRI} 11:00"]
+    ok("fault", "arrive", "3", "--at", f"{FRI} 09:40", now=at(FRI, "09:41"))
+    ok("fault", "resolve", "3", *resolve, now=at(FRI, "13:00"))  # two hours on, well inside its working days
+    assert show(3)["late"] == ["responded"]
 
 
 def test_note_and_edit_keep_history(contract, store_env):
@@ -477,16 +497,16 @@ def test_show_says_since_when_a_clock_is_overdue_and_that_the_fault_was_handled_
     assert "late 35m" in shown and "  handled remotely from 2026-12-07 10:06\n" in shown
 
 
-def test_show_names_the_steps_typed_in_more_than_an_hour_late(contract):
+def test_show_names_the_steps_typed_in_after_their_deadlines(contract):
     ok("fault", "open", "bi", "驾驶舱白屏", "--at", "2026-12-07 09:00", now=at("2026-12-07", "09:05"))
     ok("fault", "respond", "1", "--at", "2026-12-07 09:10", now=at("2026-12-07", "11:00"))
-    assert "  late entry: the response: it was recorded more than an hour after it happened\n" in ok(
+    assert "  late entry: the response: it was recorded after its clock's deadline, later than it happened\n" in ok(
         "fault", "show", "1", now=at("2026-12-07", "11:01")
     )
     ok("fault", "arrive", "1", "--at", "2026-12-07 09:40", now=at("2026-12-07", "11:02"))
     assert (
-        "  late entry: the response and the arrival: they were recorded more than an hour after they happened\n"
-        in ok("fault", "show", "1", now=at("2026-12-07", "11:03"))
+        "  late entry: the response and the arrival: they were recorded after their clocks' deadlines, later than "
+        "they happened\n" in ok("fault", "show", "1", now=at("2026-12-07", "11:03"))
     )
 
 

@@ -133,7 +133,7 @@ def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
     ok("backup")
     folder = contract.parent / "backups"
     first = next(folder.iterdir())
-    stem = first.name[: -len("-YYYYmmdd-HHMMSS.db")]
+    stem = first.name[: -len("-YYYYmmdd-HHMMSS-mmm-xxxxxxxx.db")]
     killed = folder / f"{stem}-20200101-000000.db"
     killed.write_bytes(b"SQLite format 3\x00" + bytes(100))  # an interrupted backup under a backup's name
     other = tmp_path / "other.db"
@@ -148,19 +148,21 @@ def test_keep_counts_only_complete_backups_of_this_contract(contract, tmp_path):
 
 @pytest.mark.sqlite_only  # the backups folder beside the database file
 def test_keep_removes_a_killed_backups_partial_files_not_a_running_ones(contract):
+    import fcntl
+
     ok("backup")
     folder = contract.parent / "backups"
-    stem = next(folder.iterdir()).name[: -len("-YYYYmmdd-HHMMSS.db")]
-    killed = folder / f".{stem}-20261206-100000.db.partial"
-    running = folder / f".{stem}-20261207-095959.db.partial"
-    for path in (killed, Path(f"{killed}-journal"), running, Path(f"{running}-journal")):
+    stem = next(folder.iterdir()).name[: -len("-YYYYmmdd-HHMMSS-mmm-xxxxxxxx.db")]
+    killed = folder / f".{stem}-20261206-100000-000-0badf00d.db.1234abcd.partial"
+    older = folder / f".{stem}-20261205-100000.db.partial"  # as an older version named it
+    running = folder / f".{stem}-20261207-095959-999-c0ffee00.db.5678abcd.partial"
+    for path in (killed, Path(f"{killed}-journal"), older, running, Path(f"{running}-journal")):
         path.write_bytes(b"SQLite format 3\x00")
-    hour_ago = time.time() - 3601
-    os.utime(killed, (hour_ago, hour_ago))
-    os.utime(f"{killed}-journal", (hour_ago, hour_ago))
-    os.utime(running, (hour_ago, hour_ago))  # its journal was written just now: a backup running
-    out = ok("backup", "--keep", "2")
-    assert f"Removed 1 partial file(s) left by a backup killed earlier ({killed.name})\n" in out
-    assert not killed.exists() and not Path(f"{killed}-journal").exists()
-    assert running.exists() and Path(f"{running}-journal").exists()
-    assert "partial" not in ok("backup", "--keep", "2")
+    with running.open("rb") as held:  # a backup writing it now holds its lock, however long it takes
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        out = ok("backup", "--keep", "2")
+        assert f"Removed 2 partial file(s) left by a backup killed earlier ({older.name}, {killed.name})\n" in out
+        assert not killed.exists() and not Path(f"{killed}-journal").exists() and not older.exists()
+        assert running.exists() and Path(f"{running}-journal").exists()
+    assert "partial file(s)" in ok("backup", "--keep", "2")  # its writer gone, it is a killed backup's
+    assert not running.exists() and not Path(f"{running}-journal").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -153,15 +154,53 @@ def test_backup_keep_and_restore_refusals(contract, tmp_path):
 
 
 @pytest.mark.sqlite_only  # a PostgreSQL store's backups go to opsdesk's folder (test_pg covers their names)
-def test_backups_in_the_same_second_and_keep(contract):
+def test_backups_in_the_same_millisecond_get_their_own_names_and_keep(contract):
     folder = contract.parent / "backups"
     for _ in range(3):
-        ok("backup")  # the tests' clock stands still: every backup is taken in the same second
-    first = next(p.name for p in folder.iterdir() if p.name.count("-") == 2)  # name-YYYYmmdd-HHMMSS.db
-    stem = first.removesuffix(".db")
-    assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-2.db", f"{stem}-3.db", first]
-    ok("backup", "--keep", "2")  # the newest two: -3 and the one just taken, -4
-    assert sorted(p.name for p in folder.iterdir()) == [f"{stem}-3.db", f"{stem}-4.db"]
+        ok("backup")  # the tests' clock stands still: every backup is taken in the same millisecond
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 3 and all(re.fullmatch(r"opsdesk-20261207-100000-000-[0-9a-f]{8}\.db", n) for n in names)
+    first = min(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    legacy = [
+        folder / "opsdesk-20261206-090000.db",
+        folder / "opsdesk-20261206-090000-2.db",
+    ]  # as older versions named them
+    for old in legacy:
+        old.write_bytes(first.read_bytes())
+    out = ok("backup", "--keep", "3")  # the newest three: two of the first three, and the one just taken
+    assert "Removed 3 older backup(s), keeping the newest 3" in out
+    assert not first.exists() and not any(old.exists() for old in legacy)
+    assert len(list(folder.iterdir())) == 3
+
+
+@pytest.mark.slow
+def test_four_backups_at_once_for_twenty_rounds(contract, tmp_path):
+    """Every backup that reports success is a complete, restorable file; none is 0 bytes; nothing
+    partial is left; a failure would say why in one line."""
+    from opsdesk.store.engine import check_backup
+
+    ok("fault", "open", "queue", "x")
+    events = json.loads(ok("verify", "--json"))["events"]
+    at = Path(__file__).parents[1] / "workers" / "at.py"
+    command = [sys.executable, str(at), NOW.isoformat(), "--db", str(contract), "backup", "--keep", "1000"]
+    written = []
+    for _ in range(20):  # the same fixed clock in every process: all four start in the same millisecond
+        procs = [
+            subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        for proc in procs:
+            out, err = proc.communicate(timeout=600)
+            assert (proc.returncode, err) == (0, ""), err  # none failed; a failure would be one "Error: ..." line
+            written.append(Path(out.splitlines()[0].split(" to ", 1)[1]))
+    assert len(set(written)) == 80
+    folder = written[0].parent
+    assert sorted(folder.iterdir()) == sorted(written)  # no partial file left, nothing else
+    for path in written:
+        assert path.stat().st_size > 0
+        assert check_backup(path).events == events  # what a restore proves before it takes a backup in
+    restored = tmp_path / "restored.db"
+    assert ok("--db", str(restored), "restore", str(written[-1])).startswith(f"Restored {written[-1]}")
 
 
 @pytest.mark.sqlite_only  # the backup file is tampered with through sqlite3

@@ -186,3 +186,49 @@ def test_the_store_and_the_command_line_name_the_same_opsdesk_folder(monkeypatch
             monkeypatch.setenv("XDG_CONFIG_HOME", config_home)
         assert app_dir() == Path(typer.get_app_dir("opsdesk"))
         assert db_path() == app_dir() / "opsdesk.db"
+
+
+@pytest.mark.slow
+def test_six_commands_at_once_on_an_old_schema_all_succeed(contract, tmp_path):
+    """The first commands after an upgrade, started together: one migrates (after a backup), the
+    others wait for it, then find nothing to do; none fails, and each migration is applied once."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import NOW, connect, ok
+
+    conn = connect(contract)  # back to the schema before m012, as a store the previous release wrote
+    conn.execute("ALTER TABLE exception_request DROP COLUMN edit_values")
+    conn.execute("DELETE FROM schema_migrations WHERE name = 'm012_correction_requests'")
+    conn.commit()
+    conn.close()
+    together = Path(__file__).parents[1] / "workers" / "together.py"
+    go = tmp_path / "go"
+    env = {k: v for k, v in os.environ.items() if k != "OPSDESK_DB"}
+    commands = [["fault", "open", "queue", f"并发 {n}"] for n in range(3)] + [["fault", "list"], ["status"], ["verify"]]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(together), str(go), NOW.isoformat(), "--db", str(contract), *command],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 6
+    go.touch()  # all six start now
+    results = [(p.communicate(timeout=600)[1], p.returncode) for p in procs]
+    assert [code for _, code in results] == [0] * 6, results
+    assert not any("Error" in err or "Traceback" in err for err, _ in results), results
+    assert sum("upgraded" in err for err, _ in results) == 1, results  # one migrated, the others waited
+    conn = connect(contract)
+    names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY id")]
+    conn.close()
+    assert sorted(names) == sorted(m.__name__ for m in MIGRATIONS)  # each once (m012 re-applied last)
+    assert json.loads(ok("verify", "--json"))["counts"]["ticket"] == 3
+    if isinstance(contract, Path):
+        assert sorted(p.name for p in contract.parent.glob("opsdesk.db.*")) == [
+            "opsdesk.db.before-m012_correction_requests.bak"  # one backup, by the one that migrated; no lock left
+        ]

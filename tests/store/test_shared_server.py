@@ -177,6 +177,43 @@ def test_a_login_without_rights_is_told_which_grant_is_missing(team, login):
 
 
 @needs_pg
+def test_a_login_lacking_create_is_told_about_create(team, login):
+    """A login that may use a new schema but not create tables in it is told the CREATE it lacks, not USAGE."""
+    url, name, schema = login("usage")
+    fresh = f"e_{uuid.uuid4().hex[:10]}"
+    admin = connect(team)
+    admin.execute(f"CREATE SCHEMA {fresh}")
+    admin.execute(f"GRANT USAGE ON SCHEMA {fresh} TO {name}")
+    try:
+        fresh_url = url.replace(f"%3D{schema}", f"%3D{fresh}")
+        result = run(
+            "init",
+            "--name",
+            "a",
+            "--hospital",
+            "b",
+            "--vendor",
+            "c",
+            "--start",
+            "2026-09-01",
+            env={"OPSDESK_DB": fresh_url},
+        )
+        assert (result.exit_code, result.stderr) == (
+            1,
+            (
+                f"Error: cannot use PostgreSQL database {fresh_url}: permission denied for schema {fresh}: the login "
+                f"{name} may use the schema {fresh} but not create tables in it, which setting opsdesk up (`opsdesk "
+                f"init`) and upgrading it need; run that once as the schema's owner, or the owner grants: GRANT CREATE "
+                f"ON SCHEMA {fresh} TO {name}\n"
+            ),
+        )
+        assert admin.execute(f"SELECT count(*) FROM pg_tables WHERE schemaname = '{fresh}'").fetchone() == (0,)
+    finally:
+        admin.execute(f"DROP SCHEMA {fresh} CASCADE")
+        admin.close()
+
+
+@needs_pg
 def test_a_read_only_login_reads_and_is_told_it_cannot_record(team, login):
     ok("fault", "open", "queue", "叫号屏黑屏")
     url, name, schema = login("read")

@@ -562,13 +562,15 @@ def test_nonsense_ids_in_a_csv_are_refused_naming_the_row(mapped, tmp_path, cell
 def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped, tmp_path, monkeypatch):
     import tracemalloc
 
+    from opsdesk import infile
     from opsdesk.zentao import files as zentao
 
+    endless = tmp_path / "endless.csv"
+    endless.write_bytes(b"\x00" * (11 * 2**20))  # one line of NULs, as /dev/zero would give (a device: refused first)
     tracemalloc.start()
     refused(
-        ["import", "zentao-bugs", "/dev/zero"],
-        "/dev/zero has a line longer than 10 MB; a ZenTao CSV export has "
-        "none: export the bugs again as CSV (or API JSON)",
+        ["import", "zentao-bugs", str(endless)],
+        f"{endless} has a line longer than 10 MB; ZenTao exports have none: export the bugs again as CSV (or API JSON)",
         mapped,
         code=2,
     )
@@ -576,7 +578,7 @@ def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped,
     tracemalloc.stop()
     assert peak < 64 * 2**20, peak  # it stopped reading at the stated length
     monkeypatch.setattr(zentao, "MAX_BYTES", 2**20)
-    monkeypatch.setattr(zentao, "CHUNK", 2**16)
+    monkeypatch.setattr(infile, "CHUNK", 2**16)
     big = tmp_path / "big.csv"
     write_csv(big, [bug(n, title="长" * 300) for n in range(1, 1500)])
     assert big.stat().st_size > 2**20
@@ -591,8 +593,26 @@ def test_files_too_large_or_with_endless_lines_are_refused_while_reading(mapped,
     long_line = write_csv(tmp_path / "long.csv", [bug(1), bug(2, title="长" * 400)])
     refused(
         ["import", "zentao-bugs", long_line],
-        f"{long_line} has a line longer than 0 MB; a ZenTao CSV export "
-        "has none: export the bugs again as CSV (or API JSON)",
+        f"{long_line} has a line longer than 1000 bytes; ZenTao exports "
+        "have none: export the bugs again as CSV (or API JSON)",
+        mapped,
+        code=2,
+    )
+    monkeypatch.setattr(zentao, "MAX_LINES", 100)
+    many = write_csv(tmp_path / "many.csv", [bug(n) for n in range(1, 102)])
+    refused(
+        ["import", "zentao-bugs", many],
+        f"{many} has more than 100 lines, more than any ZenTao export opsdesk reads; "
+        "export fewer bugs at a time (by product or by date)",
+        mapped,
+        code=2,
+    )
+    items = tmp_path / "many.json"
+    items.write_text(json.dumps({"bugs": [{"id": n} for n in range(1, 102)]}), encoding="utf-8")
+    refused(
+        ["import", "zentao-bugs", str(items)],
+        f"{items} holds more than 100 bugs, more than any ZenTao export opsdesk reads; "
+        "export fewer bugs at a time (by product or by date)",
         mapped,
         code=2,
     )

@@ -113,8 +113,14 @@ def as_channel(row: AlertChannel) -> Channel:
 
 def _check_url(url: str, kind: str) -> str:
     url = text_value(url, "the URL", required=True)
-    parts = urlsplit(url)
     robot = {"wecom": "the WeCom group robot's", "dingtalk": "the DingTalk group robot's"}.get(kind, "the")
+    odd = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if odd is not None:  # a line break inside would be dropped on the way: it would post to another address
+        raise InvalidInput(
+            f"the URL contains U+{ord(odd):04X} ({odd.encode('unicode_escape').decode()}); a web address holds no "
+            f"spaces, line breaks or control characters: give {robot} webhook URL on one line"
+        )
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(f"{url!r} is not a web address; give {robot} webhook URL, https://...")
     try:

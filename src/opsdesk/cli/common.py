@@ -312,11 +312,11 @@ def command_now() -> datetime:
 
 def command_actor() -> str:
     if state.by is not None:
-        from opsdesk.desk import text_value
+        from opsdesk.desk import name_value
 
         if not state.by.strip():
             raise InvalidInput("--by (or OPSDESK_USER) is empty; give the name of who is recording")
-        return text_value(state.by, "--by (or OPSDESK_USER)", required=True)
+        return name_value(state.by, "--by (or OPSDESK_USER)", required=True)
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -98,7 +98,7 @@ def fault_table(title: str, views: list[FaultView], now: datetime) -> None:
             flex_min=SYMPTOM_MIN,
         )
     if any(v.late for v in views):
-        line("* recorded more than an hour after it happened", style="yellow")
+        line("* a step recorded after its clock's deadline, later than it happened", style="yellow")
     if any(v.ticket.time_unknown for v in views):
         line(
             f"? {TIME_UNKNOWN}: imported with a date only; record it with `opsdesk fault edit ID --reason ... --at`",
@@ -348,9 +348,9 @@ def print_fault(
     if v.late:
         steps = " and ".join(f"the {STEP_NAMES[step]}" for step in v.late)
         happened = (
-            "they were recorded more than an hour after they"
+            "they were recorded after their clocks' deadlines, later than they"
             if len(v.late) > 1
-            else ("it was recorded more than an hour after it")
+            else ("it was recorded after its clock's deadline, later than it")
         )
         line(f"  late entry: {steps}: {happened} happened", style="yellow")
     table(

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from opsdesk.chars import shown
+
 if TYPE_CHECKING:  # Rich loads when a bar is shown
     from rich.progress import Progress
 
@@ -59,8 +61,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def visible(text: str) -> str:
     """``text`` with every control character but tab and newline written out (``\\x1b``): text
-    stored before opsdesk refused them must not clear a screen or set a window title."""
-    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode(), text)
+    stored before opsdesk refused them must not clear a screen or set a window title. A text-direction
+    control or an invisible character is written out too (``<U+202E>``): no text prints as another."""
+    return shown(_CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode(), text))
 
 
 def line(text: str = "", style: str | None = None) -> None:

@@ -271,7 +271,7 @@ def report_sla(
         fault_table(f"Breaches: {len(r.breaches)}", r.breaches, now)
     if r.late:
         line(
-            f"Late entries (recorded > 1 h after the fact): {', '.join(str(v.ticket.id) for v in r.late)}",
+            f"Late entries (recorded after the clock's deadline): {', '.join(str(v.ticket.id) for v in r.late)}",
             style="yellow",
         )
     if r.unconfirmed_years:

@@ -174,14 +174,15 @@ def backup(
 
     Example: opsdesk backup --keep 30
     """
-    from opsdesk.store.engine import backup_name, open_store, prune_backups
+    from opsdesk.store.backups import backup_name, prune_backups
+    from opsdesk.store.engine import open_store
 
     if keep is not None and keep < 1:
         raise typer.BadParameter(f"--keep {keep}: keep at least 1 backup")
     collect_from_here()
     store = open_store(db_path())
     try:
-        target = path or backup_name(store, _local_now())
+        target = path or backup_name(store.backup_folder(), store.backup_stem(), _local_now())
         written = store.backup(target)
         stem = store.backup_stem()
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, system_by_id
-from opsdesk.desk import Desk, fmt, text_value
+from opsdesk.desk import Desk, fmt, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store import history
 from opsdesk.store.models import ChangeRequest, Event, System
@@ -80,7 +80,7 @@ def open_change(
         title=text_value(title, "the title", required=True),
         schema_change=schema,
         ref=text_value(ref, "--ref"),
-        requested_by=text_value(requested_by, "--requested-by"),
+        requested_by=name_value(requested_by, "--requested-by"),
         submitted_at=submitted,
         submitted_rec=desk.local_now,
     )
@@ -102,7 +102,7 @@ def review(
         change,
         {
             "review": "approved" if approve else "rejected",
-            "reviewed_by": text_value(by, "--by", required=True),
+            "reviewed_by": name_value(by, "--by", required=True),
             "reviewed_at": moment,
             "review_comment": text_value(comment, "--comment"),
         },
@@ -198,7 +198,7 @@ def accept(desk: Desk, change_id: int, *, by: str, at: datetime | str | None = N
         )
     desk.update(
         change,
-        {"acceptance": "accepted", "accepted_at": moment, "accepted_by": text_value(by, "--by", required=True)},
+        {"acceptance": "accepted", "accepted_at": moment, "accepted_by": name_value(by, "--by", required=True)},
         "change.accept",
         happened_at=moment,
     )

@@ -22,8 +22,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system, systems
-from opsdesk.desk import Desk, fmt, month_owed, text_value
+from opsdesk.desk import Desk, fmt, month_owed, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
+from opsdesk.infile import Limits, read_bounded
 from opsdesk.store.models import Inspection, InspectionItem, InspectionTemplate, Risk, System
 from opsdesk.textfile import decode
 
@@ -126,15 +127,24 @@ def template(desk: Desk, system: str) -> list[dict[str, str]]:
     return json.loads(row.items) if row else [dict(i) for i in DEFAULT_TEMPLATE]
 
 
+# An inspection's results or a checklist: a row per item, a few dozen items (opsdesk.infile)
+CSV_LIMITS = Limits(
+    give="a CSV file",
+    noun="inspection CSV",
+    max_bytes=1024 * 1024,
+    max_line=64 * 1024,
+    max_lines=5_000,
+    fewer="a CSV holds one system's checklist or one inspection's results",
+    again="save it again as CSV",
+)
+
+
 def read_csv(path: Path, needs: Mapping[str, tuple[str, ...]] | None = None) -> list[dict[str, str]]:
     """Rows of a CSV file (UTF-8 with or without BOM, or GBK) as dicts keyed by the header.
 
     ``needs`` names columns that must be there, each with its accepted header spellings.
     """
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_bounded(Path(path), CSV_LIMITS)
     text, _ = decode(raw, path, "save it as UTF-8 CSV")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
@@ -309,7 +319,7 @@ def record(
         month=label,
         at=moment,
         recorded_at=desk.local_now,
-        inspector=text_value(inspector, "--by") or desk.actor,
+        inspector=name_value(inspector, "--by") or desk.actor,
     )
     desk.create(inspection, "inspection.record", happened_at=moment)
     for item in items:
@@ -369,7 +379,7 @@ def add_risk(
         text=text_value(text, "the risk", required=True),
         level=level,
         remedy=text_value(remedy, "--remedy", required=True),
-        owner=text_value(owner, "--owner"),
+        owner=name_value(owner, "--owner"),
         due=due,
         item=text_value(item, "--item"),
     )

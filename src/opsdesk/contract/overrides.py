@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from opsdesk.desk import Desk, contract_end, text_value
+from opsdesk.desk import Desk, calendar_start, contract_end, text_value
 from opsdesk.errors import Refused
 from opsdesk.store.models import CalendarOverride, CalendarYear, Ticket
 
@@ -86,7 +86,12 @@ def add_override(
     An override that would change the SLA verdict of tickets already on record is refused,
     naming them, unless ``retroactive``; then it applies and the history shows it.
     """
-    desk.contract  # noqa: B018
+    first = calendar_start(desk.contract)
+    if day < first:
+        raise Refused(
+            f"{day} is before the contract's calendar, which starts on {first} (the service starts "
+            f"{desk.contract.start_date}); no deadline of the contract reaches it"
+        )
     note = text_value(note, "--note", required=True)
     existing = desk.session.exec(select(CalendarOverride).where(CalendarOverride.day == day)).first()
     official = desk.calendar.official_day_kind(day)

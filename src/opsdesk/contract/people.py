@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from opsdesk.contract.systems import get_system
-from opsdesk.desk import Desk, contract_end, text_value
+from opsdesk.desk import Desk, calendar_start, contract_end, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store.models import Staff, System, Training, WorkLog
 
@@ -38,11 +38,16 @@ def add_staff(
     to_date: date | None = None,
 ) -> Staff:
     """Put a person on the roster (from the contract's start unless --from says otherwise)."""
-    name = text_value(name, "the name", required=True)
+    name = name_value(name, "the name", required=True)
     if desk.session.exec(select(Staff).where(Staff.name == name)).first():
         raise Refused(f"{name} is already on the roster; `opsdesk staff list` shows it")
     start = from_date or desk.contract.start_date
     last = contract_end(desk.contract) - timedelta(days=1)
+    if start < calendar_start(desk.contract):
+        raise Refused(
+            f"--from {start} is before the contract's calendar, which starts on {calendar_start(desk.contract)}; "
+            f"give the first day this person works on the contract (the default: its start, {desk.contract.start_date})"
+        )
     if start > last:
         raise Refused(f"--from {start} is after the contract's last day ({last})")
     if to_date is not None and to_date < start:
@@ -84,7 +89,7 @@ def end_staff(desk: Desk, name: str, *, last_day: date) -> Staff:
 def on_duty(desk: Desk, name: str, day: date, what: str = "the owner") -> Staff:
     """The person named ``name`` on the roster, on duty on ``day`` (between their --from and --to);
     a one-line refusal naming the roster otherwise."""
-    name = text_value(name, what, required=True)
+    name = name_value(name, what, required=True)
     staff = desk.session.exec(select(Staff).where(Staff.name == name)).first()
     if staff is None:
         raise NotFound(
@@ -102,7 +107,7 @@ def on_duty(desk: Desk, name: str, day: date, what: str = "the owner") -> Staff:
 
 def roster_name(desk: Desk, name: str) -> str:
     """``name`` if it is on the staff roster (a filter such as ``fault list --owner``)."""
-    name = text_value(name, "--owner", required=True)
+    name = name_value(name, "--owner", required=True)
     if desk.session.exec(select(Staff).where(Staff.name == name)).first() is None:
         raise NotFound(f"{name} is not on the staff roster; `opsdesk staff list` shows who is")
     return name
@@ -185,7 +190,7 @@ def add_training(
         system_id=sys_row.id,
         at=moment,
         topic=text_value(topic, "the topic", required=True),
-        trainer=text_value(trainer, "--trainer", required=True),
+        trainer=name_value(trainer, "--trainer", required=True),
         attendees=attendees,
         hours=hours,
         note=text_value(note, "--note"),

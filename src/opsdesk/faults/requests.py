@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import col, select
 
-from opsdesk.desk import Desk, check_confirmer, fmt, text_value
+from opsdesk.desk import Desk, check_confirmer, fmt, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.faults.agreed import of_requests
 from opsdesk.faults.edits import VerdictChange, as_ticket, verdict_changes
@@ -262,7 +262,7 @@ def decide(
         )
         raise Refused(f"exception {request_id} was already {state} by {who} at {fmt(when)}")
     check_confirmer(desk, by)
-    by = text_value(by, "--by", required=True)
+    by = name_value(by, "--by", required=True)
     if refuse and text_value(comment, "--comment") is None:
         raise InvalidInput("a refusal needs the hospital's reason: --comment TEXT")
     moment = desk.moment(at)

@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from opsdesk.contract.systems import get_system
-from opsdesk.desk import Desk, check_confirmer, fmt, text_value
+from opsdesk.desk import Desk, check_confirmer, fmt, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.store import history
 from opsdesk.store.models import Correction, Event, ExceptionRequest, Note, Ticket
 
-LATE_AFTER = timedelta(hours=1)
+LATE_MARGIN = timedelta(minutes=5)  # a step recorded within this of the moment it gives was typed as it happened
 KIND_NAMES = {"fault": "故障", "defect": "系统错误", "data": "数据错误"}
 KIND_ALIASES = {
     "fault": "fault",
@@ -113,7 +113,7 @@ def open_fault(
         system_id=sys_row.id,
         kind=normalise_kind(kind),
         symptom=text_value(symptom, "the symptom", required=True),
-        reporter=text_value(reporter, "--reporter"),
+        reporter=name_value(reporter, "--reporter"),
         dept=text_value(dept, "--dept"),
         phone=text_value(phone, "--phone"),
         channel=normalise_channel(channel),
@@ -319,7 +319,7 @@ def confirm(
         ticket,
         {
             "confirmed_at": moment,
-            "confirmed_by": text_value(by, "--by", required=True),
+            "confirmed_by": name_value(by, "--by", required=True),
             "confirm_comment": text_value(comment, "--comment"),
         },
         "fault.confirm",

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from opsdesk.contract.systems import get_system, system_by_id, systems
 from opsdesk.desk import Desk, month_bounds, text_value
 from opsdesk.faults.agreed import Agreed, agreed_exceptions
-from opsdesk.faults.tickets import KIND_NAMES, LATE_AFTER, STEPS, normalise_kind
+from opsdesk.faults.tickets import KIND_NAMES, LATE_MARGIN, STEPS, normalise_kind
 from opsdesk.store import history
 from opsdesk.store.models import Correction, Event, Note, System, Ticket
 
@@ -103,18 +103,26 @@ class FaultView:
 _STEP_COLUMNS = tuple((step, f"{step}_at", f"{step}_rec") for step in STEPS)
 
 
-def late_steps(ticket: Ticket) -> list[str]:
-    """Steps recorded more than an hour after they happened."""
+def late_steps(ticket: Ticket, clocks: TicketClocks) -> list[str]:
+    """Steps recorded late: after the deadline of the clock they answer to (the response's for the
+    report and the response, the arrival's for the arrival and remote handling, the resolution's for
+    the fix), when their verdict could already be known, and more than :data:`LATE_MARGIN` after the
+    moment they give (a step typed as it happens is not late, however late it happened)."""
+    deadline = {
+        "reported": clocks.response.met_until,
+        "responded": clocks.response.met_until,
+        "arrived": clocks.arrival.met_until,
+        "remote": clocks.arrival.met_until,
+        "resolved": clocks.resolution.met_until,
+    }
     out = []
     platform = ticket.source == "zentao"
     for step, at_column, rec_column in _STEP_COLUMNS:
         if platform and step in ("reported", "resolved"):
             continue  # the platform recorded these when they happened
         at = getattr(ticket, at_column)
-        if at is None:
-            continue
         rec = getattr(ticket, rec_column)
-        if rec is not None and rec - at > LATE_AFTER:
+        if at is not None and rec is not None and rec > deadline[step] and rec - at > LATE_MARGIN:
             out.append(step)
     return out
 
@@ -141,7 +149,7 @@ def view(
         ticket,
         system or system_by_id(desk, ticket.system_id),
         clocks,
-        late_steps(ticket),
+        late_steps(ticket, recorded),
         terms.working_day_length,
         recorded,
         agreed,

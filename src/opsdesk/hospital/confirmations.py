@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import SQLModel, col, select
 
-from opsdesk.desk import Desk, check_confirmer, fmt, text_value
+from opsdesk.desk import Desk, check_confirmer, fmt, name_value, text_value
 from opsdesk.errors import InvalidInput, NotFound, Refused
 from opsdesk.faults import requests as exceptions
 from opsdesk.faults import tickets as faults
@@ -55,7 +55,7 @@ def confirm(
         row,
         {
             "confirmed_at": moment,
-            "confirmed_by": text_value(by, "--by", required=True),
+            "confirmed_by": name_value(by, "--by", required=True),
             "confirm_comment": text_value(comment, "--comment"),
         },
         f"{kind}.confirm",

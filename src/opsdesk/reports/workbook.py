@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from opsdesk.errors import OpsdeskError
+from opsdesk.outfile import output_file
 from opsdesk.reports.confirm_block import INPUT_KEYS, Block, Confirmation, answer_list, block_cells
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -175,7 +176,8 @@ def write(
         wb.save(base)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _splice(base, path, {ws.path.lstrip("/"): streamed for ws, streamed in data.items()})
+            with output_file(path, replace=True) as temp:  # renamed to `path` when complete (0600)
+                _splice(base, temp, {ws.path.lstrip("/"): streamed for ws, streamed in data.items()})
         except OSError as exc:
             raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
     return path

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsdesk.errors import BadOption, InvalidInput, NotFound, Refused
+from opsdesk.infile import refuse_special
 
 CHECKPOINTS = 16  # anchors along the history on an integrity sheet, besides its head
 FULL = 64  # hex digits of a head hash
@@ -147,6 +148,7 @@ def read_anchors(path: Path) -> Anchors:
     from opsdesk.xlsxfile import check_xlsx
 
     path = Path(path)
+    refuse_special(path, "a workbook opsdesk exported (.xlsx)")
     if not path.is_file():
         raise NotFound(f"no workbook at {path}")
     check_xlsx(path)  # too big, or a zip bomb: refused before openpyxl opens it

@@ -1,8 +1,14 @@
 """Backups and restores that lose nothing.
 
-- A backup file is written under a temporary name, readable by its owner only from its first
-  byte, in a folder only its owner can enter, and renamed when complete: a killed backup leaves
-  no file under a backup's name (and the partial file is removed when the backup fails).
+- A backup file is written as every output is (:mod:`opsdesk.outfile`): under a unique temporary
+  name, created exclusively, readable by its owner only from its first byte and locked while it is
+  written, in a folder only its owner can enter. It is renamed when complete and proved whole (one
+  SQLite file, its integrity checked, opsdesk's schema in it), never over an existing file: a
+  killed or failed backup leaves no file under a backup's name, and a backup never reports success
+  on a file that is not complete.
+- Default names are unique (:func:`backup_name`: to the millisecond, plus a
+  random part), so backups started at the same moment never share a file; clearing a killed
+  backup's leftovers removes only partial files no live backup holds.
 - A restore takes the copy it keeps aside and replaces the records under one write lock (SQLite's
   ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock): a writer waits for it, and what a writer was
   told was recorded is either in the copy kept aside or in the restored store, never lost between.
@@ -16,14 +22,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from opsdesk.errors import Refused, StoreError
-
-PARTIAL = ".partial"  # a backup being written: never a backup's name
-STALE_AFTER = 3600  # seconds a partial file has not been written to before it is taken for a killed backup's
+from opsdesk.outfile import PARTIAL, output_file, sweep
 
 
 def prepare_folder(folder: Path) -> None:
@@ -41,25 +45,17 @@ def prepare_folder(folder: Path) -> None:
 
 @contextlib.contextmanager
 def partial_file(target: Path):
-    """Yield a temporary file beside ``target``, created 0600; rename it to ``target`` when the block
-    ends, remove it (and any journal) when it fails."""
+    """Yield a new temporary file beside ``target`` (exclusive, 0600, locked); when the block ends,
+    make it one whole SQLite file, prove it complete and only then give it the name ``target``.
+    When anything fails, the temporary file goes and nothing has the name ``target``."""
     target = Path(target)
     if target.exists():
         raise StoreError(f"{target} already exists; choose another backup file name")
     prepare_folder(target.parent)
-    temp = target.with_name(f".{target.name}{PARTIAL}")
-    _remove(temp)  # left by a backup killed earlier
-    try:
-        os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except OSError as exc:
-        raise StoreError(f"cannot create {temp}: {exc.strerror}") from None
-    try:
+    with output_file(target) as temp:
         yield temp
         _single_file(temp)
-        os.replace(temp, target)
-    except BaseException:
-        _remove(temp)
-        raise
+        _check_complete(temp, target)
 
 
 def _single_file(path: Path) -> None:
@@ -73,9 +69,21 @@ def _single_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _remove(path: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def _check_complete(path: Path, target: Path) -> None:
+    """The written file opens as a whole opsdesk store: its integrity checked, its schema recorded."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+            migrations = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+            conn.execute("SELECT count(*) FROM event").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        integrity, migrations = str(exc), 0
+    if integrity != "ok" or not migrations:
+        reason = integrity if integrity != "ok" else "it records no schema"
+        raise StoreError(f"the backup for {target} came out incomplete ({reason}); nothing was kept, try again")
 
 
 def copy_sqlite_file(source: Path, target: Path, timeout: float) -> Path:
@@ -210,22 +218,37 @@ def prune(candidates: list[Path], contract: tuple[str, str] | None, keep: int) -
     return Pruned(doomed, skipped)
 
 
-def remove_stale_partials(partials: list[Path], now: float | None = None) -> list[Path]:
-    """Remove the partial files (with their journals) that no backup has written to for
-    :data:`STALE_AFTER`: a killed backup's. One written to more recently may be another backup's,
-    running now: left alone."""
-    now = time.time() if now is None else now
-    removed = []
-    for path in partials:
-        written = [Path(f"{path}{suffix}") for suffix in ("", "-journal", "-wal", "-shm")]
-        try:
-            latest = max(p.stat().st_mtime for p in written if p.exists())
-        except ValueError:  # gone meanwhile: its backup finished
-            continue
-        if now - latest >= STALE_AFTER:
-            _remove(path)
-            removed.append(path)
-    return removed
+def backup_name(folder: Path, stem: str, now: datetime) -> Path:
+    """The default backup file in ``folder`` (``backups/`` beside an SQLite database, in opsdesk's folder
+    for a PostgreSQL one): ``<stem>-YYYYmmdd-HHMMSS-mmm-<random>.db``, to the millisecond plus a random
+    part, so backups started at the same moment never share a name."""
+    import secrets
+
+    stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{secrets.token_hex(4)}"
+    return folder / f"{stem}-{stamp}.db"
+
+
+def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
+    """Delete all but the ``keep`` newest default-named backups of ``contract`` in ``folder`` (a
+    :class:`~opsdesk.store.backups.Pruned`); a file that is no complete backup of it is left alone. The
+    partial files of backups killed earlier go too (never one a backup is writing now)."""
+    import re
+
+    # YYYYmmdd-HHMMSS-mmm-<random>, or as older versions named them: YYYYmmdd-HHMMSS[-n]
+    named = re.compile(re.escape(stem) + r"-(\d{8}-\d{6})(?:-(\d{3})-[0-9a-f]{8}|-(\d+))?\.db")
+    found = []
+    for path in folder.glob(f"{stem}-????????-??????*.db"):
+        if match := named.fullmatch(path.name):
+            second, ms, nth = match.groups()
+            found.append(((second, int(ms or 0), int(nth or 1), path.stat().st_mtime_ns), path))
+    stale = remove_stale_partials(folder, f".{stem}-????????-??????*{PARTIAL}")
+    return replace(prune([p for _, p in sorted(found)], contract, keep), stale=stale)
+
+
+def remove_stale_partials(folder: Path, pattern: str) -> list[Path]:
+    """Remove the partial files matching ``pattern`` in ``folder`` that backups killed earlier left;
+    one a backup is writing now holds its lock and is left alone."""
+    return sweep(folder, pattern)
 
 
 def refuse_diverged(live, checked, current_events: int) -> None:

@@ -32,6 +32,7 @@ _LOST = (
 _PERMISSION = re.compile(r"permission denied for (table|relation|sequence|schema) \"?([\w.]+)\"?")
 _OWNER = re.compile(r"must be owner of (?:table|relation) \"?([\w.]+)\"?")
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+_MAKES = ("CREATE", "ALTER", "DROP")  # what needs the CREATE right on the schema (or its tables' ownership)
 
 
 def _driver_error(exc: BaseException) -> BaseException:
@@ -86,9 +87,15 @@ def permission_denied(exc: BaseException, url: str | None) -> str | None:
     if found is None:
         return f"{first}: the login {login} lacks a grant; see README, 'A shared PostgreSQL database for a team'"
     kind, name = found[1], found[2]
+    statement = (getattr(exc, "statement", None) or "").lstrip().upper()
+    if kind == "schema" and statement.startswith(_MAKES):
+        return (
+            f"{first}: the login {login} may use the schema {name} but not create tables in it, which setting "
+            f"opsdesk up (`opsdesk init`) and upgrading it need; run that once as the schema's owner, or the owner "
+            f"grants: GRANT CREATE ON SCHEMA {name} TO {login}"
+        )
     if kind == "schema":
         return f"{first}: the login {login} may not use it; the owner grants: GRANT USAGE ON SCHEMA {name} TO {login}"
-    statement = (getattr(exc, "statement", None) or "").lstrip().upper()
     if statement.startswith(_WRITES):
         return (
             f"{first}: the login {login} may read but not record (a read-only login, as a lead's is); record "

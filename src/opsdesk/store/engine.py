@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -25,10 +25,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from opsdesk.errors import InvalidInput, NotFound, Refused, StoreError
+from opsdesk.infile import refuse_special
 from opsdesk.paths import app_dir
 from opsdesk.store.dberrors import no_schema, pg_error
 from opsdesk.store.dburl import hide_password
 from opsdesk.store.migrations import MIGRATIONS, OPSDESK_TABLES, run_ddl
+from opsdesk.store.upgrade_lock import file_lock, pg_lock
 
 BUSY_TIMEOUT_MS = 30_000
 PG_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
@@ -100,14 +102,33 @@ class Store:
             raise NotFound(f"{self.name} holds no opsdesk data yet; create the contract with `opsdesk init`")
 
     def _migrate(self) -> None:
+        """Apply the migrations this store has not recorded, each in its own transaction, after backing
+        the store up. Under one lock (:meth:`_migration_lock`): the first commands after an upgrade,
+        run at once, wait for the one that migrates, then find nothing left to do."""
+        if not self._pending():
+            return
+        with self._migration_lock():
+            pending = self._pending(create=True)  # again: another command may have migrated meanwhile
+            if pending and len(pending) < len(MIGRATIONS):
+                self.backup_path = self.backup(self.aside_name(f"before-{pending[0].__name__}"))
+            for migration in pending:  # a refusal (a login that does not own the tables) is told at the CLI's edge
+                with self.engine.begin() as conn:
+                    migration(conn)
+                    conn.execute(
+                        text("INSERT INTO schema_migrations (name, applied_at) VALUES (:name, :at)"),
+                        {"name": migration.__name__, "at": datetime.now(UTC).isoformat(timespec="seconds")},
+                    )
+                self.migrated.append(migration.__name__)
+
+    def _pending(self, create: bool = False) -> list[Callable[[Connection], None]]:
+        """The migrations not yet recorded (``create``: making the table that records them if missing);
+        a store written by a newer opsdesk is refused."""
         try:
             with self.engine.execution_options(opsdesk_read=True).connect() as conn:
                 exists = "schema_migrations" in self._tables(conn)
-                if exists:
-                    applied = [r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations ORDER BY id")]
-                else:
-                    applied = []
-            if not exists:
+                query = "SELECT name FROM schema_migrations ORDER BY id"
+                applied = [r[0] for r in conn.exec_driver_sql(query)] if exists else []
+            if not exists and create:
                 with self.engine.begin() as conn:
                     run_ddl(
                         conn,
@@ -125,17 +146,10 @@ class Store:
                 f"{self.name} was written by a newer opsdesk (schema {applied[-1]}, "
                 f"this opsdesk knows up to {known[-1]}); upgrade opsdesk to use it"
             )
-        pending = [m for m in MIGRATIONS if m.__name__ not in applied]
-        if pending and applied:
-            self.backup_path = self.backup(self.aside_name(f"before-{pending[0].__name__}"))
-        for migration in pending:
-            with self.engine.begin() as conn:
-                migration(conn)
-                conn.execute(
-                    text("INSERT INTO schema_migrations (name, applied_at) VALUES (:name, :at)"),
-                    {"name": migration.__name__, "at": datetime.now(UTC).isoformat(timespec="seconds")},
-                )
-            self.migrated.append(migration.__name__)
+        return [m for m in MIGRATIONS if m.__name__ not in applied]
+
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
 
     def applied_migrations(self) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -200,6 +214,7 @@ class SqliteStore(Store):
         path = Path(path).expanduser()
         if path.is_dir():
             raise StoreError(f"{path} is a directory; --db needs a database file path, e.g. {path / 'opsdesk.db'}")
+        refuse_special(path, "an opsdesk database file as --db")  # a FIFO would hang whatever opens it
         if not path.exists():
             if not create:
                 raise NotFound(
@@ -218,6 +233,10 @@ class SqliteStore(Store):
 
     def _error(self, exc: Exception) -> StoreError:
         return _store_error(self.path, exc)
+
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        """A lock file beside the database (``NAME.migrating``), held while it is upgraded."""
+        return file_lock(self.path.with_name(f"{self.path.name}.migrating"), self.name)
 
     def backup(self, target: Path) -> Path:
         """Copy the database through SQLite's online backup API (consistent while others write)."""
@@ -261,6 +280,10 @@ class PostgresStore(Store):
 
     def _error(self, exc: Exception) -> StoreError:
         return pg_error(self.name, exc)
+
+    def _migration_lock(self) -> AbstractContextManager[None]:
+        """A session advisory lock of this schema, held while it is upgraded."""
+        return pg_lock(self.engine, self.name, self._error)
 
     def backup(self, target: Path) -> Path:
         """Copy every table, read in one snapshot, into a new SQLite file of the same schema.
@@ -345,28 +368,6 @@ def sync_ids(conn: Connection, tables: list[str]) -> None:
                 ),
                 {"t": f'"{table}"', "c": column},
             )
-
-
-def backup_name(store: Store, now: datetime) -> Path:
-    """The default backup file: ``backups/<name>-YYYYmmdd-HHMMSS.db`` beside an SQLite database
-    (in opsdesk's folder for a PostgreSQL one); a second backup in the same second gets ``-2``."""
-    return _unused(store.backup_folder() / f"{store.backup_stem()}-{now:%Y%m%d-%H%M%S}.db")
-
-
-def prune_backups(folder: Path, stem: str, keep: int, contract: tuple[str, str] | None):
-    """Delete all but the ``keep`` newest ``<stem>-*.db`` backups of ``contract`` in ``folder``
-    (a :class:`~opsdesk.store.backups.Pruned`); a file that is no complete backup of it is left alone. The
-    partial files of backups killed earlier go too (not one a backup is writing now)."""
-    from opsdesk.store.backups import PARTIAL, prune, remove_stale_partials
-
-    def order(path: Path) -> tuple[str, int]:
-        rest = path.stem[len(stem) + 1 :]  # YYYYmmdd-HHMMSS, or YYYYmmdd-HHMMSS-n for a second one that second
-        return rest[:15], int(rest[16:] or 1)
-
-    same_second = [p for p in folder.glob(f"{stem}-????????-??????-*.db") if p.stem[len(stem) + 17 :].isdigit()]
-    found = sorted([*folder.glob(f"{stem}-????????-??????.db"), *same_second], key=order)
-    stale = remove_stale_partials(sorted(folder.glob(f".{stem}-????????-??????*.db{PARTIAL}")))
-    return replace(prune(found, contract, keep), stale=stale)
 
 
 class ContractIdentity(NamedTuple):
@@ -478,6 +479,7 @@ def check_backup(path: Path) -> BackupCheck:
     from opsdesk.store.history import verify
 
     path = Path(path)
+    refuse_special(path, "a backup made by `opsdesk backup`")
     if not path.is_file():
         raise NotFound(f"no backup file at {path}")
     try:

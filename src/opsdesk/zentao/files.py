@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
-from opsdesk.errors import InvalidInput, NotFound
+from opsdesk.errors import InvalidInput
+from opsdesk.infile import Limits, open_regular, read_bounded
 from opsdesk.textfile import decode
 
 BUG_ALIASES: dict[str, tuple[str, ...]] = {
@@ -101,62 +101,32 @@ def named(cell: Any) -> str:
 
 
 MAX_BYTES = 200 * 1024 * 1024  # an export larger than this is refused before it is read whole
-MAX_LINE = 10 * 1024 * 1024  # so is a CSV line longer than this (/dev/zero is one endless line)
-CHUNK = 1024 * 1024
+MAX_LINE = 10 * 1024 * 1024  # so is a CSV line longer than this
+MAX_LINES = 500_000  # and a CSV of more lines, or API JSON of more items (a hospital's years hold thousands)
 
 
 def read_export(path: Path, kind: str) -> Export:
-    """Read a bug or story export (``kind``: bugs | stories), CSV or API JSON."""
+    """Read a bug or story export (``kind``: bugs | stories), CSV or API JSON, bounded by
+    :data:`MAX_BYTES`, :data:`MAX_LINE` and :data:`MAX_LINES` (:mod:`opsdesk.infile`)."""
     path = Path(path)
-    raw = _read_bounded(path)
+    limits = Limits(
+        give="a ZenTao export file (CSV or API JSON)",
+        noun="ZenTao export",
+        max_bytes=MAX_BYTES,
+        max_line=MAX_LINE,
+        max_lines=MAX_LINES,
+        fewer=f"export fewer {kind} at a time (by product or by date)",
+        again=f"export the {kind} again as CSV (or API JSON)",
+    )
+    with open_regular(path, limits.give) as handle:  # is it JSON? (its first bytes say)
+        is_json = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+    raw = read_bounded(path, limits, lines=not is_json)
     if not raw.strip():
         raise InvalidInput(f"{path} is empty")
     stripped = raw.lstrip(b"\xef\xbb\xbf").lstrip()
     if stripped[:1] in (b"{", b"["):
         return _read_api(path, stripped, kind)
     return _read_csv(path, raw, kind)
-
-
-def _read_bounded(path: Path) -> bytes:
-    """The file's bytes, refused as soon as it passes :data:`MAX_BYTES`, or (not JSON) a line passes
-    :data:`MAX_LINE`: a device or a pipe that never ends costs a few megabytes, not the machine."""
-    try:
-        handle = path.open("rb")
-    except IsADirectoryError:
-        raise InvalidInput(f"{path} is a directory; give a ZenTao export file (CSV or API JSON)") from None
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
-    too_big = InvalidInput(
-        f"{path} is larger than {MAX_BYTES // 2**20} MB, more than any ZenTao export opsdesk "
-        "reads; export fewer bugs at a time (by product or by date)"
-    )
-    with handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size > MAX_BYTES:
-            raise too_big
-        chunks: list[bytes] = []
-        total, line, is_json = 0, 0, None
-        while chunk := handle.read(CHUNK):
-            total += len(chunk)
-            if total > MAX_BYTES:
-                raise too_big
-            if is_json is None and chunk.lstrip(b"\xef\xbb\xbf \t\r\n"):
-                is_json = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-            if not is_json:
-                last = chunk.rfind(b"\n")
-                longest = line + len(chunk) if last < 0 else max(line + chunk.find(b"\n"), _longest(chunk))
-                if longest > MAX_LINE:
-                    raise InvalidInput(
-                        f"{path} has a line longer than {MAX_LINE // 2**20} MB; a ZenTao CSV export "
-                        "has none: export the bugs again as CSV (or API JSON)"
-                    )
-                line = line + len(chunk) if last < 0 else len(chunk) - last - 1
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _longest(chunk: bytes) -> int:
-    return max(map(len, chunk.split(b"\n")))
 
 
 def _read_api(path: Path, raw: bytes, kind: str) -> Export:
@@ -174,6 +144,11 @@ def _read_api(path: Path, raw: bytes, kind: str) -> Export:
         raise InvalidInput(
             f"{path} has no {key!r} list; expected ZenTao API v1 JSON like "
             f'{{"page": 1, "total": 2, "limit": 20, "{key}": [...]}}'
+        )
+    if len(items) > MAX_LINES:
+        raise InvalidInput(
+            f"{path} holds more than {MAX_LINES:,} {key}, more than any ZenTao export opsdesk reads; "
+            f"export fewer {key} at a time (by product or by date)"
         )
     rows = []
     for number, item in enumerate(items, start=1):

@@ -23,6 +23,7 @@ from opsdesk.contract.systems import get_system, system_by_id
 from opsdesk.desk import Desk, text_value
 from opsdesk.errors import BadOption, InvalidInput, OpsdeskError, Refused
 from opsdesk.faults.tickets import KIND_NAMES, check_order, normalise_kind
+from opsdesk.outfile import output_file
 from opsdesk.store import bulk
 from opsdesk.store.history import to_json_value
 from opsdesk.store.models import ChangeRequest, PlatformMap, System, Ticket
@@ -559,7 +560,8 @@ def write_feedback_csv(rows: list[dict[str, Any]], path: Path, *, force: bool = 
     for row in rows:
         writer.writerow([safe_text(row[c]) for c in FEEDBACK_COLUMNS])
     try:
-        Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
+        with output_file(Path(path), replace=force) as temp:  # renamed to `path` when complete (0600)
+            temp.write_text(buffer.getvalue(), encoding="utf-8-sig")
     except OSError as exc:
         raise OpsdeskError(f"cannot write {path}: {exc.strerror}") from None
     return Path(path)
