@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opsdesk.errors import BadOption, InvalidInput, NotFound, Refused
-from opsdesk.infile import refuse_special
+from opsdesk.infile import Limits, refuse_special
 
 CHECKPOINTS = 16  # anchors along the history on an integrity sheet, besides its head
 FULL = 64  # hex digits of a head hash
@@ -105,20 +105,33 @@ def parse_anchor(text: str) -> Anchor:
     return found[0][0]
 
 
+# What `verify --against` reads as text: a message, a log, a chat or mailbox export (docs/trust.md).
+AGAINST = Limits(
+    give="a witness message or log saved as text, or a workbook opsdesk exported",
+    noun="witness message or log",
+    max_bytes=64 * 1024 * 1024,
+    fewer="keep the part that holds the anchors",
+)
+
+
 def read_against(path: Path, text: str | None = None) -> Anchors:
     """The anchors of ``--against``: a workbook opsdesk exported, or any text holding anchors in a
     form opsdesk prints (a witness message as received, a mailbox or chat export, `witness log`);
     ``text`` given: read from standard input (``path`` names it)."""
+    from opsdesk.infile import open_regular, read_bounded, size
     from opsdesk.textfile import decode
 
     if text is None:
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise NotFound(f"no workbook or text file at {path}")
-        raw = path.read_bytes()
-        if raw[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        with open_regular(path, AGAINST.give) as handle:
+            zipped = handle.read(2) == b"PK"
+        if zipped or path.suffix.lower() in (".xlsx", ".xlsm"):
             return read_anchors(path)
-        text, _ = decode(raw, path, "save the message as UTF-8 text")
+        text, _ = decode(read_bounded(path, AGAINST, lines=False), path, "save the message as UTF-8 text")
+    elif len(text) > AGAINST.max_bytes:
+        raise InvalidInput(f"{path} is longer than {size(AGAINST.max_bytes)}; {AGAINST.fewer}")
     found = find_anchors(text)
     taken: dict[Anchor, str] = {}
     for anchor, at in found:  # the same anchor twice (a log and a message): the earliest time kept
