@@ -15,7 +15,22 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "opsdesk"
 
 # Lowest first; a unit may import itself and any unit before it, never one after it.
 LAYERS = [
-    ("base", ["opsdesk", "errors", "clock", "paths", "timeparse", "textfile", "labels", "outfile", "infile", "chars"]),
+    (
+        "base",
+        [
+            "opsdesk",
+            "errors",
+            "clock",
+            "paths",
+            "timeparse",
+            "textfile",
+            "labels",
+            "outfile",
+            "infile",
+            "chars",
+            "xlsxfile",
+        ],
+    ),
     ("sla", ["sla"]),
     ("store", ["store"]),
     ("desk", ["desk"]),

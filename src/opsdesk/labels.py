@@ -72,7 +72,8 @@ ZH: dict[str, str] = {
     "v.entity.staff": "维护人员", "v.entity.training": "培训", "v.entity.work_log": "系统集成工作",
     "v.entity.terms_change": "服务条款变更", "v.entity.platform_map": "平台映射",
     # a history both sides can prove
-    "col.confirm_date": "确认日期（填写）", "v.entity.objection": "院方异议", "v.entity.delivery": "月度报告交付",
+    "col.confirm_date": "确认日期（填写）", "v.entity.objection": "院方异议",
+    "col.answer": "院方答复（填写：确认/不确认）", "col.answer_comment": "意见（填写）", "col.objections": "院方异议", "v.entity.delivery": "月度报告交付",
     "v.anchor": "锚点（事件数:链头哈希）", "v.anchor_hint": "可用 opsdesk verify --against 本文件 核对历史未被改写",
     "sheet.deliveries": "月度报告交付", "col.written_at": "交付时间", "col.events": "历史事件数",
     "col.report_kind": "类型", "v.interim": "期中报告（月内）", "v.final": "月报",
@@ -353,6 +354,8 @@ EN: dict[str, str] = {
     "fmt.plan_inspection": "the {month} monthly inspection (with the database environment)",
     "fmt.plan_overdue": "overdue",
     "col.confirm_date": "Date confirmed (fill in)", "v.entity.objection": "objection",
+    "col.answer": "Answer (fill in: confirm / do not confirm)", "col.answer_comment": "Comment (fill in)",
+    "col.objections": "Hospital's objections",
     "v.entity.delivery": "monthly report delivered", "v.anchor": "anchor (events:head hash)",
     "v.anchor_hint": "check the history against this file with opsdesk verify --against FILE",
     "sheet.deliveries": "Monthly reports", "col.written_at": "written at", "col.events": "history events",

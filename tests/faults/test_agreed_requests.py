@@ -428,6 +428,7 @@ def test_the_hospital_agrees_through_the_workbook(contract, tmp_path):
     head = [c.value for c in ws[1]]
     assert ws.cell(2, head.index("记录键") + 1).value == "exception:1"
     ws.cell(2, head.index("院方确认人（填写）") + 1).value = "信息科陈主任"
+    ws.cell(2, head.index("院方答复（填写：确认/不确认）") + 1).value = "确认"
     wb.save(out)
     assert ok("confirm", "import", str(out)).startswith("Read 1 filled row(s)")
     assert json.loads(ok("fault", "exceptions", "--json"))[0]["state"] == "agreed"
@@ -588,49 +589,46 @@ def test_a_request_may_be_decided_in_the_minute_it_was_made(contract, store_env)
     )
 
 
-def _fill(path, sheet: str, key: str, who: str, comment: str) -> None:
+def _fill(path, sheet: str, key: str, who: str, comment: str, answer: str = "不确认") -> None:
     """The hospital fills in a row's confirmation block (found by its key and column titles)."""
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     head = [c.value for c in ws[1]]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, head.index("记录键") + 1).value == key)
+    ws.cell(row, head.index("院方答复（填写：确认/不确认）") + 1).value = answer
     ws.cell(row, head.index("院方确认人（填写）") + 1).value = who
-    comment_title = next(t for t in head if t and t.startswith("确认意见"))
-    ws.cell(row, head.index(comment_title) + 1).value = comment
+    ws.cell(row, head.index("意见（填写）") + 1).value = comment
     wb.save(path)
 
 
 def test_the_hospital_refuses_through_the_workbook(contract, store_env, tmp_path):
-    """A 确认意见 beginning 不同意 / 不予同意 / 拒绝 (disagree / refuse) beside a name refuses the request, its
-    text the reason, as `confirm exception --refuse` does; on a record that cannot be refused it is an
-    objection. Never an agreement."""
+    """不确认 beside a name refuses the request, its comment the reason, as `confirm exception --refuse`
+    does; on a record that cannot be refused it is an objection. Never an agreement."""
     late_response_fault()
     ok("fault", "void", "1", "--reason", "测试工单")
     before = sla()
     out = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-12", "-o", str(out))
-    head = [c.value for c in openpyxl.load_workbook(out)["豁免与作废记录"][1]]
-    assert "确认意见（填写；不同意请以“不同意”开头并写明理由）" in head
-    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "不同意作废，属于真实故障")
-    _fill(out, "SLA明细", "fault:1", "信息科陈主任", "不同意，问题未解决")
+    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "属于真实故障")
+    _fill(out, "SLA明细", "fault:1", "信息科陈主任", "问题未解决")
     assert ok("confirm", "import", str(out)) == (
-        f"Read 1 filled row(s) from {out}: 0 confirmed, 1 refused, 0 already confirmed\n"
-        "Not confirmed — sheet SLA明细 row 2 (fault:1): 信息科陈主任 wrote '不同意，问题未解决', a refusal, but only an "
-        "exception request can be refused; follow it up (`opsdesk confirm pending` lists it)\n"
+        f"Read 2 filled row(s) from {out}: 0 confirmed, 1 refused, 1 objected to, 0 already answered\n"
+        "Objection — sheet SLA明细 row 2 (fault:1): 信息科陈主任 answered '问题未解决'; nothing confirmed "
+        "(`opsdesk confirm pending` lists it)\n"
     )
     listed = json.loads(ok("fault", "exceptions", "--json"))
     assert [(x["state"], x["refused_by"], x["refuse_reason"]) for x in listed] == [
-        ("refused", "信息科陈主任", "不同意作废，属于真实故障")
+        ("refused", "信息科陈主任", "属于真实故障")
     ]
     assert sla() == before
     fault = json.loads(ok("fault", "show", "1", "--json"))
     assert fault["confirmed_by"] is None
     pending = json.loads(ok("confirm", "pending", "--json"))
-    assert [p["objections"] for p in pending if p["kind"] == "fault"] == [["不同意，问题未解决"]]
+    assert [p["objections"] for p in pending if p["kind"] == "fault"] == [["信息科陈主任: 问题未解决"]]
     assert ok("confirm", "import", str(out)).startswith(
-        f"Read 1 filled row(s) from {out}: 0 confirmed, 0 refused, 1 already confirmed\n"
+        f"Read 2 filled row(s) from {out}: 0 confirmed, 0 refused, 0 objected to, 2 already answered\n"
     )  # the same file twice changes nothing
-    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "同意")
+    _fill(out, "豁免与作废记录", "exception:1", "信息科陈主任", "同意", answer="确认")
     refused(
         ["confirm", "import", str(out)],
         "sheet 豁免与作废记录 row 2: exception 1 was already refused by 信息科陈主任; the workbook now agrees to it, "

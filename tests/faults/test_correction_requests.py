@@ -370,7 +370,7 @@ def test_improves_is_a_rate_rising_or_a_deadline_moving_later():
 
 
 def test_the_workbook_shows_a_pending_correction_and_the_hospital_agrees_through_it(contract, store_env, tmp_path):
-    from tests.reports.test_workbook_seal import SIGNED, WHO, fill
+    from tests.reports.test_workbook_seal import SIGN, SIGNED, fill
 
     late_arrival()
     refused_waiver()
@@ -389,10 +389,10 @@ def test_the_workbook_shows_a_pending_correction_and_the_hospital_agrees_through
         "待院方确认",
         "待院方同意；同意后：到场：超时 → 达标",
     ]
-    fill(out, "豁免与作废记录", 3, **{WHO: "信息科 陈主任", SIGNED: "2026-11-03"})
+    fill(out, "豁免与作废记录", 3, **SIGN, **{SIGNED: "2026-11-03"})
     assert ok("confirm", "import", str(out), now=at("2026-11-03", "10:00")).endswith(
-        ": 1 confirmed, 0 refused, 0 already confirmed\n"
-    )
+        ": 1 confirmed, 0 refused, 0 objected to, 1 already answered\n"
+    )  # row 2, the waiver refused before, shows its answer (不确认, by whom, why): answered already
     assert sla(now=at("2026-11-03", "10:05"))["arrival"] == 100.0
 
 

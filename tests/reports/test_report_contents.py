@@ -230,6 +230,8 @@ def test_on_paper(november, tmp_path):
 # the hospital's answer to an exception request: kept on the sheet before any answer, on purpose; and
 # a fault's exception requests, on the streamed fault sheets (which keep every column) of a kind none has
 ANSWER_COLUMNS = {
+    "院方异议",
+    "Hospital's objections",
     "院方处理人",
     "处理时间",
     "不同意理由",

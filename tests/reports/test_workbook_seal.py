@@ -45,12 +45,13 @@ def fill(path, sheet: str, row: int, **cells) -> None:
     wb.save(path)
 
 
-WHO, SAYS, SIGNED = "院方确认人（填写）", "确认意见（填写）", "确认日期（填写）"
+WHO, ANSWER, SAYS, SIGNED = "院方确认人（填写）", "院方答复（填写：确认/不确认）", "意见（填写）", "确认日期（填写）"
+SIGN = {WHO: "信息科 陈主任", ANSWER: "确认"}  # the hospital's person confirms
 
 
 def test_an_edited_visible_cell_refuses_the_whole_file(signed, contract):
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
+    fill(signed, "故障处理", 2, **SIGN)
+    fill(signed, "系统数据修复", 2, **SIGN, 响应="达标")  # the verdict was 超时
     refused(
         ["confirm", "import", str(signed)],
         "sheet 系统数据修复 row 2: 响应 reads '达标' in the workbook but '超时' on record: the workbook was edited "
@@ -86,7 +87,7 @@ def forge(path, sheet: str, row: int, **cells) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     head = [c.value for c in ws[1]]
-    block = {"记录键", "校验", WHO, SAYS, SIGNED}
+    block = {"记录键", "校验", ANSWER, WHO, SAYS, SIGNED}
     shown = [cell_text(ws.cell(row, n + 1).value) for n, title in enumerate(head) if title and title not in block]
     key, check = ws.cell(row, head.index("记录键") + 1).value, ws.cell(row, head.index("校验") + 1).value
     digest = check.split("-")[1]
@@ -150,7 +151,7 @@ def test_a_recomputed_check_does_not_hide_an_edited_row(every_kind, contract, bo
     """Every kind is compared with the row the store renders now, whatever its 校验 says."""
     path = every_kind[book]
     row = _row_of(path, sheet, key)
-    forge(path, sheet, row, **cells, **{WHO: "信息科 陈主任"})
+    forge(path, sheet, row, **cells, **SIGN)
     kind, _, number = key.partition(":")
     result = run("confirm", "import", str(path))
     assert result.exit_code == 1, result.output
@@ -162,10 +163,16 @@ def test_a_recomputed_check_does_not_hide_an_edited_row(every_kind, contract, bo
 
 def test_unedited_rows_of_every_kind_confirm(every_kind, contract):
     for book, sheet, key, _, _ in EDITS:
-        fill(every_kind[book], sheet, _row_of(every_kind[book], sheet, key), **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(every_kind[0])).endswith(": 6 confirmed, 0 refused, 0 already confirmed\n")
-    assert ok("confirm", "import", str(every_kind[1])).endswith(": 2 confirmed, 0 refused, 1 already confirmed\n")
-    assert ok("confirm", "import", str(every_kind[0])).endswith(": 0 confirmed, 0 refused, 6 already confirmed\n")
+        fill(every_kind[book], sheet, _row_of(every_kind[book], sheet, key), **SIGN)
+    assert ok("confirm", "import", str(every_kind[0])).endswith(
+        ": 6 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
+    assert ok("confirm", "import", str(every_kind[1])).endswith(
+        ": 2 confirmed, 0 refused, 0 objected to, 1 already answered\n"
+    )
+    assert ok("confirm", "import", str(every_kind[0])).endswith(
+        ": 0 confirmed, 0 refused, 0 objected to, 6 already answered\n"
+    )
 
 
 def _check(path, sheet: str, row: int) -> str:
@@ -177,7 +184,7 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
     """The decision table of confirmations.judge_row, one case at a time."""
     sheet, key = "故障处理", "fault:1"
     cells, record = _check(signed, sheet, 2).split("-")
-    fill(signed, sheet, 2, **{WHO: "信息科 陈主任"})
+    fill(signed, sheet, 2, **SIGN)
     for edited in (f"{cells}-{'0' * 12}", f"{'0' * 12}-{record}", record, "", f"{cells}-{record}x"):
         fill(signed, sheet, 2, 校验=edited)  # either half, cut to its record half, emptied, lengthened
         refused(["confirm", "import", str(signed)], CHECK_EDITED.format(sheet=sheet, key=key), contract)
@@ -215,27 +222,28 @@ def test_who_changed_what_the_hospital_signed(signed, contract):
     )
 
 
-def test_an_edited_row_without_a_name_is_an_edit_not_an_objection(signed, contract):
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+def test_an_edited_row_without_an_answer_is_a_proposed_change_not_an_objection(signed, contract):
+    fill(signed, "故障处理", 2, **SIGN)
     ok("confirm", "import", str(signed))
-    fill(signed, "故障处理", 2, **{WHO: "", SAYS: "属实", "原因分析": "硬件故障"})
+    fill(signed, "故障处理", 2, **{WHO: "", ANSWER: "", SAYS: "属实", "原因分析": "硬件故障"})  # confirmed already
     assert ok("confirm", "import", str(signed)) == (
-        f"Read 0 filled row(s) from {signed}: 0 confirmed, 0 refused, 0 already confirmed\n"
+        f"Read 1 filled row(s) from {signed}: 0 confirmed, 0 refused, 0 objected to, 0 already answered\n"
         "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
         "workbook but '进程挂死' on record\n"
     )
-    fill(signed, "系统数据修复", 2, **{SAYS: "不同意", "原因分析": "无"})  # awaiting confirmation: refused
-    refused(
-        ["confirm", "import", str(signed)],
-        "sheet 系统数据修复 row 2: 原因分析 reads '无' in the workbook but 'ETL失败' on record: the workbook was "
-        "edited after it was exported (fault 2 is unchanged since); nothing was confirmed",
-        contract,
-    )
-    assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 0
+    fill(signed, "系统数据修复", 2, **{SAYS: "不同意", "原因分析": "无"})  # awaiting confirmation, no answer
+    assert ok("confirm", "import", str(signed)).splitlines()[1:3] == [
+        "Not taken — sheet 系统数据修复 row 2 (fault:2): no answer chosen in 院方答复（填写：确认/不确认） (确认 or "
+        "不确认); only the answer confirms; its comment is kept as an objection; nothing confirmed",
+        "Proposed by the hospital, not applied — sheet 系统数据修复 row 2 (fault:2): 原因分析 'ETL失败' → '无'",
+    ]
+    assert json.loads(ok("fault", "show", "2", "--json"))["confirmed_by"] is None
+    assert json.loads(ok("fault", "show", "2", "--json"))["cause"] == "ETL失败"
+    assert json.loads(ok("verify", "--json"))["counts"]["objection"] == 1
 
 
 def test_the_signing_date_dates_the_confirmation(signed, contract):
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任", SIGNED: datetime(2026, 12, 9)})
+    fill(signed, "故障处理", 2, **SIGN, **{SIGNED: datetime(2026, 12, 9)})
     refused(
         ["confirm", "import", str(signed)],
         "sheet 故障处理 row 2: 确认日期 2026-12-09 is in the future; the hospital signs on or before today "
@@ -257,13 +265,13 @@ def test_the_signing_date_dates_the_confirmation(signed, contract):
 
 
 def test_an_edited_confirmed_row_is_reported(signed, contract):
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     ok("confirm", "import", str(signed))
     fill(signed, "故障处理", 2, **{"原因分析": "硬件故障"})
     before = snapshot(contract)
     text = ok("confirm", "import", str(signed))
     assert text == (
-        f"Read 1 filled row(s) from {signed}: 0 confirmed, 0 refused, 1 already confirmed\n"
+        f"Read 1 filled row(s) from {signed}: 0 confirmed, 0 refused, 0 objected to, 1 already answered\n"
         "Edited after export — sheet 故障处理 row 2 (fault:1, confirmed already): 原因分析 reads '硬件故障' in the "
         "workbook but '进程挂死' on record\n"
     )
@@ -398,9 +406,13 @@ def test_an_honest_row_confirms_though_its_verdict_was_re_judged_since(signed, c
     (its seal matches) of the fault as it still is, so the hospital's signature holds; twice, too."""
     ok("fault", "waive", "1", "arrival", "--reason", "院方同意远程处理")
     ok("confirm", "exception", "1", "--by", "信息科 陈主任")
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
-    assert ok("confirm", "import", str(signed)).endswith(": 0 confirmed, 0 refused, 1 already confirmed\n")
+    fill(signed, "故障处理", 2, **SIGN)
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 0 confirmed, 0 refused, 0 objected to, 1 already answered\n"
+    )
 
 
 def test_a_closed_month_report_confirms_rows_shown_as_at_the_month_end(signed, contract, tmp_path):
@@ -421,10 +433,14 @@ def test_a_closed_month_report_confirms_rows_shown_as_at_the_month_end(signed, c
     monthly = tmp_path / "m.xlsx"
     ok("report", "monthly", "2026-11", "-o", str(monthly))  # fault 3 open at the month's end
     sheet = "SLA明细"
-    fill(monthly, sheet, _row_of(monthly, sheet, "fault:3"), **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(monthly)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    fill(monthly, sheet, _row_of(monthly, sheet, "fault:3"), **SIGN)
+    assert ok("confirm", "import", str(monthly)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
     ok("fault", "correct", "3", "--reason", "补充", "--cause", "显示进程挂死")  # the confirmed record is corrected
-    assert ok("confirm", "import", str(monthly)).endswith(": 0 confirmed, 0 refused, 1 already confirmed\n")
+    assert ok("confirm", "import", str(monthly)).endswith(
+        ": 0 confirmed, 0 refused, 0 objected to, 1 already answered\n"
+    )
 
 
 def test_the_seal_never_leaves_the_store(signed, contract, tmp_path):
@@ -447,8 +463,10 @@ def test_a_restored_store_keeps_its_seal_and_still_reads_its_workbooks(signed, c
     backup = tmp_path / "b.db"
     ok("backup", str(backup))
     ok("restore", str(backup), "--force")
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    fill(signed, "故障处理", 2, **SIGN)
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
 
 @pytest.mark.sqlite_only  # a backup is a SQLite file; this one is made older by hand
@@ -468,8 +486,10 @@ def test_a_backup_from_before_the_seal_leaves_the_seal_as_it_is(signed, contract
     conn = connect(contract)
     assert conn.execute("SELECT secret FROM workbook_seal").fetchone()[0] == secret
     conn.close()
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    fill(signed, "故障处理", 2, **SIGN)
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -497,20 +517,38 @@ def test_what_reads_as_a_refusal(comment, refuses):
     assert is_refusal(comment) is refuses
 
 
-@pytest.mark.parametrize("edit", ["rename a column", "add a column titled like the block", "add an untitled column"])
-def test_the_seal_covers_the_column_titles_and_every_column(signed, contract, edit):
+def test_the_seal_covers_the_column_titles(signed, contract):
     wb = openpyxl.load_workbook(signed)
     ws = wb["故障处理"]
     head = [c.value for c in ws[1]]
-    if edit == "rename a column":
-        ws.cell(1, head.index("响应") + 1, "响应（已豁免，不计超时）")
-    else:
-        ws.cell(1, len(head) + 1, "Check" if "titled" in edit else None)
-        ws.cell(2, len(head) + 1, "院方同意：不计超时")
+    ws.cell(1, head.index("响应") + 1, "响应（已豁免，不计超时）")
     wb.save(signed)
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     before = snapshot(contract)
     result = run("confirm", "import", str(signed))
     assert result.exit_code == 1 and result.stderr.startswith("Error: sheet 故障处理 row 2"), result.output
     assert "nothing was confirmed" in result.stderr
     assert snapshot(contract) == before
+
+
+@pytest.mark.parametrize("edit", ["a column titled like the block", "an untitled column", "a column between"])
+def test_a_column_the_hospital_adds_is_ignored_with_a_note(signed, contract, edit):
+    wb = openpyxl.load_workbook(signed)
+    ws = wb["故障处理"]
+    head = [c.value for c in ws[1]]
+    if edit == "a column between":
+        ws.insert_cols(3)  # openpyxl moves the cells, not the filter or widths: enough for a reader
+        ws.cell(1, 3, "科室核对")
+        ws.cell(2, 3, "已核对")
+        title = "科室核对"
+    else:
+        ws.cell(1, len(head) + 1, "Check" if "titled" in edit else None)
+        ws.cell(2, len(head) + 1, "院方同意：不计超时")
+        ws.cell(1, len(head) + 2, "" if "titled" in edit else "备注栏")  # a title after it: the column is read
+        title = "Check" if "titled" in edit else f"(untitled column {openpyxl.utils.get_column_letter(len(head) + 1)})"
+    wb.save(signed)
+    fill(signed, "故障处理", 2, **SIGN)
+    text = ok("confirm", "import", str(signed))
+    assert text.startswith(f"Read 1 filled row(s) from {signed}: 1 confirmed, 0 refused, 0 objected to"), text
+    assert f"Ignored — sheet 故障处理: column(s) {title}" in text
+    assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] == "信息科 陈主任"

@@ -176,12 +176,13 @@ def test_monthly_report(november, tmp_path):
         ("avatar", None, None, "未巡检"),
     ]
     assert summary[0]["时间"] == datetime(2026, 11, 20, 10, 0)
-    assert header(wb["巡检汇总"])[-5:] == [
+    assert header(wb["巡检汇总"])[-6:] == [
         "记录键",
         "校验",
+        "院方答复（填写：确认/不确认）",
         "院方确认人（填写）",
-        "确认意见（填写）",
         "确认日期（填写）",
+        "意见（填写）",
     ]
     assert summary[0]["记录键"] == "inspection:1"
     items = rows(wb["巡检明细"])
@@ -358,16 +359,20 @@ def test_english_edition(november, tmp_path):
     filled = openpyxl.load_workbook(acceptance)
     ws = filled["Fault handling"]
     ws.cell(2, header(ws).index("Confirmed by (fill in)") + 1, "信息科 陈主任")
+    ws.cell(2, header(ws).index("Answer (fill in: confirm / do not confirm)") + 1, "confirm")
     filled.save(acceptance)
-    assert ok("confirm", "import", str(acceptance)).endswith("1 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(acceptance)).endswith(
+        "1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
 
-def _fill(path, sheet: str, row: int, who: str, comment: str = "") -> None:
+def _fill(path, sheet: str, row: int, who: str, comment: str = "", answer: str = "确认") -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     head = header(ws)
+    ws.cell(row, head.index("院方答复（填写：确认/不确认）") + 1, answer)
     ws.cell(row, head.index("院方确认人（填写）") + 1, who)
-    ws.cell(row, head.index("确认意见（填写）") + 1, comment)
+    ws.cell(row, head.index("意见（填写）") + 1, comment)
     wb.save(path)
 
 
@@ -378,14 +383,14 @@ def test_confirmations_round_trip(november, tmp_path):
     _fill(out, "系统集成记录", 2, "信息科 黄工")
     assert (
         ok("confirm", "import", str(out))
-        == f"Read 2 filled row(s) from {out}: 2 confirmed, 0 refused, 0 already confirmed\n"
+        == f"Read 2 filled row(s) from {out}: 2 confirmed, 0 refused, 0 objected to, 0 already answered\n"
     )
     assert json.loads(ok("fault", "show", "1", "--json"))["confirmed_by"] == "信息科 陈主任"
     assert [r["kind"] for r in json.loads(ok("confirm", "pending", "--json"))].count("work") == 0
     before = snapshot(november)
     assert (
         ok("confirm", "import", str(out))
-        == f"Read 2 filled row(s) from {out}: 0 confirmed, 0 refused, 2 already confirmed\n"
+        == f"Read 2 filled row(s) from {out}: 0 confirmed, 0 refused, 0 objected to, 2 already answered\n"
     )
     assert snapshot(november) == before
 
@@ -398,6 +403,7 @@ def test_confirm_import_is_all_or_nothing(november, tmp_path):
     ws = wb["系统数据修复"]
     ws.cell(2, header(ws).index("记录键") + 1, "fault:99")
     ws.cell(2, header(ws).index("院方确认人（填写）") + 1, "信息科 黄工")
+    ws.cell(2, header(ws).index("院方答复（填写：确认/不确认）") + 1, "确认")
     wb.save(out)
     before = snapshot(november)
     result = run("confirm", "import", str(out))
@@ -466,16 +472,18 @@ def test_unnamed_comment_is_reported_not_confirmed_and_dry_run(november, tmp_pat
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(out))
     wb = openpyxl.load_workbook(out)
     ws = wb["故障处理"]
-    ws.cell(2, header(ws).index("确认意见（填写）") + 1, "不同意，问题未解决")
+    ws.cell(2, header(ws).index("院方答复（填写：确认/不确认）") + 1, "不确认")
+    ws.cell(2, header(ws).index("意见（填写）") + 1, "不同意，问题未解决")
     wb.save(out)
     _fill(out, "系统数据修复", 2, "信息科 黄工")
     before = snapshot(november)
     text = ok("confirm", "import", str(out), "--dry-run")
     assert text.startswith(
-        f"Read 1 filled row(s) from {out}: 1 would be confirmed, 0 would be refused, 0 already confirmed\n"
+        f"Read 2 filled row(s) from {out}: 1 would be confirmed, 0 would be refused, 1 would be objected to, "
+        "0 already answered\n"
     )
     assert (
-        "Not confirmed — sheet 故障处理 row 2 (fault:1): the hospital wrote '不同意，问题未解决' without a name" in text
+        "Objection — sheet 故障处理 row 2 (fault:1): the hospital wrote, without a name, '不同意，问题未解决'" in text
     )
     assert snapshot(november) == before
     ok("confirm", "import", str(out))

@@ -81,16 +81,18 @@ def test_against_reads_the_json_verify_prints_and_says_when_a_text_holds_no_anch
 def test_confirm_import_refuses_a_signed_workbook_whose_history_was_rewritten(contract, tmp_path):
     """The hospital's genuine signed copy, imported after the vendor rewrote the history (every hash
     recomputed): refused, naming the anchor, nothing written, not "1 already confirmed"."""
-    from tests.reports.test_workbook_seal import WHO, fill
+    from tests.reports.test_workbook_seal import SIGN, fill
 
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
     ok("fault", "respond", "1", "--at", "2026-11-02 09:50", now=at("2026-11-02", "09:50"))  # 超时
     ok("fault", "resolve", "1", "--cause", "c", "--action", "a", now=at("2026-11-02", "11:00"))
     signed = tmp_path / "验收资料.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(signed))
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     ok("fault", "note", "1", "事后补记")  # the history grows after the export: that is no rewrite
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
     conn = connect(contract)
     moment = "2026-11-02T09:50:00+08:00"
@@ -123,13 +125,13 @@ def refused_message(db, workbook) -> str:
 
 
 def test_confirm_import_refuses_a_workbook_whose_events_were_removed(contract, tmp_path):
-    from tests.reports.test_workbook_seal import WHO, fill
+    from tests.reports.test_workbook_seal import SIGN, fill
 
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
     ok("fault", "note", "1", "补记")
     signed = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(signed))
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     events = json.loads(ok("verify", "--json"))["events"]
     conn = connect(contract)
     conn.execute("DELETE FROM note")
@@ -142,7 +144,7 @@ def test_confirm_import_refuses_a_workbook_whose_events_were_removed(contract, t
 def test_confirm_imports_anchor_check_leaves_an_edit_without_recomputed_hashes_to_verify(contract, tmp_path):
     """The check compares the stored hashes at the anchors' counts: an event edited without recomputing
     any hash leaves them as they were, so the import goes on; `verify` names that edit."""
-    from tests.reports.test_workbook_seal import WHO, fill
+    from tests.reports.test_workbook_seal import SIGN, fill
 
     ok("fault", "open", "queue", "叫号屏黑屏", "--at", "2026-11-02 09:00", now=at("2026-11-02", "09:00"))
     ok("fault", "respond", "1", "--at", "2026-11-02 09:10", now=at("2026-11-02", "09:10"))
@@ -150,7 +152,7 @@ def test_confirm_imports_anchor_check_leaves_an_edit_without_recomputed_hashes_t
     ok("fault", "open", "bi", "大屏无数据", "--at", "2026-11-02 10:00", now=at("2026-11-02", "10:00"))
     signed = tmp_path / "a.xlsx"
     ok("report", "acceptance", "--to", "2026-11-30", "-o", str(signed))
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     conn = connect(contract)
     [(event, after)] = conn.execute(
         "SELECT id, after FROM event WHERE entity = 'ticket' AND entity_id = 2 AND before IS NULL"
@@ -158,7 +160,9 @@ def test_confirm_imports_anchor_check_leaves_an_edit_without_recomputed_hashes_t
     conn.execute("UPDATE event SET after = ? WHERE id = ?", (after.replace("大屏无数据", "无故障"), event))
     conn.commit()
     conn.close()
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
     result = run("verify")
     assert result.exit_code == 1
     assert f"event {event} (" in result.stderr and "its hash does not match its content" in result.stderr

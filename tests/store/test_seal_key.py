@@ -9,7 +9,7 @@ import sqlite3
 import openpyxl
 
 from tests.conftest import connect, ok, refused
-from tests.reports.test_workbook_seal import WHO, fill, signed  # noqa: F401 - the fixture
+from tests.reports.test_workbook_seal import SIGN, fill, signed  # noqa: F401 - the fixture
 from tests.store.test_postgresql import needs_pg, pg  # noqa: F401 - pg: the PostgreSQL run only
 from tests.store.test_shared_server import login, team  # noqa: F401 - the fixtures
 
@@ -33,8 +33,10 @@ def test_a_backup_never_holds_the_seal_and_a_restore_keeps_the_stores_own(signed
     copy.close()
     ok("restore", str(backup), "--force")
     assert _key(contract) == key
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    fill(signed, "故障处理", 2, **SIGN)
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
 
 def test_a_store_rebuilt_from_a_backup_seals_anew_and_its_old_workbooks_are_exported_again(
@@ -48,7 +50,7 @@ def test_a_store_rebuilt_from_a_backup_seals_anew_and_its_old_workbooks_are_expo
     elsewhere.parent.mkdir()
     ok("--db", str(elsewhere), "restore", str(backup))
     assert _key(elsewhere) != _key(contract)
-    fill(signed, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(signed, "故障处理", 2, **SIGN)
     refused(
         ["--db", str(elsewhere), "confirm", "import", str(signed)],
         "sheet 故障处理 row 2 (fault:1): the check cell 校验 does not match the row (it was edited, or the "
@@ -57,9 +59,9 @@ def test_a_store_rebuilt_from_a_backup_seals_anew_and_its_old_workbooks_are_expo
     )
     again = tmp_path / "again.xlsx"
     ok("--db", str(elsewhere), "report", "acceptance", "--to", "2026-11-30", "-o", str(again))
-    fill(again, "故障处理", 2, **{WHO: "信息科 陈主任"})
+    fill(again, "故障处理", 2, **SIGN)
     assert ok("--db", str(elsewhere), "confirm", "import", str(again)).endswith(
-        ": 1 confirmed, 0 refused, 0 already confirmed\n"
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
     )
 
 
@@ -70,11 +72,11 @@ def test_whoever_holds_the_key_can_seal_an_edited_row(signed, contract):  # noqa
     from opsdesk.reports.seal import cell_text, cells_check
 
     key = bytes.fromhex(_key(contract))
-    fill(signed, "系统数据修复", 2, **{WHO: "信息科 陈主任", "响应": "达标"})  # the verdict was 超时
+    fill(signed, "系统数据修复", 2, **SIGN, 响应="达标")  # the verdict was 超时
     wb = openpyxl.load_workbook(signed)
     ws = wb["系统数据修复"]
     head = [c.value for c in ws[1]]
-    block = {"记录键", "校验", WHO, "确认意见（填写）", "确认日期（填写）"}
+    block = {"记录键", "校验", *SIGN, "意见（填写）", "确认日期（填写）"}
     sealed = [
         f"{title}\x1e{cell_text(ws.cell(2, n + 1).value)}"
         for n, title in enumerate(head)
@@ -84,7 +86,9 @@ def test_whoever_holds_the_key_can_seal_an_edited_row(signed, contract):  # noqa
     digest = check.split("-")[1]
     ws.cell(2, head.index("校验") + 1, f"{cells_check(key, record, digest, sealed)}-{digest}")
     wb.save(signed)
-    assert ok("confirm", "import", str(signed)).endswith(": 1 confirmed, 0 refused, 0 already confirmed\n")
+    assert ok("confirm", "import", str(signed)).endswith(
+        ": 1 confirmed, 0 refused, 0 objected to, 0 already answered\n"
+    )
 
 
 @needs_pg

@@ -94,33 +94,44 @@ def confirm_pending(as_json: JsonOpt = False) -> None:
 
 @confirm_app.command("import")
 def confirm_import(
-    file: Annotated[Path, typer.Argument(help="A workbook exported by opsdesk, 确认 columns filled.")],
+    file: Annotated[Path, typer.Argument(help="A workbook exported by opsdesk, the hospital's answers filled in.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Read back the confirmations the hospital filled into an exported workbook (all or nothing).
+    """Read back what the hospital answered in an exported workbook: 确认 confirms, 不确认 objects (or
+    refuses an exception request). Rows it cannot take are listed, not guessed.
 
     Example: opsdesk confirm import 验收资料.xlsx
     """
+    from dataclasses import asdict
+
     from opsdesk.reports.confirm_import import import_confirmations
 
     with desk() as d:
         result = import_confirmations(d, file)
         if dry_run:
             d.session.rollback()
+    if as_json:
+        emit_json({"file": str(file), "dry_run": dry_run, **asdict(result)})
+        return
     would = "would be " if dry_run else ""
     line(
         f"Read {result.rows} filled row(s) from {file}: {result.confirmed} {would}confirmed, {result.refused} "
-        f"{would}refused, {result.unchanged} already confirmed"
+        f"{would}refused, {result.objected} {would}objected to, {result.unchanged} already answered"
     )
     for o in result.objections:
-        wrote = (
-            f"{o.by} wrote {o.comment!r}, a refusal, but only an exception request can be refused"
-            if o.by
-            else f"the hospital wrote {o.comment!r} without a name"
-        )
+        by = f"{o.by} answered" if o.by else "the hospital wrote, without a name,"
         line(
-            f"Not confirmed — sheet {o.sheet} row {o.row} ({o.record}): {wrote}; follow it up "
+            f"Objection — sheet {o.sheet} row {o.row} ({o.record}): {by} {o.comment!r}; nothing confirmed "
             "(`opsdesk confirm pending` lists it)",
+            style="yellow",
+        )
+    for n in result.notes:
+        line(f"Not taken — sheet {n.sheet} row {n.row} ({n.record}): {n.text}", style="yellow")
+    for p in result.proposed:
+        cells = "; ".join(f"{column} {before!r} → {after!r}" for column, before, after in p.cells) or "the 校验 cell"
+        line(
+            f"Proposed by the hospital, not applied — sheet {p.sheet} row {p.row} ({p.record}): {cells}",
             style="yellow",
         )
     for e in result.edited:
@@ -129,6 +140,8 @@ def confirm_import(
             f"reads {e.workbook!r} in the workbook but {e.on_record!r} on record",
             style="red",
         )
+    for sheet, titles in result.ignored:
+        line(f"Ignored — sheet {sheet}: column(s) {', '.join(titles)} are not opsdesk's (added to the workbook)")
 
 
 def milestone_table(plan: Milestones) -> None:

@@ -73,7 +73,8 @@ class Pending:
     system: str
     date: datetime
     summary: str
-    objections: tuple[str, ...]  # the hospital's, read from a workbook
+    objections: tuple[str, ...]  # the hospital's, read from a workbook ("name: comment" when it was signed)
+    digest: str = ""  # the record's (:func:`opsdesk.store.history.record_digest`): its row's 校验 is made from it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,8 +87,10 @@ class Pending:
         }
 
 
-def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
-    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest)."""
+def pending(desk: Desk, until: datetime | None = None, digests: bool = False) -> list[Pending]:
+    """Records that still lack the hospital's confirmation (resolved faults, delivered changes, the rest);
+    ``digests``: with each record's digest, for a workbook row the hospital answers on (status only
+    counts them, and a digest per record would cost it)."""
     desk.contract  # noqa: B018
     systems = {s.id: s for s in desk.session.exec(select(System))}
     out: list[Pending] = []
@@ -99,11 +102,16 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
         "training": (Training, Training.at, lambda t: t.topic),
         "work": (WorkLog, WorkLog.at, lambda w: w.text),
     }
+    from opsdesk.store.history import record_digest
     from opsdesk.store.models import Objection
+
+    def digest(record) -> str:
+        return record_digest(record) if digests else ""
 
     objections: dict[tuple[str, int], list[str]] = {}
     for o in desk.session.exec(select(Objection).order_by(col(Objection.id))):
-        objections.setdefault((o.kind, o.record_id), []).append(o.comment)
+        said = f"{o.objected_by}: {o.comment}" if o.objected_by else o.comment
+        objections.setdefault((o.kind, o.record_id), []).append(said)
     for kind, (model, when, summary) in queries.items():
         query = select(model).where(model.confirmed_at.is_(None), when.is_not(None))
         if until is not None:
@@ -117,6 +125,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                     getattr(row, when.key),
                     summary(row),
                     tuple(objections.get((kind, row.id), [])),
+                    digest(row),
                 )
             )
     risks = (
@@ -136,6 +145,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                 risk.done_at,
                 risk.text,
                 tuple(objections.get(("risk", risk.id), [])),
+                digest(risk),
             )
         )
     requests = (
@@ -154,6 +164,7 @@ def pending(desk: Desk, until: datetime | None = None) -> list[Pending]:
                 r.requested_at,
                 f"{exceptions.TYPE_NAMES[r.type]} of fault {t.id}: {r.reason}",
                 tuple(objections.get(("exception", r.id), [])),
+                digest(r),
             )
         )
     return out

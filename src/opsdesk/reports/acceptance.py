@@ -29,6 +29,7 @@ from opsdesk.faults.views import each_fault
 from opsdesk.hospital.confirmations import Pending
 from opsdesk.labels import label, value
 from opsdesk.reports.breakdown import MonthSla, SlaFigures, month_rows
+from opsdesk.reports.confirm_block import Confirmation
 from opsdesk.reports.covers import cover, page, sla_block
 from opsdesk.reports.item_rows import ItemRow, item_row
 from opsdesk.reports.milestones import Milestones, milestones
@@ -64,6 +65,7 @@ from opsdesk.reports.sheets import (
     anchor_rows,
     change_rows,
     columns,
+    confirm_titles,
     corrections_table,
     edits_table,
     exceptions_table,
@@ -207,7 +209,7 @@ def acceptance_data(desk: Desk, to: date | None = None) -> AcceptanceReport:
         risks=[risk_row(s, i.month, r) for r, i, s in risks],
         corrected_kinds=sorted(_corrected_kinds(desk, corrected)),
         staff=roster(desk),
-        pending=awaiting(desk, until, tickets),
+        pending=awaiting(desk, until, tickets, digests=True),  # each row's 校验 is made from its record's digest
         milestones=milestones(desk),
         counts=counts,
         events=desk.session.exec(select(func.count()).select_from(Event)).one(),
@@ -457,9 +459,11 @@ def acceptance_sheets(data: AcceptanceReport, lang: str = "zh") -> Book:
                     ("system", "col.system", "text"),
                     ("date", "col.at", "datetime"),
                     ("summary", "col.value", "text"),
+                    ("objections", "col.objections", "text"),  # its 不确认 so far, with who
                 ],
             ),
             [_pending_row(lang, r, names) for r in data.pending],
+            confirm=confirm_titles(lang),  # each with its answer cell: what awaits the hospital, answered here too
             ident=3,
             drop_empty=False,
         ),
@@ -500,8 +504,9 @@ def _pending_row(lang: str, r: Pending, names: dict[str, str]) -> SheetRow:
         "system": names.get(r.system, r.system),
         "date": r.date,
         "summary": r.summary,
+        "objections": "\n".join(r.objections) or None,
     }
-    return SheetRow(cells)
+    return SheetRow(cells, confirm=Confirmation(f"{r.kind}:{r.id}", r.digest, None, None, None))
 
 
 DELIVERY_STATES = {"delivered": "final", "interim": "interim", "missing": "report_missing", "extra": "report_extra"}

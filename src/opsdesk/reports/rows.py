@@ -89,10 +89,12 @@ class _Confirmable(Protocol):
 def confirmation(
     kind: str, record: Ticket | ChangeRequest | Inspection | Risk | WorkLog | Training | ExceptionRequest
 ) -> Confirmation:
-    """The confirmation block of a record's row: its key, digest and the hospital's answer."""
-    return Confirmation(
-        f"{kind}:{record.id}", record_digest(record), record.confirmed_by, record.confirm_comment, record.confirmed_at
-    )
+    """The confirmation block of a record's row: its key, digest and the hospital's answer (an exception
+    request it refused: 不确认, by whom, its reason and when)."""
+    key, digest = f"{kind}:{record.id}", record_digest(record)
+    if isinstance(record, ExceptionRequest) and record.refused_at is not None:
+        return Confirmation(key, digest, record.refused_by, record.refuse_reason, record.refused_at, refused=True)
+    return Confirmation(key, digest, record.confirmed_by, record.confirm_comment, record.confirmed_at)
 
 
 def _after(until: datetime, moments: Mapping[str, datetime | None]) -> After:

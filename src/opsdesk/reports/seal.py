@@ -3,9 +3,13 @@
 A record sheet's 校验 cell holds two fingerprints, ``CELLS-RECORD``: ``RECORD`` is the record's
 content (:func:`opsdesk.store.history.record_digest`); ``CELLS`` is the store's seal on the row as
 exported: an HMAC, under a key only the store holds (:func:`opsdesk.store.history.workbook_seal`), of the
-record key, ``RECORD`` and every visible cell. A row whose cells (or ``RECORD``) were edited in the
-workbook no longer matches its seal, and nobody without the store can make one that does; a row
-that matches its seal is exactly as exported, so any difference from the record rendered now
+record key, ``RECORD`` and every visible cell that is not empty, each with its column's title, in
+the order of the titles (:func:`row_check`): a column the hospital adds, empty in a row or ignored by
+title, or a sheet sorted or with its columns moved, leaves the seal of the row as it was. Workbooks
+written before kept every visible cell in column order (:func:`cells_check`), and are still read.
+A row whose cells (or ``RECORD``) were edited in the workbook no longer matches its seal, and nobody
+without the store can make one that does; a row that matches its seal is exactly as exported, so any
+difference from the record rendered now
 (:mod:`opsdesk.reports.onrecord`) is the store's. :func:`opsdesk.reports.confirm_import.judge_row` decides.
 Pure functions: no database, no openpyxl.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -44,6 +49,14 @@ def cells_check(seal: bytes, key: str, digest: str, cells: list[str]) -> str:
     make the check of an edited row."""
     content = "\x1f".join([key, digest, *cells])
     return hmac.new(seal, content.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def row_check(seal: bytes, key: str, digest: str, shown: Iterable[tuple[str, str]]) -> str:
+    """The store's seal on a row as exported now: :func:`cells_check` of the row's non-empty visible
+    cells as ``title\x1etext``, sorted, after a version mark (no cell of the older form lacks the
+    \x1e between title and text, so neither form can stand for the other)."""
+    cells = sorted(f"{title}\x1e{text}" for title, text in shown if text)
+    return cells_check(seal, key, digest, ["v2", *cells])
 
 
 _CHECK = re.compile(r"([0-9a-f]{12})-([0-9a-f]{12})")

@@ -145,14 +145,15 @@ def window_tickets(desk: Desk, until: datetime) -> set[int]:
     return set(desk.session.exec(select(Ticket.id).where(col(Ticket.reported_at) < until)))
 
 
-def awaiting(desk: Desk, until: datetime, tickets: set[int] | None = None) -> list[Pending]:
+def awaiting(desk: Desk, until: datetime, tickets: set[int] | None = None, digests: bool = False) -> list[Pending]:
     """What awaits the hospital's confirmation in the window that ends at ``until``: its records (made
     before its end), its faults whenever resolved, and every request about them whenever made (the
-    contract window decides, not the date a request was made). ``tickets``: the window's faults."""
+    contract window decides, not the date a request was made). ``tickets``: the window's faults;
+    ``digests``: with each record's digest (a workbook row the hospital answers on)."""
     tickets = window_tickets(desk, until) if tickets is None else tickets
     requests = {x.request.id for x in list_exceptions(desk, pending_only=True, tickets=tickets)}
     return [
         p
-        for p in pending(desk)
+        for p in pending(desk, digests=digests)
         if (p.id in requests if p.kind == "exception" else p.id in tickets if p.kind == "fault" else p.date < until)
     ]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from opsdesk.faults.edits import VerdictChange
 from opsdesk.labels import label, value
+from opsdesk.reports.confirm_block import Block, block
 from opsdesk.reports.figures import ClockSummary
 from opsdesk.reports.item_rows import ItemRow
 from opsdesk.reports.rows import (
@@ -90,14 +91,10 @@ def sheet_row(lang: str, row: Record, fill: str | None = None, **shown: Cell) ->
     return SheetRow(localise(lang, cells), fill, row.confirm)
 
 
-def confirm_titles(lang: str, comment: str = "col.confirm_comment") -> tuple[str, str, str, str, str]:
-    return (
-        label(lang, "col.key"),
-        label(lang, "col.digest"),
-        label(lang, "col.confirmer"),
-        label(lang, comment),
-        label(lang, "col.confirm_date"),
-    )
+def confirm_titles(lang: str) -> Block:
+    """The confirmation block of a record sheet in ``lang``: key, 校验, the answer (a drop-down of 确认 /
+    不确认), who answers, the date and a comment."""
+    return block(lang)
 
 
 # The first columns of a record sheet identify the record: frozen, and printed on every page.
@@ -221,9 +218,7 @@ SLA_COLUMNS = [
 ]
 
 
-def record_table(
-    lang: str, sheet_key: str, spec: Spec, rows: Iterable[SheetRow], comment: str = "col.confirm_comment"
-) -> Table:
+def record_table(lang: str, sheet_key: str, spec: Spec, rows: Iterable[SheetRow]) -> Table:
     """A sheet of records the hospital confirms (with the confirmation block). Rows given as a list
     are read whole (a column no row fills is left out); other iterables stream. The id, system and
     what the record is (symptom, title...) identify it on every printed page."""
@@ -231,7 +226,7 @@ def record_table(
         label(lang, sheet_key),
         columns(lang, spec),
         rows,
-        confirm=confirm_titles(lang, comment),
+        confirm=confirm_titles(lang),
         ident=3 if spec[0][0] == "id" else 1,
     )
 
@@ -496,10 +491,10 @@ def exception_sheet_row(lang: str, row: ExceptionRow) -> SheetRow:
 
 def exceptions_table(lang: str, rows: list[ExceptionRow]) -> Table:
     """豁免与作废记录: every exception request, the hospital's answer, and the verdicts it changes; the
-    hospital agrees to a pending one by filling in the confirmation block, as for any record, or refuses
-    it with a 确认意见 beginning 不同意 (its column title says so)."""
+    hospital answers a pending one in the confirmation block, as for any record: 确认 agrees, 不确认
+    refuses (its comment the reason)."""
     shown = [exception_sheet_row(lang, r) for r in rows]
-    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown, "col.refusable_comment")
+    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown)
 
 
 EDIT_COLUMNS = [

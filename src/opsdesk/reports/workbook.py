@@ -3,7 +3,8 @@
 Header row styled and frozen, CJK-aware column widths, real Excel dates in local time,
 auto-filter, A4 landscape fit to width with the header repeated, native bar charts, and
 user text that looks like a formula kept as text. Record sheets carry a confirmation block
-(记录键, 校验, 院方确认人, 确认意见) that ``opsdesk confirm import`` reads back.
+(:mod:`opsdesk.reports.confirm_block`) that ``opsdesk confirm import`` reads back
+(:mod:`opsdesk.reports.workbook_read`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from opsdesk.errors import InvalidInput, NotFound, OpsdeskError
+from opsdesk.errors import OpsdeskError
 from opsdesk.outfile import output_file
+from opsdesk.reports.confirm_block import INPUT_KEYS, Block, Confirmation, answer_list, block_cells
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -38,18 +39,6 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 Cell = str | int | float | date | None  # what a cell holds (bool is an int, datetime a date)
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """A record row's confirmation block: the record key, its digest (the 校验 cell is made from it), and
-    what the hospital answered (院方确认人, 确认意见, the signing date)."""
-
-    key: str  # kind:id
-    digest: str
-    confirmer: str | None
-    comment: str | None
-    date: datetime | None
 
 
 @dataclass(frozen=True)
@@ -86,7 +75,7 @@ class Table:
     name: str
     columns: list[Column]
     rows: Iterable[SheetRow]
-    confirm: tuple[str, ...] | None = None  # titles of key, digest, confirmer, comment (and signing date) columns
+    confirm: Block | None = None  # the confirmation block's titles: a sheet the hospital answers on
     charts: list[Chart] = field(default_factory=list)
     ident: int = 1  # leading columns that identify a row: frozen, and repeated on every printed page
     drop_empty: bool = True  # leave out a column no row fills (rows given as a list only)
@@ -325,41 +314,6 @@ def _filled(table: Table) -> list[Column]:
     return keep
 
 
-# the confirmation block's columns, after the table's own: what of :class:`Confirmation` each shows
-_KEY, _DIGEST, _CONFIRMER, _COMMENT, _DATE = (
-    "confirm.key",
-    "confirm.digest",
-    "confirm.by",
-    "confirm.comment",
-    "confirm.date",
-)
-INPUT_KEYS = (_CONFIRMER, _COMMENT, _DATE)  # what the hospital fills in
-
-
-def _confirm_columns(titles: tuple[str, ...]) -> list[Column]:
-    key, digest, confirmer, comment, *signed = titles
-    return [
-        Column(_KEY, key),
-        Column(_DIGEST, digest, "check"),
-        Column(_CONFIRMER, confirmer),
-        Column(_COMMENT, comment),
-        *[Column(_DATE, title, "date") for title in signed],
-    ]
-
-
-def _confirm_cells(confirm: Confirmation | None, signed: bool, shown: list[str], seal: bytes | None) -> list[Cell]:
-    """The confirmation block's cells; the 校验 cell gets the store's seal of the row's visible cells."""
-    from opsdesk.reports.seal import cells_check
-
-    if confirm is None:
-        return [None] * (5 if signed else 4)
-    if seal is None:
-        raise ValueError("a sheet the hospital confirms on needs the store's seal")
-    check = f"{cells_check(seal, confirm.key, confirm.digest, shown)}-{confirm.digest}"
-    cells: list[Cell] = [confirm.key, check, confirm.confirmer, confirm.comment]
-    return [*cells, confirm.date] if signed else cells
-
-
 def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, page: Page, seal: bytes | None) -> str:
     """Lay out ``ws`` for ``table`` and stream its rows to ``rows_file``; returns the range filled."""
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -369,10 +323,8 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
 
     columns = _filled(table)
     visible = [(c.key, c.title, c.kind) for c in columns]
-    signed = False
     if table.confirm:
-        columns += _confirm_columns(table.confirm)
-        signed = len(table.confirm) > 4
+        columns += [Column(key, title, kind) for key, title, kind in table.confirm.columns()]
     header_font = Font(name=page.font, bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     rows_seen: list[list[Cell]] = []  # the rows the widths are measured on
@@ -386,7 +338,6 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     plan = [
         (c.kind, get_column_letter(n), "input" if c.key in INPUT_KEYS else None) for n, c in enumerate(columns, start=1)
     ]
-    checked = table.confirm is not None  # the 校验 cell covers the row's visible cells as written
     count = 0
     text_style = f' s="{styles.id("text", None, None)}"'
     with rows_file.open("w", encoding="utf-8", newline="") as out:
@@ -395,12 +346,12 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
             r = count + 1
             got = row.cells.get
             values = [got(key) for key, _, _ in visible]
-            if checked:
+            if table.confirm is not None:  # the 校验 cell covers the row's visible cells as written
                 shown = [
-                    f"{title}\x1e{cell_text(excel_value(_local(value, tz), kind))}"
+                    (title, cell_text(excel_value(_local(value, tz), kind)))
                     for value, (_, title, kind) in zip(values, visible, strict=True)
                 ]
-                values += _confirm_cells(row.confirm, signed, shown, seal)
+                values += block_cells(row.confirm, table.confirm, shown, seal)
             cells = []
             for value, (kind, letter, input_fill) in zip(values, plan, strict=True):
                 cell_fill = fill or input_fill
@@ -446,6 +397,8 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
         ws.print_title_cols = f"A:{get_column_letter(ident)}"
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)
+    if table.confirm is not None:  # the answer: chosen from a drop-down
+        answer_list(ws, get_column_letter(len(columns) - 3), count, table.confirm)
     for n, chart in enumerate(table.charts):
         _chart(ws, columns, chart, count, n)
     if summary:
@@ -594,40 +547,3 @@ def _chart(ws, columns: list[Column], chart: Chart, rows: int, n: int) -> None:
         bar.y_axis.scaling.max = 1
     # below the table, not beside it: beside it, a page fitted to the width printed table and chart small
     ws.add_chart(bar, f"A{rows + 3 + n * 18}")
-
-
-# -- reading back ---------------------------------------------------------------------------
-
-
-# what reading a damaged or foreign file raises: a bad zip, a cut-off stream, XML that does not parse
-# (ParseError and lxml's XMLSyntaxError are SyntaxErrors), or parts openpyxl does not find or understand
-_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, IndexError, OSError, ValueError, TypeError)
-
-
-def read_rows(path: Path) -> list[tuple[str, list[str], list[tuple[int, tuple]]]]:
-    """(sheet, header, [(row number, values)]) for every sheet of an .xlsx file."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not path.is_file():
-        raise NotFound(f"no workbook at {path}")
-    unreadable = InvalidInput(f"{path} is not a readable .xlsx workbook (damaged, truncated or another format)")
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (*_BROKEN, InvalidFileException):
-        raise unreadable from None
-    try:
-        out = []
-        for ws in wb.worksheets:  # read_only: each sheet's XML is parsed here, row by row
-            rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
-            if not header:
-                continue
-            out.append(
-                (ws.title, [str(h).strip() if h is not None else "" for h in header], list(enumerate(rows, start=2)))
-            )
-        return out
-    except _BROKEN:
-        raise unreadable from None
-    finally:
-        wb.close()

@@ -158,11 +158,13 @@ def read_anchors(path: Path) -> Anchors:
     from openpyxl.utils.exceptions import InvalidFileException
 
     from opsdesk.labels import label
+    from opsdesk.xlsxfile import check_xlsx
 
     path = Path(path)
     refuse_special(path, "a workbook opsdesk exported (.xlsx)")
     if not path.is_file():
         raise NotFound(f"no workbook at {path}")
+    check_xlsx(path)  # too big, or a zip bomb: refused before openpyxl opens it
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # a zip error among them

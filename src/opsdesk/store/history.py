@@ -33,6 +33,7 @@ ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "risk": ("item", "confirmed_at", "confirmed_by", "confirm_comment"),
     "contract": ("report_prefix", "preparer", "reviewer"),
     "exception_request": ("edit_values",),
+    "objection": ("objected_by",),
 }
 
 

@@ -307,6 +307,12 @@ def m013_witness(conn: Connection) -> None:
         run_ddl(conn, ddl)
 
 
+def m014_objection_by(conn: Connection) -> None:
+    """Who objected: the name the hospital wrote beside its 不确认 (an objection read back from a
+    workbook without a name keeps none)."""
+    run_ddl(conn, "ALTER TABLE objection ADD COLUMN objected_by TEXT")
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_initial,
     m002_contract_records,
@@ -320,6 +326,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m011_calendar_of_record,
     m012_correction_requests,
     m013_witness,
+    m014_objection_by,
 ]
 # Every table the migrations create (`demo --replace` on PostgreSQL empties exactly these).
 OPSDESK_TABLES = frozenset(

@@ -413,13 +413,15 @@ class AlertDelivery(Table, table=True):
 
 
 class Objection(Table, table=True):
-    """The hospital's disagreement with a record: a comment written into an exported workbook
-    without a confirmer's name (``confirm import``); ``confirm pending`` lists it beside the record."""
+    """The hospital's disagreement with a record, read back from an exported workbook (``confirm
+    import``): its 不确认 with the comment beside it, or a comment it wrote without an answer;
+    ``confirm pending`` lists it beside the record. It confirms nothing."""
 
     id: int = Field(default=None, primary_key=True)
-    kind: str  # fault | change | inspection | training | work (a confirmable record)
+    kind: str  # fault | change | inspection | training | work | risk | exception (a confirmable record)
     record_id: int
     comment: str
+    objected_by: str | None = None  # the name beside it, when one was written
     workbook: str  # the file's name and the sheet and row the comment was in
     recorded_at: datetime = Field(sa_column=moment(False))
 
