@@ -115,6 +115,18 @@ def test_confirm_confirms_and_the_comment_is_kept_with_it(book, contract):
     assert (shown["confirmed_by"], shown["confirm_comment"]) == ("信息科 陈主任", "有异议但已解决")
 
 
+@pytest.mark.parametrize("answer", ["确认", "不确认"])
+def test_a_confirmer_whose_name_prints_as_another_is_refused(book, contract, answer):
+    """A right-to-left override makes "信息科 \u202e任主陈" print as "信息科 陈主任": it answers nothing."""
+    fill(book, FAULTS, 2, **{WHO: "信息科 \u202e任主陈", ANSWER: answer, SAYS: "修复时间与科室记录不符"})
+    refused(
+        ["confirm", "import", str(book)],
+        f"sheet {FAULTS} row 2: 院方确认人 contains U+202E, a text-direction control, which can make one name "
+        "print as another; a name takes visible characters only",
+        contract,
+    )
+
+
 @pytest.mark.parametrize(
     ("cells", "why"),
     [

@@ -11,8 +11,8 @@ from typing import NoReturn
 
 from sqlmodel import select
 
-from opsdesk.desk import Desk, text_value
-from opsdesk.errors import Refused
+from opsdesk.desk import Desk, name_value, text_value
+from opsdesk.errors import InvalidInput, Refused
 from opsdesk.faults import requests as exceptions
 from opsdesk.hospital.confirmations import CONFIRMABLE, confirm
 from opsdesk.labels import label
@@ -256,6 +256,7 @@ class _Reading:
             self.notes.append(RowNote(cols.name, number, key, note))
             return
         try:
+            who = name_value(who, "院方确认人", required=True)  # no name that prints as another's
             confirm(self.desk, kind, int(raw_id), by=who, comment=comment or None, at=signed)
         except OpsdeskError as exc:
             raise Refused(f"{where}: {exc}") from None
@@ -357,8 +358,11 @@ class _Reading:
         if listed:
             self.objections.append(objection)
         kind, _, raw_id = objection.record.partition(":")
-        comment = text_value(objection.comment, "意见", required=True)
-        by = text_value(objection.by, "院方确认人")
+        try:
+            comment = text_value(objection.comment, "意见", required=True)
+            by = name_value(objection.by, "院方确认人")
+        except InvalidInput as exc:
+            raise Refused(f"sheet {objection.sheet} row {objection.row}: {exc}") from None
         seen = self.desk.session.exec(
             select(Objection).where(
                 Objection.kind == kind,
