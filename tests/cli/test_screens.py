@@ -93,40 +93,8 @@ def test_an_open_breached_fault_is_listed_once_in_status(desk_of_faults, width):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
 def test_status_through_a_real_pseudo_terminal_at_80_columns(desk_of_faults, store_env):
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    main_fd, child_fd = pty.openpty()
-    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "OPSDESK_FORCE_TERMINAL")}
-    env.update(OPSDESK_DB=str(store_env), TERM="xterm-256color")  # the real clock: the five stay open
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opsdesk", "status"],
-        stdin=child_fd,
-        stdout=child_fd,
-        stderr=child_fd,
-        env=env,
-        close_fds=True,
-    )
-    os.close(child_fd)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main_fd, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(main_fd)
-    import re
-
-    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode("utf-8", "replace")).replace("\r", "")
+    text = through_a_pty(["status"], 80, store_env, codes=(0,))  # the real clock: the five stay open
     lines = text.splitlines()
-    assert proc.returncode == 0, text
     assert all(cell_len(ln) <= 80 for ln in lines), text
     for fault_id in (108, 109, 110, 111, 112):
         assert any(ln.split() and ln.split()[0] == str(fault_id) for ln in lines), text
@@ -222,8 +190,9 @@ def test_an_exception_requests_reason_is_shown_whole(contract, width):
     assert "voidoffault2:" + whole in pending
 
 
-def through_a_pty(args: list[str], width: int, db) -> str:
-    """What a command shows on a real pseudo-terminal ``width`` columns wide (escapes removed)."""
+def through_a_pty(args: list[str], width: int, db, codes: tuple[int, ...] = (0, 1)) -> str:
+    """What a command shows on a real pseudo-terminal ``width`` columns wide (escapes removed); it
+    must exit with one of ``codes``."""
     import fcntl
     import pty
     import re
@@ -255,7 +224,7 @@ def through_a_pty(args: list[str], width: int, db) -> str:
     proc.wait(timeout=60)
     os.close(main_fd)
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode("utf-8", "replace")).replace("\r", "")
-    assert proc.returncode in (0, 1), text
+    assert proc.returncode in codes, text
     return text
 
 
