@@ -41,3 +41,11 @@ def test_a_much_wider_answer_sheet_repeats_its_identifying_columns(tmp_path):
     ws, total = _sheet(tmp_path, 50)
     assert total > PAGE_WIDTH * 1.1
     assert ws.page_setup.fitToWidth == 2 and ws.print_title_cols == "$A:$B"
+
+
+def test_an_exception_request_is_answered_beside_its_type():
+    # 编号, 报障编号 and 系统 alone: the answer page would not say whether 确认 agrees to a void or a waiver
+    from opsdesk.reports.sheets import exceptions_table
+
+    table = exceptions_table("zh", [])
+    assert [c.title for c in table.columns[: table.ident]] == ["编号", "报障编号", "系统", "申请类型"]
