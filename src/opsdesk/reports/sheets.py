@@ -494,7 +494,9 @@ def exceptions_table(lang: str, rows: list[ExceptionRow]) -> Table:
     hospital answers a pending one in the confirmation block, as for any record: 确认 agrees, 不确认
     refuses (its comment the reason)."""
     shown = [exception_sheet_row(lang, r) for r in rows]
-    return record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown)
+    table = record_table(lang, "sheet.exceptions", EXCEPTION_COLUMNS, shown)
+    table.ident = 4  # 申请类型 too: beside the answer on every printed page, what 确认 agrees to (a void, a waiver)
+    return table
 
 
 EDIT_COLUMNS = [

@@ -34,6 +34,7 @@ TOKEN_WIDTH = 75  # a long unbroken token (a hash, an anchor N:HASH) gets its wi
 CHECK_WIDTH = 20  # the 校验 cell, 12-12 hex digits in 8 pt
 MIN_WIDTHS = {"datetime": 17, "date": 12, "percent": 8}  # never ####: a moment always has room
 PAGE_WIDTH = 200  # what one A4 landscape page holds, in column-width units, at a scale still easy to read
+ANSWER_SLACK = 1.1  # how much wider a sheet the hospital answers on may be and still print one page wide
 # what XML 1.0 cannot carry: openpyxl's list (C0 controls), surrogates, U+FFFE and U+FFFF
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -393,7 +394,10 @@ def _table(ws, table: Table, tz, styles: _Styles, rows_file: Path, progress, pag
     total, repeated = sum(widths), sum(widths[:ident])
     pages_wide = 1
     summary = bool(table.charts) and count <= 30  # a summary and its charts: one page, no chart cut in two
-    if total > PAGE_WIDTH and not summary:  # wider than a page: the identifying columns on every page
+    # a sheet the hospital answers on, a little wider than a page, prints one page wide (a little smaller):
+    # cut in two, its answer block would print on a page of its own, away from the record it answers
+    fits = total <= PAGE_WIDTH * ANSWER_SLACK if table.confirm is not None else total <= PAGE_WIDTH
+    if not fits and not summary:  # wider than a page: the identifying columns on every page
         ws.print_title_cols = f"A:{get_column_letter(ident)}"
         pages_wide = math.ceil((total - repeated) / (PAGE_WIDTH - repeated))
     _print_setup(ws, page, pages_wide=pages_wide)
